@@ -1,0 +1,137 @@
+"""Loading files into a store: parse, set bad rows aside, write the good ones atomically.
+
+Shared by the CLI (``kg load …``) and the web import. Exit codes as CONTRACT.md says:
+0 every row loaded, 2 some rows rejected (the rest loaded), 1 nothing loaded.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.store import Store
+
+__all__ = ["LoadReport", "load_deals", "load_seed", "write_rejects"]
+
+
+@dataclass
+class LoadReport:
+    kind: str
+    file: str | None
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    rejects_path: str | None = None
+    changes: dict = field(default_factory=dict)
+    encoding: str | None = None
+    sheet: str | None = None
+    exit_code: int = 0
+    rejects: list = field(default_factory=list)  # first few rejects, for display
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "rejects"} | {
+            "rejects": [{"line": r.line, "reason": r.reason} for r in self.rejects[:50]]}
+
+
+def write_rejects(workspace: str | os.PathLike, source_name: str, header: list[str], rejects) -> str:
+    """Write rejects as CSV (``line``, ``reason``, then the original columns) into
+    ``WORKSPACE/rejects/`` atomically; returns its path."""
+    folder = Path(workspace) / "rejects"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = Path(source_name).stem.replace(os.sep, "_")[:80] or "file"
+    path = folder / f"{stem}.rejects.{time.strftime('%Y%m%d-%H%M%S')}.csv"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}.rejects.{time.strftime('%Y%m%d-%H%M%S')}-{n}.csv"
+    cols = list(header)
+    for r in rejects:
+        for k in r.values:
+            if k not in cols:
+                cols.append(k)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["line", "reason", *cols])
+        for r in rejects:
+            w.writerow([r.line, r.reason, *[r.values.get(c, "") for c in cols]])
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return str(path)
+
+
+def _progress_bar(total: int | None, desc: str):
+    """A tqdm bar on stderr for large files (auto-silent when stderr is not a terminal)."""
+    if not total or total < 5000:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="row", disable=None, leave=False)
+
+
+def load_deals(store: Store, path: str | os.PathLike, workspace: str | os.PathLike, *,
+               mapping: dict | None = None, strict: bool = False, display_name: str | None = None) -> LoadReport:
+    """Load a deals file. Raises :class:`InputError` when nothing can be loaded."""
+    from loaders.deals import parse_deals
+
+    path = Path(path)
+    name = display_name or path.name
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    bar = _progress_bar(size // 80 if size > 400_000 else None, f"parsing {name}")
+    try:
+        res = parse_deals(path, mapping, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    rep = LoadReport("deals", str(path), rows=res.rows, loaded=res.loaded, rejected=len(res.rejects),
+                     encoding=res.encoding, sheet=res.sheet, rejects=res.rejects)
+    if res.rejects:
+        rep.rejects_path = write_rejects(workspace, name, res.header, res.rejects)
+    if strict and res.rejects:
+        rep.loaded, rep.exit_code = 0, 1
+        return rep
+    if res.loaded == 0:
+        rep.exit_code = 1
+        return rep
+    record = {"kind": "deals", "file": name, "path": str(path.resolve()), "sha256": res.sha256, "rows": res.rows,
+              "loaded": res.loaded, "rejected": len(res.rejects), "rejects": rep.rejects_path,
+              "encoding": res.encoding, "sheet": res.sheet}
+    n = len(res.batch)
+    bar = _progress_bar(n if n > 20000 else None, "writing")
+    try:
+        rep.changes = store.apply(res.batch, record=record, progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    rep.exit_code = 2 if res.rejects else 0
+    return rep
+
+
+def load_seed(store: Store) -> LoadReport:
+    """The report's facts and the ontology (idempotent)."""
+    from loaders.seed import seed_batch, seed_files
+
+    batch = seed_batch()
+    digest = hashlib.sha256()
+    for f in seed_files():
+        digest.update(f.read_bytes())
+    counts = batch.counts()
+    record = {"kind": "seed", "file": "report 2020 (loaders/seed_data, ontology)", "sha256": digest.hexdigest(),
+              "rows": len(batch), "loaded": len(batch), "rejected": 0}
+    rep = LoadReport("seed", None, rows=len(batch), loaded=len(batch))
+    rep.changes = store.apply(batch, record=record)
+    rep.changes["batch"] = counts
+    return rep
+
+
+def check_input(path) -> None:
+    if path is None:
+        raise InputError("no file given")

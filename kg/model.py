@@ -1,0 +1,81 @@
+"""The unit of writing: a :class:`Batch` of nodes and relationships keyed by their natural keys.
+
+Loaders build batches; every store applies a batch as one atomic, idempotent upsert:
+node properties that are not None overwrite, list properties (``aliases``, ``sources``) are
+unions, and relationships are unique per (type, start, end).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Batch", "merge_props", "LIST_PROPS"]
+
+LIST_PROPS = ("sources", "aliases")
+
+
+def merge_props(old: dict, new: dict) -> bool:
+    """Merge ``new`` into ``old`` in place (None never overwrites; lists union). True if changed."""
+    changed = False
+    for k, v in new.items():
+        if v is None:
+            continue
+        if k in LIST_PROPS:
+            cur = list(old.get(k) or [])
+            add = [x for x in v if x not in cur]
+            if k not in old or add:
+                old[k] = cur + add
+                changed = True
+            continue
+        if old.get(k) != v:
+            old[k] = v
+            changed = True
+    return changed
+
+
+@dataclass
+class Batch:
+    """Nodes by label and id, relationships by type and (start id, end id)."""
+
+    nodes: dict[str, dict[str, dict]] = field(default_factory=dict)
+    rels: dict[str, dict[tuple[str, str], dict]] = field(default_factory=dict)
+
+    def node(self, label: str, id: str, source: str | None = None, /, **props) -> str:
+        """Add or merge a node; returns its id."""
+        props = {k: v for k, v in props.items() if v is not None}
+        props["id"] = id
+        if source:
+            props["sources"] = [source]
+        if props.get("aliases") is not None:
+            props["aliases"] = list(dict.fromkeys(props["aliases"]))
+        bucket = self.nodes.setdefault(label, {})
+        if id in bucket:
+            merge_props(bucket[id], props)
+        else:
+            bucket[id] = props
+        return id
+
+    def rel(self, type: str, start: str, end: str, source: str | None = None, /, **props) -> None:
+        props = {k: v for k, v in props.items() if v is not None}
+        if source:
+            props["sources"] = [source]
+        bucket = self.rels.setdefault(type, {})
+        key = (start, end)
+        if key in bucket:
+            merge_props(bucket[key], props)
+        else:
+            bucket[key] = props
+
+    def extend(self, other: "Batch") -> None:
+        for label, nodes in other.nodes.items():
+            for nid, props in nodes.items():
+                self.node(label, nid, **{k: v for k, v in props.items() if k != "id"})
+        for type_, rels in other.rels.items():
+            for (s, e), props in rels.items():
+                self.rel(type_, s, e, **props)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.nodes.values())) + sum(map(len, self.rels.values()))
+
+    def counts(self) -> dict:
+        return {"nodes": {k: len(v) for k, v in self.nodes.items()},
+                "relationships": {k: len(v) for k, v in self.rels.items()}}
