@@ -50,7 +50,7 @@ _VAGUE = re.compile(
     r"up to|more than|less than|several|tens of|hundreds of)\b|"
     r"^(超|逾|近|约|超过|接近|大约|将近|不到|不超过|至少)\s*\d|"
     r"^(several|tens of|hundreds of|multi-?)\s*(million|billion)|"
-    r"^(数|几)?(千万|百万|十万|亿)级|^[\d.]+\s*[-~～至到]\s*[\d.]+",
+    r"^(数|几)?(千万|百万|十万|亿)[元]?级|级(别)?$|^[\d.]+\s*[万亿千百]*\s*[-~～至到]\s*[\d.]+",
     re.I,
 )
 
@@ -80,7 +80,8 @@ _NUM = r"(?P<num>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)
 _AMOUNT = re.compile(
     r"^(?P<cur1>us\$|usd|rmb|cny|hk\$|hkd|eur|€|\$|¥|人民币)?\s*" + _NUM +
     r"\s*(?P<mult>千万|百万|十万|亿|万|千|billion|bn|million|mn|mm|thousand|k|m|b)?\s*"
-    r"(?P<cur2>亿元|万元|元人民币|人民币元|人民币|美元|美金|港元|港币|欧元|日元|元|rmb|cny|usd|us\$|hkd|eur|jpy|dollars?)?"
+    r"(?P<cur2>亿元|万元|元人民币|人民币元|人民币|美元|美金|港元|港币|欧元|日元|元|rmb|cny|usd|us\$|hkd|euros?|eur|jpy|"
+    r"(?:u\.?s\.?\s*|american\s+)dollars?|hong\s*kong\s+dollars?|dollars?|yuan|renminbi|euros?)?"
     r"(?P<rest>.*)$",
     re.I,
 )
@@ -150,8 +151,13 @@ def _currency(text: str | None) -> str | None:
     if not text:
         return None
     t = str(text).strip().lower()
-    if t in ("dollar", "dollars"):
-        return "USD"
+    t = re.sub(r"\s+", " ", t)
+    if "dollar" in t:
+        return "HKD" if "hong" in t else "USD"
+    if t in ("yuan", "renminbi"):
+        return "CNY"
+    if t.startswith("euro"):
+        return "EUR"
     return load_ontology().currency(t)
 
 

@@ -1,0 +1,186 @@
+"""A columnar index of the embedded graph, so named queries filter with numpy instead of walking networkx.
+
+The index holds one array per round property (type, date, year, amount, company), the
+investor–round participations as parallel arrays (and as a scipy sparse incidence matrix for
+co-investment projections), and per-company segment and region sets. It is built once per
+``store.version`` and cached beside the store, so every query after a write sees the new data.
+"""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["GraphIndex", "graph_index", "node_name"]
+
+_CACHE: "weakref.WeakKeyDictionary[object, GraphIndex]" = weakref.WeakKeyDictionary()
+
+
+def node_name(props: dict) -> str:
+    """Display name of any node: its name, a policy's title, a round's label and date."""
+    if props.get("name"):
+        return str(props["name"])
+    if props.get("title"):
+        return str(props["title"])
+    if props.get("_label") == "Round" or "type" in props and "label" in props:
+        return " ".join(str(x) for x in (props.get("label"), props.get("date")) if x)
+    return str(props.get("id", ""))
+
+
+@dataclass
+class GraphIndex:
+    """Arrays over the graph's investors, companies, segments and rounds (positions are row numbers)."""
+
+    version: int
+    inv_ids: list[str] = field(default_factory=list)
+    inv_names: list[str] = field(default_factory=list)
+    co_ids: list[str] = field(default_factory=list)
+    co_names: list[str] = field(default_factory=list)
+    co_segments: list[tuple[str, ...]] = field(default_factory=list)   # segment ids, sorted
+    co_regions: list[frozenset] = field(default_factory=list)          # region ids it is LOCATED_IN
+    co_provinces: list[tuple[str, ...]] = field(default_factory=list)  # province names, sorted
+    co_cities: list[tuple[str, ...]] = field(default_factory=list)     # city names, sorted
+    seg_names: dict[str, str] = field(default_factory=dict)            # segment id -> name
+    r_ids: list[str] = field(default_factory=list)
+    r_labels: list[str | None] = field(default_factory=list)
+    r_props: list[dict] = field(default_factory=list)
+    r_type: np.ndarray = None        # str
+    r_date: np.ndarray = None        # str, "" when undated
+    r_year: np.ndarray = None        # int, -1 when unknown
+    r_amount: np.ndarray = None      # float, nan when undisclosed
+    r_company: np.ndarray = None     # int position in co_*, -1 when no company raised it
+    p_inv: np.ndarray = None         # participations (INVESTED_IN), sorted by investor then round
+    p_round: np.ndarray = None
+    p_lead: np.ndarray = None
+    inv_ptr: np.ndarray = None       # participations of investor i: p_*[inv_ptr[i]:inv_ptr[i+1]]
+    rp_order: np.ndarray = None      # participations sorted by round: p_*[rp_order[rp_ptr[r]:rp_ptr[r+1]]]
+    rp_ptr: np.ndarray = None
+    co_round_order: np.ndarray = None  # rounds sorted by company: r = co_round_order[co_ptr[c]:co_ptr[c+1]]
+    co_ptr: np.ndarray = None
+    inv_pos: dict[str, int] = field(default_factory=dict)
+    co_pos: dict[str, int] = field(default_factory=dict)
+    r_pos: dict[str, int] = field(default_factory=dict)
+    _region_members: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ lookups
+    def investor_participations(self, i: int) -> np.ndarray:
+        """Participation positions of investor ``i``."""
+        return np.arange(self.inv_ptr[i], self.inv_ptr[i + 1])
+
+    def round_participations(self, r: int) -> np.ndarray:
+        return self.rp_order[self.rp_ptr[r]:self.rp_ptr[r + 1]]
+
+    def company_rounds(self, c: int) -> np.ndarray:
+        return self.co_round_order[self.co_ptr[c]:self.co_ptr[c + 1]]
+
+    def incidence(self, round_mask: np.ndarray | None = None) -> sp.csr_matrix:
+        """Rounds × investors 0/1 matrix of INVESTED_IN, restricted to rounds where ``round_mask``."""
+        keep = np.ones(len(self.p_round), bool) if round_mask is None else round_mask[self.p_round]
+        data = np.ones(int(keep.sum()), dtype=np.int64)
+        return sp.csr_matrix((data, (self.p_round[keep], self.p_inv[keep])),
+                             shape=(len(self.r_ids), len(self.inv_ids)))
+
+    def company_mask_for_regions(self, region_ids: frozenset) -> np.ndarray:
+        """True for the companies LOCATED_IN any of ``region_ids``."""
+        key = region_ids
+        hit = self._region_members.get(key)
+        if hit is None:
+            hit = np.fromiter((bool(rs & region_ids) for rs in self.co_regions), bool, len(self.co_regions))
+            if len(self._region_members) > 256:
+                self._region_members.clear()
+            self._region_members[key] = hit
+        return hit
+
+
+def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Stable order of ``keys`` and the pointer array of each key's run (keys in 0..n-1)."""
+    order = np.argsort(keys, kind="stable")
+    counts = np.bincount(keys, minlength=n) if len(keys) else np.zeros(n, dtype=np.int64)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return order, ptr
+
+
+def build_index(store) -> GraphIndex:
+    """Read ``store.graph`` once into arrays."""
+    G = store.graph
+    ix = GraphIndex(version=store.version)
+    nodes = G.nodes
+    for n in store.nodes_by_label("Investor"):
+        ix.inv_pos[n] = len(ix.inv_ids)
+        ix.inv_ids.append(n)
+        ix.inv_names.append(node_name(nodes[n]))
+    for n in store.nodes_by_label("Segment"):
+        ix.seg_names[n] = node_name(nodes[n])
+    for n in store.nodes_by_label("Company"):
+        ix.co_pos[n] = len(ix.co_ids)
+        ix.co_ids.append(n)
+        ix.co_names.append(node_name(nodes[n]))
+        segs, regs, provs, cities = [], set(), [], []
+        for _, t, k in G.out_edges(n, keys=True):
+            if k == "IN_SEGMENT":
+                segs.append(t)
+            elif k == "LOCATED_IN":
+                regs.add(t)
+                level = nodes[t].get("level")
+                if level == "province":
+                    provs.append(node_name(nodes[t]))
+                elif level == "city":
+                    cities.append(node_name(nodes[t]))
+        ix.co_segments.append(tuple(sorted(segs)))
+        ix.co_regions.append(frozenset(regs))
+        ix.co_provinces.append(tuple(sorted(provs)))
+        ix.co_cities.append(tuple(sorted(cities)))
+    rounds = store.nodes_by_label("Round")
+    types, dates, years, amounts, comps = [], [], [], [], []
+    for n in rounds:
+        d = nodes[n]
+        ix.r_pos[n] = len(ix.r_ids)
+        ix.r_ids.append(n)
+        ix.r_labels.append(d.get("label"))
+        ix.r_props.append(d)
+        types.append(d.get("type") or "")
+        dates.append(d.get("date") or "")
+        y = d.get("year")
+        years.append(int(y) if isinstance(y, (int, float)) and not isinstance(y, bool) else -1)
+        a = d.get("amount_cny")
+        amounts.append(float(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else np.nan)
+        comp = -1
+        for s, _, k in G.in_edges(n, keys=True):
+            if k == "RAISED" and s in ix.co_pos:
+                comp = ix.co_pos[s] if comp == -1 else min(comp, ix.co_pos[s])
+        comps.append(comp)
+    ix.r_type = np.array(types, dtype=str) if types else np.array([], dtype="U1")
+    ix.r_date = np.array(dates, dtype=str) if dates else np.array([], dtype="U1")
+    ix.r_year = np.array(years, dtype=np.int64)
+    ix.r_amount = np.array(amounts, dtype=np.float64)
+    ix.r_company = np.array(comps, dtype=np.int64)
+    pi, pr, pl = [], [], []
+    for inv, i in ix.inv_pos.items():
+        for _, t, k, d in G.out_edges(inv, keys=True, data=True):
+            if k == "INVESTED_IN" and t in ix.r_pos:
+                pi.append(i)
+                pr.append(ix.r_pos[t])
+                pl.append(bool(d.get("lead")))
+    p_inv = np.array(pi, dtype=np.int64)
+    p_round = np.array(pr, dtype=np.int64)
+    order = np.lexsort((p_round, p_inv)) if len(p_inv) else np.array([], dtype=np.int64)
+    ix.p_inv, ix.p_round, ix.p_lead = p_inv[order], p_round[order], np.array(pl, dtype=bool)[order]
+    _, ix.inv_ptr = _csr(ix.p_inv, len(ix.inv_ids))
+    ix.rp_order, ix.rp_ptr = _csr(ix.p_round, len(ix.r_ids))
+    has_co = ix.r_company >= 0
+    co_keys = np.where(has_co, ix.r_company, len(ix.co_ids))
+    order, ptr = _csr(co_keys, len(ix.co_ids) + 1)
+    ix.co_round_order, ix.co_ptr = order, ptr[:-1] if len(ptr) > 1 else ptr
+    return ix
+
+
+def graph_index(store) -> GraphIndex:
+    """The index of an embedded store, rebuilt when ``store.version`` changed."""
+    ix = _CACHE.get(store)
+    if ix is None or ix.version != store.version:
+        ix = build_index(store)
+        _CACHE[store] = ix
+    return ix

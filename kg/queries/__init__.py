@@ -1,0 +1,12 @@
+"""Named queries: each declared once (parameters, docstring, columns, portable Cypher with
+``$params`` and the embedded implementation side by side), run on any backend by :func:`run`.
+
+>>> sorted(REGISTRY)[:3]
+['amount_total', 'co_investors', 'coinvest_network']
+"""
+from kg.queries.base import REGISTRY, NamedQuery, Param, Prepared, prepare, run
+
+# the modules below declare the queries (importing them registers them)
+from kg.queries import portfolio  # noqa: E402,F401
+
+__all__ = ["REGISTRY", "NamedQuery", "Param", "Prepared", "prepare", "run"]

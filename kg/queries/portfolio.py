@@ -1,0 +1,242 @@
+"""Who invested in what: an investor's portfolio, a company's investors and funding history,
+and the companies two investors share."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from kg.queries.base import Graph, NamedQuery, Param, as_money, register
+from kg.queries.common import (COMPANY_INFO, ROUND_MAP, add_round, company_fields, company_info, round_info,
+                               round_sort_key)
+from kg.queries.filters import filter_params
+
+__all__ = ["portfolio", "investors_of", "funding_history", "common_portfolio"]
+
+ROUND_LEAD_MAP = ROUND_MAP[:-1] + ", lead: p.lead}"
+
+
+def _rounds_summary(rounds: list[dict]) -> dict:
+    rounds = sorted(rounds, key=round_sort_key)
+    dates = [r["date"] for r in rounds if r.get("date")]
+    return {"rounds": len(rounds), "round_labels": [r.get("label") for r in rounds],
+            "first_date": min(dates) if dates else None, "last_date": max(dates) if dates else None,
+            "lead": any(bool(r.get("lead")) for r in rounds)}
+
+
+def _investor_parts(ix, p, inv_id: str):
+    """Participations of one investor passing the filters (positions into ix.p_*)."""
+    i = ix.inv_pos.get(inv_id)
+    if i is None:
+        return np.array([], dtype=np.int64)
+    parts = ix.investor_participations(i)
+    return parts[p.filters.part_mask(ix, parts)]
+
+
+def _by_company(ix, parts) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    for k in parts:
+        r = int(ix.p_round[k])
+        out[int(ix.r_company[r])].append({**round_info(ix, r), "lead": bool(ix.p_lead[k])})
+    return out
+
+
+# ---------------------------------------------------------------------------- portfolio
+def _portfolio_embedded(ix, p) -> dict:
+    rows = []
+    for c, rounds in _by_company(ix, _investor_parts(ix, p, p.cy["investor"])).items():
+        rows.append({"company_id": ix.co_ids[c], "company": ix.co_names[c], "rounds": rounds, **company_info(ix, c)})
+    return {"main": rows}
+
+
+def _portfolio_shape(raw, p) -> dict:
+    inv = p.entities["investor"]
+    g = Graph()
+    g.node(inv.id, "Investor", inv.name)
+    rows = []
+    for r in raw["main"]:
+        s = _rounds_summary(r["rounds"])
+        f = company_fields(r)
+        rows.append({"company": r["company"], **s, "segment": f["segment"], "region": f["province"],
+                     "city": f["city"], "company_id": r["company_id"]})
+        g.node(r["company_id"], "Company", r["company"])
+        for rd in r["rounds"]:
+            add_round(g, rd, r["company_id"])
+            g.edge(inv.id, "INVESTED_IN", rd["id"], lead=bool(rd.get("lead")))
+    rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
+    return {"rows": rows, "value": len(rows), "graph": g}
+
+
+portfolio = register(NamedQuery(
+    name="portfolio",
+    doc="""Companies an investor invested in.
+
+    One row per company: the rounds it joined (filtered), first and last date, whether it led
+    any, the company's segment and region. Most rounds first, then by name.""",
+    params=(Param("investor", "entity", required=True, labels=("Investor",), help="investor name, alias or id"),
+            *filter_params()),
+    columns=("company", "rounds", "round_labels", "first_date", "last_date", "lead", "segment", "region", "city"),
+    value="number of distinct companies",
+    statements={"main": f"""
+MATCH (i:Investor {{id: $investor}})-[p:INVESTED_IN]->(r:Round)<-[:RAISED]-(c:Company)
+{{where}}
+WITH c, collect({ROUND_LEAD_MAP}) AS rounds
+RETURN c.id AS company_id, c.name AS company, rounds, {COMPANY_INFO}
+"""},
+    embedded=_portfolio_embedded,
+    shape=_portfolio_shape,
+))
+
+
+# ---------------------------------------------------------------------------- investors_of
+def _investors_of_embedded(ix, p) -> dict:
+    c = ix.co_pos.get(p.cy["company"])
+    if c is None:
+        return {"main": []}
+    rmask = p.filters.round_mask(ix)
+    by_inv: dict[int, list[dict]] = defaultdict(list)
+    for r in ix.company_rounds(c):
+        if not rmask[r]:
+            continue
+        for k in ix.round_participations(int(r)):
+            if p.filters.lead_only and not ix.p_lead[k]:
+                continue
+            by_inv[int(ix.p_inv[k])].append({**round_info(ix, int(r)), "lead": bool(ix.p_lead[k])})
+    return {"main": [{"investor_id": ix.inv_ids[i], "investor": ix.inv_names[i], "rounds": rounds}
+                     for i, rounds in by_inv.items()]}
+
+
+def _investors_of_shape(raw, p) -> dict:
+    co = p.entities["company"]
+    g = Graph()
+    g.node(co.id, "Company", co.name)
+    rows = []
+    for r in raw["main"]:
+        s = _rounds_summary(r["rounds"])
+        rows.append({"investor": r["investor"], **s, "investor_id": r["investor_id"]})
+        g.node(r["investor_id"], "Investor", r["investor"])
+        for rd in r["rounds"]:
+            add_round(g, rd, co.id)
+            g.edge(r["investor_id"], "INVESTED_IN", rd["id"], lead=bool(rd.get("lead")))
+    rows.sort(key=lambda x: (-x["rounds"], x["investor"], x["investor_id"]))
+    return {"rows": rows, "value": len(rows), "graph": g}
+
+
+investors_of = register(NamedQuery(
+    name="investors_of",
+    doc="""Investors of a company.
+
+    One row per investor: the company's rounds it joined (filtered) and whether it led any.
+    Most rounds first, then by name.""",
+    params=(Param("company", "entity", required=True, labels=("Company",), help="company name, alias or id"),
+            *filter_params()),
+    columns=("investor", "rounds", "round_labels", "first_date", "last_date", "lead"),
+    value="number of distinct investors",
+    statements={"main": f"""
+MATCH (c:Company {{id: $company}})-[:RAISED]->(r:Round)<-[p:INVESTED_IN]-(i:Investor)
+{{where}}
+WITH i, collect({ROUND_LEAD_MAP}) AS rounds
+RETURN i.id AS investor_id, i.name AS investor, rounds
+"""},
+    embedded=_investors_of_embedded,
+    shape=_investors_of_shape,
+))
+
+
+# ---------------------------------------------------------------------------- funding_history
+def _history_embedded(ix, p) -> dict:
+    c = ix.co_pos.get(p.cy["company"])
+    rows = []
+    if c is not None:
+        for r in ix.company_rounds(c):
+            invs = [{"id": ix.inv_ids[int(ix.p_inv[k])], "name": ix.inv_names[int(ix.p_inv[k])],
+                     "lead": bool(ix.p_lead[k])} for k in ix.round_participations(int(r))]
+            rows.append({"round": round_info(ix, int(r)), "investors": invs})
+    return {"main": rows}
+
+
+def _history_shape(raw, p) -> dict:
+    co = p.entities["company"]
+    g = Graph()
+    g.node(co.id, "Company", co.name)
+    rows = []
+    for r in raw["main"]:
+        rd = r["round"]
+        invs = sorted((x for x in r["investors"] if x.get("id")),
+                      key=lambda x: (not x.get("lead"), x.get("name") or "", x["id"]))
+        rows.append({"date": rd.get("date"), "round": rd.get("label"), "type": rd.get("type"),
+                     "amount_cny": as_money(rd.get("amount_cny")), "investors": [x["name"] for x in invs],
+                     "leads": [x["name"] for x in invs if x.get("lead")], "round_id": rd["id"]})
+        add_round(g, rd, co.id)
+        for x in invs:
+            g.node(x["id"], "Investor", x["name"])
+            g.edge(x["id"], "INVESTED_IN", rd["id"], lead=bool(x.get("lead")))
+    rows.sort(key=lambda x: round_sort_key({"date": x["date"], "type": x["type"], "id": x["round_id"]}))
+    return {"rows": rows, "value": len(rows), "graph": g}
+
+
+funding_history = register(NamedQuery(
+    name="funding_history",
+    doc="""A company's rounds in date order, with amounts and investors (leads first).""",
+    params=(Param("company", "entity", required=True, labels=("Company",), help="company name, alias or id"),),
+    columns=("date", "round", "type", "amount_cny", "investors", "leads"),
+    value="number of rounds",
+    statements={"main": f"""
+MATCH (c:Company {{id: $company}})-[:RAISED]->(r:Round)
+OPTIONAL MATCH (i:Investor)-[p:INVESTED_IN]->(r)
+WITH r, collect({{id: i.id, name: i.name, lead: p.lead}}) AS investors
+RETURN {ROUND_MAP} AS round, investors
+"""},
+    embedded=_history_embedded,
+    shape=_history_shape,
+))
+
+
+# ---------------------------------------------------------------------------- common_portfolio
+def _common_embedded(ix, p) -> dict:
+    a = _by_company(ix, _investor_parts(ix, p, p.cy["a"]))
+    b = _by_company(ix, _investor_parts(ix, p, p.cy["b"]))
+    rows = [{"company_id": ix.co_ids[c], "company": ix.co_names[c], "rounds_a": a[c], "rounds_b": b[c]}
+            for c in a if c in b]
+    return {"main": rows}
+
+
+def _common_shape(raw, p) -> dict:
+    ea, eb = p.entities["a"], p.entities["b"]
+    g = Graph()
+    g.node(ea.id, "Investor", ea.name)
+    g.node(eb.id, "Investor", eb.name)
+    rows = []
+    for r in raw["main"]:
+        rows.append({"company": r["company"], "rounds_a": len(r["rounds_a"]), "rounds_b": len(r["rounds_b"]),
+                     "company_id": r["company_id"]})
+        g.node(r["company_id"], "Company", r["company"])
+        for inv, rounds in ((ea, r["rounds_a"]), (eb, r["rounds_b"])):
+            for rd in rounds:
+                add_round(g, rd, r["company_id"])
+                g.edge(inv.id, "INVESTED_IN", rd["id"], lead=bool(rd.get("lead")))
+    rows.sort(key=lambda x: (x["company"], x["company_id"]))
+    return {"rows": rows, "value": len(rows), "graph": g}
+
+
+common_portfolio = register(NamedQuery(
+    name="common_portfolio",
+    doc="""Companies both investors invested in (each in a round passing the filters, not
+    necessarily the same round), with how many rounds each joined. By name.""",
+    params=(Param("a", "entity", required=True, labels=("Investor",), help="first investor"),
+            Param("b", "entity", required=True, labels=("Investor",), help="second investor"),
+            *filter_params()),
+    columns=("company", "rounds_a", "rounds_b"),
+    value="number of companies",
+    statements={"main": f"""
+MATCH (x:Investor {{id: $a}})-[p:INVESTED_IN]->(r:Round)<-[:RAISED]-(c:Company)
+{{where}}
+WITH c, collect({ROUND_LEAD_MAP}) AS rounds_a
+MATCH (y:Investor {{id: $b}})-[p:INVESTED_IN]->(r:Round)<-[:RAISED]-(c)
+{{where}}
+WITH c, rounds_a, collect({ROUND_LEAD_MAP}) AS rounds_b
+RETURN c.id AS company_id, c.name AS company, rounds_a, rounds_b
+"""},
+    embedded=_common_embedded,
+    shape=_common_shape,
+))

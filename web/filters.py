@@ -1,0 +1,131 @@
+"""Jinja helpers: money and number formats in the UI language, entity links, table cells.
+
+Everything here returns plain text (autoescaped by Jinja) or builds markup with
+:func:`markupsafe.escape` around every piece of data.
+"""
+from __future__ import annotations
+
+import math
+from urllib.parse import quote
+
+from flask import Flask, url_for
+from markupsafe import Markup, escape
+
+from web.i18n import get_lang, label_name, t
+
+__all__ = ["money", "number", "entity_url", "cell", "table_columns", "init_app", "MONEY_COLUMNS"]
+
+MONEY_COLUMNS = {"amount_cny", "amount", "total_cny", "amount_total", "total_amount", "total_amount_cny",
+                 "sum_cny", "largest_cny", "avg_cny", "median_cny", "value_cny"}
+
+
+def money(v, lang: str | None = None) -> str:
+    """CNY yuan for people: ``8.00亿元`` / ``CNY 800.0m``; blank when unknown."""
+    if v is None or v == "" or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    lang = lang or get_lang()
+    if lang == "zh":
+        if abs(x) >= 1e8:
+            return f"{x / 1e8:,.2f}亿元"
+        if abs(x) >= 1e4:
+            return f"{x / 1e4:,.0f}万元"
+        return f"{x:,.0f}元"
+    if abs(x) >= 1e9:
+        return f"CNY {x / 1e9:,.2f}bn"
+    if abs(x) >= 1e6:
+        return f"CNY {x / 1e6:,.1f}m"
+    return f"CNY {x:,.0f}"
+
+
+def number(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "✓" if v else ""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
+    return str(v)
+
+
+def entity_url(eid: str) -> str:
+    """``/entity/<id>`` with the id percent-encoded (ids hold Chinese, ``|``, ``/`` and worse)."""
+    return url_for("explore.entity", eid=eid)
+
+
+def _join(v) -> str:
+    if isinstance(v, (list, tuple, set)):
+        return "、".join(_plain(x) for x in v)
+    return _plain(v)
+
+
+def _plain(v) -> str:
+    if isinstance(v, dict):
+        return str(v.get("name") or v.get("title") or v.get("id") or v)
+    if isinstance(v, float):
+        return number(v)
+    return "" if v is None else str(v)
+
+
+def table_columns(columns, rows) -> list[str]:
+    """The columns to show: declared ones (or the first row's keys) without ``*_id`` helpers
+    that only serve as link targets."""
+    cols = list(columns or (rows[0].keys() if rows else []))
+    if rows:
+        for k in rows[0].keys():
+            if k not in cols:
+                cols.append(k)
+    shown = []
+    for c in cols:
+        if c == "id" and ("name" in cols or "title" in cols):
+            continue
+        if c.endswith("_id") and c[:-3] in cols:
+            continue
+        if c.endswith("_ids") and c[:-4] in cols:
+            continue
+        shown.append(c)
+    return shown
+
+
+def cell(row: dict, col: str) -> Markup:
+    """One table cell: linked when the row carries the entity's id, money formatted, lists joined."""
+    v = row.get(col)
+    link_id = row.get(col + "_id")
+    if link_id is None and col in ("name", "title") and isinstance(row.get("id"), str) and ":" in row["id"]:
+        link_id = row["id"]
+    if isinstance(link_id, str) and link_id:
+        return Markup('<a href="{}">{}</a>').format(entity_url(link_id), _join(v))
+    ids = row.get(col + "_ids")
+    if isinstance(ids, (list, tuple)) and isinstance(v, (list, tuple)) and len(ids) == len(v):
+        parts = [Markup('<a href="{}">{}</a>').format(entity_url(i), _plain(n)) for i, n in zip(ids, v)]
+        return Markup("、").join(parts)
+    if col in MONEY_COLUMNS or col.endswith("_cny"):
+        return Markup('<span class="num" title="{}">{}</span>').format(number(v), money(v))
+    if isinstance(v, bool):
+        return Markup("✓") if v else Markup("")
+    if isinstance(v, (int, float)):
+        return Markup('<span class="num">{}</span>').format(number(v))
+    if col == "label" and isinstance(v, str):
+        return escape(label_name(v))
+    return escape(_join(v))
+
+
+def column_title(col: str) -> str:
+    key = {"investor": "investor", "company": "company", "segment": "segment", "region": "region",
+           "round": "round", "date": "date", "amount_cny": "amount", "deals": "deals", "year": "year",
+           "shared_rounds": "shared_rounds", "lead": "lead", "investors": "investors", "name": "name",
+           "label": "label", "companies": "companies", "count": "count"}.get(col)
+    return t(key) if key else col
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, number=number)
+    app.jinja_env.globals.update(entity_url=entity_url, cell=cell, table_columns=table_columns,
+                                 column_title=column_title, quote=quote)
