@@ -39,6 +39,7 @@ _SPACE = re.compile(r"\s+")
 _SPACE_NEAR_CJK = re.compile(r"(?<=[\u3400-\u9fff\uf900-\ufaff（）)(])\s+|\s+(?=[\u3400-\u9fff\uf900-\ufaff（）)(])")
 
 
+@lru_cache(maxsize=1 << 17)
 def norm_key(text: str) -> str:
     """Matching key of a name: NFKC, lower case, no white space, ASCII brackets.
 
@@ -50,6 +51,7 @@ def norm_key(text: str) -> str:
     return _SPACE.sub("", s)
 
 
+@lru_cache(maxsize=1 << 17)
 def clean_name(text: str) -> str:
     """Display form of a name from a file: NFKC, single spaces, no space next to Chinese,
     full-width brackets around Chinese (the report's spelling).
@@ -74,7 +76,7 @@ def node_id(prefix: str, name: str) -> str:
 
 def _read(name: str):
     with open(HERE / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 _schema = _read("schema.yaml")

@@ -42,7 +42,19 @@ class EmbeddedStore:
         self.version = 0  # bumps on every change seen by this process: caches key on it
         self._mtime = None
         self._by_label: dict[str, list[str]] | None = None
+        self._remove_stale_temp_files()
         self.reload()
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temporary snapshots left by a writer that was killed (its pid is gone) are garbage."""
+        for tmp in self.workspace.glob(f".{SNAPSHOT}.*.tmp"):
+            try:
+                pid = int(tmp.name.split(".")[-2])
+                os.kill(pid, 0)
+            except (ValueError, ProcessLookupError):
+                tmp.unlink(missing_ok=True)
+            except PermissionError:
+                pass
 
     # ------------------------------------------------------------------ reading
     def reload(self) -> None:
