@@ -6,6 +6,7 @@ every user mistake ends in one line on stderr and exit code 1, never a traceback
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import sys
 
@@ -14,14 +15,66 @@ import click
 from kg.config import Config
 from kg.errors import KGError
 
-__all__ = ["main", "pass_config", "open_configured_store", "echo_json", "COMMAND_MODULES"]
+__all__ = ["main", "pass_config", "open_configured_store", "echo_json", "COMMAND_MODULES", "LAZY_COMMANDS"]
 
-# modules that define more commands: each has `register(main)`; a module that does not exist yet is skipped
-COMMAND_MODULES = ["kg.queries.cli", "kg.chat.cli", "kg.export_cli", "kg.demo.cli", "kg.news_cli", "kg.bench",
-                   "web.cli"]
+# Commands defined by other areas' modules, imported only when that command runs (so `kg stats`
+# does not pay for spaCy or Flask). Each module has `register(main)` adding its commands.
+LAZY_COMMANDS = {
+    "query": "kg.queries.cli", "ask": "kg.chat.cli", "chat": "kg.chat.cli", "export": "kg.export_cli",
+    "demo": "kg.demo.cli", "report": "kg.demo.cli", "extract": "kg.news_cli", "serve": "web.cli",
+    "up": "web.cli", "bench": "kg.bench",
+}
+LAZY_LOAD_COMMANDS = {"news": "kg.news_cli"}
+COMMAND_MODULES = sorted(set(LAZY_COMMANDS.values()) | set(LAZY_LOAD_COMMANDS.values()))
 
 
-class Group(click.Group):
+def _import_plugin(mod: str) -> bool:
+    """Import an area's command module and let it register; False when that area has not landed."""
+    import importlib
+
+    if mod in _REGISTERED:
+        return True
+    try:
+        module = importlib.import_module(mod)
+    except ModuleNotFoundError as exc:
+        if exc.name and (mod == exc.name or mod.startswith(exc.name + ".")):
+            return False
+        raise
+    _REGISTERED.add(mod)
+    module.register(main)
+    return True
+
+
+_REGISTERED: set[str] = set()
+
+
+def _module_exists(mod: str) -> bool:
+    try:
+        return importlib.util.find_spec(mod) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class LazyGroup(click.Group):
+    """A group whose commands may live in modules imported on first use."""
+
+    lazy: dict[str, str] = {}
+
+    def list_commands(self, ctx):
+        names = set(super().list_commands(ctx))
+        for name, mod in self.lazy.items():
+            if name not in names and _module_exists(mod):
+                names.add(name)
+        return sorted(names)
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in self.lazy:
+            _import_plugin(self.lazy[name])
+        return super().get_command(ctx, name)
+
+
+class Group(LazyGroup):
+    lazy = LAZY_COMMANDS
     """Turns KGError (and file-system errors) into one clear line and exit 1."""
 
     def invoke(self, ctx):
@@ -62,7 +115,11 @@ def echo_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
-@main.group()
+class LoadGroup(LazyGroup):
+    lazy = LAZY_LOAD_COMMANDS
+
+
+@main.group(cls=LoadGroup)
 def load():
     """Load data into the graph (seed, deals, news)."""
 
@@ -137,20 +194,3 @@ def imports(config: Config):
     store = open_configured_store(config)
     for rec in store.imports():
         echo_json(rec)
-
-
-def _register_plugins() -> None:
-    for mod in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(mod)
-        except ModuleNotFoundError as exc:
-            if exc.name and (mod == exc.name or mod.startswith(exc.name + ".")):
-                continue  # that area has not landed yet
-            raise
-        module.register(main)
-
-
-_register_plugins()
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

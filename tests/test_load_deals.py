@@ -217,7 +217,7 @@ def test_kill_9_during_a_load_leaves_the_previous_state(workspace, tmp_path, dev
     snapshot = (workspace / "graph.pickle").read_bytes()
     before = store.stats()
     f = big_file(tmp_path / "big.csv", 20000)
-    cmd = [sys.executable, "-m", "kg.cli", "--workspace", str(workspace), "load", "deals", str(f)]
+    cmd = [sys.executable, "-m", "kg", "--workspace", str(workspace), "load", "deals", str(f)]
     # how long an uninterrupted load takes here, on a copy
     probe = tmp_path / "probe"
     shutil.copytree(workspace, probe)

@@ -13,12 +13,31 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-__all__ = ["Payload", "Exporter", "Export", "EXPORTERS", "register", "make_payload", "scalar", "flat_props",
-           "caption_of", "safe_filename", "json_dumps", "LABEL_COLORS", "LABEL_ZH", "color_of", "SYNTHETIC_NOTE",
-           "truncation_note"]
+__all__ = [
+    "EXPORTERS",
+    "LABEL_COLORS",
+    "LABEL_ZH",
+    "SYNTHETIC_NOTE",
+    "Export",
+    "Exporter",
+    "Payload",
+    "about",
+    "caption_of",
+    "clean",
+    "color_of",
+    "flat_props",
+    "json_dumps",
+    "jsonable",
+    "make_payload",
+    "one_line",
+    "register",
+    "safe_filename",
+    "scalar",
+    "truncation_note",
+]
 
 SYNTHETIC_NOTE = "contains synthetic demo data / 含合成演示数据"
 
@@ -190,6 +209,20 @@ def safe_filename(stem: str, extension: str) -> str:
     return f"{s or 'iikg-export'}.{ext}"
 
 
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(v):
+    """``v`` with characters no XML file may hold removed from every string (recursively)."""
+    if isinstance(v, str):
+        return _XML_INVALID.sub("", v)
+    if isinstance(v, dict):
+        return {clean(k) if isinstance(k, str) else k: clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [clean(x) for x in v]
+    return v
+
+
 def one_line(text) -> str:
     """``text`` on one line (for comments and headers: no line break can escape them)."""
     return " ".join(str(text).split())
@@ -199,7 +232,8 @@ def truncation_note(p: Payload) -> str:
     """'truncated: 120 nodes, 340 edges omitted' (English and Chinese), '' when not cut."""
     if not p.truncated:
         return ""
-    parts = [f"{v} {k}" for k, v in p.omitted.items() if isinstance(v, int) and v]
+    parts = [f"{v} {k[:-1] if v == 1 and k.endswith('s') else k}" for k, v in p.omitted.items()
+             if isinstance(v, int) and v]
     zh = {"nodes": "节点", "edges": "关系", "rows": "行"}
     parts_zh = [f"{v}个{zh.get(k, k)}" for k, v in p.omitted.items() if isinstance(v, int) and v]
     en = "truncated: " + (", ".join(parts) + " omitted" if parts else "the result was cut by a limit")
@@ -261,15 +295,15 @@ def _columns(rows: list[dict], columns) -> list[str]:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _generator() -> str:
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return f"IIKG {version('iikg')}"
-    except Exception:  # pragma: no cover - not installed
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "IIKG"
 
 
@@ -281,6 +315,7 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
     """
     from kg.result import Result
 
+    obj = obj if not isinstance(obj, dict) else clean(obj)
     rows: list = []
     columns: list = []
     cypher, params_cypher = "", {}
@@ -288,14 +323,14 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
     omitted: dict = {}
     prov: dict = {}
     if isinstance(obj, Result):
-        graph, rows, columns = obj.graph or {}, obj.rows or [], obj.columns or []
-        cypher, params_cypher = obj.cypher or "", obj.params_cypher or {}
+        graph, rows, columns = clean(obj.graph or {}), clean(obj.rows or []), clean(obj.columns or [])
+        cypher, params_cypher = clean(obj.cypher or ""), clean(obj.params_cypher or {})
         truncated = bool(obj.truncated)
         src_omitted = (obj.meta or {}).get("omitted")
-        prov = {"kind": "query", "query": obj.name, "params": obj.params or {}}
+        prov = {"kind": "query", "query": clean(obj.name), "params": clean(obj.params or {})}
         default_title = " ".join([obj.name, *(str(v) for v in (obj.params or {}).values() if v not in (None, ""))])
     elif hasattr(obj, "nodes") and hasattr(obj, "edges") and hasattr(obj, "is_multigraph"):
-        graph, src_omitted = _from_networkx(obj), None
+        graph, src_omitted = clean(_from_networkx(obj)), None
         prov = {"kind": "graph"}
         default_title = str(obj.graph.get("name") or "IIKG graph") if isinstance(obj.graph, dict) else "IIKG graph"
     elif isinstance(obj, dict) and isinstance(obj.get("graph"), dict):  # chat answer or Result.as_dict()
@@ -326,7 +361,6 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
         omitted["rows"] = src_omitted
 
     nodes, index = [], {}
-    synthetic = False
     for raw in graph.get("nodes") or []:
         if not isinstance(raw, dict) or raw.get("id") in (None, ""):
             continue
@@ -336,7 +370,6 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
             index[nid]["props"].update({k: v for k, v in props.items() if v is not None})
             continue
         props = {k: v for k, v in props.items() if v is not None}
-        synthetic = synthetic or _is_synthetic(props)
         node = {"id": nid, "label": label, "caption": caption_of(label, props, nid), "props": props}
         index[nid] = node
         nodes.append(node)
@@ -352,7 +385,6 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
         seen.add((s, typ, t))
         props = {k: v for k, v in raw.items()
                  if k not in ("source", "target", "type", "_type", "_start", "_end", "key") and v is not None}
-        synthetic = synthetic or _is_synthetic(props)
         edges.append({"source": s, "target": t, "type": typ, "props": props})
 
     if max_nodes is not None and max_nodes >= 0 and len(nodes) > max_nodes:
@@ -362,6 +394,7 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
         omitted["edges"] = omitted.get("edges", 0) + len(edges) - len(kept_edges)
         nodes, edges = nodes[:max_nodes], kept_edges
         truncated = True
+    synthetic = any(_is_synthetic(n["props"]) for n in nodes) or any(_is_synthetic(e["props"]) for e in edges)
     if omitted and any(omitted.values()):
         truncated = True
 
@@ -369,7 +402,7 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
     prov.update({"generated_at": _now(), "generator": _generator()})
     rows = [r if isinstance(r, dict) else {"value": r} for r in rows]
     return Payload(nodes=nodes, edges=edges, rows=rows, columns=_columns(rows, columns), cypher=cypher,
-                   params_cypher=params_cypher, title=one_line(title or default_title)[:200] or "IIKG graph",
+                   params_cypher=params_cypher, title=one_line(clean(title or default_title))[:200] or "IIKG graph",
                    provenance=prov, truncated=truncated, omitted=omitted, synthetic=synthetic)
 
 

@@ -16,7 +16,7 @@ import networkx as nx
 
 from kg.exports.base import Payload, about, flat_props, json_dumps, jsonable, register, truncation_note
 
-__all__ = ["to_networkx", "write_graphml", "write_gexf", "write_json"]
+__all__ = ["to_networkx", "write_gexf", "write_graphml", "write_json"]
 
 
 def _prop_key(node_label: str, key: str, reserved) -> str:
@@ -97,7 +97,7 @@ def write_graphml(p: Payload) -> bytes:
     if p.truncated:  # also say it where a human reading the file looks first
         note = truncation_note(p).replace("--", "- -")
         head, sep, rest = data.partition(b"?>")
-        data = head + sep + f"\n<!-- {note} -->".encode("utf-8") + rest if sep else data
+        data = head + sep + f"\n<!-- {note} -->".encode() + rest if sep else data
     return data
 
 

@@ -1,0 +1,49 @@
+"""Exports of any answer, query result or view: a registry keyed by format.
+
+>>> sorted(EXPORTERS)
+['csv', 'cypher', 'gexf', 'graphml', 'html', 'json', 'png', 'svg', 'xlsx']
+>>> g = {"nodes": [{"id": "investor:深创投", "label": "Investor", "name": "深创投"}], "edges": []}
+>>> e = export(g, "json", title="深创投")
+>>> e.filename, e.mimetype, e.truncated
+('深创投.json', 'application/json', False)
+
+Input: a :class:`kg.result.Result`, a chat answer dict (``rows``/``graph``/``cypher``), a plain graph
+dict ``{"nodes": [...], "edges": [...]}`` or a networkx graph (``store.graph.subgraph(ids)``).
+Formats: GraphML, GEXF and node-link JSON (``networkx.readwrite``), a CSV zip, XLSX, standalone
+offline HTML (vis-network inlined), PNG and SVG (matplotlib), and a Cypher script. Every file
+keeps the provenance (``sources``, ``synthetic``) and says when it was cut (``max_nodes``, or a
+truncated Result). ``Export.filename`` is safe to put in a Content-Disposition header.
+"""
+from __future__ import annotations
+
+from kg.errors import InputError
+from kg.exports import cypher as _cypher  # noqa: F401  (each module registers its formats)
+from kg.exports import drawing as _drawing  # noqa: F401
+from kg.exports import graphfiles as _graphfiles  # noqa: F401
+from kg.exports import html as _html  # noqa: F401
+from kg.exports import tables as _tables  # noqa: F401
+from kg.exports.base import EXPORTERS, Export, Exporter, Payload, make_payload, safe_filename
+
+__all__ = ["EXPORTERS", "FORMATS", "Export", "Exporter", "Payload", "export", "make_payload", "safe_filename"]
+
+FORMATS: tuple[str, ...] = ("graphml", "gexf", "json", "csv", "xlsx", "html", "png", "svg", "cypher")
+
+
+def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: int | None = None) -> Export:
+    """``result_or_graph`` as a file in format ``fmt`` (see :data:`EXPORTERS`).
+
+    ``max_nodes`` keeps the first that many nodes (the formats that draw have a default cap:
+    HTML 3,000, PNG/SVG 1,000); a cut file says so. Raises :class:`kg.errors.InputError` for an
+    unknown format or input.
+    """
+    key = str(fmt or "").strip().lower()
+    exporter = EXPORTERS.get(key)
+    if exporter is None:
+        raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1):
+        raise InputError(f"max_nodes must be a positive whole number, got {max_nodes!r}")
+    cap = max_nodes if max_nodes is not None else exporter.max_nodes
+    payload = make_payload(result_or_graph, title=title, max_nodes=cap)
+    data = exporter.write(payload)
+    return Export(data=data, mimetype=exporter.mimetype, filename=safe_filename(payload.title, exporter.extension),
+                  truncated=payload.truncated)
