@@ -74,6 +74,16 @@ def create_app(config: Config | dict | None = None, store=None) -> Flask:
         module = importlib.import_module(f"web.{name}")
         app.register_blueprint(module.bp)
 
+    @app.context_processor
+    def _common():
+        from web.data import loaded_info
+
+        try:
+            info = loaded_info()
+        except KGError:
+            info = {"synthetic": False, "backend": config.backend}
+        return {"synthetic_loaded": info["synthetic"], "backend_kind": info["backend"]}
+
     _register_errors(app)
     return app
 

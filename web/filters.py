@@ -57,7 +57,8 @@ def number(v) -> str:
 
 def entity_url(eid: str) -> str:
     """``/entity/<id>`` with the id percent-encoded (ids hold Chinese, ``|``, ``/`` and worse)."""
-    return url_for("explore.entity", eid=eid)
+    # every character encoded, "/" too: an id like "company:../x" must stay one path segment
+    return url_for("explore.entity", eid="_") [:-1] + quote(str(eid), safe="")
 
 
 def _join(v) -> str:
@@ -110,6 +111,8 @@ def cell(row: dict, col: str) -> Markup:
         return Markup('<span class="num" title="{}">{}</span>').format(number(v), money(v))
     if isinstance(v, bool):
         return Markup("✓") if v else Markup("")
+    if col in ("date", "period", "issued_on") or col.endswith("_date"):
+        return Markup('<span class="nowrap">{}</span>').format(_join(v))
     if isinstance(v, (int, float)):
         return Markup('<span class="num">{}</span>').format(number(v))
     if col == "label" and isinstance(v, str):
@@ -118,14 +121,13 @@ def cell(row: dict, col: str) -> Markup:
 
 
 def column_title(col: str) -> str:
-    key = {"investor": "investor", "company": "company", "segment": "segment", "region": "region",
-           "round": "round", "date": "date", "amount_cny": "amount", "deals": "deals", "year": "year",
-           "shared_rounds": "shared_rounds", "lead": "lead", "investors": "investors", "name": "name",
-           "label": "label", "companies": "companies", "count": "count"}.get(col)
-    return t(key) if key else col
+    from web.i18n import column_name
+
+    return column_name(col)
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, number=number)
+    app.jinja_env.filters.update(money=money, number=number,
+                                 reject_keys=lambda d, *keys: {k: v for k, v in d.items() if k not in keys})
     app.jinja_env.globals.update(entity_url=entity_url, cell=cell, table_columns=table_columns,
                                  column_title=column_title, quote=quote)

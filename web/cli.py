@@ -1,0 +1,79 @@
+"""``kg serve``: the web explorer under waitress (a production WSGI server).
+
+Binds 127.0.0.1 by default. Any other host needs a token (``--token`` or ``KG_TOKEN``) and the
+command refuses to start without one; the printed URL carries it once (the browser keeps it in
+an HttpOnly cookie).
+"""
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import quote
+
+import click
+
+from kg.errors import KGError
+
+__all__ = ["register", "is_loopback", "check_bind"]
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost.
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "192.168.1.5", "")]
+    [True, True, True, False, False, False]
+    """
+    h = (host or "").strip().strip("[]").lower()
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Raise :class:`KGError` when ``host`` is not loopback and there is no token."""
+    if not is_loopback(host) and not (token and token.strip()):
+        raise KGError(f"refusing to serve on {host}: anything but 127.0.0.1 needs an access token "
+                      f"(--token TOKEN or KG_TOKEN=TOKEN)")
+
+
+def register(main: click.Group) -> None:
+    from kg.cli import pass_config
+
+    @main.command()
+    @click.option("--host", default="127.0.0.1", show_default=True,
+                  help="Address to bind; anything but loopback requires --token.")
+    @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
+    @click.option("--token", envvar="KG_TOKEN", default=None,
+                  help="Access token (env KG_TOKEN); required for any host but 127.0.0.1.")
+    @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+    @pass_config
+    def serve(config, host, port, token, threads):
+        """The web explorer: chat, graph views, entity pages, the report's figures, exports, import."""
+        token = token or config.token
+        check_bind(host, token)
+        if token and len(token) < 16:
+            click.echo("kg serve: warning: a short token is easy to guess; 16+ random characters are better "
+                       "(python -c \"import secrets; print(secrets.token_urlsafe())\")", err=True)
+        config.token = token
+        from waitress import create_server
+
+        from web import create_app
+
+        app = create_app(config)
+        server = create_server(app, host=host, port=port, threads=threads, ident="iikg",
+                               max_request_body_size=int(config.max_upload_mb) * 1024 * 1024 + 65536)
+        shown = f"[{host}]" if ":" in host else host
+        real_port = server.effective_port
+        url = f"http://{shown}:{real_port}/"
+        if token:
+            url += f"?token={quote(token, safe='')}"
+        click.echo(f"IIKG serving {config.workspace if config.backend == 'embedded' else config.backend} "
+                   f"at {url}  (Ctrl-C to stop)")
+        try:
+            server.run()
+        except KeyboardInterrupt:  # pragma: no cover
+            pass
+        finally:
+            server.close()

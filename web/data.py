@@ -1,0 +1,121 @@
+"""Reading helpers shared by the blueprints: run named queries, fetch one entity, describe what is loaded.
+
+Pages never walk the graph themselves: they run named queries (:mod:`kg.queries`), which work on
+every backend. Only :func:`get_entity` reads one node directly, through the store's own API.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+
+from kg.errors import KGError, QueryError
+
+from web.state import cached, get_state, get_store
+
+__all__ = ["queries", "run_query", "query_accepts", "get_entity", "loaded_info", "has_module", "jsonable",
+           "request_params"]
+
+
+def has_module(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+        return True
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            return False
+        raise
+
+
+def queries():
+    """The :mod:`kg.queries` module (raises a KGError saying so when it is missing)."""
+    try:
+        return importlib.import_module("kg.queries")
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while the query layer is missing
+        raise QueryError(f"the query layer is not installed ({exc.name})") from None
+
+
+def query_accepts(name: str, param: str) -> bool:
+    q = queries().REGISTRY.get(name)
+    return q is not None and any(p.name == param for p in q.params)
+
+
+def run_query(name: str, **params):
+    """``kg.queries.run`` on the app's store, dropping empty and undeclared parameters."""
+    q = queries()
+    nq = q.REGISTRY.get(name)
+    if nq is None:
+        raise QueryError(f"unknown query {name!r}")
+    declared = {p.name for p in nq.params}
+    clean = {k: v for k, v in params.items() if k in declared and v not in (None, "")}
+    return q.run(get_store(), name, **clean)
+
+
+def request_params(args, name: str) -> dict:
+    """The parameters of query ``name`` found in a request's args (names starting with ``_`` are ours)."""
+    nq = queries().REGISTRY.get(name)
+    if nq is None:
+        raise QueryError(f"unknown query {name!r}")
+    out = {}
+    for p in nq.params:
+        vals = [v for v in args.getlist(p.name) if v.strip()]
+        if vals:
+            out[p.name] = vals[0] if len(vals) == 1 else vals
+    return out
+
+
+def get_entity(eid: str) -> dict | None:
+    """The node's properties plus ``label`` (None when there is no such node)."""
+    store = get_store()
+    G = getattr(store, "graph", None)
+    if G is not None:
+        if eid not in G:
+            return None
+        props = dict(G.nodes[eid])
+        props["label"] = props.pop("_label", None)
+        props.setdefault("id", eid)
+        return props
+    rows = store.read("MATCH (n {id: $id}) RETURN n LIMIT 1", {"id": eid})
+    if not rows:
+        return None
+    n = dict(next(iter(rows[0].values())))
+    n["label"] = n.pop("_label", None)
+    return n
+
+
+def loaded_info() -> dict:
+    """Stats, the import manifest (newest first) and whether synthetic data is loaded."""
+    def compute():
+        store = get_store()
+        stats = store.stats()
+        imports = list(reversed(store.imports()))
+        synthetic = any(_is_synthetic(r) for r in imports)
+        return {"stats": stats, "imports": imports, "synthetic": synthetic,
+                "backend": getattr(store, "kind", get_state().config.backend),
+                "workspace": str(get_state().config.workspace) if getattr(store, "kind", "") == "embedded" else None}
+    return cached("loaded_info", compute)
+
+
+def _is_synthetic(rec: dict) -> bool:
+    if rec.get("synthetic"):
+        return True
+    kind = str(rec.get("kind", "")).lower()
+    return kind in ("demo", "synthetic")
+
+
+def jsonable(obj):
+    """NaN/inf → None, tuples/sets → lists: what JSON can carry."""
+    if isinstance(obj, float):
+        return None if (math.isnan(obj) or math.isinf(obj)) else obj
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in obj]
+    return obj
+
+
+def safe_run(name: str, **params) -> tuple[object | None, str | None]:
+    """(result, None) or (None, error message): for pages that show several sections."""
+    try:
+        return run_query(name, **params), None
+    except KGError as exc:
+        return None, str(exc)

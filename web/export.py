@@ -1,0 +1,117 @@
+"""Exports: ``GET /api/export?q=…|query=…&format=…`` (CONTRACT.md) with :mod:`kg.exports`.
+
+- ``q=<question>``: the chat answer (``session`` + ``turn`` pick a kept answer of a conversation,
+  so a follow-up exports what was shown, not the question out of context);
+- ``query=<name>&<params>``: a named query's result;
+- ``POST`` (CSRF-protected) ``{"format", "name", "graph": {nodes, edges}}``: exactly the subgraph
+  on screen (the SVG button of a graph view, which sends its positions too).
+
+File names go out as ``attachment; filename="ascii"; filename*=UTF-8''…`` with anything that
+could break a header or a path removed.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, request
+
+from kg.errors import InputError, KGError
+from web.data import has_module, request_params, run_query
+
+bp = Blueprint("export", __name__)
+
+FORMATS = ("graphml", "gexf", "json", "csv", "xlsx", "html", "png", "svg", "cypher")
+MAX_POSTED_NODES = 5000
+
+
+def _export_fn():
+    for mod in ("kg.exports", "kg.export"):
+        if has_module(mod):
+            import importlib
+
+            return importlib.import_module(mod).export
+    raise KGError("the export module is not installed")
+
+
+def safe_filename(name: str, default: str = "iikg-export") -> str:
+    """A file name with no path, no control or header-breaking characters, at most 100 characters.
+
+    >>> safe_filename('../../etc/passwd\\r\\n"x".csv')
+    'etc_passwd_x_.csv'
+    >>> safe_filename('深创投 投资组合.xlsx')
+    '深创投 投资组合.xlsx'
+    """
+    s = unicodedata.normalize("NFC", str(name or ""))
+    s = "".join(ch if unicodedata.category(ch)[0] != "C" else "_" for ch in s)
+    s = re.sub(r'[\\/:*?"<>|;%]+', "_", s)
+    s = re.sub(r"_+", "_", s).strip(" ._")
+    if not s:
+        return default
+    if len(s) > 100:
+        stem, dot, ext = s.rpartition(".")
+        s = (stem[: 100 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 8 else s[:100]
+    return s
+
+
+def attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
+    name = safe_filename(filename)
+    ascii_name = safe_filename(name.encode("ascii", "ignore").decode()) or "iikg-export"
+    if "." in name and "." not in ascii_name:
+        ascii_name += "." + name.rsplit(".", 1)[-1].encode("ascii", "ignore").decode()
+    resp = Response(data, mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _source_from_args(args):
+    """(thing to export, title) from the request's arguments."""
+    if args.get("query"):
+        name = args["query"]
+        res = run_query(name, **request_params(args, name))
+        return res, name
+    q = (args.get("q") or "").strip()
+    if q:
+        from web.chat import stored_answer
+
+        ans = stored_answer(args.get("session"), args.get("turn"))
+        if ans is None or ans.get("question") != q:
+            if not has_module("kg.chat"):
+                raise KGError("the chat module is not installed")
+            from kg.chat import answer
+
+            from web.state import get_store
+
+            ans = answer(get_store(), q)
+        return ans, q
+    raise InputError("say what to export: ?q=<question> or ?query=<name>&<parameters>, and &format=")
+
+
+@bp.route("/api/export", methods=["GET", "POST"])
+def api_export():
+    export = _export_fn()
+    if request.method == "POST":
+        body = request.get_json(silent=True) or {}
+        fmt = str(body.get("format") or request.args.get("format") or "")
+        graph = body.get("graph")
+        if not isinstance(graph, dict) or not isinstance(graph.get("nodes"), list) \
+                or not isinstance(graph.get("edges", []), list):
+            abort(400, description="POST a JSON body {format, name, graph: {nodes: [...], edges: [...]}}")
+        if len(graph["nodes"]) > MAX_POSTED_NODES:
+            abort(413, description=f"at most {MAX_POSTED_NODES} nodes")
+        nodes = [n for n in graph["nodes"] if isinstance(n, dict) and isinstance(n.get("id"), str)]
+        edges = [e for e in graph.get("edges", []) if isinstance(e, dict)
+                 and isinstance(e.get("source"), str) and isinstance(e.get("target"), str)]
+        source, title = {"nodes": nodes, "edges": edges}, str(body.get("name") or "graph")[:100]
+    else:
+        fmt = request.args.get("format", "")
+        source, title = _source_from_args(request.args)
+    if fmt.lower() not in FORMATS:
+        raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    out = export(source, fmt.lower(), title=title)
+    resp = attachment(out.data, out.mimetype, out.filename or f"{title}.{fmt}")
+    if out.truncated:
+        resp.headers["X-IIKG-Truncated"] = "1"
+    return resp

@@ -1,0 +1,228 @@
+"""Turn a result's subgraph into what the browser draws with vis-network.
+
+:func:`view` takes the graph format every named query, answer and export shares
+(``{"nodes": [{id, label, name, …}], "edges": [{source, target, type, …}]}``) and returns the
+nodes and edges vis-network wants: a display label, a plain-text tooltip, style by label (or
+colour by community), size by degree, and, for views over :data:`LAYOUT_OVER` nodes, positions
+computed here with networkx (cached) so the browser does not run physics on them. Nodes are
+ordered by importance; the browser shows the first ``initial`` and offers the rest as "N more".
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+import networkx as nx
+
+from web.filters import money
+from web.i18n import label_name, t
+
+__all__ = ["view", "STYLE", "PALETTE", "LAYOUT_OVER", "INITIAL", "MAX_NODES", "display_name", "communities"]
+
+LAYOUT_OVER = 300   # precompute positions server-side above this many nodes
+INITIAL = 150       # nodes drawn at first; the rest behind "N more"
+MAX_NODES = 2000    # nodes sent to the browser at most
+
+STYLE = {
+    "Investor": {"color": "#2563eb", "shape": "dot"},
+    "Company": {"color": "#ea580c", "shape": "square"},
+    "Round": {"color": "#94a3b8", "shape": "diamond"},
+    "Region": {"color": "#16a34a", "shape": "triangle"},
+    "Segment": {"color": "#9333ea", "shape": "hexagon"},
+    "Policy": {"color": "#b45309", "shape": "star"},
+    "Factory": {"color": "#0d9488", "shape": "triangleDown"},
+}
+OTHER = {"color": "#64748b", "shape": "dot"}
+# colour-blind-safe-ish categorical palette for communities
+PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
+           "#4f46e5", "#65a30d", "#0d9488", "#b45309", "#7c3aed", "#be123c", "#475569"]
+
+_HIDDEN_PROPS = {"id", "label", "name", "sources", "aliases", "_label", "x", "y", "community", "synthetic"}
+_MONEY = ("amount_cny", "total_cny", "amount_total")
+
+
+def display_name(node: dict) -> str:
+    for k in ("name", "title"):
+        if node.get(k):
+            return str(node[k])
+    return str(node.get("id", "")).split(":", 1)[-1]
+
+
+def _fmt(k, v) -> str:
+    if k in _MONEY or k.endswith("_cny"):
+        return money(v)
+    if isinstance(v, (list, tuple)):
+        return "、".join(str(x) for x in v[:8]) + ("…" if len(v) > 8 else "")
+    if isinstance(v, bool):
+        return "✓" if v else "✗"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def tooltip(node: dict) -> str:
+    """Plain text (shown with textContent, never as HTML)."""
+    lines = [f"{display_name(node)}", f"[{label_name(node.get('label', ''))}]"]
+    for k, v in node.items():
+        if k in _HIDDEN_PROPS or v is None or v == "" or isinstance(v, dict):
+            continue
+        lines.append(f"{k}: {_fmt(k, v)}")
+        if len(lines) >= 12:
+            break
+    if node.get("synthetic"):
+        lines.append(t("synthetic_badge"))
+    return "\n".join(lines)
+
+
+def _weight(e: dict) -> float | None:
+    for k in ("weight", "shared_rounds", "rounds", "count"):
+        v = e.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return float(v)
+    return None
+
+
+def communities(nodes: list[dict], edges: list[dict]) -> dict[str, int]:
+    """Community index per node id: the ``community`` property when the query set it, else Louvain
+    (seeded: the same graph always gets the same colours), largest community first."""
+    if nodes and all(isinstance(n.get("community"), int) for n in nodes):
+        raw = {n["id"]: n["community"] for n in nodes}
+    else:
+        G = nx.Graph()
+        G.add_nodes_from(n["id"] for n in nodes)
+        for e in edges:
+            if e["source"] in G and e["target"] in G and e["source"] != e["target"]:
+                w = _weight(e) or 1.0
+                if G.has_edge(e["source"], e["target"]):
+                    G[e["source"]][e["target"]]["weight"] += w
+                else:
+                    G.add_edge(e["source"], e["target"], weight=w)
+        parts = nx.community.louvain_communities(G, weight="weight", seed=1) if G.number_of_edges() else \
+            [{n} for n in G]
+        raw = {n: i for i, part in enumerate(parts) for n in part}
+    sizes: dict[int, int] = {}
+    for c in raw.values():
+        sizes[c] = sizes.get(c, 0) + 1
+    order = {c: i for i, c in enumerate(sorted(sizes, key=lambda c: (-sizes[c], c)))}
+    return {n: order[c] for n, c in raw.items()}
+
+
+def _layout(ids: list[str], edges: list[dict]) -> dict[str, tuple[float, float]]:
+    G = nx.Graph()
+    G.add_nodes_from(ids)
+    G.add_edges_from((e["source"], e["target"]) for e in edges if e["source"] in G and e["target"] in G)
+    pos = nx.spring_layout(G, seed=1, iterations=60, k=1.2 / math.sqrt(max(len(ids), 1)))
+    scale = 45 * math.sqrt(len(ids))
+    return {n: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for n, (x, y) in pos.items()}
+
+
+def _cached_layout(ids, edges):
+    from web.state import cached
+
+    key = hashlib.sha1(json.dumps([ids, [(e["source"], e["target"]) for e in edges]],
+                                  ensure_ascii=False).encode()).hexdigest()
+    return cached(("layout", key), lambda: _layout(ids, edges))
+
+
+def view(graph: dict | None, *, color_by: str = "label", focus=(), initial: int = INITIAL,
+         max_nodes: int = MAX_NODES, layout: bool | None = None, omitted: int = 0) -> dict:
+    """The vis payload for ``graph`` (see the module docstring)."""
+    graph = graph or {}
+    nodes = [n for n in graph.get("nodes", []) if isinstance(n, dict) and n.get("id") is not None]
+    seen: set = set()
+    nodes = [n for n in nodes if not (n["id"] in seen or seen.add(n["id"]))]
+    ids = {n["id"] for n in nodes}
+    edges = [e for e in graph.get("edges", []) if e.get("source") in ids and e.get("target") in ids]
+
+    degree: dict[str, float] = {n["id"]: 0.0 for n in nodes}
+    for e in edges:
+        w = _weight(e) or 1.0
+        degree[e["source"]] += w
+        degree[e["target"]] += w
+    focus = set(focus or ())
+    nodes.sort(key=lambda n: (n["id"] not in focus, -degree[n["id"]], display_name(n)))
+    if len(nodes) > max_nodes:
+        omitted += len(nodes) - max_nodes
+        nodes = nodes[:max_nodes]
+        ids = {n["id"] for n in nodes}
+        edges = [e for e in edges if e["source"] in ids and e["target"] in ids]
+
+    comm = communities(nodes, edges) if color_by == "community" else {}
+    out_nodes = []
+    for n in nodes:
+        lab = n.get("label") or ""
+        style = STYLE.get(lab, OTHER)
+        vn = {"id": n["id"], "label": _short(display_name(n)), "name": display_name(n), "group": lab, "title": tooltip(n),
+              "value": 1 + degree[n["id"]], "shape": style["shape"], "kind": lab}
+        if color_by == "community":
+            c = comm.get(n["id"], 0)
+            vn["community"] = c
+            vn["color"] = PALETTE[c % len(PALETTE)]
+        else:
+            vn["color"] = style["color"]
+        if n["id"] in focus:
+            vn["focus"] = True
+        if n.get("synthetic"):
+            vn["synthetic"] = True
+        out_nodes.append(vn)
+
+    out_edges = []
+    for e in edges:
+        w = _weight(e)
+        ve = {"id": f"{e['source']}|{e.get('type', '')}|{e['target']}", "from": e["source"], "to": e["target"],
+              "type": e.get("type", ""), "title": _edge_title(e, w)}
+        if w is not None:
+            ve["value"] = w
+        out_edges.append(ve)
+
+    use_layout = len(out_nodes) > LAYOUT_OVER if layout is None else layout
+    if use_layout and out_nodes:
+        pos = _cached_layout([n["id"] for n in out_nodes], edges)
+        for vn in out_nodes:
+            vn["x"], vn["y"] = pos[vn["id"]]
+
+    legend = _legend(out_nodes, color_by, comm)
+    return {"nodes": out_nodes, "edges": out_edges, "initial": initial, "omitted": omitted,
+            "layout": "precomputed" if use_layout else "physics", "color_by": color_by, "legend": legend,
+            "strings": {"more": t("n_more"), "empty": t("empty_graph"), "omitted": t("omitted_server"),
+                        "loading": t("loading_graph")}}
+
+
+def _short(s: str, n: int = 22) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _edge_title(e: dict, w) -> str:
+    rel = e.get("type", "")
+    key = "rel_" + rel
+    from web.i18n import STRINGS
+
+    name = t(key) if key in STRINGS else rel
+    bits = [name]
+    if w is not None and rel not in ("INVESTED_IN", "RAISED"):
+        bits.append(f"{t('shared_rounds')}: {_fmt('w', w)}")
+    if e.get("lead"):
+        bits.append(t("lead"))
+    return " · ".join(bits)
+
+
+def _legend(nodes: list[dict], color_by: str, comm: dict) -> list[dict]:
+    if color_by == "community":
+        groups: dict[int, list[str]] = {}
+        for n in nodes:
+            groups.setdefault(n.get("community", 0), []).append(n["label"])
+        out = []
+        for c in sorted(groups)[:12]:
+            members = groups[c]
+            out.append({"key": f"c{c}", "name": f"{t('community')} {c + 1} ({len(members)}): "
+                                                f"{'、'.join(members[:3])}{'…' if len(members) > 3 else ''}",
+                        "color": PALETTE[c % len(PALETTE)], "shape": "dot"})
+        return out
+    present = []
+    for n in nodes:
+        if n["kind"] not in present:
+            present.append(n["kind"])
+    order = list(STYLE)
+    present.sort(key=lambda k: order.index(k) if k in order else 99)
+    return [{"key": k, "name": label_name(k), **STYLE.get(k, OTHER)} for k in present]

@@ -1,0 +1,61 @@
+"""The path finder: the shortest chains of relationships between two entities
+(``/path?a=深创投&b=数澜科技``; twin ``/api/path?…``), through the named query ``path``."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+
+from kg.errors import KGError
+from web import graphview
+from web.data import get_entity, jsonable, request_params, run_query
+from web.i18n import STRINGS
+
+bp = Blueprint("paths", __name__)
+
+
+def path_data(args) -> dict:
+    params = request_params(args, "path")
+    res = run_query("path", **params)
+    return jsonable(res.as_dict())
+
+
+@bp.route("/api/path")
+def api_path():
+    return jsonify(path_data(request.args))
+
+
+@bp.route("/path")
+def path():
+    args = {k: v for k, v in request.args.items() if v.strip() and not k.startswith("_")}
+    data, error, view = None, None, None
+    a, b = args.get("a", ""), args.get("b", "")
+    # an id from an entity page shows as its name in the form
+    a_name = _name(a)
+    b_name = _name(b)
+    if a and b:
+        try:
+            data = path_data(request.args)
+            if data["graph"]["nodes"]:
+                ends = [e["id"] for e in (data.get("meta", {}).get("resolved") or {}).values() if isinstance(e, dict)]
+                view = graphview.view(data["graph"], focus=ends, layout=False)
+        except KGError as exc:
+            error = str(exc)
+    extra = {}
+    try:
+        from web.data import queries
+
+        extra = {p.name: p for p in queries().REGISTRY["path"].params if p.name not in ("a", "b")}
+    except (KGError, KeyError):
+        pass
+    return render_template("path.html", data=data, error=error, view=view, args=args, a_name=a_name, b_name=b_name,
+                           extra=extra, rel_keys=[k for k in STRINGS if k.startswith("rel_")], json_twin=url_for("paths.api_path", **args) if a and b else None)
+
+
+def _name(v: str) -> str:
+    if v and ":" in v:
+        try:
+            node = get_entity(v)
+        except KGError:
+            node = None
+        if node:
+            return graphview.display_name(node)
+    return v
