@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["GraphIndex", "graph_index", "node_name"]
+__all__ = ["GraphIndex", "graph_index", "node_name", "unique"]
 
-_CACHE: "weakref.WeakKeyDictionary[object, GraphIndex]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[object, GraphIndex] = weakref.WeakKeyDictionary()
 
 
 def node_name(props: dict) -> str:
@@ -46,6 +46,7 @@ class GraphIndex:
     r_ids: list[str] = field(default_factory=list)
     r_labels: list[str | None] = field(default_factory=list)
     r_props: list[dict] = field(default_factory=list)
+    r_id_arr: np.ndarray = None      # r_ids as a numpy str array (for sorting)
     r_type: np.ndarray = None        # str
     r_date: np.ndarray = None        # str, "" when undated
     r_year: np.ndarray = None        # int, -1 when unknown
@@ -63,8 +64,15 @@ class GraphIndex:
     co_pos: dict[str, int] = field(default_factory=dict)
     r_pos: dict[str, int] = field(default_factory=dict)
     _region_members: dict = field(default_factory=dict)
+    _memo: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
+    def memo(self, key, build):
+        """``build()`` once per index (queries keep derived structures here; they die with the version)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
     def investor_participations(self, i: int) -> np.ndarray:
         """Participation positions of investor ``i``."""
         return np.arange(self.inv_ptr[i], self.inv_ptr[i + 1])
@@ -74,6 +82,40 @@ class GraphIndex:
 
     def company_rounds(self, c: int) -> np.ndarray:
         return self.co_round_order[self.co_ptr[c]:self.co_ptr[c + 1]]
+
+    def round_rank(self) -> np.ndarray:
+        """Each round's position in (date, id) order with undated rounds last (Cypher's ``ORDER BY date, id``)."""
+        def build():
+            order = np.lexsort((self.r_id_arr, self.r_date, self.r_date == ""))
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            return rank
+        return self.memo("round_rank", build)
+
+    def company_rank(self) -> np.ndarray:
+        """Each company's position in (name, id) order."""
+        def build():
+            order = np.lexsort((np.array(self.co_ids, dtype=str), np.array(self.co_names, dtype=str)))
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            return rank
+        return self.memo("company_rank", build)
+
+    def month_code(self) -> np.ndarray:
+        """Each round's month as an int: YYYYMM, YYYY00 for a year-only date, -1 when undated."""
+        def build():
+            out = np.full(len(self.r_date), -1, dtype=np.int64)
+            for k, d in enumerate(self.r_date.tolist()):
+                if len(d) >= 7:
+                    out[k] = int(d[:4]) * 100 + int(d[5:7])
+                elif len(d) >= 4:
+                    out[k] = int(d[:4]) * 100
+            return out
+        return self.memo("month_code", build)
+
+    def type_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct round types, each round's position in them)."""
+        return self.memo("type_codes", lambda: np.unique(self.r_type, return_inverse=True))
 
     def incidence(self, round_mask: np.ndarray | None = None) -> sp.csr_matrix:
         """Rounds × investors 0/1 matrix of INVESTED_IN, restricted to rounds where ``round_mask``."""
@@ -94,6 +136,14 @@ class GraphIndex:
         return hit
 
 
+def unique(a: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (``np.unique`` without its slow hashing path for int arrays)."""
+    if len(a) == 0:
+        return a
+    s = np.sort(a, kind="stable")
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
+
+
 def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Stable order of ``keys`` and the pointer array of each key's run (keys in 0..n-1)."""
     order = np.argsort(keys, kind="stable")
@@ -104,10 +154,10 @@ def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_index(store) -> GraphIndex:
-    """Read ``store.graph`` once into arrays."""
+    """Read ``store.graph`` once into arrays (through networkx's adjacency dicts: the views are slow)."""
     G = store.graph
     ix = GraphIndex(version=store.version)
-    nodes = G.nodes
+    nodes, succ, pred = G._node, G._succ, G._pred
     for n in store.nodes_by_label("Investor"):
         ix.inv_pos[n] = len(ix.inv_ids)
         ix.inv_ids.append(n)
@@ -119,10 +169,10 @@ def build_index(store) -> GraphIndex:
         ix.co_ids.append(n)
         ix.co_names.append(node_name(nodes[n]))
         segs, regs, provs, cities = [], set(), [], []
-        for _, t, k in G.out_edges(n, keys=True):
-            if k == "IN_SEGMENT":
+        for t, keys in succ[n].items():
+            if "IN_SEGMENT" in keys:
                 segs.append(t)
-            elif k == "LOCATED_IN":
+            if "LOCATED_IN" in keys:
                 regs.add(t)
                 level = nodes[t].get("level")
                 if level == "province":
@@ -135,6 +185,7 @@ def build_index(store) -> GraphIndex:
         ix.co_cities.append(tuple(sorted(cities)))
     rounds = store.nodes_by_label("Round")
     types, dates, years, amounts, comps = [], [], [], [], []
+    co_pos = ix.co_pos
     for n in rounds:
         d = nodes[n]
         ix.r_pos[n] = len(ix.r_ids)
@@ -148,21 +199,24 @@ def build_index(store) -> GraphIndex:
         a = d.get("amount_cny")
         amounts.append(float(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else np.nan)
         comp = -1
-        for s, _, k in G.in_edges(n, keys=True):
-            if k == "RAISED" and s in ix.co_pos:
-                comp = ix.co_pos[s] if comp == -1 else min(comp, ix.co_pos[s])
+        for s, keys in pred[n].items():
+            if "RAISED" in keys and s in co_pos:
+                comp = co_pos[s] if comp == -1 else min(comp, co_pos[s])
         comps.append(comp)
     ix.r_type = np.array(types, dtype=str) if types else np.array([], dtype="U1")
     ix.r_date = np.array(dates, dtype=str) if dates else np.array([], dtype="U1")
+    ix.r_id_arr = np.array(ix.r_ids, dtype=str) if ix.r_ids else np.array([], dtype="U1")
     ix.r_year = np.array(years, dtype=np.int64)
     ix.r_amount = np.array(amounts, dtype=np.float64)
     ix.r_company = np.array(comps, dtype=np.int64)
     pi, pr, pl = [], [], []
+    r_pos = ix.r_pos
     for inv, i in ix.inv_pos.items():
-        for _, t, k, d in G.out_edges(inv, keys=True, data=True):
-            if k == "INVESTED_IN" and t in ix.r_pos:
+        for t, keys in succ[inv].items():
+            d = keys.get("INVESTED_IN")
+            if d is not None and t in r_pos:
                 pi.append(i)
-                pr.append(ix.r_pos[t])
+                pr.append(r_pos[t])
                 pl.append(bool(d.get("lead")))
     p_inv = np.array(pi, dtype=np.int64)
     p_round = np.array(pr, dtype=np.int64)

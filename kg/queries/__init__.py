@@ -4,9 +4,8 @@
 >>> sorted(REGISTRY)[:3]
 ['amount_total', 'co_investors', 'coinvest_network']
 """
-from kg.queries.base import REGISTRY, NamedQuery, Param, Prepared, prepare, run
-
 # the modules below declare the queries (importing them registers them)
-from kg.queries import portfolio  # noqa: E402,F401
+from kg.queries import counts, network, paths, portfolio, reference, search, summaries  # noqa: F401
+from kg.queries.base import REGISTRY, NamedQuery, Param, Prepared, lookup, prepare, run
 
-__all__ = ["REGISTRY", "NamedQuery", "Param", "Prepared", "prepare", "run"]
+__all__ = ["REGISTRY", "NamedQuery", "Param", "Prepared", "lookup", "prepare", "run"]

@@ -12,17 +12,34 @@ import difflib
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from kg.errors import QueryError
 from kg.result import Result
 
-__all__ = ["Param", "NamedQuery", "Prepared", "REGISTRY", "register", "run", "render", "Graph", "as_int",
-           "as_money", "ROWS_CAP"]
+__all__ = [
+    "GRAPH_ROWS",
+    "REGISTRY",
+    "ROWS_CAP",
+    "Graph",
+    "NamedQuery",
+    "Param",
+    "Prepared",
+    "as_int",
+    "as_money",
+    "graph_rows",
+    "lookup",
+    "prepare",
+    "register",
+    "render",
+    "run",
+]
 
-REGISTRY: dict[str, "NamedQuery"] = {}
+REGISTRY: dict[str, NamedQuery] = {}
 ROWS_CAP = 1000  # rows returned by the count queries at most (the value still counts everything)
+GRAPH_ROWS = 200  # rows whose subgraph an answer draws at most (meta["graph_omitted"] counts the rest)
 
 KINDS = ("str", "int", "float", "bool", "entity", "date", "round", "amount", "choice")
 _SPLIT = re.compile(r"[,，、;；|]")
@@ -125,7 +142,7 @@ class Param:
 class Prepared:
     """A query's parameters after coercion and resolution, ready for either backend."""
 
-    query: "NamedQuery"
+    query: NamedQuery
     store: Any
     values: dict                      # coerced parameter values (defaults filled in)
     given: dict                       # what the caller passed (coerced), for Result.params
@@ -133,6 +150,7 @@ class Prepared:
     filters: Any = None               # kg.queries.filters.Filters
     cy: dict = field(default_factory=dict)        # Cypher parameters
     meta: dict = field(default_factory=dict)
+    extra: list = field(default_factory=list)     # query-specific conditions (fixed text with $params)
 
     def __getitem__(self, key):
         return self.values[key]
@@ -193,7 +211,7 @@ def render(template: str, p: Prepared) -> str:
     f = p.filters
     out = template
     if "{where}" in out or "{and_filters}" in out:
-        conds = f.conditions() if f is not None else []
+        conds = (f.conditions() if f is not None else []) + list(p.extra)
         out = out.replace("{where}", ("WHERE " + " AND ".join(conds)) if conds else "")
         out = out.replace("{and_filters}", "".join(f" AND {c}" for c in conds))
     lines = [ln.rstrip() for ln in out.strip().splitlines()]
@@ -205,7 +223,7 @@ def as_int(v) -> int:
     """Counts come back as floats from some servers (FalkorDB's sum): make them ints."""
     if v is None:
         return 0
-    return int(round(float(v)))
+    return round(float(v))
 
 
 def as_money(v) -> float | None:
@@ -248,10 +266,26 @@ class Graph:
         return {"nodes": nodes, "edges": edges}
 
 
+def graph_rows(rows: list, out: dict) -> list:
+    """The rows to draw (the first :data:`GRAPH_ROWS`); notes in ``out`` how many were left out."""
+    if len(rows) > GRAPH_ROWS:
+        out["truncated"] = True
+        out.setdefault("meta", {})["graph_omitted"] = len(rows) - GRAPH_ROWS
+    return rows[:GRAPH_ROWS]
+
+
 # ---------------------------------------------------------------------------- running
 def _suggest(word: str, options) -> str:
     close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.5)
     return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def lookup(name: str) -> NamedQuery:
+    """The named query ``name`` (a :class:`QueryError` with suggestions when there is none)."""
+    q = REGISTRY.get(name)
+    if q is None:
+        raise QueryError(f"unknown query {name!r}{_suggest(name, REGISTRY)}; `kg query --list` lists them")
+    return q
 
 
 def prepare(store, name: str, params: dict) -> Prepared:
@@ -259,9 +293,7 @@ def prepare(store, name: str, params: dict) -> Prepared:
     from kg.queries.filters import Filters
     from kg.queries.resolve import resolve
 
-    q = REGISTRY.get(name)
-    if q is None:
-        raise QueryError(f"unknown query {name!r}{_suggest(name, REGISTRY)}; `kg query --list` lists them")
+    q = lookup(name)
     known = {x.name for x in q.params}
     unknown = [k for k, v in params.items() if k not in known and v is not None]
     if unknown:

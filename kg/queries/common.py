@@ -7,14 +7,22 @@ so every comprehension here has its own variable (``seg_``, ``prov_``, ``city_``
 """
 from __future__ import annotations
 
+import functools
 import math
-
-import numpy as np
 
 from kg.queries.base import Graph, as_money
 
-__all__ = ["COMPANY_INFO", "ROUND_MAP", "company_info", "round_info", "round_sort_key", "add_round",
-           "company_fields", "joined", "stage_of"]
+__all__ = [
+    "COMPANY_INFO",
+    "ROUND_MAP",
+    "add_round",
+    "company_fields",
+    "company_info",
+    "joined",
+    "round_info",
+    "round_sort_key",
+    "stage_of",
+]
 
 # a company's segments and regions, as columns of a RETURN/WITH over `c`
 COMPANY_INFO = ("[(c)-[:IN_SEGMENT]->(seg_:Segment) | seg_.name] AS segments, "
@@ -34,8 +42,7 @@ def company_info(ix, c: int) -> dict:
 def round_info(ix, r: int) -> dict:
     """Embedded twin of :data:`ROUND_MAP`."""
     a = ix.r_amount[r]
-    d = ix.r_props[r]
-    return {"id": ix.r_ids[r], "label": d.get("label"), "type": d.get("type"), "date": d.get("date"),
+    return {"id": ix.r_ids[r], "label": ix.r_labels[r], "type": ix.r_type[r] or None, "date": ix.r_date[r] or None,
             "amount_cny": None if math.isnan(a) else float(a)}
 
 
@@ -51,13 +58,16 @@ def company_fields(raw: dict) -> dict:
             "city": joined(raw.get("cities"))}
 
 
-def stage_of(type_: str | None) -> int:
+@functools.cache
+def _stages() -> dict:
     from ontology import load
 
-    try:
-        return load().round_by_type(type_).stage
-    except StopIteration:
-        return 99
+    return {r.type: r.stage for r in load().rounds}
+
+
+def stage_of(type_: str | None) -> int:
+    """The ontology's stage number of a round type (99 when unknown)."""
+    return _stages().get(type_, 99)
 
 
 def round_sort_key(r: dict):
@@ -73,7 +83,3 @@ def add_round(g: Graph, r: dict, company_id: str | None = None) -> str:
     if company_id:
         g.edge(company_id, "RAISED", r["id"])
     return r["id"]
-
-
-def positions(mask: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(mask)

@@ -15,7 +15,7 @@ import numpy as np
 from kg.errors import QueryError
 from kg.queries.base import Param
 
-__all__ = ["Filters", "FILTER_PARAMS", "filter_params", "region_closure", "round_types"]
+__all__ = ["FILTER_PARAMS", "Filters", "filter_params", "region_closure", "round_types"]
 
 FILTER_PARAMS: dict[str, Param] = {
     "year": Param("year", "int", help="only rounds of this year", lo=1900, hi=2100),
@@ -60,16 +60,14 @@ def round_types(labels: list[str]) -> tuple[str, ...]:
 def region_closure(store, region_id: str) -> frozenset:
     """The region and every region PART_OF it within two hops (what the Cypher pattern
     ``(:Region)-[:PART_OF*0..2]->(:Region {id: $region})`` reaches)."""
-    G = store.graph
+    pred = store.graph._pred
     seen = {region_id}
     frontier = [region_id]
     for _ in range(2):
         nxt = []
         for n in frontier:
-            if n not in G:
-                continue
-            for s, _, k in G.in_edges(n, keys=True):
-                if k == "PART_OF" and s not in seen:
+            for s, keys in pred.get(n, {}).items():
+                if "PART_OF" in keys and s not in seen:
                     seen.add(s)
                     nxt.append(s)
         frontier = nxt
@@ -93,7 +91,7 @@ class Filters:
     store: object = None
 
     @classmethod
-    def build(cls, store, values: dict, entities: dict) -> "Filters":
+    def build(cls, store, values: dict, entities: dict) -> Filters:
         from kg.queries.resolve import resolve
 
         f = cls(store=store)
@@ -151,9 +149,11 @@ class Filters:
         mask = None
         if self.segment is not None:
             seg = self.segment
-            mask = np.fromiter((seg in s for s in ix.co_segments), bool, len(ix.co_ids))
+            mask = ix.memo(("segment", seg),
+                           lambda: np.fromiter((seg in s for s in ix.co_segments), bool, len(ix.co_ids)))
         if self.region is not None:
-            reg = ix.company_mask_for_regions(region_closure(self.store, self.region))
+            closure = ix.memo(("closure", self.region), lambda: region_closure(self.store, self.region))
+            reg = ix.company_mask_for_regions(closure)
             mask = reg if mask is None else mask & reg
         return mask
 

@@ -6,12 +6,19 @@ from collections import defaultdict
 
 import numpy as np
 
-from kg.queries.base import Graph, NamedQuery, Param, as_money, register
-from kg.queries.common import (COMPANY_INFO, ROUND_MAP, add_round, company_fields, company_info, round_info,
-                               round_sort_key)
+from kg.queries.base import Graph, NamedQuery, Param, as_money, graph_rows, register
+from kg.queries.common import (
+    COMPANY_INFO,
+    ROUND_MAP,
+    add_round,
+    company_fields,
+    company_info,
+    round_info,
+    round_sort_key,
+)
 from kg.queries.filters import filter_params
 
-__all__ = ["portfolio", "investors_of", "funding_history", "common_portfolio"]
+__all__ = ["common_portfolio", "funding_history", "investors_of", "portfolio"]
 
 ROUND_LEAD_MAP = ROUND_MAP[:-1] + ", lead: p.lead}"
 
@@ -58,13 +65,17 @@ def _portfolio_shape(raw, p) -> dict:
         s = _rounds_summary(r["rounds"])
         f = company_fields(r)
         rows.append({"company": r["company"], **s, "segment": f["segment"], "region": f["province"],
-                     "city": f["city"], "company_id": r["company_id"]})
+                     "city": f["city"], "company_id": r["company_id"], "_rounds": r["rounds"]})
+    rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
+    out = {"rows": rows, "value": len(rows), "graph": g}
+    for r in graph_rows(rows, out):
         g.node(r["company_id"], "Company", r["company"])
-        for rd in r["rounds"]:
+        for rd in r["_rounds"]:
             add_round(g, rd, r["company_id"])
             g.edge(inv.id, "INVESTED_IN", rd["id"], lead=bool(rd.get("lead")))
-    rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
-    return {"rows": rows, "value": len(rows), "graph": g}
+    for r in rows:
+        del r["_rounds"]
+    return out
 
 
 portfolio = register(NamedQuery(
@@ -113,13 +124,17 @@ def _investors_of_shape(raw, p) -> dict:
     rows = []
     for r in raw["main"]:
         s = _rounds_summary(r["rounds"])
-        rows.append({"investor": r["investor"], **s, "investor_id": r["investor_id"]})
+        rows.append({"investor": r["investor"], **s, "investor_id": r["investor_id"], "_rounds": r["rounds"]})
+    rows.sort(key=lambda x: (-x["rounds"], x["investor"], x["investor_id"]))
+    out = {"rows": rows, "value": len(rows), "graph": g}
+    for r in graph_rows(rows, out):
         g.node(r["investor_id"], "Investor", r["investor"])
-        for rd in r["rounds"]:
+        for rd in r["_rounds"]:
             add_round(g, rd, co.id)
             g.edge(r["investor_id"], "INVESTED_IN", rd["id"], lead=bool(rd.get("lead")))
-    rows.sort(key=lambda x: (-x["rounds"], x["investor"], x["investor_id"]))
-    return {"rows": rows, "value": len(rows), "graph": g}
+    for r in rows:
+        del r["_rounds"]
+    return out
 
 
 investors_of = register(NamedQuery(
@@ -209,14 +224,19 @@ def _common_shape(raw, p) -> dict:
     rows = []
     for r in raw["main"]:
         rows.append({"company": r["company"], "rounds_a": len(r["rounds_a"]), "rounds_b": len(r["rounds_b"]),
-                     "company_id": r["company_id"]})
+                     "company_id": r["company_id"], "_raw": r})
+    rows.sort(key=lambda x: (x["company"], x["company_id"]))
+    out = {"rows": rows, "value": len(rows), "graph": g}
+    for row in graph_rows(rows, out):
+        r = row["_raw"]
         g.node(r["company_id"], "Company", r["company"])
         for inv, rounds in ((ea, r["rounds_a"]), (eb, r["rounds_b"])):
             for rd in rounds:
                 add_round(g, rd, r["company_id"])
                 g.edge(inv.id, "INVESTED_IN", rd["id"], lead=bool(rd.get("lead")))
-    rows.sort(key=lambda x: (x["company"], x["company_id"]))
-    return {"rows": rows, "value": len(rows), "graph": g}
+    for r in rows:
+        del r["_raw"]
+    return out
 
 
 common_portfolio = register(NamedQuery(

@@ -11,17 +11,21 @@ from __future__ import annotations
 import difflib
 import time
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
-from kg.errors import QueryError
-from ontology import clean_name, load as load_ontology, node_id, norm_key
+import numpy as np
 
-__all__ = ["Entity", "Catalog", "catalog", "resolve", "LABEL_ORDER"]
+from kg.errors import QueryError
+from ontology import clean_name, node_id, norm_key
+from ontology import load as load_ontology
+
+__all__ = ["LABEL_ORDER", "Catalog", "Entity", "catalog", "resolve"]
 
 LABEL_ORDER = ("Investor", "Company", "Region", "Segment", "Policy", "Factory")
 _ORDER = {label: i for i, label in enumerate(LABEL_ORDER)}
 _NAME_PROPS = ("name", "name_en", "full", "title")
-_CACHE: "weakref.WeakKeyDictionary[object, tuple]" = weakref.WeakKeyDictionary()
+_CACHE: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
 SERVER_TTL = 5.0  # seconds a server's catalogue is reused
 
 
@@ -38,6 +42,8 @@ class Catalog:
 
     entries: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)  # id -> (label, name, keys)
     by_key: dict[str, list[str]] = field(default_factory=dict)  # norm key -> ids
+    _text: tuple | None = field(default=None, repr=False)       # the keys as one string, for fast part matching
+    _grams: dict | None = field(default=None, repr=False)       # character bigram -> key positions
 
     def add(self, id: str, label: str, name: str, spellings) -> None:
         keys = []
@@ -50,6 +56,7 @@ class Catalog:
         self.entries[id] = (label, name, tuple(keys))
         for k in keys:
             self.by_key.setdefault(k, []).append(id)
+        self._text = self._grams = None
 
     def entity(self, id: str) -> Entity | None:
         e = self.entries.get(id)
@@ -60,58 +67,88 @@ class Catalog:
         out = [self.entity(i) for i in ids if not labels or self.entries[i][0] in labels]
         return sorted(out, key=_rank)
 
+    def _flat(self):
+        """(all keys joined by newlines, key starts, key lengths, key owner positions, ids, keys, id positions)."""
+        if self._text is None:
+            ids = list(self.entries)
+            keys, owners = [], []
+            for n, id in enumerate(ids):
+                for k in self.entries[id][2]:
+                    keys.append(k)
+                    owners.append(n)
+            lens = np.fromiter((len(k) for k in keys), np.int64, len(keys))
+            starts = np.zeros(len(keys), dtype=np.int64)
+            if len(keys):
+                starts[1:] = np.cumsum(lens + 1)[:-1]
+            self._text = ("\n".join(keys), starts, lens, np.array(owners, dtype=np.int64), ids, keys,
+                          {x: n for n, x in enumerate(ids)})
+        return self._text
+
+    def _bigrams(self) -> dict:
+        if self._grams is None:
+            grams: dict[str, list[int]] = {}
+            for n, k in enumerate(self._flat()[5]):
+                for g in {k[i:i + 2] for i in range(len(k) - 1)}:
+                    grams.setdefault(g, []).append(n)
+            self._grams = grams
+        return self._grams
+
     def search(self, text: str, labels=(), limit: int = 10, fuzzy: bool = True) -> list[tuple[float, Entity]]:
-        """Entities whose names or aliases match ``text`` fully, as a prefix, a part, or roughly."""
+        """Entities whose names or aliases match ``text`` fully (1), as a prefix (0.7-0.9), a part
+        (0.5-0.7), contained in the text (0.4-0.5) or roughly (below 0.45), best first."""
         key = norm_key(text)
         if not key:
             return []
-        scored: dict[str, float] = {}
-        for id, (label, name, keys) in self.entries.items():
-            if labels and label not in labels:
+        blob, starts, lens, owners, ids, keys, pos_of = self._flat()
+        L = len(key)
+        found = []
+        at = blob.find(key)
+        while at != -1:
+            found.append(at)
+            at = blob.find(key, at + 1)
+        best = np.zeros(len(ids))
+        if found:
+            pos = np.array(found, dtype=np.int64)
+            k = np.searchsorted(starts, pos, side="right") - 1
+            first = pos == starts[k]
+            score = np.where(first & (lens[k] == L), 1.0,
+                             np.where(first, 0.7 + 0.2 * L / lens[k], 0.5 + 0.2 * L / lens[k]))
+            np.maximum.at(best, owners[k], np.round(score, 4))
+        for size in range(L - 1, 1, -1):  # names contained in the text ("中金资本有限公司" → 中金资本)
+            for i in range(L - size + 1):
+                for id in self.by_key.get(key[i:i + size], ()):
+                    n = pos_of[id]
+                    best[n] = max(best[n], round(0.4 + 0.1 * size / L, 4))
+        if labels:
+            allowed = np.fromiter((self.entries[i][0] in labels for i in ids), bool, len(ids))
+            best = np.where(allowed, best, 0.0)
+        if fuzzy and L >= 2 and np.count_nonzero(best) < limit:
+            self._fuzzy(key, best, labels, ids, keys, owners)
+        hit = np.flatnonzero(best > 0)
+        if len(hit) > limit:  # only scores as high as the limit-th can make the cut (ties kept)
+            kth = -np.partition(-best[hit], limit - 1)[limit - 1]
+            hit = hit[best[hit] >= kth]
+        cands = [(-float(best[n]), self.entity(ids[n])) for n in hit.tolist()]
+        cands.sort(key=lambda c: (c[0], *_rank(c[1])))
+        return [(-s, e) for s, e in cands[:limit]]
+
+    def _fuzzy(self, key, best, labels, ids, keys, owners, pool: int = 300) -> None:
+        """Near spellings: keys sharing the most character bigrams, scored by difflib's ratio."""
+        grams = self._bigrams()
+        shared = Counter()
+        for g in {key[i:i + 2] for i in range(len(key) - 1)}:
+            shared.update(grams.get(g, ()))
+        for kpos, _ in sorted(shared.items(), key=lambda x: (-x[1], x[0]))[:pool]:
+            n = int(owners[kpos])
+            if best[n] > 0 or (labels and self.entries[ids[n]][0] not in labels):
                 continue
-            best = 0.0
-            for k in keys:
-                s = _score(key, k)
-                if s > best:
-                    best = s
-            if best > 0:
-                scored[id] = best
-        if fuzzy and len(scored) < limit:
-            for id, (label, name, keys) in self.entries.items():
-                if id in scored or (labels and label not in labels):
-                    continue
-                best = 0.0
-                for k in keys:
-                    if not set(k) & set(key):
-                        continue
-                    sm = difflib.SequenceMatcher(None, key, k)
-                    if sm.real_quick_ratio() < 0.6 or sm.quick_ratio() < 0.6:
-                        continue
-                    r = sm.ratio()
-                    if r >= 0.6:
-                        best = max(best, round(0.45 * r, 4))
-                if best:
-                    scored[id] = best
-        hits = [(s, self.entity(i)) for i, s in scored.items()]
-        hits.sort(key=lambda h: (-h[0], *_rank(h[1])))
-        return hits[:limit]
+            r = difflib.SequenceMatcher(None, key, keys[kpos]).ratio()
+            if r >= 0.6:
+                best[n] = max(best[n], round(0.45 * r, 4))
 
 
 def _rank(e: Entity):
     return (_ORDER.get(e.label, 99), e.name, e.id)
-
-
-def _score(key: str, cand: str) -> float:
-    """1.0 exact; prefix 0.7-0.9; part 0.5-0.7; the text containing the name 0.4-0.5; else 0."""
-    if cand == key:
-        return 1.0
-    if cand.startswith(key):
-        return round(0.7 + 0.2 * len(key) / len(cand), 4)
-    if key in cand:
-        return round(0.5 + 0.2 * len(key) / len(cand), 4)
-    if len(cand) >= 2 and cand in key:
-        return round(0.4 + 0.1 * len(cand) / len(key), 4)
-    return 0.0
 
 
 # ---------------------------------------------------------------------------- building the catalogue
@@ -147,16 +184,14 @@ def _server_catalog(store) -> Catalog:
 
 
 def catalog(store) -> Catalog:
-    """The store's catalogue of names (cached per ``store.version``; on a server without a
-    version, for :data:`SERVER_TTL` seconds)."""
+    """The store's catalogue of names: cached per ``store.version`` on the embedded store; on a
+    server (which other processes may write to) also at most :data:`SERVER_TTL` seconds."""
     version = getattr(store, "version", None)
     now = time.monotonic()
-    hit = _CACHE.get(store)
-    if hit and version is not None and hit[0] == version:
-        return hit[2]
-    if hit and version is None and now - hit[1] < SERVER_TTL:
-        return hit[2]
     embedded = getattr(store, "kind", "embedded") == "embedded"
+    hit = _CACHE.get(store)
+    if hit and hit[0] == version and (embedded or now - hit[1] < SERVER_TTL):
+        return hit[2]
     cat = _embedded_catalog(store) if embedded else _server_catalog(store)
     _CACHE[store] = (version, now, cat)
     return cat

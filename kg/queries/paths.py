@@ -1,0 +1,297 @@
+"""Moving through the graph: the shortest paths between two entities, and what lies around one
+(what the explorer expands when a node is clicked).
+
+Paths: ``allShortestPaths`` in Cypher (FalkorDB wants both ends bound in an earlier clause, Neo4j
+takes the pattern directly: the only dialect switch), networkx BFS on the embedded store.
+Neighbourhoods: breadth-first, one parameterised expansion per hop on either backend.
+"""
+from __future__ import annotations
+
+import itertools
+
+from kg.queries.base import Graph, NamedQuery, Param, register
+from kg.queries.resolve import LABEL_ORDER
+
+__all__ = ["MAX_HOPS", "PATH_CAP", "neighborhood", "path"]
+
+PATH_CAP = 25   # paths returned at most
+MAX_HOPS = 6    # the longest path searched (Cypher's upper bound of the pattern)
+NODE_MAP = "{id: %s.id, label: labels(%s)[0], name: %s.name, title: %s.title, round: %s.label, date: %s.date}"
+_ORDER = {label: i for i, label in enumerate(LABEL_ORDER)}
+
+
+def _node_fields(nid: str, d: dict) -> dict:
+    """Embedded twin of :data:`NODE_MAP`."""
+    return {"id": nid, "label": d.get("_label"), "name": d.get("name"), "title": d.get("title"),
+            "round": d.get("label"), "date": d.get("date")}
+
+
+def _display(n: dict) -> str:
+    if n.get("name"):
+        return str(n["name"])
+    if n.get("title"):
+        return str(n["title"])
+    return " ".join(str(x) for x in (n.get("round"), n.get("date")) if x) or n["id"]
+
+
+def _add_node(g: Graph, n: dict, **props) -> None:
+    extra = {"round": n.get("round"), "date": n.get("date")} if n.get("label") == "Round" else {}
+    g.node(n["id"], n.get("label") or "", _display(n), **extra, **props)
+
+
+# ---------------------------------------------------------------------------- path
+_PATH_RETURN = f"""
+RETURN [n IN nodes(p) | {NODE_MAP % (('n',) * 6)}] AS nodes,
+       [x IN relationships(p) | {{source: startNode(x).id, type: type(x), target: endNode(x).id}}] AS rels"""
+
+
+def _path_statements(p) -> dict:
+    la, lb = p.entities["a"].label, p.entities["b"].label
+    assert la in LABEL_ORDER and lb in LABEL_ORDER  # labels come from the fixed vocabulary only
+    if p.dialect == "falkordb":
+        head = f"""
+MATCH (a:{la} {{id: $a}}), (b:{lb} {{id: $b}})
+WITH a, b
+MATCH p = allShortestPaths((a)-[*..{MAX_HOPS}]-(b))"""
+    else:
+        head = f"""
+MATCH p = allShortestPaths((a:{la} {{id: $a}})-[*..{MAX_HOPS}]-(b:{lb} {{id: $b}}))"""
+    return {"main": head + "\nWHERE length(p) <= $max_hops" + _PATH_RETURN}
+
+
+def _nbrs(G, u):
+    return itertools.chain(G._succ[u], G._pred[u])
+
+
+def _paths_to(parents: dict, node: str) -> list[list[str]]:
+    """Every path from the BFS root to ``node`` through ``parents`` (root first)."""
+    if not parents[node]:
+        return [[node]]
+    return [[*head, node] for par in parents[node] for head in _paths_to(parents, par)]
+
+
+def shortest_paths(G, a: str, b: str, max_hops: int) -> list[list[str]]:
+    """All shortest undirected node paths from ``a`` to ``b`` of at most ``max_hops`` hops.
+
+    Bidirectional breadth-first search, always growing the frontier with fewer edges to follow,
+    so hubs (a country, a busy province) are crossed last, if at all.
+    """
+    if a == b:
+        return [[a]]
+    par = ({a: []}, {b: []})     # parents towards each root
+    depth = [0, 0]
+    front = [[a], [b]]
+    while front[0] and front[1] and depth[0] + depth[1] < max_hops:
+        cost = [sum(len(G._succ[u]) + len(G._pred[u]) for u in f) for f in front]
+        side = 0 if cost[0] <= cost[1] else 1
+        mine, other = par[side], par[1 - side]
+        layer: dict[str, list[str]] = {}
+        for u in front[side]:
+            for v in _nbrs(G, u):
+                if v in mine and v not in layer:
+                    continue
+                layer.setdefault(v, [])
+                if u not in layer[v]:
+                    layer[v].append(u)
+        depth[side] += 1
+        mine.update(layer)
+        front[side] = list(layer)
+        meet = [v for v in layer if v in other]
+        if meet:
+            dist = {v: _depth(other, v) for v in meet}
+            best = min(dist.values())
+            out = []
+            for v in meet:
+                if dist[v] != best:
+                    continue
+                for head in _paths_to(par[0], v):
+                    for tail in _paths_to(par[1], v):
+                        out.append(head + tail[::-1][1:])
+            return out
+    return []
+
+
+def _depth(parents: dict, v: str) -> int:
+    d = 0
+    while parents[v]:
+        v = parents[v][0]
+        d += 1
+    return d
+
+
+def _path_embedded(ix, p) -> dict:
+    """The shortest paths as the Cypher statement returns them, but only the first PATH_CAP node
+    paths in the answer's order (plus how many there are): hubs can make thousands."""
+    G = p.store.graph
+    a, b = p.entities["a"].id, p.entities["b"].id
+    fields: dict[str, dict] = {}
+
+    def node(n):
+        if n not in fields:
+            fields[n] = _node_fields(n, G.nodes[n])
+        return fields[n]
+
+    paths = shortest_paths(G, a, b, min(p["max_hops"], MAX_HOPS))
+    paths.sort(key=lambda ns: ([_display(node(n)) for n in ns], ns))
+    out = []
+    for nodes in paths[:PATH_CAP]:
+        steps = []
+        for u, v in itertools.pairwise(nodes):
+            cands = [(u, k, v) for k in G._succ[u].get(v, {})] + [(v, k, u) for k in G._succ[v].get(u, {})]
+            steps.append([{"source": s, "type": k, "target": t} for s, k, t in cands])
+        for combo in itertools.product(*steps):
+            out.append({"nodes": [node(n) for n in nodes], "rels": list(combo)})
+    return {"main": out, "total": len(paths)}
+
+
+def _path_cypher(store, p, statements) -> dict:
+    if p.entities["a"].id == p.entities["b"].id:  # a path from a node to itself: no server agrees on it
+        return _self_path(p)
+    return {"main": [dict(r) for r in store.read(statements["main"], p.cy)]}
+
+
+def _self_path(p) -> dict:
+    e = p.entities["a"]
+    return {"main": [{"nodes": [{"id": e.id, "label": e.label, "name": e.name}], "rels": []}]}
+
+
+def _path_shape(raw, p) -> dict:
+    best: dict[tuple, tuple] = {}
+    for r in raw["main"]:
+        ids = tuple(n["id"] for n in r["nodes"])
+        rels = tuple((x["type"], x["source"], x["target"]) for x in r["rels"])
+        if ids not in best or rels < best[ids][1]:
+            best[ids] = (r["nodes"], rels)
+    rows = []
+    for ids, (nodes, rels) in best.items():
+        rows.append({"hops": len(ids) - 1, "path": [_display(n) for n in nodes], "types": [t for t, _, _ in rels],
+                     "node_ids": list(ids), "_nodes": nodes, "_rels": rels})
+    rows.sort(key=lambda x: (x["hops"], x["path"], x["node_ids"]))
+    total = raw.get("total", len(rows))
+    out: dict = {"value": rows[0]["hops"] if rows else None}
+    if total > PATH_CAP:
+        rows = rows[:PATH_CAP]
+        out.update(truncated=True, meta={"omitted": total - PATH_CAP, "paths": total})
+    g = Graph()
+    for r in rows:
+        for n in r.pop("_nodes"):
+            _add_node(g, n)
+        for t, s, e in r.pop("_rels"):
+            g.edge(s, t, e)
+    out.update(rows=rows, graph=g)
+    return out
+
+
+def _path_prepare(p) -> None:
+    p.cy["max_hops"] = p["max_hops"]
+
+
+path = register(NamedQuery(
+    name="path",
+    doc="""The shortest paths between two entities of any kind (investors, companies, regions,
+    segments, policies), through any relationship; at most 25 paths, by name.""",
+    params=(Param("a", "entity", required=True, labels=(), help="first entity (name, alias or id)"),
+            Param("b", "entity", required=True, labels=(), help="second entity"),
+            Param("max_hops", "int", 4, help=f"longest path accepted (1-{MAX_HOPS})", lo=1, hi=MAX_HOPS)),
+    columns=("hops", "path", "types"),
+    value="length of the shortest path (null when none within max_hops)",
+    statements=_path_statements,
+    embedded=lambda ix, p: _self_path(p) if p.entities["a"].id == p.entities["b"].id else _path_embedded(ix, p),
+    shape=_path_shape,
+    cypher_runner=_path_cypher,
+    prepare=_path_prepare,
+))
+
+
+# ---------------------------------------------------------------------------- neighborhood
+EXPAND = f"""
+MATCH (n)-[x]-(m)
+WHERE n.id IN $frontier
+RETURN n.id AS from_id, type(x) AS type, startNode(x).id AS source, {NODE_MAP % (('m',) * 6)} AS node"""
+
+
+def _expand_embedded(G, frontier: list[str]) -> list[dict]:
+    out = []
+    for n in frontier:
+        for _, m, k in G.out_edges(n, keys=True):
+            out.append({"from_id": n, "type": k, "source": n, "node": _node_fields(m, G.nodes[m])})
+        for m, _, k in G.in_edges(n, keys=True):
+            out.append({"from_id": n, "type": k, "source": m, "node": _node_fields(m, G.nodes[m])})
+    return out
+
+
+def _bfs(expand, center: dict, hops: int) -> dict:
+    """Breadth-first: every node within ``hops`` with its distance, and the edges seen on the way."""
+    dist = {center["id"]: 0}
+    info = {center["id"]: center}
+    edges = set()
+    frontier = [center["id"]]
+    for h in range(1, hops + 1):
+        if not frontier:
+            break
+        nxt = []
+        for r in expand(frontier):
+            m = r["node"]["id"]
+            src, dst = (r["from_id"], m) if r["source"] == r["from_id"] else (m, r["from_id"])
+            edges.add((src, r["type"], dst))
+            if m not in dist:
+                dist[m] = h
+                info[m] = r["node"]
+                nxt.append(m)
+        frontier = sorted(set(nxt))
+    return {"dist": dist, "info": info, "edges": sorted(edges)}
+
+
+def _hood_embedded(ix, p) -> dict:
+    G = p.store.graph
+    e = p.entities["entity"]
+    return _bfs(lambda fr: _expand_embedded(G, fr), _node_fields(e.id, G.nodes[e.id]), p["hops"])
+
+
+def _hood_cypher(store, p, statements) -> dict:
+    e = p.entities["entity"]
+    center = {"id": e.id, "label": e.label, "name": e.name}
+    assert e.label in LABEL_ORDER  # the label comes from the fixed vocabulary only
+    rows = store.read(f"MATCH (n:{e.label} {{id: $entity}}) RETURN {NODE_MAP % (('n',) * 6)} AS node",
+                      {"entity": e.id})
+    if rows:
+        center = rows[0]["node"]
+    return _bfs(lambda fr: store.read(statements["main"], {"frontier": fr}), center, p["hops"])
+
+
+def _hood_shape(raw, p) -> dict:
+    dist, info = raw["dist"], raw["info"]
+    center = p.entities["entity"].id
+    others = sorted((n for n in dist if n != center),
+                    key=lambda n: (dist[n], _ORDER.get(info[n].get("label"), 99), _display(info[n]), n))
+    limit = p["limit"]
+    kept = others[:limit]
+    rows = [{"name": _display(info[n]), "label": info[n].get("label"), "hops": dist[n], "id": n} for n in kept]
+    g = Graph()
+    _add_node(g, info[center], hops=0)
+    for n in kept:
+        _add_node(g, info[n], hops=dist[n])
+    for s, t, e in raw["edges"]:
+        if s in g.nodes and e in g.nodes:
+            g.edge(s, t, e)
+    out = {"rows": rows, "value": len(others), "graph": g}
+    if len(others) > limit:
+        out.update(truncated=True, meta={"omitted": len(others) - limit})
+    return out
+
+
+neighborhood = register(NamedQuery(
+    name="neighborhood",
+    doc="""What lies within ``hops`` of an entity (any relationship, either direction), nearest
+    first; at most ``limit`` nodes, ``meta.omitted`` says how many more there are.""",
+    params=(Param("entity", "entity", required=True, labels=(), help="any entity (name, alias or id)"),
+            Param("hops", "int", 1, help="how far to go (1-3)", lo=1, hi=3),
+            Param("limit", "int", 50, help="nodes returned at most", lo=1, hi=5000)),
+    columns=("name", "label", "hops"),
+    value="number of nodes within hops (before the limit)",
+    statements={"main": EXPAND},
+    embedded=_hood_embedded,
+    shape=_hood_shape,
+    cypher_runner=_hood_cypher,
+    prepare=lambda p: p.cy.update(frontier=[p.entities["entity"].id]),
+))
