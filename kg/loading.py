@@ -5,7 +5,9 @@ Shared by the CLI (``kg load …``) and the web import. Exit codes as CONTRACT.m
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import os
 import time
@@ -74,6 +76,18 @@ def _progress_bar(total: int | None, desc: str):
     return tqdm(total=total, desc=desc, unit="row", disable=None, leave=False)
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """Loading builds millions of small, long-lived objects: pausing the cyclic GC halves the time."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_deals(store: Store, path: str | os.PathLike, workspace: str | os.PathLike, *,
                mapping: dict | None = None, strict: bool = False, display_name: str | None = None) -> LoadReport:
     """Load a deals file. Raises :class:`InputError` when nothing can be loaded."""
@@ -87,7 +101,8 @@ def load_deals(store: Store, path: str | os.PathLike, workspace: str | os.PathLi
         size = 0
     bar = _progress_bar(size // 80 if size > 400_000 else None, f"parsing {name}")
     try:
-        res = parse_deals(path, mapping, progress=bar.update if bar else None)
+        with _no_gc():
+            res = parse_deals(path, mapping, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()
@@ -107,7 +122,8 @@ def load_deals(store: Store, path: str | os.PathLike, workspace: str | os.PathLi
     n = len(res.batch)
     bar = _progress_bar(n if n > 20000 else None, "writing")
     try:
-        rep.changes = store.apply(res.batch, record=record, progress=bar.update if bar else None)
+        with _no_gc():
+            rep.changes = store.apply(res.batch, record=record, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import os
 import pickle
 import time
@@ -67,7 +68,14 @@ class EmbeddedStore:
             return
         try:
             with open(self.path, "rb") as fh:
-                state = pickle.load(fh)
+                # millions of small dicts: the cyclic GC would walk them again and again while loading
+                gc_was = gc.isenabled()
+                gc.disable()
+                try:
+                    state = pickle.load(fh)
+                finally:
+                    if gc_was:
+                        gc.enable()
             if not isinstance(state, dict) or state.get("format") != FORMAT:
                 raise ValueError("unknown snapshot format")
         except Exception as exc:  # corrupt, truncated or foreign file
@@ -77,6 +85,7 @@ class EmbeddedStore:
             ) from None
         self.graph, self.manifest = state["graph"], state.get("imports", [])
         self._mtime = (st.st_mtime_ns, st.st_size)
+        gc.freeze()  # the loaded graph is long-lived: keep it out of later collections (latency spikes)
         self._changed()
 
     def refresh(self) -> bool:
