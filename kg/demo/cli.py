@@ -1,0 +1,91 @@
+"""``kg demo`` (synthetic deals calibrated to the report) and ``kg report`` (the report's figures
+regenerated from the loaded graph, beside the published numbers)."""
+from __future__ import annotations
+
+import click
+
+from kg.cli import echo_json, open_configured_store, pass_config
+from kg.config import Config
+from kg.errors import InputError
+
+__all__ = ["register", "demo", "report"]
+
+
+def _yi(v: float) -> str:
+    return f"{v / 1e8:,.1f}亿元"
+
+
+@click.command()
+@click.option("--deals", type=int, default=None, metavar="N",
+              help="How many deals (default 752, the report's 2019 count; shares hold at any size).")
+@click.option("--seed", type=int, default=None, metavar="S", help="Random seed (default 2019): same seed, same data.")
+@pass_config
+def demo(config: Config, deals, seed):
+    """Synthetic 2019 deals calibrated to the report's figures, marked synthetic."""
+    from kg.demo import DEFAULT_DEALS, DEFAULT_SEED, MAX_DEALS, run_demo
+
+    deals = DEFAULT_DEALS if deals is None else deals
+    seed = DEFAULT_SEED if seed is None else seed
+    if not 1 <= deals <= MAX_DEALS:
+        raise InputError(f"--deals must be between 1 and {MAX_DEALS:,} (got {deals:,})")
+    if seed < 0:
+        raise InputError(f"--seed must be 0 or more (got {seed})")
+    store = open_configured_store(config)
+    bars = []
+
+    def progress(total: int):
+        from tqdm import tqdm
+
+        bars.append(tqdm(total=total, desc="writing", unit="item", disable=None, leave=False))
+        return bars[-1].update
+
+    try:
+        s = run_demo(store, deals, seed, progress=progress if deals > 20000 else None)
+    finally:
+        for bar in bars:
+            bar.close()
+    c = s["changes"]
+    click.echo(f"demo (seed {seed}): {s['events']:,} events for {s['companies']:,} companies, "
+               f"{s['companies_multi_round']:,} with two or more rounds; {s['disclosed_events']:,} disclosed, "
+               f"{_yi(s['disclosed_amount_cny'])} in all")
+    click.echo(f"investors: the {s['investors_table5']} of Table 5 and {s['investors_synthetic']:,} synthetic ones "
+               f"in {s['syndicates']:,} syndicates; {s['participations']:,} participations, {s['leads']:,} leads")
+    if c["nodes_created"] or c["rels_created"] or c["nodes_updated"] or c["rels_updated"]:
+        click.echo(f"written: {c['nodes_created']:,} nodes and {c['rels_created']:,} relationships created, "
+                   f"{c['nodes_updated']:,} nodes and {c['rels_updated']:,} relationships updated "
+                   f"(generated in {s['seconds']['generate']:.1f} s, written in {s['seconds']['write']:.1f} s)")
+    else:
+        click.echo("already loaded: nothing changed")
+    click.echo(f"everything new is marked synthetic, source '{s['source']}'; compare with the report: kg report")
+
+
+@click.command()
+@click.option("--year", type=int, default=2019, show_default=True, help="The year of the figures.")
+@click.option("--json", "as_json", is_flag=True, help="All figures as one JSON object.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Also write a CSV per figure, one XLSX (a sheet per figure) and PNG charts into DIR.")
+@pass_config
+def report(config: Config, year, as_json, out_dir):
+    """The report's figures from the loaded graph, beside the published numbers (2019)."""
+    from kg.report import build_report, format_report, report_graph, write_report
+
+    store = open_configured_store(config)
+    rep = build_report(report_graph(store), year)
+    written = write_report(rep, out_dir) if out_dir else None
+    if as_json:
+        echo_json({**rep, "written": written} if written else rep)
+        return
+    click.echo(format_report(rep))
+    if not rep["events"]:
+        click.echo(f"no venture events in {year}: load data first (kg load seed, kg load deals FILE, kg demo)",
+                   err=True)
+    if written:
+        click.echo(f"\nwritten to {out_dir}: {len(written['csv'])} CSV, {written['xlsx']}, "
+                   f"{len(written['png'])} PNG charts")
+        for note in written["notes"]:
+            click.echo(f"note: {note}", err=True)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(demo)
+    main.add_command(report)
