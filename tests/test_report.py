@@ -110,7 +110,7 @@ def test_months_segments_rounds(small):
 def test_listed_by_province(small):
     f = R.listed_by_province(small, 2019)
     rows = rows_by(f, "province")
-    assert rows["江苏"]["listed"] == 1                      # 戊 listed by an IPO round in 2019
+    assert rows["江苏"]["listed"] == 7                      # 6 STAR listings of Table 3 + 戊 (an IPO round in 2019)
     assert rows["合计"]["listed"] == rows["合计"]["listed"]
     seed_listed = R.listed_by_province(small, 2018)
     assert rows["合计"]["listed"] - rows_by(seed_listed, "province")["合计"]["listed"] >= 1
