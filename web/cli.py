@@ -51,6 +51,38 @@ def register(main: click.Group) -> None:
     @pass_config
     def serve(config, host, port, token, threads):
         """The web explorer: chat, graph views, entity pages, the report's figures, exports, import."""
+        _serve(config, host, port, token, threads)
+
+    @main.command()
+    @click.option("--host", default="127.0.0.1", show_default=True,
+                  help="Address to bind; anything but loopback requires --token.")
+    @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
+    @click.option("--token", envvar="KG_TOKEN", default=None, help="Access token (env KG_TOKEN).")
+    @click.option("--demo/--no-demo", default=True, show_default=True,
+                  help="Add the synthetic demo deals (calibrated to the report) when none are loaded.")
+    @click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+                  help="Open the explorer in a browser.")
+    @pass_config
+    def up(config, host, port, token, demo, open_browser):
+        """Load the report's facts (and demo data) if the workspace lacks them, then serve the explorer."""
+        from kg.cli import open_configured_store
+        from kg.loading import load_seed
+
+        store = open_configured_store(config)
+        kinds = {rec.get("kind") for rec in store.imports()}
+        if "seed" not in kinds:
+            load_seed(store)
+            click.echo("loaded the report's facts (kg load seed)")
+        if demo and "demo" not in kinds:
+            from kg.demo import run_demo
+
+            s = run_demo(store)
+            click.echo(f"added {s['changes']['nodes_created']} synthetic demo nodes (kg demo); "
+                       "they are marked synthetic in the data and the UI")
+        store.close()
+        _serve(config, host, port, token, 8, open_browser)
+
+    def _serve(config, host, port, token, threads, open_browser=False):
         token = token or config.token
         check_bind(host, token)
         if token and len(token) < 16:
@@ -71,6 +103,11 @@ def register(main: click.Group) -> None:
             url += f"?token={quote(token, safe='')}"
         click.echo(f"IIKG serving {config.workspace if config.backend == 'embedded' else config.backend} "
                    f"at {url}  (Ctrl-C to stop)")
+        if open_browser:
+            import threading
+            import webbrowser
+
+            threading.Timer(0.5, lambda: webbrowser.open(url)).start()
         try:
             server.run()
         except KeyboardInterrupt:  # pragma: no cover
