@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["Batch", "merge_props", "LIST_PROPS"]
 
-LIST_PROPS = ("sources", "aliases")
+LIST_PROPS = ("sources", "aliases", "news")
 
 
 def merge_props(old: dict, new: dict) -> bool:

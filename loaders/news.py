@@ -1,0 +1,459 @@
+"""Deals extracted from financing announcements (Chinese and English), and their loading.
+
+``extract(text)`` finds every deal an announcement reports: the company that raised (also when
+no graph knows it), the round, the amount and currency, the date as precise as written, and the
+investors with their roles (lead or not; financial advisors are left out). It runs the spaCy
+pipeline of :mod:`loaders.news_nlp` (gazetteer + rule marks) and then reads the text clause by
+clause:
+
+1. units: sentences (。!?; and English sentence ends); a unit whose clause has a financing
+   predicate after a company (X完成…融资, X获得…投资, X raised/closed/completed …) or an investor
+   verb before one (领投了X的…, invested … in X) starts a deal; other units add to the current one;
+2. the company: the proper name after its descriptor (工业视觉企业睿铂智能 → 睿铂智能,
+   Beijing-based industrial software firm Gewu Tech → Gewu Tech); the descriptor gives the
+   segment and region when the ontology knows them;
+3. round, amount, date: the rule marks inside the deal's clauses (history clauses such as
+   此前曾获… or "previously raised" are skipped); a deal without its own date takes the date
+   written before it unless it says 近日/recently;
+4. roles: trigger words (领投, 联合领投, 跟投, 参投, 独家投资, 投资方为, 由X投资, led by, co-led by,
+   with participation from, joined by, existing investors …, backed by; 担任…财务顾问 and
+   advised by mark advisors) delimit name lists; names resolve through the ontology's aliases
+   and the graph's names, unknown ones are kept as written.
+
+``parse_news(path)`` turns a file of announcements (plain lines or JSONL with "text") into a
+:class:`~kg.model.Batch` with provenance ``news:<sha256(text)[:16]>``.
+
+Examples
+--------
+>>> d = extract("2019年11月7日，工业视觉企业睿铂智能完成1.5亿元B+轮融资，达晨资本、同创伟业联合领投。")[0]
+>>> d.company, d.round, d.amount, d.currency, d.date
+('睿铂智能', 'B+轮', 150000000.0, 'CNY', '2019-11-07')
+>>> d.lead_investors
+['达晨资本', '同创伟业']
+>>> d = extract("Gewu Tech raised US$15 million in a Series A round led by Lenovo Capital, "
+...             "with Baidu Ventures participating.")[0]
+>>> d.company, d.round, d.amount, d.currency, d.investors, d.lead_investors
+('Gewu Tech', 'A轮', 15000000.0, 'USD', ['联想创投', '百度风投'], ['联想创投'])
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.model import Batch
+from loaders.news_company import en_anchors, en_investor_first, zh_anchor, zh_investor_first
+from loaders.news_nlp import Frame, Lexicon, clauses, units
+from loaders.news_roles import en_roles, resolve_investor, split_names, zh_roles
+from loaders.news_rules import descriptor_region, descriptor_segment
+from loaders.parse import Amount
+from ontology import load as load_ontology
+from ontology import norm_key
+
+_I = re.IGNORECASE
+
+__all__ = [
+    "Deal",
+    "Lexicon",
+    "NewsReject",
+    "NewsResult",
+    "add_deal",
+    "extract",
+    "lexicon_from_store",
+    "parse_news",
+    "provenance",
+    "read_announcements",
+]
+
+
+@dataclass
+class Deal:
+    """One deal found in an announcement. ``as_json()`` is the contract's object."""
+
+    company: str
+    round: str | None = None
+    amount: float | None = None
+    currency: str | None = None
+    date: str | None = None
+    investors: list[str] = field(default_factory=list)
+    lead_investors: list[str] = field(default_factory=list)
+    advisors: list[str] = field(default_factory=list)
+    descriptor: str | None = None
+    segment: str | None = None
+    region: str | None = None  # ontology region id (province:… or city:…)
+    span: tuple[int, int] = (0, 0)
+
+    def as_json(self) -> dict:
+        amount = self.amount
+        if amount is not None and float(amount).is_integer():
+            amount = int(amount)
+        return {"company": self.company, "round": self.round, "amount": amount, "currency": self.currency,
+                "date": self.date, "investors": list(self.investors), "lead_investors": list(self.lead_investors)}
+
+
+def provenance(text: str) -> str:
+    """``news:`` and the first 16 hex digits of the SHA-256 of the announcement text.
+
+    >>> provenance("数澜科技完成3亿元C轮融资")
+    'news:...'
+    """
+    return "news:" + hashlib.sha256(text.strip().encode("utf-8")).hexdigest()[:16]
+
+
+# ============================================================================= deal assembly
+_ZH_HISTORY = re.compile(r"此前|曾经|曾获|曾完成|曾于|曾先后|上一轮|前一轮|前几轮|之前|以来|累计|去年|^继|历史上|先后获得")
+_EN_HISTORY = re.compile(r"\b(?:previously|prior|earlier|last\s+year|had\s+raised|to\s+date|in\s+total|so\s+far|"
+                         r"total\s+funding|a\s+total\s+of|cumulative|since\s+its\s+founding)\b", _I)
+_RELATIVE = re.compile(r"近日|日前|近期|今日|今天|昨日|昨天|本周|上周|本月|日内|\brecently\b|\bthis\s+(?:week|month)\b|"
+                       r"\btoday\b|\byesterday\b|\blast\s+week\b|\bearlier\s+this\s+(?:week|month)\b", _I)
+_AMOUNT_NOT = re.compile(r"(?:估值|市值|累计|营收|收入|注册资本|销售额|利润|订单|合同|总融资|融资总额|valuation|valued|valuing|"
+                         r"total(?:ing)?|to\s+date|revenue|sales|bringing|market\s+value|cumulative)[^,;。.]{0,8}$", _I)
+
+
+@dataclass
+class _Anchor:
+    unit_start: int
+    clause_start: int
+    company: str
+    descriptor: str
+
+
+def _anchors(f: Frame) -> list[_Anchor]:
+    masked = f.mask()
+    out: list[_Anchor] = []
+    for ua, ub in units(f):
+        if f.lang == "zh":
+            parts = clauses(f, ua, ub)
+            found = False
+            for k, (ca, cb) in enumerate(parts):
+                if _ZH_HISTORY.search(f.t[ca:cb]):
+                    continue
+                got = zh_anchor(f, masked, parts, k)
+                if got:
+                    found = True
+                    out.append(_Anchor(ua, ca, *got))
+            if not found:
+                for ca, cb in parts:
+                    if _ZH_HISTORY.search(f.t[ca:cb]):
+                        continue
+                    got = zh_investor_first(f, masked, ca, cb)
+                    if got:
+                        out.append(_Anchor(ua, ca, *got))
+                        break
+        else:
+            hist = _EN_HISTORY.search(f.t[ua:ub])
+            if hist and out:
+                continue  # "It previously raised …" is not this deal
+            found = en_anchors(f, ua, ub)
+            for cs, co, desc in found:
+                out.append(_Anchor(ua, cs, co, desc))
+            if not found and not hist:
+                got = en_investor_first(f, ua, ub)
+                if got:
+                    out.append(_Anchor(ua, ua, *got))
+    # the same company again (X表示…, 这是X今年完成的…) belongs to its deal, unless its clause names
+    # another round (格物科技完成B轮融资。格物科技于2018年完成A轮融资。: two deals)
+    unit_spans = units(f)
+
+    def unit_rounds(an: _Anchor) -> set:
+        end = next((ub for ua, ub in unit_spans if ua == an.unit_start), len(f.t))
+        return {r[2] for r in f.rounds if an.clause_start <= r[0] < end}
+
+    merged: list[_Anchor] = []
+    for an in out:
+        if merged and norm_key(merged[-1].company) == norm_key(an.company):
+            mine, theirs = unit_rounds(an), unit_rounds(merged[-1])
+            if not (mine and theirs and not mine & theirs):
+                continue
+        merged.append(an)
+    return merged
+
+
+def _history_ranges(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[int, int]]:
+    out = []
+    if f.lang == "zh":
+        for ca, cb in clauses(f, a, b):
+            if ca != anchor_clause and _ZH_HISTORY.search(f.t[ca:cb]):
+                out.append((ca, cb))
+    else:
+        for ua, ub in units(f):
+            if a <= ua < b and ua != anchor_clause and _EN_HISTORY.search(f.t[ua:ub]):
+                out.append((ua, ub))
+        for m in re.finditer(r",\s*(?:which|who)\b[^,]*,", f.t[a:b]):
+            if _EN_HISTORY.search(m.group()):
+                out.append((a + m.start(), a + m.end()))
+    return out
+
+
+def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
+    return any(s <= pos < e for s, e in ranges)
+
+
+def _company_spans(f: Frame, company: str, a: int, b: int) -> list[tuple[int, int]]:
+    out = []
+    if len(company) >= 2:
+        for m in re.finditer(re.escape(company), f.t[a:b]):
+            out.append((a + m.start(), a + m.end()))
+    return out
+
+
+def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal:
+    hist = _history_ranges(f, a, b, an.clause_start)
+    deal = Deal(company=an.company, descriptor=an.descriptor or None, span=(a, b))
+    # round: the best ranked label of the deal's clauses (B轮战略融资 is a B轮)
+    rounds = [r for r in f.rounds if a <= r[0] < b and not _inside(r[0], hist)]
+    if rounds:
+        deal.round = min(rounds, key=lambda r: (-r[3], r[0]))[2]
+    for s, e, value, cur in f.amounts:
+        if a <= s < b and not _inside(s, hist) and not _AMOUNT_NOT.search(f.t[max(a, s - 16):s]):
+            deal.amount = value.value if isinstance(value, Amount) else None
+            deal.currency = cur
+            break
+    dates = [d for d in f.dates if a <= d[0] < b and not _inside(d[0], hist)]
+    if dates:
+        deal.date = dates[0][2]
+    elif prior_date and not _RELATIVE.search(f.t[a:b]):
+        deal.date = prior_date
+    # roles
+    masked = f.mask(_company_spans(f, an.company, a, b))
+    chunks: list[tuple[int, int, str]] = []
+    if f.lang == "zh":
+        trig = f.mask(_company_spans(f, an.company, a, b), rounds=False)
+        for ca, cb in clauses(f, a, b):
+            if not _inside(ca, hist):
+                chunks.extend(zh_roles(f, masked, trig, ca, cb))
+    else:
+        for ua, ub in units(f):
+            ua, ub = max(ua, a), min(ub, b)
+            if ua < ub and not _inside(ua, hist):
+                chunks.extend(en_roles(f, ua, ub))
+    found: list[tuple[int, str, str]] = []
+    for s, e, role in chunks:
+        for pos, piece, ident in split_names(f, masked, s, e):
+            name = resolve_investor(f, piece, ident)
+            if name and norm_key(name) != norm_key(deal.company):
+                found.append((pos, name, role))
+    advisors = {n for _, n, r in found if r == "advisor"}
+    sole = [n for _, n, r in found if r == "sole"]
+    order: list[str] = []
+    leads: list[str] = []
+    for pos, name, role in sorted(found):
+        if name in advisors or role == "advisor":
+            continue
+        if name not in order:
+            order.append(name)
+        if (role == "lead" or (role == "sole" and len(set(sole)) == 1)) and name not in leads:
+            leads.append(name)
+    deal.investors = order
+    deal.lead_investors = [n for n in order if n in leads]
+    deal.advisors = sorted(advisors)
+    if deal.descriptor:
+        deal.segment = descriptor_segment(deal.descriptor)
+        reg = descriptor_region(deal.descriptor)
+        deal.region = reg.id if reg is not None else None
+    return deal
+
+
+def extract(text: str, lexicon: Lexicon | None = None) -> list[Deal]:
+    """The deals one announcement reports (an empty list when it reports none).
+
+    ``lexicon`` adds a graph's investor and company names to the ontology's (see
+    :func:`lexicon_from_store`).
+    """
+    if not text or not text.strip():
+        return []
+    f = Frame(text, lexicon)
+    anchors = _anchors(f)
+    deals: list[Deal] = []
+    for i, an in enumerate(anchors):
+        a = 0 if i == 0 else an.clause_start
+        b = anchors[i + 1].clause_start if i + 1 < len(anchors) else len(f.t)
+        prior = [d for d in f.dates if d[1] <= a]
+        deal = _fill(f, an, a, b, prior[-1][2] if prior else None)
+        deals.append(deal)
+    return deals
+
+
+# ================================================================================ files, batches
+def read_announcements(path: str | Path) -> list[tuple[int, str]]:
+    """(line number, announcement text) for every line of ``path``, empty lines included.
+
+    A line is plain text, or a JSON object with a "text" field. UTF-8 (with or without BOM) or
+    GB18030. Raises :class:`InputError` for a missing, unreadable or binary file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory, not a file of announcements")
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{path}: not a text file (one announcement per line expected)")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            data = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputError(f"{path}: neither UTF-8 nor GBK text")
+    lines = data.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    out = []
+    for i, line in enumerate(lines, 1):
+        line = line.rstrip("\r")
+        s = line.strip()
+        if s.startswith("{") and s.endswith("}"):
+            try:
+                obj = json.loads(s)
+            except ValueError:
+                obj = None
+            if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+                line = obj["text"]
+        out.append((i, line))
+    return out
+
+
+@dataclass
+class NewsReject:
+    line: int
+    reason: str
+    values: dict
+
+
+@dataclass
+class NewsResult:
+    batch: Batch
+    rows: int          # non-empty announcements
+    loaded: int        # announcements that yielded at least one deal
+    deals: int
+    rejects: list[NewsReject]
+    sha256: str
+
+
+def add_deal(batch: Batch, deal: Deal, text: str, lexicon: Lexicon | None = None,
+             round_news: dict[str, list[str]] | None = None) -> str:
+    """Add one extracted deal to ``batch`` (Company, Round, Investors, roles; segment and region
+    from the descriptor for companies that have none yet). The Round keeps the announcement texts
+    in ``news``; every node and relationship gets the provenance ``news:<hash>``."""
+    from loaders.deals import deal_batch, round_id
+    from loaders.parse import parse_round
+
+    source = provenance(text)
+    company = deal.company
+    known = lexicon.company(company) if lexicon else None
+    if known:
+        company = known
+    ckey = norm_key(company)
+    rtype, label = parse_round(deal.round)
+    date = deal.date
+    if date is None and lexicon is not None:
+        same = [r for r in lexicon.rounds.get(ckey, []) if r[1] == rtype.type]
+        if len(same) == 1:  # an undated announcement of a round the graph has: that round
+            date = same[0][2]
+    rid = round_id(company, rtype.type, label, date)
+    news = round_news if round_news is not None else {}
+    texts = list(news.get(rid) or (lexicon.round_news.get(rid, []) if lexicon else []))
+    if text.strip() not in texts:
+        texts.append(text.strip())
+    news[rid] = texts
+    segment = deal.segment if not (lexicon and ckey in lexicon.company_segment) else None
+    province = city = None
+    if deal.region and not (lexicon and ckey in lexicon.company_region):
+        reg = load_ontology().region_by_id(deal.region)
+        if reg is not None:
+            if reg.level == "city":
+                city = reg.name
+            else:
+                province = reg.name
+    amount = Amount(deal.amount, deal.currency) if deal.amount is not None and deal.currency else None
+    return deal_batch(batch, company=company, source=source, date=date, round_label=deal.round, amount=amount,
+                      investors=deal.investors, leads=deal.lead_investors, segment=segment, province=province,
+                      city=city, round_props={"news": texts})
+
+
+def parse_news(path: str | Path, lexicon: Lexicon | None = None) -> NewsResult:
+    """Extract every announcement of ``path`` into a batch; lines without a deal are rejects."""
+    lines = read_announcements(path)
+    batch = Batch()
+    rejects: list[NewsReject] = []
+    rows = loaded = n = 0
+    round_news: dict[str, list[str]] = {}
+    for lineno, text in lines:
+        if not text.strip():
+            continue
+        rows += 1
+        deals = extract(text, lexicon)
+        if not deals:
+            rejects.append(NewsReject(lineno, "no deal found", {"text": text}))
+            continue
+        loaded += 1
+        for d in deals:
+            add_deal(batch, d, text, lexicon, round_news)
+            n += 1
+    sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return NewsResult(batch, rows, loaded, n, rejects, sha)
+
+
+def lexicon_from_store(store) -> Lexicon:
+    """The names of a store's graph (embedded: read from memory; Cypher stores: three reads)."""
+    lex = Lexicon()
+
+    def names_of(name, aliases):
+        return [x for x in [name, *(aliases or [])] if x]
+
+    if hasattr(store, "graph") and hasattr(store, "nodes_by_label"):
+        G = store.graph
+        for n in store.nodes_by_label("Investor"):
+            d = G.nodes[n]
+            for a in names_of(d.get("name"), d.get("aliases")):
+                lex.add("INVESTOR", a, d.get("name") or a)
+        for n in store.nodes_by_label("Company"):
+            d = G.nodes[n]
+            name = d.get("name")
+            if not name:
+                continue
+            for a in names_of(name, d.get("aliases")):
+                lex.add("COMPANY", a, name)
+            ck = norm_key(name)
+            for _, v, k in G.out_edges(n, keys=True):
+                if k == "IN_SEGMENT":
+                    lex.company_segment.add(ck)
+                elif k == "LOCATED_IN":
+                    lex.company_region.add(ck)
+                elif k == "RAISED":
+                    r = G.nodes[v]
+                    lex.rounds.setdefault(ck, []).append((v, r.get("type"), r.get("date")))
+                    if r.get("news"):
+                        lex.round_news[v] = list(r["news"])
+        return lex
+    if hasattr(store, "read"):
+        for row in store.read("MATCH (i:Investor) RETURN i.name AS name, i.aliases AS aliases", {}):
+            for a in names_of(row.get("name"), row.get("aliases")):
+                lex.add("INVESTOR", a, row.get("name") or a)
+        for row in store.read("MATCH (c:Company) OPTIONAL MATCH (c)-[:IN_SEGMENT]->(s:Segment) "
+                              "OPTIONAL MATCH (c)-[:LOCATED_IN]->(g:Region) "
+                              "RETURN c.name AS name, c.aliases AS aliases, count(DISTINCT s) AS segs, "
+                              "count(DISTINCT g) AS regs", {}):
+            if not row.get("name"):
+                continue
+            for a in names_of(row["name"], row.get("aliases")):
+                lex.add("COMPANY", a, row["name"])
+            if row.get("segs"):
+                lex.company_segment.add(norm_key(row["name"]))
+            if row.get("regs"):
+                lex.company_region.add(norm_key(row["name"]))
+        for row in store.read("MATCH (c:Company)-[:RAISED]->(r:Round) RETURN c.name AS company, r.id AS id, "
+                              "r.type AS type, r.date AS date, r.news AS news", {}):
+            ck = norm_key(row.get("company") or "")
+            lex.rounds.setdefault(ck, []).append((row["id"], row.get("type"), row.get("date")))
+            if row.get("news"):
+                lex.round_news[row["id"]] = list(row["news"])
+    return lex

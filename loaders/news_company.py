@@ -1,0 +1,279 @@
+"""Which company raised: the subject of a financing predicate, or the object of an investor's verb.
+
+Chinese: the noun phrase before 完成/获得/获 … 融资 (after a date, 近日, a quoted name or a
+descriptor such as 工业视觉企业 or 总部位于杭州的…公司), the subject of an earlier ``X宣布，`` when
+the clause says 公司已完成, and 领投了X的…轮 / 完成对X的…投资. English: the name run before
+raised/closed/completed/secured … (after "Beijing-based industrial software firm"), with
+appositives (", an industrial IoT startup,") set aside; "… round in X", "invested … in X" and
+"X's Series B". Each finder returns ``(company, descriptor)``; the descriptor feeds segment and
+region.
+"""
+from __future__ import annotations
+
+import re
+
+from loaders.news_nlp import Frame, is_investor, known_company
+from loaders.news_rules import CJK
+from ontology import clean_name
+from ontology import load as load_ontology
+
+_I = re.IGNORECASE
+
+__all__ = [
+    "EN_DET",
+    "MONTH_WORDS",
+    "ZH_PRONOUN",
+    "en_anchors",
+    "en_investor_first",
+    "name_token",
+    "zh_anchor",
+    "zh_investor_first",
+]
+
+# ============================================================================ company: Chinese
+_ZH_PRED = re.compile(
+    r"(?:正式|已经|已|近日|日前|今日|今天|昨日|近期|再次|再度|成功|顺利|又|再|刚刚|终于|宣布|官宣|也|均|分别)*"
+    r"(?P<verb>完成|获得|获(?![悉奖批评颁选知准])|拿到|斩获|收获|迎来|敲定|获取|融资(?=\s*(?:\d|[一二两三四五六七八九十数几近超逾约]|人民币|美元)))")
+_ZH_OBJECT = re.compile(r"融资|投资|轮|注资|领投|获投|战略|资金|\x00")
+_ZH_HEADS = sorted(["企业", "公司", "平台", "平台商", "设备商", "软件商", "硬件商", "系统商", "服务商", "提供商", "供应商", "厂商",
+                   "制造商", "开发商", "运营商", "方案商", "集成商", "创企", "初创", "独角兽", "品牌", "领军者", "领导者", "龙头",
+                   "新锐", "创业团队", "明星项目", "项目", "先行者", "引领者", "研发商", "生产商", "服务提供者", "对手", "子公司",
+                   "旗下"], key=len, reverse=True)
+_ZH_GENERIC = {"科技", "智能", "信息", "网络", "技术", "集团", "股份", "有限公司", "股份有限公司", "科技有限公司", "数据",
+               "软件", "系统", "公司", "企业", "平台", "服务", "智造", "制造", "自动化", "机器人"}
+ZH_PRONOUN = re.compile(r"^(?:该公司|本公司|公司|该企业|企业|其|它|我们|我司|本轮|此轮|该轮|本次|此次|团队|项目|该项目|平台|"
+                         r"这|此|该)$|^(?:本轮|此轮|该轮|本次|此次|上一轮|这一轮)|融资|投资")
+_ZH_LEAD_STRIP = re.compile(
+    r"^(?:[\s、\"“”'「」『』《》\x00]|据悉|据了解|据报道|据介绍|消息称|报道称|记者获悉|获悉|近日|日前|今日|今天|昨日|昨天|近期|最近|"
+    r"目前|本周|上周|此外|另外|同时|其中|而|又|今年|去年|这是|这也是|此为|系|继|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|"
+    r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+")
+_ZH_TAIL_STRIP = re.compile(
+    r"(?:[\s\x00]|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
+    r"今年|本月|本周|分别|均|于|在|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|"
+    r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+$")
+_ZH_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
+_ZH_SHORT = re.compile(r"[(（][^()（）]*?(?:简称|下称)\s*[:：]?\s*[“\"「]?([^”\"」()（）]{2,30})[”\"」]?[^()（）]*[)）]")
+_ZH_PAREN = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
+    """(company, descriptor) from the noun phrase ``t[a:b]`` before a financing predicate."""
+    np_ = f.t[a:b]
+    known = known_company(f, a, b)
+    if known:
+        return known[0], f.t[a:known[1]]
+    np_ = re.sub(r"(?:正式)?(?:宣布|官宣|表示|消息)\s*:.*$", "", np_)  # 数澜科技宣布：公司已完成…
+    np_ = _ZH_LEAD_STRIP.sub("", np_)
+    np_ = _ZH_TAIL_STRIP.sub("", np_)
+    m = _ZH_SHORT.search(np_)
+    if m:
+        return _valid_zh(f, m.group(1), np_[:m.start()])
+    quoted = _ZH_QUOTED.findall(np_)
+    if quoted:
+        q = quoted[-1]
+        return _valid_zh(f, q, np_[:np_.rfind(q)])
+    np_ = _ZH_PAREN.sub("", np_).strip()
+    np_ = re.sub(r"[“”\"「」『』《》]", "", np_)
+    descriptor = ""
+    best = None
+    for head in _ZH_HEADS:
+        for m in re.finditer(re.escape(head), np_):
+            rest = np_[m.end():]
+            if len(rest) >= 2 and rest not in _ZH_GENERIC and (best is None or m.end() > best):
+                best = m.end()
+    if best is None:  # 工业软件商X: a bare 商 as the last resort
+        m = re.search(r"(?<=[\u4e00-\u9fff]{2})商(?=.{2,})", np_)
+        if m and np_[m.end():] not in _ZH_GENERIC:
+            best = m.end()
+    if best is not None:
+        descriptor, np_ = np_[:best], np_[best:]
+    i = np_.rfind("的")  # 总部位于杭州的X; not the 的 of 绿的精密
+    if i >= 2 and len(np_) - i - 1 >= 2:
+        descriptor, np_ = descriptor + np_[:i + 1], np_[i + 1:]
+    if np_.endswith("公司") and not np_.endswith("有限公司") and len(np_) > 4:
+        np_ = np_[:-2]
+    return _valid_zh(f, np_, descriptor)
+
+
+def _valid_zh(f: Frame, name: str, descriptor: str) -> tuple[str, str] | None:
+    name = name.strip(" \x00、,:")
+    if not (2 <= len(name) <= 40) or ZH_PRONOUN.search(name) or "\x00" in name:
+        return None
+    if re.search(r"[,;。]|完成|获得|宣布|领投|跟投", name):
+        return None
+    if not CJK.search(name) and not re.search(r"[A-Za-z]{2}", name):
+        return None
+    return clean_name(name), descriptor.strip(" \x00")
+
+
+def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
+    """A deal anchor in clause ``k``: (company, descriptor) or None."""
+    a, b = clauses[k]
+    text = masked
+    for m in _ZH_PRED.finditer(text, a, b):
+        rest = text[m.end():b]
+        if not _ZH_OBJECT.search(rest) and not (m.end() >= b - 1 and k + 1 < len(clauses)):
+            continue
+        if rest.startswith("对"):
+            return _zh_object_company(f, text, m.end(), b)
+        got = _clean_company_zh(f, a, m.start())
+        subject = _ZH_LEAD_STRIP.sub("", _ZH_TAIL_STRIP.sub("", f.t[a:m.start()])).strip()
+        if got is None and (not subject or ZH_PRONOUN.match(subject)) and k > 0:
+            # "X宣布，已完成…": the subject is in the clause before
+            pa, pb = clauses[k - 1]
+            pm = re.search(r"(?:正式)?(?:宣布|官宣)$", f.t[pa:pb].strip())
+            if pm:
+                got = _clean_company_zh(f, pa, pa + len(f.t[pa:pb].rstrip()) - len(pm.group(0)))
+        if got is not None:
+            if is_investor(f, got[0]) and re.match(r"(?:了)?对", rest):
+                return _zh_object_company(f, text, m.end(), b)
+            return got
+        return None
+    return None
+
+
+_ZH_INVESTOR_VERB = re.compile(r"(?:领投|独家投资|战略投资|投资|注资|入股|参投|跟投)了?(?!方|人|机构|者|额|金|于|为)")
+_ZH_CO_END = re.compile(r"的|公司的|(?:[A-H]\+?|Pre-?[A-H]\+?|天使|种子|战略|新一|首)轮|\x00|融资|投资|$")
+
+
+def _zh_object_company(f: Frame, text: str, start: int, end: int):
+    m = re.match(r"了?对\s*(?P<co>[^,;。]{2,60}?)(?:公司)?(?:的|进行|完成)", text[start:end])
+    if not m:
+        return None
+    s = start + m.start("co")
+    return _clean_company_zh(f, s, start + m.end("co"))
+
+
+def zh_investor_first(f: Frame, masked: str, a: int, b: int):
+    """红杉资本领投了谷川智造的A轮融资 / 深创投完成对清匠科技的天使轮投资 → the company."""
+    m = re.search(r"对\s*(?P<co>[^,;。对]{2,60}?)(?:公司)?(?:的|进行)", masked[a:b])
+    if m and re.search(r"投资|融资|领投|注资", masked[a + m.end():b]):
+        return _clean_company_zh(f, a + m.start("co"), a + m.end("co"))
+    for m in _ZH_INVESTOR_VERB.finditer(masked, a, b):
+        before = masked[a:m.start()]
+        if not before.strip() or re.search(r"[由获]", before[-3:] if before else ""):
+            continue
+        if not (is_investor(f, _ZH_LEAD_STRIP.sub("", before).split("、")[-1]) or
+                any(a <= s and e <= m.start() and lab == "INVESTOR" for s, e, lab, _ in f.names)):
+            continue
+        rest = masked[m.end():b]
+        e = _ZH_CO_END.search(rest)
+        co_end = m.end() + (e.start() if e else len(rest))
+        if co_end - m.end() >= 2:
+            got = _clean_company_zh(f, m.end(), co_end)
+            if got and not is_investor(f, got[0]):
+                return got
+    return None
+
+
+# ============================================================================= company: English
+_EN_PRED = re.compile(
+    r"\b(?P<verb>raised|raises|closed|closes|completed|completes|secured|secures|received|receives|landed|lands|"
+    r"bagged|bags|obtained|obtains|got|gets|nabbed|nabs|snagged|picked up|picks up|wrapped up|attracted|attracts|"
+    r"scored|clinched|announced|announces|banked|pulled in|pulls in|finali[sz]ed|sealed|won|took in|has raised)\b", _I)
+_EN_OBJECT = re.compile(r"\b(?:round|funding|financing|investment|capital|series|seed|angel|million|billion|"
+                        r"stake|pre-ipo)\b|[$¥€]|\bRMB\b|\bUSD\b", _I)
+_EN_AUX_TAIL = re.compile(r"(?:\s+(?:has|have|had|just|recently|officially|successfully|today|now|also|reportedly|"
+                          r"quietly|finally|said|says|announced|announces|revealed|confirmed|that|it|they|on|"
+                          r"\w+day))+\s*$", _I)
+_EN_NAME_STOP = re.compile(r"-(?:based|headquartered|born|backed|focused|owned|listed|founded|funded)$|'s$|’s$", _I)
+EN_DET = {"the", "it", "this", "its", "their", "our", "a", "an", "that", "which", "company", "startup", "firm",
+           "round", "series", "funding", "investors", "investor"}
+MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+                "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today"}
+
+
+def name_token(tok: str) -> bool:
+    if _EN_NAME_STOP.search(tok):
+        return False
+    core = tok.strip(",")
+    return bool(re.match(r"^[A-Z0-9(\"“]", core) or re.match(r"^[a-z]+[A-Z]", core) or core in ("&", "+"))
+
+
+def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
+    """(company, descriptor) from the text before an English financing verb."""
+    known = known_company(f, a, b)
+    if known:
+        return known[0], f.t[a:known[1]]
+    chars = list(f.t[a:b])  # "X said on Dec 1, 2020 that it has …": dates are no part of the name
+    for s, e, *_ in f.dates:
+        for i in range(max(s, a), min(e, b)):
+            chars[i - a] = " "
+    np_ = "".join(chars)
+    np_ = re.sub(r"\b(Co|Corp|Inc)\.,\s*(Ltd|Limited|Inc)\b", "\\1.\x01\\2", np_)  # keep "Co., Ltd." whole
+    np_ = _EN_AUX_TAIL.sub("", np_)
+    appositive = ""
+    m = re.search(r",\s*((?:a|an|the|which|who|whose|one of)\b[^,]*),?\s*$", np_)
+    if m:
+        appositive, np_ = m.group(1), np_[:m.start()]
+    np_ = np_.rstrip(", ")
+    if "," in np_:
+        np_ = np_[np_.rfind(",") + 1:]
+    toks = np_.split()
+    i = len(toks)
+    while i > 0 and name_token(toks[i - 1]):
+        i -= 1
+    run = toks[i:]
+    while run and run[0].lower() in EN_DET:
+        run = run[1:]
+    if not run:
+        return None
+    name = re.sub(r"\s*\([^)]*\)", "", " ".join(run)).replace("\x01", ", ").strip(" ,\"“”")
+    if name.lower() in EN_DET or name.lower() in MONTH_WORDS or not re.search(r"[A-Za-z]{2}", name):
+        return None
+    onto = load_ontology()
+    reg = onto.region(name)
+    if reg is not None or is_investor(f, name):
+        return None
+    descriptor = " ".join(toks[:i] + ([appositive] if appositive else []))
+    return name, descriptor
+
+
+_EN_OBJ_IN = re.compile(r"\b(?:round|investment|funding|financing|stake|invested|invests|million|billion|capital)\b"
+                        r"[^.;]{0,60}?\b(?:in|into|of|for)\s+(?:the\s+)?", _I)
+_EN_POSSESSIVE = re.compile(r"(?:'s|’s)\s+(?:[^.;]{0,50}?)\b(?:round|funding|financing|series|investment)\b", _I)
+_EN_CO_STOP = re.compile(r",|;|\.(?:\s|$)|\s+(?:with|as|on|at|to|in|for|from|while|after|led|co-led|joined|backed|"
+                         r"according|which|who|that|was|were|is|are|has|had|have|will|and\s+(?:the|its|a|an)\b)\b")
+
+
+def en_investor_first(f: Frame, a: int, b: int):
+    """Sequoia China led a … round in Gewu Tech / invested … in X / X's Series B was led by …
+    (only in a sentence that names a round or an amount)."""
+    if not any(a <= s < b for s, *_ in (*f.amounts, *f.rounds)):
+        return None
+    for m in _EN_OBJ_IN.finditer(f.t, a, b):
+        s = m.end()
+        stop = _EN_CO_STOP.search(f.t, s, b)
+        e = stop.start() if stop else b
+        if e - s < 2:
+            continue
+        got = _clean_company_en(f, s, e)
+        if got is None or re.match(r"(?i)(?:series|pre|seed|angel|rmb|usd|us\$)\b", got[0]):
+            continue
+        return got
+    for m in _EN_POSSESSIVE.finditer(f.t, a, b):
+        got = _clean_company_en(f, a, m.start())
+        if got is not None:
+            return got
+    return None
+
+
+_EN_CLAUSE_BOUND = re.compile(r",\s+(?:and|while|whereas|but|meanwhile)\s+|;\s*|:\s+")
+
+
+def en_anchors(f: Frame, a: int, b: int) -> list[tuple[int, str, str]]:
+    """(clause start, company, descriptor) for each clause of a sentence in which a company raised:
+    "A raised … led by X, and B secured …" gives two."""
+    out: list[tuple[int, str, str]] = []
+    for m in _EN_PRED.finditer(f.t, a, b):
+        if not (_EN_OBJECT.search(f.t, m.end(), b) or any(m.end() <= s < b for s, *_ in f.amounts)):
+            continue
+        bounds = [x.end() for x in _EN_CLAUSE_BOUND.finditer(f.t, a, m.start())]
+        cs = bounds[-1] if bounds else a
+        if out and cs <= out[-1][0]:
+            continue  # the clause already has its company
+        got = _clean_company_en(f, cs, m.start())
+        if got is not None:
+            out.append((cs, *got))
+    return out
