@@ -1,0 +1,727 @@
+"""One question in, one answer out (the JSON of CONTRACT.md), on any backend.
+
+:func:`answer` parses the question (:mod:`kg.chat.nlu`), picks the named query and its parameters
+(:mod:`kg.chat.intents`, with the conversation's last turn for follow-ups), runs it through
+:func:`kg.queries.run` — so the Cypher shown is the Result's own — and composes the reply in the
+question's language: the text, the ``entities`` that answer it (canonical names, ranked when the
+question asks for a ranking), the ``value`` (counts as integers, money in CNY yuan), the rows and
+the subgraph. Nothing a user types ends in a traceback: a question we cannot read gets
+``intent: "unknown"`` and example questions built from the data at hand.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+import weakref
+
+from kg.chat.intents import PRIVATE_ROUNDS, interpret
+from kg.chat.nlu import MAX_CHARS, Parse, detect_language, nlu_for, normalise, recover_names
+from kg.errors import KGError, QueryError
+
+__all__ = ["RESET_COMMANDS", "answer", "compose", "money_text", "suggestions", "understand"]
+
+RESET_COMMANDS = {"/reset", "/clear", "/new", "/重置", "/清空"}
+LIST_PREVIEW = 12
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _plain(obj):
+    """JSON-safe copy: numpy scalars to Python, NaN to None, tuples and sets to lists."""
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return None if math.isnan(obj) or math.isinf(obj) else obj
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [_plain(x) for x in obj]
+    if hasattr(obj, "item"):  # numpy scalar
+        try:
+            return _plain(obj.item())
+        except (TypeError, ValueError):
+            pass
+    return str(obj)
+
+
+def money_text(v: float | None, lang: str) -> str:
+    """8亿元 / 639.0 million yuan."""
+    if v is None:
+        return "未披露" if lang == "zh" else "undisclosed"
+    v = float(v)
+    if lang == "zh":
+        if abs(v) >= 1e8:
+            return f"{v / 1e8:,.2f}".rstrip("0").rstrip(".") + "亿元"
+        if abs(v) >= 1e4:
+            return f"{v / 1e4:,.2f}".rstrip("0").rstrip(".") + "万元"
+        return f"{v:,.0f}元"
+    if abs(v) >= 1e9:
+        return f"RMB {v / 1e9:,.2f}".rstrip("0").rstrip(".") + " billion"
+    if abs(v) >= 1e6:
+        return f"RMB {v / 1e6:,.2f}".rstrip("0").rstrip(".") + " million"
+    return f"RMB {v:,.0f}"
+
+
+def _join(names: list[str], lang: str, limit: int = LIST_PREVIEW) -> str:
+    shown = names[:limit]
+    if lang == "zh":
+        s = "、".join(shown)
+        return s + (f"等{len(names)}个" if len(names) > limit else "")
+    s = ", ".join(shown)
+    return s + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _scope(params: dict, lang: str) -> str:
+    """The filters in words: '2019年、浙江、B轮' / 'in 2019, in 浙江, Series B'."""
+    from ontology import load as load_ontology
+
+    onto = load_ontology()
+    parts = []
+    if params.get("year"):
+        parts.append(f"{params['year']}年" if lang == "zh" else f"in {params['year']}")
+    if params.get("date_from") or params.get("date_to"):
+        a, b = params.get("date_from"), params.get("date_to")
+        if a and b and a == b:
+            parts.append(f"{a}" if lang == "zh" else f"in {a}")
+        elif a and b:
+            parts.append(f"{a}至{b}" if lang == "zh" else f"from {a} to {b}")
+        elif a:
+            parts.append(f"{a}以来" if lang == "zh" else f"since {a}")
+        else:
+            parts.append(f"截至{b}" if lang == "zh" else f"up to {b}")
+    if params.get("region"):
+        reg = onto.region_by_id(params["region"]) or onto.region(params["region"])
+        name = reg.name if reg else params["region"]
+        parts.append(name if lang == "zh" else f"in {reg.name_en if reg else name}")
+    if params.get("segment"):
+        seg = onto.segment(params["segment"])
+        parts.append((seg.name if seg else params["segment"]) + "领域" if lang == "zh"
+                     else f"in {seg.name_en if seg else params['segment']}")
+    if params.get("round") and tuple(params["round"]) != PRIVATE_ROUNDS:
+        labels = []
+        for r in params["round"]:
+            if r in ("early", "later", "strategic", "listed", "other"):
+                labels.append({"early": ("A+轮及以前", "A+ and earlier"), "later": ("B轮及以后", "B and later"),
+                               "strategic": ("战略投资", "strategic"), "listed": ("上市及定增", "listed"),
+                               "other": ("其他", "other")}[r][0 if lang == "zh" else 1])
+            else:
+                rt = onto.round(r)
+                labels.append(rt.label if lang == "zh" else rt.label_en)
+        parts.append("/".join(labels))
+    if params.get("lead_only"):
+        parts.append("领投" if lang == "zh" else "as lead")
+    if params.get("min_amount"):
+        parts.append(f"单笔不低于{money_text(params['min_amount'], 'zh')}" if lang == "zh"
+                     else f"rounds of at least {money_text(params['min_amount'], 'en')}")
+    if params.get("board"):
+        from loaders.seed import BOARDS
+
+        zh, en = BOARDS.get(params["board"], (params["board"], params["board"]))
+        parts.append(zh if lang == "zh" else f"on the {en}")
+    if params.get("level") in ("national", "provincial"):
+        parts.append({"national": ("国家级", "national"), "provincial": ("省级", "provincial")}[params["level"]][
+            0 if lang == "zh" else 1])
+    if not parts:
+        return ""
+    return ("（" + "，".join(parts) + "）") if lang == "zh" else " (" + ", ".join(parts) + ")"
+
+
+def _top_ties(rows: list[dict], key: str) -> list[dict]:
+    if not rows:
+        return []
+    best = rows[0].get(key)
+    return [r for r in rows if r.get(key) == best]
+
+
+def _sort(rows: list[dict], key: str) -> list[dict]:
+    return sorted(rows, key=lambda r: (-(r.get(key) or 0)))
+
+
+def _uniq(xs) -> list:
+    out = []
+    for x in xs:
+        if x is not None and x not in out:
+            out.append(x)
+    return out
+
+
+# ------------------------------------------------------------------------------------ composition
+def compose(p: Parse, res, store=None) -> dict:
+    """entities, value, text (and the rows to show) for a parsed question and its Result."""
+    lang, intent, mode, params = p.language, p.intent, p.mode or {}, p.params
+    zh = lang == "zh"
+    rows = list(res.rows)
+    value = res.value
+    k, singular = mode.get("k"), mode.get("singular")
+    sc = _scope(params, lang)
+    entities: list[str] = []
+    text = ""
+
+    def cut(rs, metric):
+        if singular:
+            return _top_ties(rs, metric)
+        if k:
+            return rs[:k]
+        return rs
+
+    if intent == "portfolio" and mode.get("want") in ("city", "province", "segment"):
+        col = {"city": "city", "province": "region", "segment": "segment"}[mode["want"]]
+        entities = _uniq(r.get(col) for r in rows)
+        value = len(entities)
+        who = params.get("investor")
+        what = {"city": ("城市", "cities"), "province": ("省份", "provinces"), "segment": ("领域", "segments")}[mode["want"]]
+        text = (f"{who}{sc}投资的公司分布在{len(entities)}个{what[0]}：{_join(entities, lang)}。" if zh else
+                f"The companies {who}{sc} invested in are in {len(entities)} {what[1]}: {_join(entities, lang)}.") \
+            if entities else ("没有符合条件的投资。" if zh else "No investment matches.")
+    elif intent == "portfolio":
+        entities = [r["company"] for r in rows]
+        who = params.get("investor")
+        verb = "领投" if params.get("lead_only") else "投资"
+        text = (f"{who}{sc}{verb}了{len(entities)}家公司：{_join(entities, lang)}。" if entities else
+                f"{who}{sc}没有{verb}记录。") if zh else \
+            (f"{who}{sc} {'led rounds in' if params.get('lead_only') else 'invested in'} {len(entities)} "
+             f"compan{'y' if len(entities) == 1 else 'ies'}: {_join(entities, lang)}." if entities else
+             f"No investments by {who}{sc} in the graph.")
+        value = len(entities)
+    elif intent == "investors_of":
+        entities = [r["investor"] for r in rows]
+        co = params.get("company")
+        if mode.get("check"):
+            hit = mode["check"] in entities
+            entities = [mode["check"]] if hit else []
+            text = (f"是的，{mode['check']}投资过{co}{sc}。" if hit else f"没有，图中没有{mode['check']}投资{co}{sc}的记录。") \
+                if zh else (f"Yes, {mode['check']} invested in {co}{sc}." if hit else
+                            f"No: the graph has no investment by {mode['check']} in {co}{sc}.")
+            value = None
+        elif mode.get("also_rows") is not None:
+            both = [e for e in entities if all(e in other for other in mode["also_rows"])]
+            names = [co, *mode.get("also", [])]
+            entities, value = both, len(both)
+            text = (f"同时投资了{'和'.join(names)}{sc}的机构有{len(both)}家：{_join(both, lang)}。" if both else
+                    f"没有同时投资{'和'.join(names)}{sc}的机构。") if zh else \
+                (f"{len(both)} investor{'s' if len(both) != 1 else ''} backed both {' and '.join(names)}{sc}: "
+                 f"{_join(both, lang)}." if both else f"No investor backed both {' and '.join(names)}{sc}.")
+        else:
+            lead = params.get("lead_only")
+            text = (f"{co}{sc}的{'领投方' if lead else '投资方'}共{len(entities)}家：{_join(entities, lang)}。" if entities
+                    else f"图中没有{co}{sc}的投资方记录。") if zh else \
+                (f"{co}{sc} has {len(entities)} {'lead ' if lead else ''}investor{'s' if len(entities) != 1 else ''}: "
+                 f"{_join(entities, lang)}." if entities else f"No investors of {co}{sc} in the graph.")
+            value = len(entities)
+    elif intent == "co_investors":
+        who = params.get("investor")
+        if mode.get("pair"):
+            other = mode.get("other")
+            hit = next((r for r in rows if r["investor"] == other), None)
+            n = hit["shared_rounds"] if hit else 0
+            companies = hit["shared_companies"] if hit else 0
+            if isinstance(companies, (list, tuple)):
+                companies = len(companies)
+            value = companies if mode.get("companies") else n
+            entities = [other] if hit else []
+            text = (f"{who}与{other}{sc}共同投资了{n}轮，涉及{companies}家公司。" if zh else
+                    f"{who} and {other}{sc} co-invested in {n} round{'s' if n != 1 else ''} "
+                    f"({companies} compan{'y' if companies == 1 else 'ies'}).")
+        else:
+            ranked = _sort(rows, "shared_rounds") if rows and "shared_rounds" in rows[0] else rows
+            picked = cut(ranked, "shared_rounds")
+            entities = [r["investor"] for r in picked]
+            detail = _join([f"{r['investor']}（{r['shared_rounds']}轮）" if zh else f"{r['investor']} ({r['shared_rounds']})"
+                            for r in picked], lang)
+            text = (f"与{who}{sc}合投过的机构{'中次数最多的' if (k or singular) else '共'}{len(entities)}家：{detail}。"
+                    if entities else f"{who}{sc}没有合投记录。") if zh else \
+                (f"{'Top ' if (k or singular) else ''}{len(entities)} co-investor{'s' if len(entities) != 1 else ''} "
+                 f"of {who}{sc} (shared rounds): {detail}." if entities else f"{who}{sc} has no co-investors in the graph.")
+            value = len(entities) if (k or singular) else value
+    elif intent == "common_portfolio":
+        entities = [r["company"] for r in rows]
+        a, b = params.get("a"), params.get("b")
+        text = (f"{a}和{b}{sc}都投资过的公司有{len(entities)}家：{_join(entities, lang)}。" if entities else
+                f"{a}和{b}{sc}没有共同投资的公司。") if zh else \
+            (f"{a} and {b}{sc} both invested in {len(entities)} compan{'y' if len(entities) == 1 else 'ies'}: "
+             f"{_join(entities, lang)}." if entities else f"{a} and {b}{sc} have no portfolio company in common.")
+        value = len(entities)
+    elif intent in ("company_count", "deal_count"):
+        value = int(value or 0)
+        subj = params.get("investor") or params.get("company") or ""
+        if intent == "company_count":
+            text = (f"{subj}{sc}共投资了{value}家公司。" if subj else f"{sc.strip('（）') or '全部'}获得融资的公司共{value}家。") \
+                if zh else (f"{subj}{sc} invested in {value} compan{'y' if value == 1 else 'ies'}." if subj else
+                            f"{value} compan{'y' if value == 1 else 'ies'} raised money{sc}.")
+        else:
+            if params.get("company"):
+                text = f"{subj}{sc}共完成{value}轮融资。" if zh else f"{subj}{sc} raised {value} round{'s' if value != 1 else ''}."
+            elif subj:
+                text = f"{subj}{sc}共参与了{value}轮融资。" if zh else f"{subj}{sc} took part in {value} round{'s' if value != 1 else ''}."
+            else:
+                text = f"{sc.strip('（）') or '全部'}共有{value}起融资。" if zh else f"{value} deal{'s' if value != 1 else ''}{sc}."
+        entities = _uniq(r.get("company") for r in rows) if intent == "company_count" else []
+        text += _reported_2019(store, res, params, lang)
+    elif intent == "amount_total":
+        subj = params.get("company") or params.get("investor") or ""
+        value = float(value) if value is not None else 0.0
+        n_undisclosed = sum(1 for r in rows if r.get("amount_cny") is None)
+        if params.get("company"):
+            text = f"{subj}{sc}披露的融资总额为{money_text(value, lang)}" if zh else \
+                f"{subj}{sc} raised {money_text(value, lang)} in disclosed rounds"
+        elif subj:
+            text = f"{subj}{sc}参与的融资轮次披露金额合计{money_text(value, lang)}" if zh else \
+                f"The rounds {subj}{sc} joined add up to {money_text(value, lang)} (disclosed amounts)"
+        else:
+            text = f"{sc.strip('（）') or '全部'}披露的融资总额为{money_text(value, lang)}" if zh else \
+                f"Disclosed funding{sc} totals {money_text(value, lang)}"
+        if n_undisclosed:
+            text += f"（另有{n_undisclosed}轮未披露金额）。" if zh else f" ({n_undisclosed} more round(s) undisclosed)."
+        else:
+            text += "。" if zh else "."
+    elif intent == "top_investors":
+        metric = (params.get("by") or "deals")
+        ranked = rows
+        if mode.get("only"):
+            ranked = [r for r in rows if r["investor"] in mode["only"]]
+            rows = ranked
+        if mode.get("all") and not (k or singular):
+            picked = ranked
+        else:
+            picked = cut(ranked, metric)
+        entities = [r["investor"] for r in picked]
+        if mode.get("count"):
+            value = len(entities)
+        detail = _join([f"{r['investor']}（{r[metric]}{'家' if metric == 'companies' else '笔'}）" if zh else
+                        f"{r['investor']} ({r[metric]} {metric})" for r in picked], lang)
+        text = (f"{sc.strip('（）') or '全部'}投资机构{'排名' if not mode.get('all') else ''}：{detail}。" if zh else
+                f"Investors{sc}{', most active first' if not mode.get('all') else ''}: {detail}.") if entities else \
+            ("没有符合条件的投资机构。" if zh else "No investor matches.")
+        if mode.get("count"):
+            text = (f"{sc.strip('（）') or '全部'}共有{value}家投资机构参与。" if zh else f"{value} investors took part{sc}.")
+    elif intent == "companies":
+        metric = "amount_cny" if mode.get("metric") == "amount_cny" and (k or singular) else \
+            ("rounds" if mode.get("rank") and (k or singular) else None)
+        ranked = _sort(rows, metric) if metric else rows
+        picked = cut(ranked, metric or "rounds") if (k or singular) else ranked
+        entities = [r["company"] for r in picked]
+        if mode.get("count"):
+            value = len(entities)
+        if metric and (k or singular) and picked:
+            if singular:
+                value = picked[0].get(metric)
+            unit = {"rounds": ("轮", "rounds"), "amount_cny": ("", "")}.get(metric, ("", metric))
+
+            def fmt(r):
+                v = r.get(metric)
+                if metric == "amount_cny":
+                    return f"{r['company']}（{money_text(v, 'zh')}）" if zh else f"{r['company']} ({money_text(v, 'en')})"
+                return f"{r['company']}（{v}{unit[0]}）" if zh else f"{r['company']} ({v} {unit[1]})"
+            what = ("融资金额" if metric == "amount_cny" else "融资轮数") if zh else \
+                ("amount raised" if metric == "amount_cny" else "rounds raised")
+            text = (f"{sc.strip('（）')}按{what}排名的公司：{_join([fmt(r) for r in picked], lang)}。" if zh else
+                    f"Companies{sc} by {what}: {_join([fmt(r) for r in picked], lang)}.")
+        else:
+            text = (f"{sc.strip('（）') or '全部'}获得融资的公司有{len(entities)}家：{_join(entities, lang)}。" if entities
+                else f"没有符合条件（{sc.strip('（）')}）的公司。") if zh else \
+                (f"{len(entities)} compan{'y' if len(entities) == 1 else 'ies'} raised money{sc}: {_join(entities, lang)}."
+                 if entities else f"No company matches{sc}.")
+    elif intent in ("region_summary", "segment_summary"):
+        col = "region" if intent == "region_summary" else "segment"
+        metric = mode.get("metric") or "deals"
+        if mode.get("only"):
+            rows = [r for r in rows if r[col] in mode["only"]]
+        ranked = _sort(rows, metric)
+        picked = cut(ranked, metric) if (k or singular or mode.get("rank")) else ranked
+        if not (k or singular) and mode.get("rank"):
+            picked = ranked
+        entities = [r[col] for r in picked]
+        if singular and picked:
+            value = picked[0].get(metric)
+        elif mode.get("count"):
+            value = len(entities)
+        unit = {"deals": ("起", "deals"), "companies": ("家", "companies"), "amount_cny": ("", "")}[metric]
+
+        def fmt(r):
+            if metric == "amount_cny":
+                return f"{r[col]}（{money_text(r.get(metric), 'zh')}）" if zh else f"{r[col]} ({money_text(r.get(metric), 'en')})"
+            return f"{r[col]}（{r.get(metric)}{unit[0]}）" if zh else f"{r[col]} ({r.get(metric)} {unit[1]})"
+        detail = _join([fmt(r) for r in picked], lang)
+        what = ("地区" if col == "region" else "领域") if zh else ("regions" if col == "region" else "segments")
+        text = (f"{sc.strip('（）')}按{'融资金额' if metric == 'amount_cny' else '融资企业数' if metric == 'companies' else '融资笔数'}"
+                f"排序的{what}：{detail}。" if zh else
+                f"{what.capitalize()}{sc} by {'amount' if metric == 'amount_cny' else metric}: {detail}.") if entities else \
+            ("没有符合条件的融资。" if zh else "No deals match.")
+        if singular and entities:
+            top = picked[0]
+            text = (f"{_join(entities, lang)}{'的' if zh else ''}" + (
+                f"融资{'金额' if metric == 'amount_cny' else '企业数' if metric == 'companies' else '笔数'}最多"
+                f"{sc}：{money_text(top.get(metric), 'zh') if metric == 'amount_cny' else str(top.get(metric)) + unit[0]}。"
+                if zh else f" leads{sc} with {money_text(top.get(metric), 'en') if metric == 'amount_cny' else str(top.get(metric)) + ' ' + unit[1]}."))
+    elif intent == "segment_stage":
+        entities = [r["segment"] for r in rows]
+        detail = _join([f"{r['segment']}（早期{r.get('early', 0)}/后期{r.get('later', 0)}/战略{r.get('strategic', 0)}）" if zh
+                        else f"{r['segment']} (early {r.get('early', 0)}, later {r.get('later', 0)}, strategic "
+                             f"{r.get('strategic', 0)})" for r in rows], lang)
+        text = f"各领域{sc}的融资阶段分布：{detail}。" if zh else f"Stages by segment{sc}: {detail}."
+    elif intent == "largest_rounds":
+        picked = rows[: (1 if singular else (k or len(rows)))]
+        entities = _uniq(r["company"] for r in picked)
+        if picked and (singular or k == 1):
+            value = picked[0].get("amount_cny")
+        detail = _join([f"{r['company']} {r.get('round') or ''}（{money_text(r.get('amount_cny'), 'zh')}，{r.get('date')}）"
+                        if zh else f"{r['company']} {r.get('round') or ''} ({money_text(r.get('amount_cny'), 'en')}, "
+                                   f"{r.get('date')})" for r in picked], lang)
+        text = (f"{sc.strip('（）')}金额最大的融资：{detail}。" if zh else f"Largest rounds{sc}: {detail}.") if picked else \
+            ("没有披露金额的融资。" if zh else "No round with a disclosed amount matches.")
+    elif intent == "funding_history":
+        co = params.get("company")
+        entities = [r.get("round") for r in rows if r.get("round")]
+        detail = _join([f"{r.get('date')} {r.get('round')}（{money_text(r.get('amount_cny'), 'zh')}）" if zh else
+                        f"{r.get('date')} {r.get('round')} ({money_text(r.get('amount_cny'), 'en')})" for r in rows], lang, 20)
+        text = (f"{co}共{len(rows)}轮融资：{detail}。" if rows else f"图中没有{co}的融资记录。") if zh else \
+            (f"{co} raised {len(rows)} round{'s' if len(rows) != 1 else ''}: {detail}." if rows else
+             f"No rounds of {co} in the graph.")
+        value = len(rows)
+    elif intent == "timeline":
+        entities = []
+        detail = _join([f"{r['period']}：{r['deals']}起" if zh else f"{r['period']}: {r['deals']}" for r in rows], lang, 24)
+        text = (f"融资{sc}按时间：{detail}。" if zh else f"Deals over time{sc}: {detail}.") if rows else \
+            ("没有符合条件的融资。" if zh else "No deals match.")
+    elif intent == "policies":
+        if mode.get("want") == "regions":
+            level = (p.slots.get("region_level") or "province")
+            ents = []
+            for r in rows:
+                lv = _region_level(store, r.get("region"))
+                if lv == "country":
+                    continue
+                if level == "city" and lv not in ("city",):
+                    continue
+                ents.append(r.get("region"))
+            entities = _uniq(ents)
+            value = len(entities)
+            text = (f"{sc.strip('（）')}发布工业互联网政策的地区：{_join(entities, lang)}（共{len(entities)}个）。" if entities
+                    else "没有符合条件的地方政策。") if zh else \
+                (f"Regions that issued policies{sc}: {_join(entities, lang)} ({len(entities)})." if entities
+                 else "No regional policy matches.")
+        else:
+            entities = [r.get("title") for r in rows if r.get("title")]
+            if mode.get("count"):
+                value = len(entities)
+            text = (f"{sc.strip('（）')}相关政策{len(entities)}项：{_join(entities, lang, 8)}。" if entities else
+                    "没有符合条件的政策。") if zh else \
+                (f"{len(entities)} polic{'y' if len(entities) == 1 else 'ies'}{sc}: {_join(entities, lang, 8)}."
+                 if entities else "No policy matches.")
+    elif intent == "listings":
+        entities = _uniq(r.get("company") for r in rows)
+        if mode.get("count"):
+            value = len(entities)
+        text = (f"{sc.strip('（）')}上市的公司{len(entities)}家：{_join(entities, lang)}。" if entities else
+                "没有符合条件的上市公司。") if zh else \
+            (f"{len(entities)} compan{'y' if len(entities) == 1 else 'ies'} listed{sc}: {_join(entities, lang)}."
+             if entities else "No listing matches.")
+    elif intent == "coinvest_network":
+        weights: dict[str, int] = {}
+        for r in rows:
+            for side in ("a", "b"):
+                weights[r[side]] = weights.get(r[side], 0) + int(r.get("weight") or 0)
+        entities = [n for n, _ in sorted(weights.items(), key=lambda x: (-x[1], x[0]))]
+        pairs = _join([f"{r['a']}–{r['b']}（{r['weight']}）" if zh else f"{r['a']}–{r['b']} ({r['weight']})"
+                       for r in rows[:8]], lang, 8)
+        text = (f"合投网络{sc}：{len(entities)}家机构、{len(rows)}对合投关系；最紧密的：{pairs}。" if zh else
+                f"Co-investment network{sc}: {len(entities)} investors, {len(rows)} pairs; strongest: {pairs}.")
+    elif intent == "region_clusters":
+        entities = _uniq(x for r in rows for x in (r.get("investors") or []))
+        detail = _join(["、".join(r.get("investors") or []) if zh else ", ".join(r.get("investors") or [])
+                        for r in rows], lang, 5)
+        sc = _scope({k: v for k, v in params.items() if k != "region"}, lang)
+        text = (f"{params.get('region')}{sc}的投资机构形成{len(rows)}个合投群：{detail}。" if zh else
+                f"Investors in {params.get('region')}{sc} form {len(rows)} co-investment cluster(s): {detail}.")
+    elif intent == "path":
+        paths = [r.get("path") or [] for r in rows]
+        ids = [r.get("node_ids") or [] for r in rows]
+        entities = _uniq(name for path, nids in zip(paths, ids) for j, name in enumerate(path)
+                         if not (j < len(nids) and str(nids[j]).startswith("round:")))
+        shown = [" → ".join(path) for path in paths[:3]]
+        if paths:
+            hops = rows[0].get("hops")
+            text = (f"{paths[0][0]}与{paths[0][-1]}相距{hops}步，共{len(paths)}条最短路径：" + "；".join(shown) + "。") if zh else \
+                (f"{paths[0][0]} and {paths[0][-1]} are {hops} hops apart ({len(paths)} shortest path"
+                 f"{'s' if len(paths) != 1 else ''}): " + "; ".join(shown) + ".")
+        else:
+            text = "没有找到两者之间的关联路径。" if zh else "No path links them in the graph."
+    elif intent == "neighborhood" and mode.get("want"):
+        want = mode["want"]
+        keep = [r for r in rows if (want == "segment" and r.get("label") == "Segment") or
+                (want != "segment" and str(r.get("id", "")).startswith(want + ":"))]
+        entities = _uniq(r.get("name") for r in keep)
+        subject = _subject_name(p)
+        what = {"city": ("所在城市", "city"), "province": ("所在省份", "province"), "segment": ("所属领域", "segment")}[want]
+        text = (f"{subject}的{what[0]}：{_join(entities, lang)}。" if entities else f"图中没有{subject}的{what[0]}信息。") \
+            if zh else (f"The {what[1]} of {subject}: {_join(entities, lang)}." if entities else
+                        f"The graph has no {what[1]} for {subject}.")
+    elif intent in ("neighborhood", "search"):
+        names = [r.get("name") for r in rows if r.get("name") and r.get("label") != "Round"]
+        entities = _uniq(names)
+        if intent == "search":
+            text = (f"找到：{_join(entities, lang)}。" if entities else "没有找到匹配的名称。") if zh else \
+                (f"Found: {_join(entities, lang)}." if entities else "Nothing matches.")
+        else:
+            subject = _subject_name(p)
+            text = (f"与{subject}相关的：{_join(entities, lang)}。" if entities else f"图中没有与{subject}相关的节点。") \
+                if zh else (f"Connected to {subject}: {_join(entities, lang)}." if entities else
+                            f"Nothing connected to {subject} in the graph.")
+    else:  # an intent without a composer of its own: say what the query returned
+        entities = []
+        text = (f"查询{intent}返回{len(rows)}行。" if zh else f"{intent} returned {len(rows)} row(s).")
+    return {"text": text, "entities": [str(e) for e in entities if e is not None], "value": value, "rows": rows}
+
+
+def _subject_name(p: Parse) -> str:
+    ent = p.params.get("entity")
+    m = next((m for m in p.mentions if m.id == ent), None) or next(iter(p.mentions), None)
+    return m.name if m else str(ent or "").split(":", 1)[-1]
+
+
+def _region_level(store, name) -> str | None:
+    from ontology import load as load_ontology
+
+    reg = load_ontology().region(name) if name else None
+    return reg.level if reg else None
+
+
+def _reported_2019(store, res, params: dict, lang: str) -> str:
+    """The report's own count (Table 5, ``reported_2019_companies``) as context for a 2019 question about
+    an investor: quoted, never used as the answer."""
+    if not params.get("investor") or params.get("year") != 2019 or store is None:
+        return ""
+    inv = (res.meta.get("resolved") or {}).get("investor") or {}
+    iid = inv.get("id")
+    if not iid:
+        return ""
+    try:
+        if getattr(store, "kind", "embedded") == "embedded":
+            n = store.graph.nodes[iid].get("reported_2019_companies") if iid in store.graph else None
+        else:
+            rows = store.read("MATCH (i:Investor {id: $id}) RETURN i.reported_2019_companies AS n", {"id": iid})
+            n = rows[0].get("n") if rows else None
+    except Exception:  # noqa: BLE001 - context only: a failed lookup must not cost the answer
+        return ""
+    if n is None:
+        return ""
+    return (f"（报告表5统计其2019年投资工业互联网企业{int(n)}家，此处为图中数据。）" if lang == "zh" else
+            f" (The report's Table 5 counts {int(n)} companies for 2019; the figure above is what the graph holds.)")
+
+
+# ------------------------------------------------------------------------------------- suggestions
+_SUGG: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
+_SUGG_LOCK = threading.Lock()
+
+
+def suggestions(store, lang: str) -> list[str]:
+    """Example questions that work on this data (the busiest investors, companies and cities)."""
+    version = getattr(store, "version", None)
+    with _SUGG_LOCK:
+        hit = _SUGG.get(store)
+    if hit is None or hit[0] != version or (version is None and time.monotonic() - hit[1] > 30):
+        data = {}
+        try:
+            from kg.queries import run
+
+            top = run(store, "top_investors", k=2).rows
+            data["inv"] = [r["investor"] for r in top]
+            cos = run(store, "companies").rows
+            cos = sorted(cos, key=lambda r: -(r.get("rounds") or 0))
+            data["co"] = [r["company"] for r in cos[:1]]
+            regs = run(store, "region_summary", level="city").rows
+            data["city"] = [r["region"] for r in regs[:1]]
+        except Exception:  # noqa: BLE001 - an empty or unreachable graph still gets generic examples
+            data = {}
+        hit = (version, time.monotonic(), data)
+        with _SUGG_LOCK:
+            _SUGG[store] = hit
+    d = hit[2]
+    if not d.get("inv"):  # nothing loaded yet
+        return (["先用 kg load seed 和 kg load deals 导入数据", "2019年出手最多的投资机构", "哪个省的融资最多？"] if lang == "zh"
+                else ["load data first (kg load seed, kg load deals FILE)", "Top 5 investors in 2019",
+                      "Which province has the most deals?"])
+    inv = d["inv"]
+    b = inv[1] if len(inv) > 1 else inv[0]
+    co, city = (d.get("co") or [None])[0], (d.get("city") or [None])[0]
+    if lang == "zh":
+        out = [f"{inv[0]}投了哪些公司？", f"和{inv[0]}一起投资次数最多的三家机构", f"{inv[0]}和{b}都投资过哪些公司？",
+               co and f"{co}的投资方有哪些？", city and f"{city}有多少起融资？", "2019年出手最多的投资机构", "哪个省的融资最多？"]
+    else:
+        out = [f"Which companies has {inv[0]} backed?", f"Who co-invests most with {inv[0]}?",
+               f"What did {inv[0]} and {b} both invest in?", co and f"Who invested in {co}?",
+               city and f"How many deals happened in {city}?", "Top 5 investors in 2019", "Which province has the most deals?"]
+    return [x for x in out if x]
+
+
+def _unknown_text(store, lang: str, reason: str = "") -> str:
+    ex = suggestions(store, lang)
+    if lang == "zh":
+        head = {"too long": "问题太长了，请用一句话提问。", "empty": "请输入一个问题。"}.get(reason, "抱歉，我没有理解这个问题。")
+        return head + "可以这样问：" + "；".join(ex[:5]) + "。"
+    head = {"too long": "That is too long for a question: please ask in one sentence.",
+            "empty": "Please type a question."}.get(reason, "Sorry, I did not understand that.")
+    return head + " Try: " + "; ".join(ex[:5]) + "."
+
+
+# ----------------------------------------------------------------------------------------- answer
+def _base(question, lang) -> dict:
+    return {"question": question, "language": lang, "intent": "unknown", "params": {}, "text": "", "entities": [],
+            "value": None, "rows": [], "cypher": "", "params_cypher": {}, "graph": {"nodes": [], "edges": []},
+            "took_ms": 0.0}
+
+
+def answer(store, question, session=None) -> dict:
+    """The answer to ``question`` as the JSON object of CONTRACT.md.
+
+    ``session`` is a :class:`kg.chat.session.Session`, a session id (looked up in the process-wide
+    :data:`kg.chat.session.SESSIONS`) or None for a question on its own.
+    """
+    from kg.chat.session import SESSIONS, Session
+
+    t0 = time.perf_counter()
+    if isinstance(session, str):
+        session = SESSIONS.get(session)
+    q = question if isinstance(question, str) else ("" if question is None else str(question))
+    stripped = normalise(q[: MAX_CHARS * 4]).strip().lower()
+    if stripped in RESET_COMMANDS:
+        lang = session_lang(session) or ("zh" if stripped in ("/重置", "/清空") else "en")
+        if isinstance(session, Session):
+            session.reset()
+        out = _base(q, lang)
+        out.update(intent="reset", text="好的，已清空对话上下文。" if lang == "zh" else "OK, the conversation was reset.")
+        out["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        return out
+    try:
+        out = _answer(store, q, session)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a question
+        lang = detect_language(normalise(q[:MAX_CHARS]))
+        out = _base(q, lang)
+        out["text"] = (f"处理这个问题时出错了（{type(exc).__name__}）。" if lang == "zh" else
+                       f"Something went wrong answering that ({type(exc).__name__}).") + " " + _safe_unknown(store, lang)
+    out["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    return out
+
+
+def _has_letters(text: str) -> bool:
+    return any(ch.isalpha() for ch in text or "")
+
+
+def session_lang(session) -> str | None:
+    last = getattr(session, "last", None)
+    return getattr(last, "language", None)
+
+
+def _safe_unknown(store, lang):
+    try:
+        return _unknown_text(store, lang)
+    except Exception:  # noqa: BLE001 - the apology must not fail
+        return ""
+
+
+def understand(store, question: str, previous: Parse | None = None) -> tuple[Parse, list[str]]:
+    """Parse, link names the lexicon lacks (数澜 → 数澜科技), interpret with the last turn: the plan and
+    the stretches that read like names but name nothing in the graph."""
+    p = nlu_for(store).parse(question)
+    unresolved = recover_names(p, store) if not (p.notes and p.notes[0] in ("empty", "too long")) else []
+    interpret(p, previous)
+    return p, unresolved
+
+
+def _answer(store, q: str, session) -> dict:
+    from kg.queries import run
+
+    if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "refresh"):
+        store.refresh()  # another process may have loaded data: the names must be the current ones
+    previous = session.last if session is not None else None
+    p, unresolved = understand(store, q, previous)
+    if unresolved and (p.intent == "unknown" or _missing_subject(p) or p.intent in ("top_investors", "companies")):
+        out = _base(q, p.language)
+        close = _close_names(store, unresolved[0])
+        hint = ("" if not close else ("您是不是指：" + "、".join(close) + "？" if p.language == "zh" else
+                                      " Did you mean " + ", ".join(close) + "?"))
+        out["intent"] = p.intent if p.intent != "unknown" else "unknown"
+        out["text"] = (f"图中没有找到名为“{unresolved[0]}”的投资机构或公司。" if p.language == "zh" else
+                       f"No investor or company named '{unresolved[0]}' in the graph.") + hint
+        if session is not None:
+            session.record(p, ok=False)
+        return out
+    out = _base(q, p.language)
+    if p.intent == "unknown" or not p.query:
+        if not _has_letters(p.text) and session_lang(session):
+            out["language"] = p.language = session_lang(session)  # an empty line or "???" in a Chinese chat
+        out["text"] = _unknown_text(store, p.language, p.notes[0] if p.notes else "")
+        if session is not None:
+            session.record(p, ok=False)
+        return out
+    out["intent"], out["params"] = p.intent, _plain(p.params)
+    missing = _missing_subject(p)
+    if missing:
+        out["text"] = (f"请告诉我是哪家{missing[0]}。" if p.language == "zh" else f"Which {missing[1]} do you mean?") + \
+            " " + _unknown_text(store, p.language).split("：" if p.language == "zh" else ": ", 1)[-1]
+        if session is not None:
+            session.record(p, ok=False)
+        return out
+    try:
+        res = run(store, p.query, **p.params)
+    except QueryError as exc:
+        out["text"] = _not_found_text(p, str(exc))
+        if p.intent in ("company_count", "deal_count") and _unknown_entity(p):
+            out["value"] = 0
+        if session is not None:
+            session.record(p, ok=True)
+        return out
+    except KGError as exc:
+        out["text"] = (f"查询失败：{exc}" if p.language == "zh" else f"The query failed: {exc}")
+        return out
+    if p.mode.get("also"):  # investors of several companies: one query per company, intersected
+        p.mode["also_rows"] = []
+        for other in p.mode["also"]:
+            extra = run(store, p.query, **{**p.params, "company": other})
+            p.mode["also_rows"].append({r["investor"] for r in extra.rows})
+            res.cypher += ";\n" + extra.cypher
+    composed = compose(p, res, store)
+    out.update(text=composed["text"], entities=composed["entities"], value=_plain(composed["value"]),
+               rows=_plain(composed["rows"]), cypher=res.cypher, params_cypher=_plain(res.params_cypher),
+               graph=_plain(res.graph))
+    if session is not None:
+        session.record(p, ok=True)
+    return out
+
+
+def _close_names(store, text: str) -> list[str]:
+    try:
+        from kg.queries.resolve import catalog
+
+        return [e.name for _, e in catalog(store).search(text, ("Investor", "Company"), limit=3)]
+    except Exception:  # noqa: BLE001 - suggestions are optional
+        return []
+
+
+def _missing_subject(p: Parse):
+    need = {"portfolio": ("investor",), "co_investors": ("investor",), "investors_of": ("company",),
+            "funding_history": ("company",), "common_portfolio": ("a", "b"), "path": ("a", "b"),
+            "neighborhood": ("entity",), "region_clusters": ("region",)}.get(p.intent, ())
+    for key in need:
+        if key not in p.params:
+            return {"investor": ("投资机构", "investor"), "company": ("公司", "company"), "a": ("机构", "investor"),
+                    "b": ("机构", "investor"), "entity": ("机构或公司", "investor or company"),
+                    "region": ("地区", "region")}[key]
+    return None
+
+
+def _unknown_entity(p: Parse) -> bool:
+    return any(not m.in_graph for m in p.mentions if m.label in ("Investor", "Company"))
+
+
+def _not_found_text(p: Parse, msg: str) -> str:
+    names = [m.name for m in p.mentions if m.label in ("Investor", "Company") and not m.in_graph]
+    if p.language == "zh":
+        if names:
+            return f"图中还没有{'、'.join(names)}的投资记录。"
+        return f"没有找到：{msg}"
+    if names:
+        return f"The graph has no deals of {', '.join(names)} yet."
+    return f"Not found: {msg}"

@@ -1,0 +1,953 @@
+"""Understanding a question: spaCy pipelines that find the graph's names, then rules for slots.
+
+Two pipelines, both offline and untrained: ``spacy.blank("zh")`` (one token per character, so a
+name is found wherever it is written) for any text with Chinese in it, and ``spacy.blank("en")``
+for the rest. Each runs
+
+1. a ``span_ruler`` whose phrase patterns are every name and alias of the graph's investors,
+   companies, regions and segments plus the ontology's (``id`` = node id), matched on lower case;
+2. ``iikg_mentions``: keeps one reading per stretch of text: the longest match wins, a name
+   must not start or end inside a Latin word, single-character aliases (京, 沪) never fire,
+   and a few words that are also names in other senses (网络 in 合投网络) are dropped;
+3. ``iikg_slots``: regular-expression rules over the text for years, months, quarters and
+   ranges, round types, rankings (前三, top 5), lead-only, amount thresholds, listing boards,
+   policy levels and the level of regions asked about.
+
+The result is a :class:`Parse` (a plain dataclass) that :mod:`kg.chat.intents` turns into a
+named query. Pipelines are cached per store version (embedded) or for a few seconds (servers).
+
+Examples
+--------
+>>> nlu = NLU(Lexicon.from_entries([Entry("investor:深创投", "Investor", "深创投")],
+...                                [("深创投", "investor:深创投"), ("深圳创投", "investor:深创投")]))
+>>> p = nlu.parse("深圳创投在2019年领投了哪些B轮？")
+>>> [(m.label, m.name) for m in p.mentions], p.slots["year"], p.slots["round"], p.slots["lead_only"]
+([('Investor', '深创投')], 2019, ['b'], True)
+>>> p.language, p.skeleton
+('zh', 'Ⓘ在Ⓨ领投了哪些Ⓑ?')
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+import weakref
+from dataclasses import asdict, dataclass, field
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from loaders.parse import FieldError, chinese_number, parse_amount
+from ontology import load as load_ontology
+from ontology import node_id, norm_key
+
+__all__ = [
+    "MARK",
+    "MAX_CHARS",
+    "NLU",
+    "Entry",
+    "Lexicon",
+    "Mention",
+    "Parse",
+    "detect_language",
+    "extract_slots",
+    "nlu_for",
+    "normalise",
+]
+
+LABELS = ("Investor", "Company", "Region", "Segment")
+# one placeholder character per kind of thing found, in the skeleton the intent rules read
+MARK = {"Investor": "Ⓘ", "Company": "Ⓒ", "Region": "Ⓡ", "Segment": "Ⓢ",
+        "time": "Ⓨ", "round": "Ⓑ", "amount": "Ⓐ", "board": "Ⓚ"}
+MAX_CHARS = 400  # longer input is not a question we can answer: it gets the polite "unknown"
+_PRIORITY = {"Investor": 0, "Company": 1, "Region": 2, "Segment": 3}
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+_SERVER_TTL = 10.0
+
+for _ext in ("node_id", "name", "level", "slot_value", "readings"):
+    if not Span.has_extension(_ext):
+        Span.set_extension(_ext, default=None)
+if not Doc.has_extension("iikg_skeleton"):
+    Doc.set_extension("iikg_skeleton", default=None)
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width letters, digits and punctuation become ASCII), one space between words,
+    no control characters."""
+    s = unicodedata.normalize("NFKC", str(text))
+    s = "".join(ch if ch.isprintable() else " " for ch in s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def detect_language(text: str) -> str:
+    """'zh' when the words around the names are Chinese, else 'en' (names alone do not count)."""
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
+    if cjk == 0:
+        return "en"
+    return "zh" if cjk * 3 >= latin else "en"
+
+
+# ---------------------------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class Entry:
+    """A thing that can be named: a node of the graph, or of the ontology not (yet) in the graph."""
+
+    id: str
+    label: str
+    name: str
+    level: str | None = None
+    in_graph: bool = True
+
+
+@dataclass
+class Mention:
+    """A name found in the question, already linked to its node."""
+
+    label: str
+    id: str
+    name: str
+    text: str
+    start: int
+    end: int
+    level: str | None = None
+    in_graph: bool = True
+    alts: tuple = ()  # other (label, id, name) readings of the same words
+
+
+@dataclass
+class Parse:
+    """What a question says: its language, the names in it, the slot values, and (after
+    :func:`kg.chat.intents.interpret`) the intent and the named query's parameters."""
+
+    question: str
+    text: str = ""
+    language: str = "zh"
+    mentions: list[Mention] = field(default_factory=list)
+    slots: dict = field(default_factory=dict)
+    skeleton: str = ""
+    intent: str = "unknown"
+    query: str | None = None
+    params: dict = field(default_factory=dict)
+    followup: bool = False
+    notes: list[str] = field(default_factory=list)
+    mode: dict = field(default_factory=dict)  # how to read the query's result (count, k, singular, …)
+
+    def of(self, label: str) -> list[Mention]:
+        return [m for m in self.mentions if m.label == label]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        ments = ", ".join(f"{m.label}:{m.name}" for m in self.mentions) or "-"
+        return (f"[{self.language}] {self.intent} {self.params} | mentions: {ments} | slots: {self.slots} "
+                f"| skeleton: {self.skeleton!r}")
+
+
+# ------------------------------------------------------------------------------------------ lexicon
+_STEM_SUFFIX = re.compile(r"(创业投资|创投|资本|基金|投资|风投|集团|控股)$")
+
+
+class Lexicon:
+    """Entries (id → :class:`Entry`) and phrase patterns (text, id) taken from the graph and the ontology."""
+
+    def __init__(self):
+        self.entries: dict[str, Entry] = {}
+        self.patterns: dict[str, list[str]] = {}  # normalised pattern text -> ids
+        self.weak: set[str] = set()                # patterns derived by us (stems), not written anywhere
+        self.key = None
+
+    @classmethod
+    def from_entries(cls, entries, patterns) -> Lexicon:
+        lex = cls()
+        for e in entries:
+            lex.entries[e.id] = e
+        for text, id_ in patterns:
+            lex.add(text, id_)
+        return lex
+
+    def add(self, text, id_: str, weak: bool = False) -> None:
+        if text is None:
+            return
+        t = _pattern_key(text).lower()
+        if len(t) < 2 or t.isdigit():
+            return  # single characters (京, 沪) never fire alone
+        if len(t) == 2 and not _CJK.search(t) and not str(text).strip().isupper():
+            return  # two lower-case Latin letters are words, not names
+        ids = self.patterns.setdefault(t, [])
+        if id_ not in ids:
+            ids.append(id_)
+            if weak:
+                self.weak.add(t)
+        elif not weak:
+            self.weak.discard(t)
+
+    def add_node(self, id_, label, props: dict, in_graph=True) -> None:
+        name = props.get("name") or props.get("title") or id_
+        old = self.entries.get(id_)
+        if old is None or (in_graph and not old.in_graph):
+            self.entries[id_] = Entry(id_, label, str(name), props.get("level"), in_graph)
+        spellings = [props.get("name"), props.get("name_en"), props.get("full"), *(props.get("aliases") or [])]
+        for s in spellings:
+            self.add(s, id_)
+
+    def add_stems(self) -> None:
+        """Investor names without their generic suffix (远见创投 → 远见), when that is unambiguous."""
+        taken = {norm_key(t) for t in self.patterns}
+        stems: dict[str, list[str]] = {}
+        for e in self.entries.values():
+            if e.label != "Investor":
+                continue
+            stem = _STEM_SUFFIX.sub("", e.name)
+            if stem != e.name and len(stem) >= 2 and _CJK.fullmatch(stem[0]) and norm_key(stem) not in taken:
+                stems.setdefault(stem, []).append(e.id)
+        for stem, ids in stems.items():
+            if len(ids) == 1:
+                self.add(stem, ids[0], weak=True)
+
+    # ------------------------------------------------------------------ sources
+    @classmethod
+    def from_store(cls, store) -> Lexicon:
+        lex = cls()
+        onto = load_ontology()
+        for r in onto.regions:
+            lex.add_node(r.id, "Region", {"name": r.name, "name_en": r.name_en, "full": r.full,
+                                          "aliases": r.aliases, "level": r.level}, in_graph=False)
+        for s in onto.segments:
+            lex.add_node(s.id, "Segment", {"name": s.name, "name_en": s.name_en, "aliases": (*s.aliases, s.key)},
+                         in_graph=False)
+        for inv in onto.investors:
+            if inv.kind == "advisor":
+                continue
+            lex.add_node(node_id("investor", inv.name), "Investor",
+                         {"name": inv.name, "name_en": inv.name_en, "aliases": inv.aliases}, in_graph=False)
+        for id_, label, props in _graph_names(store):
+            lex.add_node(id_, label, props)
+        lex.add_stems()
+        lex._prefer_regions(onto)
+        return lex
+
+    def _prefer_regions(self, onto) -> None:
+        """A spelling shared by a province and a city (北京, 吉林) means what the ontology says first."""
+        for text, ids in self.patterns.items():
+            regs = [i for i in ids if self.entries[i].label == "Region"]
+            if len(regs) > 1:
+                best = onto.region(text)
+                if best is not None and best.id in regs:
+                    ids.remove(best.id)
+                    ids.insert(0, best.id)
+
+
+def _graph_names(store):
+    """(id, label, props) of every Investor, Company, Region and Segment in the store."""
+    if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "graph"):
+        G = store.graph
+        for label in LABELS:
+            for n in store.nodes_by_label(label):
+                yield n, label, G.nodes[n]
+        return
+    for label in LABELS:  # fixed labels, never user input
+        rows = store.read(f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.name_en AS name_en, "
+                          "n.full AS full, n.aliases AS aliases, n.level AS level", {})
+        for r in rows:
+            if r.get("id"):
+                aliases = r.get("aliases") or []
+                yield r["id"], label, {**r, "aliases": [aliases] if isinstance(aliases, str) else aliases}
+
+
+# ------------------------------------------------------------------------------- spaCy components
+# contexts in which a word is not the name it spells (the segment 网络 in 合投网络, Network in co-investment network)
+_BLOCK_BEFORE = re.compile(r"(合投|投资|共投|关系|联合投资|合作|co-?invest(ment|or)?s?|investment|investor|relationship|"
+                           r"syndicat\w*|partner\w*)\s*$", re.IGNORECASE)
+_BLOCK_AFTER = re.compile(r"^\s*(图|关系|graph|map)", re.IGNORECASE)
+_CONTEXT_WORDS = {"网络", "network", "networks", "networking", "服务", "services", "平台", "platform", "platforms",
+                  "安全", "security"}
+
+
+class MentionFilter:
+    """Keeps the best non-overlapping reading of the span ruler's matches (see the module docstring)."""
+
+    def __init__(self, lexicon: Lexicon | None = None):
+        self.lexicon = lexicon
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        lex = self.lexicon
+        cands = []
+        for sp in doc.spans.get("ruler", []):
+            s, e = sp.start_char, sp.end_char
+            surf = text[s:e]
+            if s > 0 and _ASCII_ALNUM.match(surf[0]) and _ASCII_ALNUM.match(text[s - 1]):
+                continue  # starts inside a Latin word
+            if e < len(text) and _ASCII_ALNUM.match(surf[-1]) and _ASCII_ALNUM.match(text[e]):
+                continue  # ends inside a Latin word
+            key = _pattern_key(surf).lower()
+            if key not in lex.patterns:
+                continue  # the characters matched across a space that the name does not have ("of c" ≠ OFC)
+            if key in _CONTEXT_WORDS and (_BLOCK_BEFORE.search(text[:s]) or _BLOCK_AFTER.search(text[e:])):
+                continue
+            entry = lex.entries.get(sp.id_)
+            if entry is None:
+                continue
+            weak = key in lex.weak
+            cands.append((s, e, weak, entry, surf))
+        # longest first; a written name before a derived stem; graph nodes first; then label priority
+        cands.sort(key=lambda c: (c[2], -(c[1] - c[0]), not c[3].in_graph, _PRIORITY.get(c[3].label, 9),
+                                  _order(lex, _pattern_key(c[4]).lower(), c[3].id), c[0]))
+        taken: list[tuple[int, int]] = []
+        kept: dict[tuple[int, int], list] = {}
+        for s, e, weak, entry, surf in cands:
+            if (s, e) in kept:
+                kept[(s, e)].append(entry)
+                continue
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            taken.append((s, e))
+            kept[(s, e)] = [entry]
+        spans = []
+        for (s, e), entries in sorted(kept.items()):
+            sp = doc.char_span(s, e, label=entries[0].label, alignment_mode="expand")
+            if sp is None:
+                continue
+            sp._.node_id = entries[0].id
+            sp._.name = entries[0].name
+            sp._.level = entries[0].level
+            sp._.readings = [(x.label, x.id, x.name, x.level, x.in_graph) for x in entries]
+            spans.append(sp)
+        doc.spans["iikg_mentions"] = spans
+        return doc
+
+
+def _pattern_key(surface: str) -> str:
+    s = normalise(surface)
+    return re.sub(r"(?<=[\u3400-\u9fff()])\s+|\s+(?=[\u3400-\u9fff()])", "", s)
+
+
+def _order(lex: Lexicon, key: str, id_: str) -> int:
+    ids = lex.patterns.get(key) or []
+    return ids.index(id_) if id_ in ids else 99
+
+
+@Language.factory("iikg_mentions")
+def _make_mentions(nlp, name):
+    return MentionFilter()
+
+
+@Language.factory("iikg_slots")
+def _make_slots(nlp, name):
+    return SlotRules()
+
+
+class SlotRules:
+    """Writes ``doc.spans["iikg_slots"]`` (label = slot kind, ``span._.slot_value``) and the skeleton."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        masked = list(text)
+        spans_m = doc.spans.get("iikg_mentions", [])
+        for sp in spans_m:
+            for i in range(sp.start_char, sp.end_char):
+                masked[i] = "\0"
+        found = extract_slots("".join(masked))
+        out = []
+        marks: list[tuple[int, int, str]] = [(sp.start_char, sp.end_char, MARK.get(sp.label_, "Ⓧ")) for sp in spans_m]
+        for kind, value, s, e in found:
+            sp = doc.char_span(s, e, label=kind, alignment_mode="expand")
+            if sp is not None:
+                sp._.slot_value = value
+                out.append(sp)
+            mark = MARK.get(_SLOT_MARK.get(kind, ""), None)
+            if mark and s < e:
+                marks.append((s, e, mark))
+        doc.spans["iikg_slots"] = out
+        doc._.iikg_skeleton = _skeleton(text, marks)
+        return doc
+
+
+_SLOT_MARK = {"time": "time", "round": "round", "min_amount": "amount", "board": "board"}
+
+
+def _skeleton(text: str, marks) -> str:
+    chars = list(text)
+    repl: dict[int, str] = {}
+    for s, e, m in sorted(marks):
+        if any(chars[i] is None for i in range(s, e)):
+            continue
+        repl[s] = m
+        for i in range(s, e):
+            chars[i] = None
+    out = []
+    for i, ch in enumerate(chars):
+        if i in repl:
+            if not out or out[-1] != repl[i]:
+                out.append(repl[i])
+        elif ch is not None:
+            out.append(ch)
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------------------------ slots
+_CN_NUM = "零〇一二两三四五六七八九十"
+_EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "a couple of": 2, "a pair of": 2}
+_EN_NUM_RE = "|".join(sorted(_EN_NUM, key=len, reverse=True))
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                       "dec"], start=1)}
+_MONTH_RE = (r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+             r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_Y = r"((?:19|20)\d{2})"
+_NOT_AMOUNT = r"(?!\s*(?:\d|万|亿|千|百|元|美元|块|%|多万|余万|million|billion|mn|bn|m\b|b\b|k\b|yuan|rmb|usd|dollars))"
+_CNM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+
+
+def _num(tok: str) -> int | None:
+    tok = tok.strip().lower()
+    if tok.isdigit():
+        return int(tok)
+    if tok in _EN_NUM:
+        return _EN_NUM[tok]
+    v = chinese_number(tok)
+    return int(v) if v is not None else None
+
+
+def _month(tok: str) -> int | None:
+    tok = tok.strip().lower().rstrip(".")
+    if tok[:3] in _MONTHS and not tok.isdigit():
+        return _MONTHS[tok[:3]]
+    v = _num(tok)
+    return v if v and 1 <= v <= 12 else None
+
+
+def _ym(y, m) -> str:
+    return f"{int(y):04d}-{int(m):02d}"
+
+
+_QUARTERS = {1: ("01", "03"), 2: ("04", "06"), 3: ("07", "09"), 4: ("10", "12")}
+
+# (regex, handler) in order; each handler returns a dict of time slots. Earlier rules win overlaps.
+_TIME_RULES: list[tuple[re.Pattern, callable]] = []
+
+
+def _time_rule(pattern):
+    def deco(fn):
+        _TIME_RULES.append((re.compile(pattern, re.IGNORECASE), fn))
+        return fn
+    return deco
+
+
+@_time_rule(_Y + r"\s*年\s*" + _CNM + r"\s*月?\s*(?:份)?\s*(?:-|~|到|至|—|–)\s*(?:" + _Y + r"\s*年\s*)?" + _CNM + r"\s*月")
+def _t_month_range_zh(m):
+    y1, m1, y2, m2 = m.group(1), _month(m.group(2)), m.group(3) or m.group(1), _month(m.group(4))
+    if m1 and m2:
+        return {"date_from": _ym(y1, m1), "date_to": _ym(y2, m2)}
+
+
+@_time_rule(_Y + r"\s*年\s*" + _CNM + r"\s*月(?:份)?")
+def _t_month_zh(m):
+    mo = _month(m.group(2))
+    if mo:
+        return {"date_from": _ym(m.group(1), mo), "date_to": _ym(m.group(1), mo)}
+
+
+@_time_rule(r"\b" + _Y + r"[-/.](\d{1,2})(?![\d])(?!\s*[-/.]\s*\d)")
+def _t_month_iso(m):
+    mo = _month(m.group(2))
+    if mo:
+        return {"date_from": _ym(m.group(1), mo), "date_to": _ym(m.group(1), mo)}
+
+
+@_time_rule(r"(?:between|from)\s+" + _MONTH_RE + r"\s*,?\s*" + _Y + r"\s+(?:and|to|through|till|until|-)\s+" +
+            _MONTH_RE + r"\s*,?\s*" + _Y)
+def _t_month_range_en(m):
+    m1, m2 = _month(m.group(1)), _month(m.group(3))
+    return {"date_from": _ym(m.group(2), m1), "date_to": _ym(m.group(4), m2)}
+
+
+@_time_rule(r"\b" + _MONTH_RE + r"\s*(?:of\s+)?,?\s*" + _Y + r"\b")
+def _t_month_en(m):
+    mo = _month(m.group(1))
+    return {"date_from": _ym(m.group(2), mo), "date_to": _ym(m.group(2), mo)}
+
+
+@_time_rule(_Y + r"\s*年?\s*(?:第\s*)?([一二三四1-4])\s*季度")
+def _t_quarter_zh(m):
+    q = _num(m.group(2))
+    a, b = _QUARTERS[q]
+    return {"date_from": f"{m.group(1)}-{a}", "date_to": f"{m.group(1)}-{b}"}
+
+
+@_time_rule(r"\bq([1-4])\s*(?:of\s+)?,?\s*" + _Y + r"|\b" + _Y + r"\s*q([1-4])\b|(?:the\s+)?(first|second|third|fourth)"
+            r"\s+quarter\s+(?:of\s+)?" + _Y)
+def _t_quarter_en(m):
+    if m.group(1):
+        q, y = int(m.group(1)), m.group(2)
+    elif m.group(3):
+        q, y = int(m.group(4)), m.group(3)
+    else:
+        q, y = {"first": 1, "second": 2, "third": 3, "fourth": 4}[m.group(5).lower()], m.group(6)
+    a, b = _QUARTERS[q]
+    return {"date_from": f"{y}-{a}", "date_to": f"{y}-{b}"}
+
+
+@_time_rule(_Y + r"\s*年?\s*(上|下)半年")
+def _t_half_zh(m):
+    a, b = ("01", "06") if m.group(2) == "上" else ("07", "12")
+    return {"date_from": f"{m.group(1)}-{a}", "date_to": f"{m.group(1)}-{b}"}
+
+
+@_time_rule(r"(?:the\s+)?(first|second|1st|2nd)\s+half\s+(?:of\s+)?" + _Y + r"|\bh([12])\s*" + _Y)
+def _t_half_en(m):
+    if m.group(1):
+        first, y = m.group(1).lower() in ("first", "1st"), m.group(2)
+    else:
+        first, y = m.group(3) == "1", m.group(4)
+    a, b = ("01", "06") if first else ("07", "12")
+    return {"date_from": f"{y}-{a}", "date_to": f"{y}-{b}"}
+
+
+@_time_rule(r"(?:从|自|在|于)?\s*" + _Y + r"\s*年?\s*(?:-|~|到|至|—|–|和|与)\s*" + _Y + r"\s*年" +
+            r"|(?:从|自)\s*" + _Y + r"\s*年?\s*(?:-|~|到|至|—|–)\s*" + _Y + _NOT_AMOUNT +
+            r"|" + _Y + r"\s*(?:-|~|—|–)\s*" + _Y + _NOT_AMOUNT)
+def _t_year_range_zh(m):
+    g = [x for x in m.groups() if x]
+    y1, y2 = sorted((int(g[0]), int(g[1])))
+    return {"date_from": str(y1), "date_to": str(y2)}
+
+
+@_time_rule(r"(?:between|from)\s+" + _Y + r"\s+(?:and|to|through|till|until|-)\s+" + _Y +
+            r"|\b" + _Y + r"\s+(?:to|through|till|until)\s+" + _Y + r"\b")
+def _t_year_range_en(m):
+    g = [x for x in m.groups() if x]
+    y1, y2 = sorted((int(g[0]), int(g[1])))
+    return {"date_from": str(y1), "date_to": str(y2)}
+
+
+@_time_rule(r"(?:自|从)?\s*" + _Y + r"\s*年?\s*(以来|之后|以后|后|起|开始|至今|到现在|迄今)")
+def _t_since_zh(m):
+    y = int(m.group(1))
+    if m.group(2) in ("之后", "后"):  # 2018年之后: after 2018
+        return {"date_from": str(y + 1)}
+    return {"date_from": str(y)}
+
+
+@_time_rule(r"(?:截至|截止|到|至)\s*" + _Y + r"\s*年?\s*(?:底|末|年底|年末|为止)?|" + _Y + r"\s*年?\s*(以前|之前|前)(?!\s*[一二两三四五六七八九十\d])")
+def _t_until_zh(m):
+    if m.group(1):
+        return {"date_to": m.group(1)}
+    return {"date_to": str(int(m.group(2)) - 1)}
+
+
+@_time_rule(r"\b(since|from|starting(?:\s+in)?|as\s+of|after|post|before|prior\s+to|until|till|through|up\s+to|by|"
+            r"no\s+later\s+than)\s+(?:the\s+(?:start|end|beginning)\s+of\s+)?" + _Y + r"\b|\b" + _Y +
+            r"\s+(onwards?|and\s+(?:later|after)|or\s+later|and\s+(?:earlier|before)|or\s+earlier)")
+def _t_since_en(m):
+    if m.group(1):
+        word, y = m.group(1).lower(), int(m.group(2))
+    else:
+        word, y = m.group(4).lower(), int(m.group(3))
+    word = re.sub(r"\s+", " ", word)
+    if word in ("since", "from", "as of", "onward", "onwards", "and later", "or later", "and after") \
+            or word.startswith("starting"):
+        return {"date_from": str(y)}
+    if word in ("after", "post"):
+        return {"date_from": str(y + 1)}
+    if word in ("before",) or word.startswith("prior"):
+        return {"date_to": str(y - 1)}
+    return {"date_to": str(y)}
+
+
+@_time_rule(r"(?<![\d.年])(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月(?:份)?(?!\s*\d)")
+def _t_month_only(m):
+    mo = _month(m.group(1))
+    if mo:
+        return {"month": mo}
+
+
+@_time_rule(r"\b(?:in\s+)?(january|february|march|april|june|july|august|september|october|november|december|"
+            r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?(?!\s*,?\s*(?:of\s+)?(?:19|20)\d{2})\b")
+def _t_month_only_en(m):
+    mo = _month(m.group(1))
+    if mo:
+        return {"month": mo}
+
+
+@_time_rule(r"(?<![\d.])" + _Y + r"\s*年(?:度)?|(?<![\d.])" + _Y + r"(?![\d.%])" + _NOT_AMOUNT)
+def _t_year(m):
+    y = int(m.group(1) or m.group(2))
+    return {"year": y}
+
+
+_ROUND_RULES = [
+    (re.compile(r"(?:a|Ａ)\s*轮\s*(?:及|和|或)?\s*(?:以前|之前|以下)|早期|天使轮?\s*(?:到|至|-)\s*a\+?\s*轮|"
+                r"early[- ]stage|early rounds?|series a(?:\+)? (?:and|or) (?:earlier|before)", re.IGNORECASE), ["early"]),
+    (re.compile(r"(?:b|Ｂ)\s*轮\s*(?:及|和|或)?\s*(?:以后|之后|以上)|中后期|后期|later[- ]stage|growth[- ]stage|"
+                r"series b (?:and|or) (?:later|after|beyond)", re.IGNORECASE), ["later"]),
+    (re.compile(r"pre[- ]?ipo", re.IGNORECASE), ["pre_ipo"]),
+    (re.compile(r"pre[- ]?(?:series\s*)?([abc])\s*(\+)?(?:\s*轮)?", re.IGNORECASE), None),
+    (re.compile(r"(?i:series|round)\s*([a-hA-H])(?![A-Za-z])\s*(\+)?|(?<![A-Za-z])([a-hA-H])\s*(\+)?\s*(?:轮|系列)|"
+                r"(?<![A-Za-z])([A-H])(\+)?(?:\s*-\s*|\s+)(?i:rounds?)\b", 0), None),
+    (re.compile(r"天使(?:轮|投资)?|angel(?:\s+rounds?|\s+investments?)?", re.IGNORECASE), ["angel"]),
+    (re.compile(r"种子轮|种子|seed(?:\s+rounds?|\s+funding)?\b", re.IGNORECASE), ["seed"]),
+    (re.compile(r"战略(?:投资|融资|入股)|战投|strategic(?:\s+(?:investments?|rounds?|financing))?", re.IGNORECASE), ["strategic"]),
+    (re.compile(r"定向增发|定增|非公开发行|private placements?", re.IGNORECASE), ["private_placement"]),
+    (re.compile(r"并购|收购|m&a|acquisitions?", re.IGNORECASE), ["ma"]),
+]
+_LETTER_TYPE = {"a": "a", "b": "b", "c": "c", "d": "d", "e": "e_plus", "f": "e_plus", "g": "e_plus", "h": "e_plus"}
+_BOARDS = [(re.compile(r"科创板|star\s*(?:market|board)|sci-?tech\s+innovation\s+board|\bstar\b", re.IGNORECASE), "star"),
+           (re.compile(r"创业板|chinext|growth enterprise market", re.IGNORECASE), "chinext"),
+           (re.compile(r"中小板|中小企业板|sme\s+board", re.IGNORECASE), "sme"),
+           (re.compile(r"主板|main\s+board", re.IGNORECASE), "main")]
+_K_RULES = [
+    re.compile(r"前\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:名|位|家|个|大|强)?"),
+    re.compile(r"(?:最多|最活跃|最大|最高|最频繁|最多次)\s*的\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:家|个|位|笔|起|只)"),
+    re.compile(r"(?<![\d.])(\d{1,2}|[二两三四五六七八九十]{1,3})\s*(?:家|个|位)\s*(?:最|出手|投资|融资|合投|共同|一起|领投|金额)"),
+    re.compile(r"哪\s*(\d{1,2}|[二两三四五六七八九十]{1,3})\s*(?:家|个|位|笔|起)"),
+    re.compile(r"\btop[- ]?(\d{1,3}|" + _EN_NUM_RE + r")\b", re.IGNORECASE),
+    re.compile(r"\b(?:which|what|name|list|the)\s+(\d{1,2}|" + _EN_NUM_RE + r")\s+(?!of\b)[a-z]", re.IGNORECASE),
+    re.compile(r"\b(?:the\s+)?(\d{1,2}|" + _EN_NUM_RE + r")\s+(?:most|largest|biggest|top|leading|highest|busiest|"
+               r"frequent)", re.IGNORECASE),
+]
+_LEAD = re.compile(r"领投|牵头|主投|\bled\b|\bleads?\b(?!ing)|\bas\s+(?:the\s+)?lead\b|\btook\s+the\s+lead\b", re.IGNORECASE)
+_AMOUNT_NUM = (r"((?:us\$|\$|rmb|cny|¥|人民币)?\s*\d[\d,]*(?:\.\d+)?\s*(?:千万|百万|十万|亿|万|千)?\s*"
+               r"(?:亿元|万元|美元|元|人民币|(?:billion|million|bn|mn|m|b|k|yuan|rmb|cny|usd|dollars)\b)?"
+               r"(?:\s*(?:yuan|rmb|cny|usd|dollars)\b)?|[一二两三四五六七八九十百千]+\s*(?:千万|百万|十万|亿|万)\s*(?:元|美元)?)")
+_AMOUNT_MIN = [
+    re.compile(r"(?:超过|超|高于|大于|多于|不少于|不低于|至少|逾|过|达到)\s*" + _AMOUNT_NUM + r"(?:\s*(?:以上|及以上|或以上))?",
+               re.IGNORECASE),
+    re.compile(_AMOUNT_NUM + r"\s*(?:以上|及以上|或以上|及其以上)", re.IGNORECASE),
+    re.compile(r"(?:over|more\s+than|above|at\s+least|exceeding|greater\s+than|larger\s+than|bigger\s+than|>=?|"
+               r"upwards\s+of|no\s+less\s+than|minimum(?:\s+of)?)\s+" + _AMOUNT_NUM, re.IGNORECASE),
+    re.compile(_AMOUNT_NUM + r"\s+(?:or\s+more|and\s+(?:above|up|more)|plus)\b", re.IGNORECASE),
+]
+_AMOUNT_UNIT = re.compile(r"[万亿元$¥]|人民币|\d\s*(?:billion|million|bn|mn|m|b|k)\b|\b(?:yuan|rmb|cny|usd|dollars)\b", re.IGNORECASE)
+_BILLION_WORDS = re.compile(r"过亿|亿元以上|亿元级|超亿元?|上亿|nine[- ]figure", re.IGNORECASE)
+_LEVEL = [(re.compile(r"国家级|国家层面|国家(?:的|出台的|发布的)?政策|中央|国务院|全国性|部委|工信部|national|state council|"
+                      r"central government|\bMIIT\b", re.IGNORECASE),
+           "national"),
+          (re.compile(r"省级|省一级|地方(?:性)?政策|provincial|local", re.IGNORECASE), "provincial")]
+_REGION_LEVEL = [
+    (re.compile(r"大区|城市群|经济圈|经济区|\bmacro[- ]?regions?|\beconomic (?:zones?|regions?)", re.IGNORECASE), "macro"),
+    (re.compile(r"城市|哪个市|哪些市|各市|\bcit(?:y|ies)\b", re.IGNORECASE), "city"),
+    (re.compile(r"省份|省区|哪个省|哪些省|各省|(?:个|几|多少)省|省(?:市)?(?:发布|出台|颁布|印发)|\bprovinc(?:e|es)\b", re.IGNORECASE),
+     "province"),
+]
+_CLEAR = [
+    (re.compile(r"不限年份|所有年份|全部年份|不分年份|全部时间|所有时间|不限时间|\ball\s+years|\bany\s+year\b|\ball\s+time\b|"
+                r"regardless\s+of\s+(?:the\s+)?year|without\s+(?:the\s+)?year", re.IGNORECASE), "time"),
+    (re.compile(r"不限轮次|所有轮次|全部轮次|不分轮次|\ball\s+rounds|\bany\s+round\b", re.IGNORECASE), "round"),
+    (re.compile(r"不限地区|所有地区|全部地区|全国范围|不分地区|all\s+regions|anywhere|nationwide|all\s+of\s+china", re.IGNORECASE), "region"),
+    (re.compile(r"不限领域|所有领域|全部领域|不分领域|all\s+segments|any\s+segment|all\s+sectors", re.IGNORECASE), "segment"),
+    (re.compile(r"不限领投|不只领投|包括跟投|not\s+only\s+lead|including\s+follow", re.IGNORECASE), "lead_only"),
+]
+
+
+def _amount_value(txt: str) -> float | None:
+    t = txt.strip().lower().replace(",", "")
+    t = re.sub(r"\b(yuan|rmb|cny)\b", "", t).strip()
+    m = re.match(r"^(us\$|\$|¥)?\s*(\d+(?:\.\d+)?)\s*(m|mn|million|b|bn|billion|k)?\s*(usd|dollars)?$", t)
+    if m:
+        mult = {"m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9, "k": 1e3}.get(m.group(3) or "", 1)
+        v = float(m.group(2)) * mult
+        if m.group(1) in ("us$", "$") or m.group(4):
+            return load_ontology().to_cny(v, "USD")
+        return v
+    try:
+        a = parse_amount(txt)
+    except FieldError:
+        return None
+    if a is None:
+        return None
+    if a.currency == "CNY":
+        return float(a.value)
+    return load_ontology().to_cny(a.value, a.currency)
+
+
+_QUESTION_WORDS = {"which", "what", "who", "how", "show", "list", "did", "does", "do", "is", "are", "the", "a", "an", "in",
+                   "of", "and", "with", "for", "any", "all", "only", "name", "give", "find", "tell", "me", "were", "was"}
+
+
+def _inside_latin_name(text: str, s: int, e: int) -> bool:
+    """A capitalised word between capitalised words (Innovation Angel Fund) belongs to a name."""
+    word = text[s:e]
+    if not word[:1].isupper() or " " in word.strip():
+        return False
+    before = re.search(r"([A-Za-z][\w&.-]*)\s+$", text[:s])
+    after = re.match(r"\s+([A-Za-z][\w&.-]*)", text[e:])
+    cap = lambda w: w is not None and w.group(1)[:1].isupper() and w.group(1).lower() not in _QUESTION_WORDS
+    return cap(before) or cap(after)
+
+
+def _overlaps(s, e, used) -> bool:
+    return any(s < ue and us < e for us, ue in used)
+
+
+def extract_slots(text: str) -> list[tuple[str, object, int, int]]:
+    """Every slot in ``text`` as (kind, value, start, end); names are masked out beforehand with NULs.
+
+    >>> [(k, v) for k, v, *_ in extract_slots("2018到2019年超过1亿元的B轮")]
+    [('time', {'date_from': '2018', 'date_to': '2019'}), ('min_amount', 100000000.0), ('round', ['b'])]
+    """
+    found: list[tuple[str, object, int, int]] = []
+    used: list[tuple[int, int]] = []
+    # amounts first, so their digits are never taken for years
+    for rx in _AMOUNT_MIN:
+        for m in rx.finditer(text):
+            if _overlaps(m.start(), m.end(), used):
+                continue
+            if not _AMOUNT_UNIT.search(m.group(1)):
+                continue  # 超过3家, over 5 deals: a count, not money
+            v = _amount_value(m.group(1))
+            if v is not None and v > 0:
+                found.append(("min_amount", v, m.start(), m.end()))
+                used.append((m.start(), m.end()))
+    for m in _BILLION_WORDS.finditer(text):
+        if not _overlaps(m.start(), m.end(), used):
+            found.append(("min_amount", 1e8, m.start(), m.end()))
+            used.append((m.start(), m.end()))
+    for rx, fn in _TIME_RULES:
+        for m in rx.finditer(text):
+            if _overlaps(m.start(), m.end(), used):
+                continue
+            v = fn(m)
+            if v:
+                found.append(("time", v, m.start(), m.end()))
+                used.append((m.start(), m.end()))
+    for rx, types in _ROUND_RULES:
+        for m in rx.finditer(text):
+            if _overlaps(m.start(), m.end(), used):
+                continue
+            if types is not None and _inside_latin_name(text, m.start(), m.end()):
+                continue  # Angel of "Innovation Angel Fund", Seed of "Seed Capital": part of a name
+            if types is None:
+                letter = next((g for g in m.groups()[::2] if g), None) if m.re.groups > 2 else m.group(1)
+                plus = any(g == "+" for g in m.groups() if g)
+                if letter is None:
+                    continue
+                letter = letter.lower()
+                if m.re.pattern.startswith("pre"):
+                    t = {"a": "pre_a", "b": "pre_b", "c": "c"}[letter]
+                else:
+                    t = _LETTER_TYPE[letter] + ("_plus" if plus and letter in "abc" else "")
+                val = [t]
+            else:
+                val = list(types)
+            found.append(("round", val, m.start(), m.end()))
+            used.append((m.start(), m.end()))
+    for rx, board in _BOARDS:
+        for m in rx.finditer(text):
+            if not _overlaps(m.start(), m.end(), used):
+                found.append(("board", board, m.start(), m.end()))
+                used.append((m.start(), m.end()))
+    for rx in _K_RULES:
+        for m in rx.finditer(text):
+            k = _num(m.group(1))
+            if k and 0 < k <= 1000 and not _overlaps(m.start(1), m.end(1), used):
+                found.append(("k", k, m.start(1), m.end(1)))
+                used.append((m.start(1), m.end(1)))
+                break
+    for m in _LEAD.finditer(text):
+        found.append(("lead_only", True, m.start(), m.end()))
+        break
+    for rx, level in _LEVEL:
+        m = rx.search(text)
+        if m:
+            found.append(("policy_level", level, m.start(), m.end()))
+            break
+    for rx, level in _REGION_LEVEL:
+        m = rx.search(text)
+        if m:
+            found.append(("region_level", level, m.start(), m.end()))
+            break
+    for rx, what in _CLEAR:
+        for m in rx.finditer(text):
+            found.append(("clear", what, m.start(), m.end()))
+    found.sort(key=lambda f: f[2])
+    return found
+
+
+def collect_slots(found) -> dict:
+    """Slot list → the dict of a :class:`Parse`: one time filter (two years make a range), the
+    rounds named, and the first value of every other kind."""
+    slots: dict = {}
+    years: list[int] = []
+    for kind, value, *_ in found:
+        if kind == "time":
+            if "month" in value:
+                slots.setdefault("month", value["month"])
+            elif "year" in value:
+                if value["year"] not in years:
+                    years.append(value["year"])
+            else:
+                for k, v in value.items():
+                    slots.setdefault(k, v)
+        elif kind == "round":
+            cur = slots.setdefault("round", [])
+            cur.extend(x for x in value if x not in cur)
+        elif kind == "clear":
+            slots.setdefault("clear", [])
+            if value not in slots["clear"]:
+                slots["clear"].append(value)
+        else:
+            slots.setdefault(kind, value)
+    if years and "date_from" not in slots and "date_to" not in slots:
+        if len(years) == 1 and "month" in slots:  # 2019年 … 7月
+            slots["date_from"] = slots["date_to"] = f"{years[0]:04d}-{slots.pop('month'):02d}"
+        elif len(years) == 1:
+            slots["year"] = years[0]
+        else:
+            slots["date_from"], slots["date_to"] = str(min(years)), str(max(years))
+    elif "month" in slots and ("date_from" in slots or "date_to" in slots):
+        slots.pop("month")
+    return slots
+
+
+# ------------------------------------------------------------------------------------------- NLU
+class NLU:
+    """The two pipelines over one :class:`Lexicon`; :meth:`parse` gives a :class:`Parse` (no intent yet)."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        self.pipelines = {lang: self._build(lang) for lang in ("zh", "en")}
+
+    def _build(self, lang: str) -> Language:
+        nlp = spacy.blank(lang)
+        ruler = nlp.add_pipe("span_ruler", config={"phrase_matcher_attr": "LOWER", "spans_key": "ruler"})
+        patterns = []
+        for text, ids in self.lexicon.patterns.items():
+            for id_ in ids:
+                patterns.append({"label": self.lexicon.entries[id_].label, "pattern": text, "id": id_})
+        ruler.add_patterns(patterns)
+        nlp.add_pipe("iikg_mentions").lexicon = self.lexicon
+        nlp.add_pipe("iikg_slots")
+        return nlp
+
+    def doc(self, text: str) -> Doc:
+        lang = "zh" if _CJK.search(text) else "en"
+        return self.pipelines[lang](text)
+
+    def parse(self, question: str) -> Parse:
+        text = normalise(question or "")
+        p = Parse(question=question if isinstance(question, str) else str(question), text=text)
+        if not text or len(text) > MAX_CHARS:
+            p.language = detect_language(text[:MAX_CHARS])
+            p.notes.append("empty" if not text else "too long")
+            return p
+        doc = self.doc(text)
+        for sp in doc.spans["iikg_mentions"]:
+            readings = sp._.readings or []
+            p.mentions.append(Mention(sp.label_, sp._.node_id, sp._.name, sp.text, sp.start_char, sp.end_char,
+                                      sp._.level, readings[0][4] if readings else True,
+                                      tuple((r[0], r[1], r[2], r[3], r[4]) for r in readings[1:])))
+        found = [(sp.label_, sp._.slot_value, sp.start_char, sp.end_char) for sp in doc.spans["iikg_slots"]]
+        p.slots = collect_slots(found)
+        p.skeleton = doc._.iikg_skeleton or text
+        masked = p.skeleton
+        for mark in MARK.values():
+            masked = masked.replace(mark, " ")
+        p.language = detect_language(masked) if _CJK.search(masked) or _LATIN.search(masked) else detect_language(text)
+        return p
+
+
+# ------------------------------------------------------------------------------- names not listed
+_STOP_CHUNK = re.compile(r"哪|什么|谁|多少|几|怎么|如何|是否|公司|企业|机构|投资人|投资方|投资者|基金|项目|融资|领域|地区|城市|省份|"
+                         r"政策|上市|一共|总共|全部|所有|这|那|他|她|它|我|你|单笔|单轮|单次|金额|超过|以上|以下|最大|最多|总额|"
+                         r"轮|笔|起|次|年|月|"
+                         r"^(?:which|what|who|how|the|a|an|all|any|this|that|it|they|them|me|us|companies|investors|"
+                         r"firms|funds|deals|rounds|money|funding|total|most|top)$", re.IGNORECASE)
+_NAME_CH = r"(?:[A-Za-z0-9][A-Za-z0-9&.'-]*(?:\s+[A-Za-z0-9][A-Za-z0-9&.'-]*){0,4}|[^\sⒾⒸⓇⓈⓎⒷⒶⓀ的，,。？?、和与及跟同]{2,24}?)"
+_CHUNK_ZH = [
+    re.compile(r"^(?:请问|请|告诉我|列出|查询|查一下|帮我查一下|帮我查|帮我看看|看看|我想知道|想知道|说说|介绍一下)?\s*"
+               r"(?P<n>" + _NAME_CH + r")\s*"
+               r"(?:的|投了|投资了|投过|投资过|参与|一共|总共|累计|共|融了|融资|获得|拿到|完成|在|和|与|跟|都|有哪些|是|领投|出手)"),
+    re.compile(r"(?:谁投资了|谁投了|谁领投了|投资了|投资过|和|与|跟)\s*(?P<n>" + _NAME_CH + r")\s*"
+               r"(?:的|[?？。]|$|一起|共同|合投|都|有什么|之间)"),
+    re.compile(r"\b(?:in|of|by|with|and|about|did|does|has)\s+(?P<n>[\u3400-\u9fff]{2,16})(?=[\s?？.!,]|'s|$)"),
+]
+_CHUNK_EN = re.compile(r"(?:invested\s+in|invest\s+in|backed|funded|portfolio\s+of|investors\s+(?:of|in)|backers\s+of|"
+                       r"co-?invest(?:ed|s|ing)?\s+with|alongside|did|does|has|have|about|raised\s+by|by|of|with|"
+                       r"between|and|is)\s+"
+                       r"(?P<n>[A-Z0-9][\w&.'-]*(?:\s+(?:[A-Z0-9][\w&.'-]*|&|of|and))*?)(?=\s+(?:invest|back|fund|raise|do|"
+                       r"take|join|co-?invest|and\b|in\b|since|during|before|after|lead|led|get|got|receive)|'s\b|[?.!,]|$)")
+
+
+def name_candidates(p: Parse) -> list[tuple[str, int]]:
+    """Stretches of the question that read like a name the lexicon does not know (数澜, Gewu, Foo Robotics):
+    (text, position in the skeleton)."""
+    sk = p.skeleton or ""
+    out: list[tuple[str, int]] = []
+    for rx in _CHUNK_ZH:
+        for m in rx.finditer(sk):
+            n = m.group("n").strip()
+            if n and not _STOP_CHUNK.search(n) and not n.isdigit() and not re.fullmatch(r"[a-z ]+", n):
+                out.append((n, m.start("n")))
+    for m in _CHUNK_EN.finditer(sk):
+        n = m.group("n").strip()
+        words = n.split()
+        if words and not all(_STOP_CHUNK.search(w) for w in words) and not _STOP_CHUNK.search(words[0]) \
+                and not n.isdigit() and not re.fullmatch(r"(?:19|20)\d{2}", n):
+            out.append((n, m.start("n")))
+    seen, uniq = set(), []
+    for n, pos in out:
+        if n not in seen:
+            seen.add(n)
+            uniq.append((n, pos))
+    return uniq
+
+
+def recover_names(p: Parse, store) -> list[str]:
+    """Link names the lexicon does not list but the store's catalogue resolves clearly (a part of a
+    name: 数澜 → 数澜科技, Gewu → Gewu Tech). Returns the stretches that stay unresolved."""
+    named = [m for m in p.mentions if m.label in ("Investor", "Company")]
+    if len(named) >= 2:
+        return []
+    cands = name_candidates(p)
+    if not cands:
+        return []
+    try:
+        from kg.queries.resolve import catalog
+    except ImportError:  # pragma: no cover
+        return []
+    cat = catalog(store)
+    unresolved = []
+    for text, pos in cands:
+        latin = not _CJK.search(text)
+        if len(text) < (3 if latin else 2):
+            continue
+        hits = [h for h in cat.search(text, ("Investor", "Company"), limit=3, fuzzy=False)
+                if h[0] >= (0.7 if latin else 0.5)]  # a Latin part must start the name (Gewu → Gewu Tech)
+        if hits and (len(hits) == 1 or hits[0][0] > hits[1][0]) and hits[0][1].id not in {m.id for m in named}:
+            ent = hits[0][1]
+            mark = MARK[ent.label]
+            p.mentions.append(Mention(ent.label, ent.id, ent.name, text, -1, -1))
+            p.skeleton = p.skeleton[:pos] + mark + p.skeleton[pos + len(text):]
+            p.notes.append(f"recovered {text!r} as {ent.name}")
+            return []
+        unresolved.append(text)
+    return [] if named else unresolved
+
+
+# ------------------------------------------------------------------------------------------ cache
+_CACHE: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def nlu_for(store) -> NLU:
+    """The NLU for ``store``'s current names (rebuilt when the data changes)."""
+    version = getattr(store, "version", None)
+    now = time.monotonic()
+    with _LOCK:
+        hit = _CACHE.get(store)
+        if hit is not None:
+            if version is not None and hit[0] == version:
+                return hit[2]
+            if version is None and now - hit[1] < _SERVER_TTL:
+                return hit[2]
+    nlu = NLU(Lexicon.from_store(store))
+    with _LOCK:
+        _CACHE[store] = (version, now, nlu)
+    return nlu

@@ -1,0 +1,93 @@
+"""Conversations: what a follow-up needs from the turns before it.
+
+A :class:`Session` keeps the last understood turn (its :class:`~kg.chat.nlu.Parse`: intent,
+parameters and mode), which :func:`kg.chat.intents.interpret` changes for a follow-up
+("那深创投呢？"). :class:`SessionStore` keys sessions by id for the web (``GET /api/ask?session=…``):
+bounded (least recently used sessions go first), idle ones expire, safe across threads.
+
+Examples
+--------
+>>> store = SessionStore(max_sessions=2)
+>>> a = store.get("a"); b = store.get("b"); c = store.get("c")
+>>> "a" in store, "b" in store, "c" in store
+(False, True, True)
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import uuid
+from collections import OrderedDict
+
+__all__ = ["SESSIONS", "Session", "SessionStore"]
+
+
+class Session:
+    """One conversation's context. Use :func:`kg.chat.answer` with it; ``reset()`` forgets."""
+
+    def __init__(self, id: str | None = None):
+        self.id = id or uuid.uuid4().hex
+        self.last = None          # the last understood Parse
+        self.turns = 0
+        self.touched = time.monotonic()
+        self.lock = threading.RLock()
+
+    def record(self, parse, ok: bool = True) -> None:
+        """Remember an understood turn (a turn not understood leaves the context as it was)."""
+        with self.lock:
+            self.turns += 1
+            self.touched = time.monotonic()
+            if ok and parse.intent not in (None, "unknown"):
+                self.last = copy.deepcopy(parse)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.last = None
+            self.touched = time.monotonic()
+
+    def __repr__(self) -> str:
+        last = f"{self.last.intent} {self.last.params}" if self.last else "-"
+        return f"Session({self.id!r}, turns={self.turns}, last={last})"
+
+
+class SessionStore:
+    """Sessions by id, at most ``max_sessions`` (least recently used dropped), idle ones expire."""
+
+    def __init__(self, max_sessions: int = 1000, ttl_seconds: float = 3600.0):
+        self.max_sessions = max_sessions
+        self.ttl = ttl_seconds
+        self._items: OrderedDict[str, Session] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, id: str | None = None) -> Session:
+        """The session ``id`` (created when new or expired); a new id when None."""
+        now = time.monotonic()
+        with self._lock:
+            if id is not None:
+                s = self._items.get(id)
+                if s is not None and now - s.touched <= self.ttl:
+                    self._items.move_to_end(id)
+                    s.touched = now
+                    return s
+            s = Session(id if id else None)
+            self._items[s.id] = s
+            self._items.move_to_end(s.id)
+            while len(self._items) > self.max_sessions:
+                self._items.popitem(last=False)
+            return s
+
+    def drop(self, id: str) -> None:
+        with self._lock:
+            self._items.pop(id, None)
+
+    def __contains__(self, id) -> bool:
+        with self._lock:
+            return id in self._items
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+SESSIONS = SessionStore()
