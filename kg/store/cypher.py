@@ -1,0 +1,550 @@
+"""Cypher servers as stores: one set of portable Cypher, a thin executor per server.
+
+:class:`CypherStore` builds every write and every bookkeeping read in portable Cypher
+(``UNWIND $rows MERGE …``, parameters only) and hands it to an executor that speaks to one
+server: :mod:`kg.store.neo4j` (the official driver, production) or :mod:`kg.store.falkordb`
+(FalkorDB's native client). The executors differ only in what the servers differ in: schema
+DDL, how a read is made read-only with a timeout, what a node/relationship/path object looks
+like, and what one write transaction can hold.
+
+Writing a :class:`~kg.model.Batch`
+    Nodes first, one ``UNWIND $rows AS row MERGE (n:Label {id: row.id}) SET n += row.props``
+    statement per label and per ``batch_size`` rows, then relationships the same way per type
+    and per (start label, end label). ``None`` never overwrites (it is stripped), ``sources`` and
+    ``aliases`` grow as unions, a relationship is unique per (type, start, end): the same rules as
+    the embedded store, so loading twice changes nothing.
+
+Atomicity
+    Neo4j runs all statements of one :meth:`CypherStore.apply` in one transaction when the batch
+    has at most :data:`ATOMIC_ROWS` rows (an interrupted load then leaves the graph as it was),
+    and one transaction per statement above that. FalkorDB has no multi-statement transactions:
+    each statement is atomic on its own, so a load interrupted part-way leaves the statements
+    already run in the graph and writes no import record; loading the same file again completes
+    it (every statement is an idempotent MERGE). Statements that fail on a dropped connection
+    are retried once, whole.
+
+Reading
+    :meth:`CypherStore.read` runs in a read-only session (Neo4j ``READ`` access mode) or as a
+    read-only query (FalkorDB ``GRAPH.RO_QUERY``) with ``query_timeout_ms``, and returns plain
+    Python values: a node is a dict of its properties plus ``_label``, a relationship a dict of its
+    properties plus ``_type``, ``_start`` and ``_end`` (the ``id`` of its ends), a path
+    ``{"nodes": [...], "rels": [...]}``. A float with an integral value in a result column
+    becomes an int (FalkorDB returns ``sum()`` of integers as a float; Neo4j an int).
+
+Nothing is kept on the server between calls (no temporary nodes, no server-side cursors), so
+the same code runs against a Neo4j cluster or Aura.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kg.config import Config
+from kg.errors import BackendError, WorkspaceError
+from kg.model import LIST_PROPS, Batch
+
+__all__ = [
+    "ATOMIC_ROWS",
+    "IMPORTS_FILE",
+    "CypherStore",
+    "Outcome",
+    "Shaper",
+    "Statement",
+    "end_candidates",
+    "node_merge_cypher",
+    "open_cypher_store",
+    "plan_writes",
+    "quote_ident",
+    "redact",
+    "rel_merge_cypher",
+]
+
+ATOMIC_ROWS = 50_000  # Neo4j: up to this many rows per apply() go in one transaction
+IMPORTS_FILE = "imports.jsonl"
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+# ---------------------------------------------------------------------------------------------- Cypher text
+def quote_ident(name: str) -> str:
+    """A label or relationship type as a Cypher identifier; only plain names are accepted.
+
+    >>> quote_ident("Investor")
+    '`Investor`'
+    """
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise WorkspaceError(f"{name!r} cannot be a label or relationship type (letters, digits and _ only)")
+    return f"`{name}`"
+
+
+def _server_ident(name: str) -> str:
+    """A label or type the server itself reported, quoted whatever its characters."""
+    return "`" + str(name).replace("`", "``") + "`"
+
+
+def _list_union(var: str, key: str) -> str:
+    return f"{var}.{key} = coalesce({var}.{key}, []) + [x IN row.{key} WHERE NOT x IN coalesce({var}.{key}, [])]"
+
+
+def _changed_expr(var: str, list_keys: Iterable[str]) -> str:
+    """True when ``row`` would change entity ``var`` (best effort, for the ``*_updated`` counts)."""
+    parts = [f"any(k IN keys(row.props) WHERE {var}[k] IS NULL OR {var}[k] <> row.props[k])"]
+    for k in list_keys:
+        parts.append(f"{var}.{k} IS NULL")
+        parts.append(f"any(x IN row.{k} WHERE NOT x IN coalesce({var}.{k}, []))")
+    return " OR ".join(parts)
+
+
+@cache
+def node_merge_cypher(label: str, list_keys: tuple[str, ...] = ()) -> str:
+    """Upsert rows ``{id, props, <list keys>}`` as ``label`` nodes; returns how many existing ones changed.
+
+    A node created by the MERGE has only its ``id`` when ``changed`` is computed, which tells it
+    from an existing one without a second lookup.
+
+    >>> print(node_merge_cypher("Segment", ("sources",)))
+    UNWIND $rows AS row
+    MERGE (n:`Segment` {id: row.id})
+    WITH n, row, CASE WHEN size(keys(n)) = 1 THEN 0 WHEN ... THEN 1 ELSE 0 END AS changed
+    SET n += row.props, n.sources = coalesce(n.sources, []) + [x IN row.sources WHERE NOT x IN coalesce(n.sources, [])]
+    RETURN count(*) AS seen, sum(changed) AS changed
+    """
+    sets = ", ".join(["n += row.props", *(_list_union("n", k) for k in list_keys)])
+    return (f"UNWIND $rows AS row\n"
+            f"MERGE (n:{quote_ident(label)} {{id: row.id}})\n"
+            f"WITH n, row, CASE WHEN size(keys(n)) = 1 THEN 0 WHEN {_changed_expr('n', list_keys)} THEN 1 ELSE 0 END"
+            f" AS changed\n"
+            f"SET {sets}\n"
+            f"RETURN count(*) AS seen, sum(changed) AS changed")
+
+
+@cache
+def rel_merge_cypher(type_: str, start: str, end: str, list_keys: tuple[str, ...] = ()) -> str:
+    """Upsert rows ``{s, e, props, <list keys>}`` as ``(start {id: s})-[:type]->(end {id: e})``.
+
+    ``seen`` counts the rows whose two ends were found (fewer than the rows means a missing node).
+
+    >>> print(rel_merge_cypher("RAISED", "Company", "Round"))
+    UNWIND $rows AS row
+    MATCH (a:`Company` {id: row.s})
+    MATCH (b:`Round` {id: row.e})
+    MERGE (a)-[r:`RAISED`]->(b)
+    WITH r, row, CASE WHEN size(keys(r)) = 0 THEN 0 WHEN ... THEN 1 ELSE 0 END AS changed
+    SET r += row.props
+    RETURN count(*) AS seen, sum(changed) AS changed
+    """
+    sets = ", ".join(["r += row.props", *(_list_union("r", k) for k in list_keys)])
+    return (f"UNWIND $rows AS row\n"
+            f"MATCH (a:{quote_ident(start)} {{id: row.s}})\n"
+            f"MATCH (b:{quote_ident(end)} {{id: row.e}})\n"
+            f"MERGE (a)-[r:{quote_ident(type_)}]->(b)\n"
+            f"WITH r, row, CASE WHEN size(keys(r)) = 0 THEN 0 WHEN {_changed_expr('r', list_keys)} THEN 1 ELSE 0 END"
+            f" AS changed\n"
+            f"SET {sets}\n"
+            f"RETURN count(*) AS seen, sum(changed) AS changed")
+
+
+# ---------------------------------------------------------------------------------------------- planning writes
+@dataclass
+class Statement:
+    """One parameterised write: ``kind`` is "node" or "rel", ``name`` its label or type."""
+
+    kind: str
+    name: str
+    cypher: str
+    params: dict
+
+    @property
+    def rows(self) -> int:
+        return len(self.params.get("rows", ()))
+
+
+@dataclass
+class Outcome:
+    """What a statement did: exact creations (server counters) and its RETURN columns."""
+
+    nodes_created: int = 0
+    rels_created: int = 0
+    seen: int = 0
+    changed: int = 0
+
+
+@lru_cache(maxsize=1)
+def _schema_ends() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    from ontology import HERE
+
+    with open(HERE / "schema.yaml", encoding="utf-8") as fh:
+        rels = yaml.safe_load(fh)["relationships"]
+
+    def tup(v):
+        return tuple(v) if isinstance(v, list) else (v,)
+
+    return {t: (tup(d["from"]), tup(d["to"])) for t, d in rels.items()}
+
+
+def end_candidates(type_: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Possible (start labels, end labels) of a relationship type, from ``ontology/schema.yaml``.
+
+    >>> end_candidates("LOCATED_IN")
+    (('Company', 'Factory'), ('Region',))
+    """
+    from ontology import LABELS
+
+    return _schema_ends().get(type_, (tuple(LABELS), tuple(LABELS)))
+
+
+def _check_value(where: str, key: str, value: Any) -> None:
+    if isinstance(value, dict):
+        raise WorkspaceError(f"{where}: property {key!r} is a map; Cypher servers store only scalars and lists")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise WorkspaceError(f"{where}: property {key!r} is {value}; Cypher servers store only finite numbers")
+
+
+def _split_props(where: str, props: dict, skip: tuple[str, ...]) -> tuple[dict, dict]:
+    """(scalar props, list props that grow as unions), None stripped."""
+    scalars, lists = {}, {}
+    for k, v in props.items():
+        if v is None or k in skip:
+            continue
+        _check_value(where, k, v)
+        if k in LIST_PROPS:
+            lists[k] = [x for x in v if x is not None]
+        else:
+            scalars[k] = v
+    return scalars, lists
+
+
+def _chunks(rows: list, size: int):
+    size = max(1, int(size))
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def plan_writes(batch: Batch, ends: dict[str, str], batch_size: int) -> list[Statement]:
+    """The statements that upsert ``batch``: nodes by label, then relationships by type and end labels.
+
+    ``ends`` gives the label of every relationship end (see :meth:`CypherStore._end_labels`).
+    Rows that carry different list properties go to different statements, so that a missing
+    ``aliases`` never becomes an empty list.
+    """
+    out: list[Statement] = []
+    for label, nodes in batch.nodes.items():
+        groups: dict[tuple[str, ...], list[dict]] = {}
+        for nid, props in nodes.items():
+            scalars, lists = _split_props(f"{label} {nid!r}", props, ("id",))
+            keys = tuple(sorted(lists))
+            groups.setdefault(keys, []).append({"id": nid, "props": scalars, **lists})
+        for keys, rows in groups.items():
+            text = node_merge_cypher(label, keys)
+            out += [Statement("node", label, text, {"rows": chunk}) for chunk in _chunks(rows, batch_size)]
+    for type_, rels in batch.rels.items():
+        groups2: dict[tuple[str, str, tuple[str, ...]], list[dict]] = {}
+        for (s, e), props in rels.items():
+            scalars, lists = _split_props(f"{type_} {s!r} -> {e!r}", props, ())
+            key = (ends[s], ends[e], tuple(sorted(lists)))
+            groups2.setdefault(key, []).append({"s": s, "e": e, "props": scalars, **lists})
+        for (a, b, keys), rows in groups2.items():
+            text = rel_merge_cypher(type_, a, b, keys)
+            out += [Statement("rel", type_, text, {"rows": chunk}) for chunk in _chunks(rows, batch_size)]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- shaping results
+class Shaper:
+    """Turns a server's nodes, relationships and paths into plain dicts.
+
+    A relationship's ends arrive as the server's internal ids; they become the ends' ``id``
+    properties, from the nodes in the same result when possible, else in one lookup at the end.
+    """
+
+    def __init__(self):
+        self.ids: dict[Any, Any] = {}  # internal id -> id property
+        self._pending: list[tuple[dict, str, Any]] = []
+
+    def node(self, internal, labels, props: dict) -> dict:
+        out = dict(props)
+        labels = sorted(labels or ())
+        out["_label"] = labels[0] if labels else None
+        if internal is not None and "id" in props:
+            self.ids[internal] = props["id"]
+        return out
+
+    def rel(self, type_: str, props: dict, start, end) -> dict:
+        out = dict(props)
+        out["_type"] = type_
+        for key, internal in (("_start", start), ("_end", end)):
+            out[key] = None
+            self._pending.append((out, key, internal))
+        return out
+
+    def finish(self, lookup: Callable[[list], dict]) -> None:
+        """Fill in relationship ends; ``lookup(internal ids) -> {internal: id}`` for ends not seen."""
+        missing = list({i for _, _, i in self._pending if i not in self.ids})
+        if missing:
+            self.ids.update(lookup(missing))
+        for d, key, internal in self._pending:
+            d[key] = self.ids.get(internal)
+        self._pending.clear()
+
+
+def _column_value(v):
+    """Integral floats in result columns become ints (``sum()`` of ints is a float on FalkorDB)."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53:
+        return int(v)
+    return v
+
+
+def redact(url: str) -> str:
+    """A URL without its password, for messages.
+
+    >>> redact("redis://user:secret@db:6379")
+    'redis://user:***@db:6379'
+    """
+    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
+
+
+# ---------------------------------------------------------------------------------------------- the store
+class CypherStore:
+    """A graph on a Cypher server (Neo4j or FalkorDB); see the module docstring.
+
+    ``executor`` is a :class:`kg.store.neo4j.Neo4jExecutor` or :class:`kg.store.falkordb.FalkorExecutor`.
+    """
+
+    def __init__(self, executor, config: Config, *, auto_schema: bool = True):
+        self.executor = executor
+        self.kind = executor.dialect
+        self.dialect = executor.dialect
+        self.config = config
+        self.workspace = Path(config.workspace)
+        self.version = 0  # bumps on every write made by this process: caches key on it
+        self.auto_schema = auto_schema
+        self._schema_done: set[str] = set()
+        self._manifest_sig = self._imports_sig()
+
+    def __repr__(self) -> str:
+        return f"<CypherStore {self.executor.describe()}>"
+
+    # ------------------------------------------------------------------ reading
+    def read(self, cypher: str, params: dict | None = None, *, timeout_ms: int | None = None) -> list[dict]:
+        """Run a read-only query with the configured timeout; rows as dicts of plain values."""
+        timeout = int(timeout_ms if timeout_ms is not None else self.config.query_timeout_ms)
+        rows = self.executor.read(cypher, dict(params or {}), timeout)
+        return [{k: _column_value(v) for k, v in row.items()} for row in rows]
+
+    def refresh(self) -> bool:
+        """True (and a new :attr:`version`) when another process loaded something since we last looked.
+
+        The server is always current; this only tells caches that their entries may be stale. Loads
+        are seen through the import manifest they append to, so it takes a shared workspace.
+        """
+        sig = self._imports_sig()
+        if sig != self._manifest_sig:
+            self._manifest_sig = sig
+            self.version += 1
+            return True
+        return False
+
+    def _imports_sig(self):
+        try:
+            st = (self.workspace / IMPORTS_FILE).stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def stats(self) -> dict:
+        """``{"nodes": {label: n}, "relationships": {type: n}}`` (labels and types with none left out)."""
+        nodes, rels = {}, {}
+        for row in self.read("CALL db.labels() YIELD label RETURN label"):
+            n = self.read(f"MATCH (n:{_server_ident(row['label'])}) RETURN count(n) AS n")[0]["n"]
+            if n:
+                nodes[row["label"]] = int(n)
+        for row in self.read("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType"):
+            t = row["relationshipType"]
+            n = self.read(f"MATCH ()-[r:{_server_ident(t)}]->() RETURN count(r) AS n")[0]["n"]
+            if n:
+                rels[t] = int(n)
+        return {"nodes": dict(sorted(nodes.items())), "relationships": dict(sorted(rels.items()))}
+
+    def imports(self) -> list[dict]:
+        """The import manifest, ``WORKSPACE/imports.jsonl`` (one JSON object a line)."""
+        path = self.workspace / IMPORTS_FILE
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                rec = json.loads(line)
+                if isinstance(rec, dict):
+                    out.append(rec)
+        return out
+
+    # ------------------------------------------------------------------ writing
+    def ensure_schema(self, labels: Iterable[str] | None = None) -> None:
+        """A uniqueness constraint (Neo4j) or an index plus a unique constraint (FalkorDB) on ``id``
+        for every label of the ontology (or those given); idempotent."""
+        from ontology import LABELS
+
+        want = list(dict.fromkeys(labels if labels is not None else LABELS))
+        for label in want:
+            quote_ident(label)  # refuses anything but a plain name before it reaches DDL
+        todo = [label for label in want if label not in self._schema_done]
+        if todo:
+            self.executor.ensure_schema(todo)
+            self._schema_done.update(todo)
+
+    def apply(self, batch: Batch, *, record: dict | None = None, progress=None) -> dict:
+        """Upsert ``batch`` by natural key; append ``record`` to the import manifest when it is done.
+
+        Returns counts: nodes_created and rels_created exactly (server counters), nodes_updated
+        and rels_updated best effort (existing entities whose properties the batch changed).
+        """
+        if self.auto_schema:
+            self.ensure_schema([*self._default_labels(), *batch.nodes])
+        ends = self._end_labels(batch)
+        statements = plan_writes(batch, ends, self.config.batch_size)
+        c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
+        if statements:
+            atomic = len(batch) <= ATOMIC_ROWS
+            try:
+                outcomes = self.executor.run_writes(statements, atomic=atomic, progress=progress)
+            finally:
+                self.version += 1
+            for st, o in zip(statements, outcomes):
+                if st.kind == "node":
+                    c["nodes_created"] += o.nodes_created
+                    c["nodes_updated"] += o.changed
+                else:
+                    c["rels_created"] += o.rels_created
+                    c["rels_updated"] += o.changed
+                    if o.seen < st.rows:
+                        raise WorkspaceError(f"{st.rows - o.seen} {st.name} relationship(s) refer to a node "
+                                             f"that disappeared while loading; load the file again")
+        if record is not None:
+            self._append_import({**record, "changes": c, "backend": self.kind,
+                                 "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        return c
+
+    def _default_labels(self) -> tuple[str, ...]:
+        from ontology import LABELS
+
+        return LABELS
+
+    def _end_labels(self, batch: Batch) -> dict[str, str]:
+        """The label of every relationship end: from the batch, else looked up on the server.
+
+        Raises :class:`WorkspaceError` (as the embedded store does) before anything is written
+        when an end is neither in the batch nor in the graph.
+        """
+        in_batch: dict[str, str] = {}
+        for label, nodes in batch.nodes.items():
+            for nid in nodes:
+                in_batch.setdefault(nid, label)
+        need: dict[tuple[str, ...], set[str]] = {}  # candidate labels -> ids to find
+        for type_, rels in batch.rels.items():
+            starts, ends = end_candidates(type_)
+            for s, e in rels:
+                if s not in in_batch:
+                    need.setdefault(starts, set()).add(s)
+                if e not in in_batch:
+                    need.setdefault(ends, set()).add(e)
+        found: dict[str, str] = {}
+        for candidates, ids in need.items():
+            ids -= found.keys()
+            for label in candidates:
+                if not ids:
+                    break
+                rows = self.read(f"UNWIND $ids AS i MATCH (n:{quote_ident(label)} {{id: i}}) RETURN n.id AS id",
+                                 {"ids": sorted(ids)})
+                for r in rows:
+                    found[r["id"]] = label
+                ids -= found.keys()
+            if ids:
+                type_ = next(t for t, rels in batch.rels.items()
+                             if any(s in ids or e in ids for s, e in rels))
+                sample = sorted(ids)[:3]
+                raise WorkspaceError(f"relationship {type_} refers to a missing node: "
+                                     f"{', '.join(map(repr, sample))}{' …' if len(ids) > 3 else ''}")
+        return {**found, **in_batch}
+
+    def write(self, cypher: str, params: dict | None = None) -> list[dict]:
+        """Run one write query (parameters only); rows as :meth:`read` returns them."""
+        try:
+            rows = self.executor.write(cypher, dict(params or {}))
+        finally:
+            self.version += 1
+        return [{k: _column_value(v) for k, v in row.items()} for row in rows]
+
+    def clear(self) -> None:
+        """Delete every node and relationship of this graph and empty the import manifest."""
+        try:
+            self.executor.clear()
+        finally:
+            self.version += 1
+            self._schema_done.clear()
+        self._rewrite_imports([])
+
+    # ------------------------------------------------------------------ manifest
+    @contextlib.contextmanager
+    def _lock(self):
+        self.workspace.mkdir(parents=True, exist_ok=True)
+        with open(self.workspace / ".lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _append_import(self, rec: dict) -> None:
+        line = json.dumps(rec, ensure_ascii=False, default=str) + "\n"
+        with self._lock(), open(self.workspace / IMPORTS_FILE, "a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        self._manifest_sig = self._imports_sig()
+
+    def _rewrite_imports(self, records: list[dict]) -> None:
+        path = self.workspace / IMPORTS_FILE
+        with self._lock():
+            tmp = path.with_name(f".{IMPORTS_FILE}.{os.getpid()}.tmp")
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(rec, ensure_ascii=False, default=str) + "\n" for rec in records)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        self._manifest_sig = self._imports_sig()
+
+    def close(self) -> None:
+        self.executor.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open_cypher_store(config: Config) -> CypherStore:
+    """Connect to the server ``config.backend`` names; :class:`BackendError` if it is down or refuses us."""
+    if config.backend == "falkordb":
+        from kg.store.falkordb import FalkorExecutor
+
+        return CypherStore(FalkorExecutor.connect(config.falkordb_url, config.falkordb_graph), config)
+    if config.backend == "neo4j":
+        from kg.store.neo4j import Neo4jExecutor
+
+        return CypherStore(Neo4jExecutor.connect(config.neo4j_uri, config.neo4j_username, config.neo4j_password,
+                                                 config.neo4j_database), config)
+    raise BackendError(f"{config.backend!r} is not a Cypher backend (use neo4j or falkordb)")

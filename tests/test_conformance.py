@@ -1,0 +1,135 @@
+"""One behaviour on every backend: each named query gives the same Result (rows, value, graph,
+meta) on the embedded store and on a real FalkorDB, on the dev data and on a small hand-built
+graph with ties, empty answers, Chinese names, quotes and ``<script>``.
+
+Skipped until the Cypher backend (``kg.store.cypher``) and its ``falkor_dev_store`` fixture exist.
+"""
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("kg.store.cypher", reason="the Cypher backend has not landed yet")
+
+from kg.errors import QueryError
+from kg.queries import REGISTRY, run
+from kg.queries.samples import HOSTILE, tricky_batch
+
+pytestmark = pytest.mark.falkordb
+
+DEV = {
+    "portfolio": [{"investor": "联想创投"}, {"investor": "Lenovo Capital", "year": 2019},
+                  {"investor": "深创投", "region": "长三角", "lead_only": True},
+                  {"investor": "红杉", "segment": "平台", "date_from": "2019-03", "date_to": "2019-12"},
+                  {"investor": "深创投", "round": ["A轮", "b"], "min_amount": "1亿元"},
+                  {"investor": "深创投", "year": 1999}],
+    "investors_of": [{"company": "协同数据"}, {"company": "墨子科技", "lead_only": True}],
+    "funding_history": [{"company": "博联网络"}, {"company": "山石网科"}],
+    "co_investors": [{"investor": "红杉资本（中国）"}, {"investor": "红杉资本（中国）", "k": 2},
+                     {"investor": "Baidu Ventures", "year": 2019}, {"investor": "深创投", "lead_only": True}],
+    "common_portfolio": [{"a": "红杉资本（中国）", "b": "中科创星"}, {"a": "深创投", "b": "联想创投", "year": 2019}],
+    "coinvest_network": [{}, {"min_shared": 2, "year": 2019}, {"region": "广东"}],
+    "top_investors": [{}, {"year": 2018, "k": 2}, {"by": "companies", "k": 5}, {"by": "leads", "lead_only": True}],
+    "deal_count": [{}, {"region": "长三角"}, {"region": "成都"}, {"investor": "同创伟业"},
+                   {"investor": "深创投", "company": "宇控数据", "lead_only": True},
+                   {"date_from": "2019-09", "date_to": "2019-09"}],
+    "company_count": [{"investor": "同创伟业"}, {"region": "浙江", "round": "B轮"}],
+    "companies": [{}, {"region": "上海", "round": "Series A"}, {"segment": "工业软件及APP"}],
+    "amount_total": [{"company": "博联网络"}, {"investor": "深创投", "year": 2019}, {"company": "山石网科"},
+                     {"year": 1999}],
+    "largest_rounds": [{}, {"k": 3, "region": "广东"}],
+    "region_summary": [{}, {"level": "city", "year": 2019}, {"level": "macro"}],
+    "segment_summary": [{}, {"region": "长三角"}],
+    "segment_stage": [{}, {"year": 2019}],
+    "timeline": [{}, {"by": "quarter"}, {"by": "year", "segment": "平台"}],
+    "region_clusters": [{"region": "长三角"}, {"region": "广东", "year": 2019}, {"region": "西藏"}],
+    "policies": [{}, {"year": 2017, "level": "provincial"}, {"region": "长三角"}, {"level": "国家级"}],
+    "listings": [{}, {"board": "star", "date_from": "2019-09", "date_to": "2019-09"}],
+    "path": [{"a": "深创投", "b": "博联网络"}, {"a": "联想创投", "b": "中科创星"}, {"a": "数澜科技", "b": "杭州", "max_hops": 6},
+             {"a": "深创投", "b": "深创投"}, {"a": "西门子", "b": "数澜科技", "max_hops": 2}],
+    "neighborhood": [{"entity": "深创投"}, {"entity": "浙江", "hops": 2, "limit": 20}],
+    "search": [{"text": "联想"}, {"text": "Sequoia"}, {"text": "智能", "label": "company"}],
+}
+
+TRICKY = {
+    "portfolio": [{"investor": "甲资本"}, *({"investor": h} for h in HOSTILE)],
+    "investors_of": [{"company": "<b>粗体</b>公司"}, {"company": "反斜杠\\公司"}],
+    "funding_history": [{"company": "O'Neil科技"}, {"company": "无日期公司"}],
+    "co_investors": [{"investor": "甲资本"}, {"investor": "甲资本", "k": 3}, {"investor": "Zeta Fund"}],
+    "common_portfolio": [{"a": "甲资本", "b": "乙创投"}, {"a": "Zeta Fund", "b": "Alpha Fund"}],
+    "coinvest_network": [{}, {"min_shared": 2}],
+    "top_investors": [{"k": 7}, {"by": "companies", "k": 4}],
+    "deal_count": [{}, {"date_from": "2020", "date_to": "2020-02"}, {"region": "浙江"}],
+    "company_count": [{"year": 2020}],
+    "companies": [{}],
+    "amount_total": [{}, {"investor": "甲资本"}, {"company": "O'Neil科技"}],
+    "largest_rounds": [{"k": 3}, {"k": 20}],
+    "region_summary": [{}, {"level": "macro"}],
+    "segment_summary": [{}],
+    "segment_stage": [{}],
+    "timeline": [{}, {"by": "year"}],
+    "region_clusters": [{"region": "浙江"}],
+    "policies": [{}],
+    "listings": [{}, {"board": "科创板"}],
+    "path": [{"a": HOSTILE[1], "b": HOSTILE[3]}, {"a": "Tie Co", "b": "Tie Co 2"}],
+    "neighborhood": [{"entity": HOSTILE[2], "hops": 2}],
+    "search": [{"text": "资本"}, {"text": "O'Bri"}, {"text": "<script>"}],
+}
+
+
+def _cases(table):
+    return [pytest.param(name, params, id=f"{name}-{k}") for name, lst in table.items()
+            for k, params in enumerate(lst)]
+
+
+def assert_same(a, b):
+    assert a.rows == b.rows
+    assert a.value == b.value
+    assert a.columns == b.columns and a.truncated == b.truncated
+    assert a.graph == b.graph
+    strip = lambda m: {k: v for k, v in m.items() if k != "took_ms"}
+    assert strip(a.meta) == strip(b.meta)
+
+
+def test_every_query_has_cases():
+    assert set(DEV) == set(REGISTRY) and set(TRICKY) == set(REGISTRY)
+
+
+@pytest.mark.parametrize("name, params", _cases(DEV))
+def test_dev_data(dev_store_ro, falkor_dev_store, name, params):
+    assert_same(run(dev_store_ro, name, **params), run(falkor_dev_store, name, **params))
+
+
+@pytest.fixture(scope="module")
+def tricky_pair(tmp_path_factory, falkor_dev_store):
+    """The hand-built graph in an embedded workspace and in a second graph on the same server."""
+    from dataclasses import replace
+
+    from kg.store.cypher import open_cypher_store
+    from kg.store.embedded import EmbeddedStore
+
+    emb = EmbeddedStore(tmp_path_factory.mktemp("tricky"))
+    emb.apply(tricky_batch())
+    cfg = replace(falkor_dev_store.config, falkordb_graph="iikg_conformance_tricky",
+                  workspace=str(tmp_path_factory.mktemp("tricky-falkor-ws")))
+    falk = open_cypher_store(cfg)
+    falk.clear()
+    falk.apply(tricky_batch())
+    yield emb, falk
+    falk.clear()
+    falk.close()
+
+
+@pytest.mark.parametrize("name, params", _cases(TRICKY))
+def test_tricky_graph(tricky_pair, name, params):
+    emb, falk = tricky_pair
+    assert_same(run(emb, name, **params), run(falk, name, **params))
+
+
+@pytest.mark.parametrize("name, params", [("portfolio", {"investor": "不存在"}), ("path", {"a": "深创投", "b": "完全不存在的实体X"}),
+                                          ("portfolio", {"investor": "资本"})])
+def test_same_mistakes(dev_store_ro, falkor_dev_store, name, params):
+    with pytest.raises(QueryError) as a:
+        run(dev_store_ro, name, **params)
+    with pytest.raises(QueryError) as b:
+        run(falkor_dev_store, name, **params)
+    assert str(a.value) == str(b.value)
