@@ -758,20 +758,23 @@ def _sheet_name(s: str, used: set) -> str:
 
 
 def write_csv(fig: dict, path) -> None:
+    """A figure as CSV; names from users' files never become spreadsheet formulas."""
+    from kg.exports.tables import _csv_cell
+
     import csv
 
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(fig["columns"])
         for r in fig["rows"]:
-            w.writerow(["" if r.get(c) is None else r.get(c) for c in fig["columns"]])
+            w.writerow([_csv_cell(r.get(c)) for c in fig["columns"]])
 
 
 def write_xlsx(report: dict, path) -> None:
     """One sheet per figure (title, source, header, rows), then every check on a sheet of its own."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path))
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 13})
     pct = wb.add_format({"num_format": "0.0%"})

@@ -87,6 +87,21 @@ _AMOUNT = re.compile(
 )
 
 
+_YI_WAN = re.compile(
+    r"^(?P<yi>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)亿(?:零)?"
+    r"(?P<wan>\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千\d]+)万\s*"
+    r"(?P<cur>元人民币|人民币元|人民币|元|美元|美金|港元|港币|欧元|日元)?$")
+
+
+def _numeral(text: str) -> float | None:
+    """"2000", "两千", "5千" or "3千5百" as a number (digits may stand for Chinese digits)."""
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    if re.fullmatch(r"(\d[十百千])+\d?", text):
+        text = "".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in text)
+    return chinese_number(text)
+
+
 def parse_amount(text, currency: str | None = None) -> Amount | None:
     """Parse an amount as written ("8亿元", "2000万美元", "RMB 150 million", 150000000).
 
@@ -113,6 +128,13 @@ def parse_amount(text, currency: str | None = None) -> Amount | None:
     s = re.sub(r"(?<=\d)\s+(?=\d)", "", s)
     if _VAGUE.search(s):
         return None
+    both = _YI_WAN.match(s)
+    if both:  # 1亿2000万元, 一亿两千万元: the 亿 part and the 万 part add up
+        yi, wan = _numeral(both.group("yi")), _numeral(both.group("wan"))
+        if yi is None or wan is None:
+            raise FieldError(f"not an amount: {raw!r}")
+        cur = _currency(both.group("cur")) or _currency(currency) or "CNY"
+        return Amount(round(yi * 1e8 + wan * 1e4, 2), cur)
     m = _AMOUNT.match(s)
     if not m or not m.group("num"):
         raise FieldError(f"not an amount: {raw!r}")
@@ -166,7 +188,8 @@ _DATE_FORMS = [
     re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$"),
     re.compile(r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?$"),
     re.compile(r"^(?P<y>\d{4})\s*年?$"),
-    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})[t ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$"),
+    re.compile(r"^(?P<y>\d{4})\s*[-/.]\s*(?P<m>\d{1,2})\s*[-/.]\s*(?P<d>\d{1,2})(?:[t ]+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?"
+               r"(z|[+-]\d{2}:?\d{2})?)$"),
     re.compile(r"^(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})$"),  # US style 7/22/2019 from spreadsheets
 ]
 

@@ -68,6 +68,7 @@ def register(main: click.Group) -> None:
         from kg.cli import open_configured_store
         from kg.loading import load_seed
 
+        check_bind(host, token or config.token)  # refuse before loading anything
         store = open_configured_store(config)
         kinds = {rec.get("kind") for rec in store.imports()}
         if "seed" not in kinds:

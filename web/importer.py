@@ -4,9 +4,16 @@
 (same, JSON answer) run :func:`kg.loading.load_deals` and report loaded and rejected counts, the
 rejected rows (line, reason) and a link to the rejects CSV (``/import/rejects/<file>``, served
 only from the workspace's ``rejects/`` folder).
+
+On the embedded backend the import never writes into the graph the other requests are reading:
+it loads through a store of its own (exactly as ``kg load`` in a terminal would), which writes the
+new snapshot atomically, and the served store then swaps the new graph in. A reader in the middle
+of a page keeps the graph it started with (networkx graphs are not safe to read while written:
+"dictionary changed size during iteration").
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -33,6 +40,10 @@ def import_upload() -> dict:
     if f is None or not f.filename:
         raise InputError(t("no_file"))
     name = safe_filename(os.path.basename(f.filename.replace("\\", "/")), "upload.csv")
+    stem, ext = os.path.splitext(name)
+    if len(stem.encode("utf-8")) > 120:  # the rejects file is named after it: stay far below 255 bytes
+        stem = stem.encode("utf-8")[:120].decode("utf-8", "ignore")
+        name = stem + ext
     if not name.lower().endswith(ALLOWED):
         raise InputError(t("bad_file_type"))
     from kg.loading import load_deals
@@ -43,7 +54,12 @@ def import_upload() -> dict:
     try:
         with os.fdopen(fd, "wb") as fh:
             f.save(fh)
-        rep = load_deals(get_store(), tmp, _workspace(), display_name=name)
+        with _writer() as store:
+            try:
+                rep = load_deals(store, tmp, _workspace(), display_name=name)
+            except KGError as exc:
+                # the message names the upload's temporary file: name the user's file instead
+                raise type(exc)(str(exc).replace(tmp, name)) from None
     finally:
         try:
             os.unlink(tmp)
@@ -58,6 +74,29 @@ def import_upload() -> dict:
         out["rejects_url"] = url_for("importer.rejects", filename=out["rejects_file"])
     out.pop("rejects_path", None)
     return out
+
+
+@contextlib.contextmanager
+def _writer():
+    """The store an import writes through: the served one for a Cypher server; for the embedded
+    backend a private one on the same workspace, after which the served store reloads."""
+    live = get_store()
+    if getattr(live, "kind", None) != "embedded":
+        yield live
+        return
+    from kg.store.embedded import EmbeddedStore
+
+    own = EmbeddedStore(live.workspace)
+    try:
+        yield own
+    finally:
+        # nothing else holds this private graph: break networkx's view <-> graph cycles so that it is
+        # freed now (the embedded store gc.freeze()s what it loads, so the cyclic GC would never see it)
+        g, own.graph = own.graph, None
+        g.__dict__.clear()
+        state = get_state()
+        with getattr(state, "_store_lock", None) or contextlib.nullcontext():
+            live.refresh()
 
 
 @bp.route("/import", methods=["GET", "POST"])

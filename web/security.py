@@ -4,6 +4,10 @@
   host but loopback), every request must carry it: ``Authorization: Bearer …``, ``?token=…``
   (a browser opening the printed URL; the token then moves into an HttpOnly cookie and the URL
   is cleaned) or that cookie. Compared with :func:`hmac.compare_digest`.
+- **Host** (DNS rebinding): without a token the server is for this machine only, so it answers
+  only requests addressed to a loopback name (``localhost``, ``127.x.x.x``, ``[::1]``); a page on
+  ``evil.example`` whose name was made to resolve to 127.0.0.1 gets 403. With a token, the token
+  is the guard and any host name may reach it (reverse proxies).
 - **CSRF**: POST/PUT/PATCH/DELETE need the per-session token from ``csrf_token()`` as the form
   field ``csrf_token`` or the ``X-CSRF-Token`` header; a cross-origin ``Origin`` is refused too.
 - **Headers**: a Content-Security-Policy with no inline script or style and no other origin,
@@ -13,12 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, abort, current_app, redirect, request, session
 
-__all__ = ["init_app", "csrf_token", "CSP", "TOKEN_COOKIE"]
+__all__ = ["CSP", "TOKEN_COOKIE", "csrf_token", "init_app", "is_loopback_host"]
 
 TOKEN_COOKIE = "iikg_token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -77,6 +82,36 @@ def _check_token():
                            "(…/?token=…) or send `Authorization: Bearer <token>`.")
 
 
+def is_loopback_host(host: str | None) -> bool:
+    """True for a ``Host`` header naming this machine: localhost, 127.0.0.0/8 or ::1, with or without a port.
+
+    >>> [is_loopback_host(h) for h in ("localhost:5000", "127.0.0.1", "[::1]:80", "LOCALHOST", "evil.example",
+    ...                                 "127.0.0.1.evil.example", "0.0.0.0:5000", "", None)]
+    [True, True, True, True, False, False, False, False, False]
+    """
+    h = (host or "").strip().lower()
+    if h.startswith("["):
+        h = h[1:].split("]", 1)[0]
+    elif h.count(":") == 1:
+        h = h.split(":", 1)[0]
+    h = h.removesuffix(".")
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_host():
+    if current_app.config.get("KG_TOKEN") or current_app.config.get("KG_ANY_HOST"):
+        return
+    if not is_loopback_host(request.host):
+        abort(403, description=f"this IIKG server has no access token, so it answers only to localhost and "
+                               f"127.0.0.1, not to the host name {request.host[:100]!r} (a guard against DNS "
+                               f"rebinding). Open it as http://127.0.0.1:PORT/, or serve it with a token.")
+
+
 def _check_csrf():
     if request.method not in UNSAFE_METHODS:
         return
@@ -96,6 +131,7 @@ def _check_csrf():
 def init_app(app: Flask) -> None:
     @app.before_request
     def _guard():
+        _check_host()
         resp = _check_token()
         if resp is not None:
             return resp

@@ -17,7 +17,7 @@ import weakref
 
 from kg.chat.intents import PRIVATE_ROUNDS, interpret
 from kg.chat.nlu import MAX_CHARS, Parse, detect_language, nlu_for, normalise, recover_names
-from kg.errors import KGError, QueryError
+from kg.errors import BackendError, KGError, QueryError
 
 __all__ = ["RESET_COMMANDS", "answer", "compose", "money_text", "suggestions", "understand"]
 
@@ -596,6 +596,10 @@ def answer(store, question, session=None) -> dict:
         return out
     try:
         out = _answer(store, q, session)
+    except BackendError as exc:  # the server is down or refused us: say so, in its own words
+        lang = detect_language(normalise(q[:MAX_CHARS]))
+        out = _base(q, lang)
+        out["text"] = (f"图数据库暂时无法访问：{exc}" if lang == "zh" else f"The graph server is unavailable: {exc}")
     except Exception as exc:  # noqa: BLE001 - never a traceback for a question
         lang = detect_language(normalise(q[:MAX_CHARS]))
         out = _base(q, lang)
