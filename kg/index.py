@@ -7,8 +7,13 @@ co-investment projections), and per-company segment and region sets. It is built
 """
 from __future__ import annotations
 
+import contextlib
+import copy
+import os
+import pickle
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -119,10 +124,13 @@ class GraphIndex:
 
     def incidence(self, round_mask: np.ndarray | None = None) -> sp.csr_matrix:
         """Rounds × investors 0/1 matrix of INVESTED_IN, restricted to rounds where ``round_mask``."""
-        keep = np.ones(len(self.p_round), bool) if round_mask is None else round_mask[self.p_round]
-        data = np.ones(int(keep.sum()), dtype=np.int64)
-        return sp.csr_matrix((data, (self.p_round[keep], self.p_inv[keep])),
-                             shape=(len(self.r_ids), len(self.inv_ids)))
+        if round_mask is None:
+            rows, cols = self.p_round, self.p_inv
+        else:
+            keep = round_mask[self.p_round]
+            rows, cols = self.p_round[keep], self.p_inv[keep]
+        data = np.ones(len(rows), dtype=np.int64)
+        return sp.csr_matrix((data, (rows, cols)), shape=(len(self.r_ids), len(self.inv_ids)))
 
     def company_mask_for_regions(self, region_ids: frozenset) -> np.ndarray:
         """True for the companies LOCATED_IN any of ``region_ids``."""
@@ -157,35 +165,40 @@ def build_index(store) -> GraphIndex:
     """Read ``store.graph`` once into arrays (through networkx's adjacency dicts: the views are slow)."""
     G = store.graph
     ix = GraphIndex(version=store.version)
-    nodes, succ, pred = G._node, G._succ, G._pred
+    nodes, succ = G._node, G._succ
     for n in store.nodes_by_label("Investor"):
         ix.inv_pos[n] = len(ix.inv_ids)
         ix.inv_ids.append(n)
         ix.inv_names.append(node_name(nodes[n]))
     for n in store.nodes_by_label("Segment"):
         ix.seg_names[n] = node_name(nodes[n])
+    raised_by: dict[str, int] = {}  # round -> the first company (in index order) that RAISED it
+    region_kind: dict[str, tuple] = {}  # region id -> (level, name)
     for n in store.nodes_by_label("Company"):
-        ix.co_pos[n] = len(ix.co_ids)
+        c = ix.co_pos[n] = len(ix.co_ids)
         ix.co_ids.append(n)
         ix.co_names.append(node_name(nodes[n]))
         segs, regs, provs, cities = [], set(), [], []
         for t, keys in succ[n].items():
+            if "RAISED" in keys and t not in raised_by:
+                raised_by[t] = c
             if "IN_SEGMENT" in keys:
                 segs.append(t)
             if "LOCATED_IN" in keys:
                 regs.add(t)
-                level = nodes[t].get("level")
-                if level == "province":
-                    provs.append(node_name(nodes[t]))
-                elif level == "city":
-                    cities.append(node_name(nodes[t]))
+                kind = region_kind.get(t)
+                if kind is None:
+                    kind = region_kind[t] = (nodes[t].get("level"), node_name(nodes[t]))
+                if kind[0] == "province":
+                    provs.append(kind[1])
+                elif kind[0] == "city":
+                    cities.append(kind[1])
         ix.co_segments.append(tuple(sorted(segs)))
         ix.co_regions.append(frozenset(regs))
         ix.co_provinces.append(tuple(sorted(provs)))
         ix.co_cities.append(tuple(sorted(cities)))
     rounds = store.nodes_by_label("Round")
     types, dates, years, amounts, comps = [], [], [], [], []
-    co_pos = ix.co_pos
     for n in rounds:
         d = nodes[n]
         ix.r_pos[n] = len(ix.r_ids)
@@ -198,11 +211,7 @@ def build_index(store) -> GraphIndex:
         years.append(int(y) if isinstance(y, (int, float)) and not isinstance(y, bool) else -1)
         a = d.get("amount_cny")
         amounts.append(float(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else np.nan)
-        comp = -1
-        for s, keys in pred[n].items():
-            if "RAISED" in keys and s in co_pos:
-                comp = co_pos[s] if comp == -1 else min(comp, co_pos[s])
-        comps.append(comp)
+        comps.append(raised_by.get(n, -1))
     ix.r_type = np.array(types, dtype=str) if types else np.array([], dtype="U1")
     ix.r_date = np.array(dates, dtype=str) if dates else np.array([], dtype="U1")
     ix.r_id_arr = np.array(ix.r_ids, dtype=str) if ix.r_ids else np.array([], dtype="U1")
@@ -231,10 +240,64 @@ def build_index(store) -> GraphIndex:
     return ix
 
 
+INDEX_FILE = "graph.index.pickle"
+INDEX_FORMAT = 2  # bump when GraphIndex or build_index changes: older files are then rebuilt
+
+
+def _snapshot_sig(store):
+    """The signature of the snapshot the in-memory graph equals (None when not backed by one)."""
+    sig = getattr(store, "_mtime", None)
+    ws = getattr(store, "workspace", None)
+    return (sig, Path(ws) / INDEX_FILE) if sig is not None and ws is not None else (None, None)
+
+
+def _load_saved(store) -> GraphIndex | None:
+    """The index saved beside the snapshot, if it was built from exactly this snapshot."""
+    sig, path = _snapshot_sig(store)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            head = pickle.load(fh)
+            if head != {"format": INDEX_FORMAT, "snapshot": list(sig)}:
+                return None
+            ix = pickle.load(fh)
+        nodes = store.graph._node
+        ix.r_props = [nodes[r] for r in ix.r_ids]  # the graph's own dicts, as build_index keeps them
+    except (OSError, EOFError, KeyError, AttributeError, ValueError, TypeError, pickle.UnpicklingError):
+        return None
+    ix.version = store.version
+    ix._memo, ix._region_members = {}, {}
+    return ix
+
+
+def _save(store, ix: GraphIndex) -> None:
+    """Keep the index beside the snapshot (atomically; best effort) so the next process (a server
+    start, a CLI query) reads arrays instead of walking the graph again."""
+    sig, path = _snapshot_sig(store)
+    if path is None or not path.parent.is_dir():
+        return
+    tmp = path.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
+    try:
+        saved = copy.copy(ix)
+        saved.r_props, saved._memo, saved._region_members = [], {}, {}
+        with open(tmp, "wb") as fh:
+            pickle.dump({"format": INDEX_FORMAT, "snapshot": list(sig)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(saved, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 def graph_index(store) -> GraphIndex:
-    """The index of an embedded store, rebuilt when ``store.version`` changed."""
+    """The index of an embedded store, rebuilt when ``store.version`` changed (read from the copy
+    kept beside the snapshot when that copy was built from the same snapshot)."""
     ix = _CACHE.get(store)
     if ix is None or ix.version != store.version:
-        ix = build_index(store)
+        ix = _load_saved(store)
+        if ix is None:
+            ix = build_index(store)
+            _save(store, ix)
         _CACHE[store] = ix
     return ix

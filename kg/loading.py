@@ -121,9 +121,12 @@ def load_deals(store: Store, path: str | os.PathLike, workspace: str | os.PathLi
               "encoding": res.encoding, "sheet": res.sheet}
     n = len(res.batch)
     bar = _progress_bar(n if n > 20000 else None, "writing")
+    batch = res.batch
+    batch.consumable = True  # parsed here and dropped after: the embedded store may keep its dicts
+    res.batch = None
     try:
         with _no_gc():
-            rep.changes = store.apply(res.batch, record=record, progress=bar.update if bar else None)
+            rep.changes = store.apply(batch, record=record, progress=bar.update if bar else None)
     finally:
         if bar:
             bar.close()

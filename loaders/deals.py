@@ -15,10 +15,11 @@ from pathlib import Path
 import yaml
 
 from kg.errors import InputError
-from kg.model import Batch
+from kg.model import LIST_PROPS, Batch, merge_props
 from loaders.parse import FieldError, parse_amount, parse_date, parse_round, split_names
 from loaders.tabular import open_table
-from ontology import clean_name, load as load_ontology, node_id, norm_key
+from ontology import clean_name, node_id, norm_key
+from ontology import load as load_ontology
 
 __all__ = ["COLUMNS", "HEADER_ALIASES", "Reject", "DealsResult", "parse_deals", "round_id", "deal_batch",
            "add_company", "add_investor"]
@@ -184,6 +185,346 @@ def _cell(v) -> str:
     return "" if v is None else str(v).strip()
 
 
+class _Recorder:
+    """Records the ``node``/``rel`` calls of :func:`add_company` / :func:`add_investor` run on
+    stand-in values, so the same calls can be replayed for every row with the same inputs."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    def node(self, label, id, source=None, /, **props):
+        self.calls.append(("node", label, id, source, props))
+        return id
+
+    def rel(self, type, start, end, source=None, /, **props):
+        self.calls.append(("rel", type, start, end, source, props))
+
+
+_SRC = "\x00source\x00"       # stand-ins replaced on replay
+_CO = "\x00company\x00"
+
+
+class _FileBatch(Batch):
+    """The :class:`Batch` of one deals file, with the same results as ``Batch.node``/``rel`` and
+    their merge rules, only faster: a source (``file:NAME#Lline``) is unique to its row and rows
+    come in line order, so a source is already in a list exactly when it is the list's last entry
+    (``Batch`` scans the whole list, which is quadratic for an investor in thousands of rows)."""
+
+    def _merge(self, cur: dict, props: dict, source) -> None:
+        for k, v in props.items():
+            if v is None:
+                continue
+            if k == "aliases":
+                v = list(dict.fromkeys(v))
+                old = cur.get(k)
+                if old is None:
+                    cur[k] = v
+                else:
+                    add = [x for x in v if x not in old]
+                    if add:
+                        cur[k] = list(old) + add
+                continue
+            if k in LIST_PROPS:
+                merge_props(cur, {k: v})
+                continue
+            if cur.get(k) != v:
+                cur[k] = v
+        if source:
+            srcs = cur.get("sources")
+            if srcs is None:
+                cur["sources"] = [source]
+            elif not srcs or srcs[-1] != source:
+                srcs.append(source)  # every list here was made by this batch: appending in place is safe
+
+    def node(self, label, id, source=None, /, **props):
+        bucket = self.nodes.get(label)
+        if bucket is None:
+            bucket = self.nodes[label] = {}
+        cur = bucket.get(id)
+        if cur is None:
+            return Batch.node(self, label, id, source, **props)
+        if props.get("id", id) != id:  # pragma: no cover - callers never pass an id prop
+            return Batch.node(self, label, id, source, **props)
+        self._merge(cur, props, source)
+        return id
+
+    def rel(self, type, start, end, source=None, /, **props):
+        bucket = self.rels.get(type)
+        if bucket is None:
+            bucket = self.rels[type] = {}
+        cur = bucket.get((start, end))
+        if cur is None:
+            return Batch.rel(self, type, start, end, source, **props)
+        self._merge(cur, props, source)
+
+
+class _Memo:
+    """Per-file caches of everything that depends on a cell's text only (dates, amounts, round
+    labels, investor names, the segment and region links of a company), replayed on each row."""
+
+    def __init__(self, onto):
+        self.onto = onto
+        self.dates: dict = {}
+        self.amounts: dict = {}
+        self.currencies: dict = {}
+        self.rounds: dict = {}
+        self.names: dict = {}
+        self.investors: dict = {}
+        self.companies: dict = {}
+
+    def date(self, key):
+        hit = self.dates.get(key, self)
+        if hit is self:
+            raw = key[1]
+            try:
+                hit = (parse_date(raw), None)
+            except FieldError as exc:
+                hit = (None, f"date: {exc}")
+            self.dates[key] = hit
+        return hit
+
+    def amount(self, key, cur):
+        key = (*key, cur)
+        hit = self.amounts.get(key, self)
+        if hit is self:
+            raw = key[1]
+            try:
+                hit = (parse_amount(raw, cur or None), None)
+            except FieldError as exc:
+                hit = (None, f"amount: {exc}")
+            self.amounts[key] = hit
+        return hit
+
+    def currency_ok(self, cur: str) -> bool:
+        hit = self.currencies.get(cur)
+        if hit is None:
+            hit = self.currencies[cur] = self.onto.currency(cur) is not None
+        return hit
+
+    def investor_names(self, key) -> list[str]:
+        hit = self.names.get(key)
+        if hit is None:
+            hit = self.names[key] = [self.onto.investor_name(n) for n in split_names(key[1])]
+        return hit
+
+    def round(self, label):
+        hit = self.rounds.get(label)
+        if hit is None:
+            hit = self.rounds[label] = parse_round(label)
+        return hit
+
+    def investor(self, name: str) -> list[tuple]:
+        hit = self.investors.get(name)
+        if hit is None:
+            rec = _Recorder()
+            add_investor(rec, name, _SRC, None)
+            plan = _compile(rec.calls)
+            if len(plan) != 1 or plan[0][0] != "n":  # pragma: no cover - add_investor writes one node
+                raise AssertionError("add_investor changed: update _Writer.investor")
+            hit = self.investors[name] = plan[0]
+        return hit
+
+    def company(self, segment, province, city) -> list[tuple]:
+        key = (segment, province, city)
+        hit = self.companies.get(key)
+        if hit is None:
+            rec = _Recorder()
+            add_company(rec, _CO, _SRC, segment=segment, province=province, city=city, synthetic=None)
+            hit = self.companies[key] = _compile(rec.calls)
+        return hit
+
+
+def _compile(calls) -> tuple:
+    """Recorded calls as ops: ``("n", label, id, takes the row's source, props without None, key)``
+    (id None and key None: the row's company) and ``("r", type, start, end, takes the source, props)``."""
+    stand_in = node_id("company", _CO)
+    out = []
+    for call in calls:
+        if call[0] == "node":
+            _, label, nid, src, props = call
+            if src not in (None, _SRC):  # pragma: no cover - add_company/add_investor take the row's source only
+                raise AssertionError("unexpected source in a recorded call")
+            props = {k: v for k, v in props.items() if v is not None}
+            if nid == stand_in:
+                out.append(("n", label, None, src == _SRC, props, None))
+            else:
+                out.append(("n", label, nid, src == _SRC, props, (label, nid)))
+        else:
+            _, type_, s_, e_, src, props = call
+            props = {k: v for k, v in props.items() if v is not None}
+            out.append(("r", type_, None if s_ == stand_in else s_, None if e_ == stand_in else e_, src == _SRC, props))
+    return tuple(out)
+
+
+def _new_node(nid: str, props: dict, source) -> dict:
+    """What ``Batch.node`` stores for a new node (props without None, ``id``, ``sources``, aliases deduplicated)."""
+    p = dict(props)
+    p["id"] = nid
+    if source:
+        p["sources"] = [source]
+    if "aliases" in p:
+        p["aliases"] = list(dict.fromkeys(p["aliases"]))
+    return p
+
+
+class _Writer:
+    """Replays compiled calls into a :class:`_FileBatch` with ``Batch``'s results.
+
+    ``last[(label, id)]`` is the op applied last to that node: applying the same op again (same
+    props) can only add the row's source, so the props comparison is skipped, and an op without a
+    source is skipped whole (the regions and segment of nearly every row)."""
+
+    def __init__(self, batch: _FileBatch):
+        self.batch = batch
+        self.nodes = batch.nodes
+        self.rels = batch.rels
+        self.last: dict = {}
+
+    def bucket(self, kind: str, name: str) -> dict:
+        d = self.nodes if kind == "n" else self.rels
+        b = d.get(name)
+        if b is None:
+            b = d[name] = {}
+        return b
+
+    def company(self, plan: tuple, source: str, cid: str, company: str) -> None:
+        nodes, rels, last, merge = self.nodes, self.rels, self.last, self.batch._merge
+        for op in plan:
+            if op[0] == "n":
+                _, label, nid, with_src, props, key = op
+                if key is None:  # the row's company: its name comes from the row
+                    bucket = nodes.get(label)
+                    if bucket is None:
+                        bucket = nodes[label] = {}
+                    cur = bucket.get(cid)
+                    if cur is None:
+                        p = dict(props)
+                        p["name"] = company
+                        bucket[cid] = _new_node(cid, p, source if with_src else None)
+                    else:
+                        merge(cur, {**props, "name": company}, source if with_src else None)
+                    continue
+                if last.get(key) is op:
+                    if with_src:
+                        cur = nodes[label][nid]
+                        srcs = cur.get("sources")
+                        if srcs is None:
+                            cur["sources"] = [source]
+                        elif srcs[-1] != source:
+                            srcs.append(source)
+                    continue
+                bucket = nodes.get(label)
+                if bucket is None:
+                    bucket = nodes[label] = {}
+                cur = bucket.get(nid)
+                if cur is None:
+                    bucket[nid] = _new_node(nid, props, source if with_src else None)
+                else:
+                    merge(cur, props, source if with_src else None)
+                last[key] = op
+            else:
+                _, type_, s_, e_, with_src, props = op
+                k = (cid if s_ is None else s_, cid if e_ is None else e_)
+                bucket = rels.get(type_)
+                if bucket is None:
+                    bucket = rels[type_] = {}
+                cur = bucket.get(k)
+                if cur is None:
+                    p = dict(props)
+                    if with_src:
+                        p["sources"] = [source]
+                    bucket[k] = p
+                else:
+                    merge(cur, props, source if with_src else None)
+
+    def investor(self, op: tuple, source: str) -> str:
+        _, label, nid, with_src, props, key = op
+        src = source if with_src else None
+        if self.last.get(key) is op:
+            if src:
+                cur = self.nodes[label][nid]
+                srcs = cur.get("sources")
+                if srcs is None:
+                    cur["sources"] = [src]
+                elif srcs[-1] != src:
+                    srcs.append(src)
+            return nid
+        bucket = self.nodes.get(label)
+        if bucket is None:
+            bucket = self.nodes[label] = {}
+        cur = bucket.get(nid)
+        if cur is None:
+            bucket[nid] = _new_node(nid, props, src)
+        else:
+            self.batch._merge(cur, props, src)
+        self.last[key] = op
+        return nid
+
+
+def _file_deal(w: _Writer, memo: _Memo, *, company: str, source: str, date: str | None, round_label: str,
+               amount, investors, leads, segment, province, city) -> str:
+    """:func:`deal_batch` for one file row (same calls, same order), with the cached pieces replayed."""
+    onto = memo.onto
+    batch = w.batch
+    rtype, label = memo.round(round_label)
+    cid = node_id("company", company)
+    w.company(memo.company(segment, province, city), source, cid, company)
+    rid = round_id(company, rtype.type, label, date)
+    year = int(date[:4]) if date else None
+    props = {"type": rtype.type, "label": label or rtype.label}
+    if date is not None:
+        props["date"] = date
+        props["year"] = year
+        if len(date) >= 7:
+            props["month"] = date[:7]
+    props["disclosed"] = amount is not None
+    if amount is not None:
+        props["amount"] = amount.value
+        props["currency"] = amount.currency
+        cny = onto.to_cny(amount.value, amount.currency, year)
+        if cny is not None:
+            props["amount_cny"] = cny
+        if amount.currency != "CNY":
+            fx = onto.fx_rate(amount.currency, year)
+            if fx is not None:
+                props["fx_rate"] = fx
+    rounds = w.nodes.get("Round")
+    if rounds is None:
+        rounds = w.bucket("n", "Round")
+    cur = rounds.get(rid)
+    if cur is None:
+        props["id"] = rid
+        props["sources"] = [source]
+        rounds[rid] = props
+    else:
+        batch._merge(cur, props, source)
+    raised = w.rels.get("RAISED")
+    if raised is None:
+        raised = w.bucket("r", "RAISED")
+    cur = raised.get((cid, rid))
+    if cur is None:
+        raised[(cid, rid)] = {"sources": [source]}
+    else:
+        batch._merge(cur, {}, source)
+    if not investors and not leads:
+        return rid
+    lead_ids = set()
+    for name in leads:
+        lead_ids.add(w.investor(memo.investor(name), source))
+    inv = w.rels.get("INVESTED_IN")
+    if inv is None:
+        inv = w.bucket("r", "INVESTED_IN")
+    for name in [*investors, *[x for x in leads if x not in investors]] if leads else investors:
+        iid = w.investor(memo.investor(name), source)
+        lead = iid in lead_ids
+        cur = inv.get((iid, rid))
+        if cur is None:
+            inv[(iid, rid)] = {"lead": lead, "sources": [source]}
+        else:
+            batch._merge(cur, {"lead": lead}, source)
+    return rid
+
+
 def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progress=None) -> DealsResult:
     """Parse a deals file into a batch and rejects. Raises :class:`InputError` for a file that
     cannot be used at all (unreadable, empty, no company column)."""
@@ -202,45 +543,60 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
         raise InputError(f"{path}: missing required column(s) {', '.join(missing)}; the header has: "
                          f"{seen}{hint}. Use --mapping to name your columns.")
     onto = load_ontology()
-    batch = Batch()
+    batch = _FileBatch()
+    writer = _Writer(batch)
+    memo = _Memo(onto)
     rejects: list[Reject] = []
     rows = loaded = 0
     name = path.name
+    header = table.header
+    width = len(header)
+    cols = {c: i for i, c in colmap.items()}
+    i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
+        cols.get(c, -1) for c in ("company", "date", "amount", "currency", "round", "investors",
+                                  "lead_investors", "segment", "province", "city"))
+
+    def original(values) -> dict:
+        return {header[i] if i < width else f"column{i + 1}": _cell(v) for i, v in enumerate(values)}
+
+    # a column the file lacks reads as None: index ``width`` of the padded row
+    i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
+        width if i < 0 else i for i in (i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads,
+                                        i_segment, i_province, i_city))
+    pad = [None] * (width + 1)
     for line, values in table.rows:
         rows += 1
-        original = {table.header[i] if i < len(table.header) else f"column{i + 1}": _cell(v)
-                    for i, v in enumerate(values)}
-        rec = {col: values[i] if i < len(values) else None for i, col in colmap.items()}
-        if len(values) > len(table.header) and any(_cell(v) for v in values[len(table.header):]):
-            rejects.append(Reject(line, f"{len(values)} fields but the header has {len(table.header)}", original))
+        n = len(values)
+        if n > width and any(_cell(v) for v in values[width:]):
+            rejects.append(Reject(line, f"{n} fields but the header has {width}", original(values)))
             continue
+        get = (values[:width] + pad[min(n, width):]).__getitem__ if n != width else (values + [None]).__getitem__
         problems = []
-        company = clean_name(_cell(rec.get("company")))
+        company = clean_name(_cell(get(i_company)))
         if not company:
             problems.append("company: empty")
-        try:
-            date = parse_date(rec.get("date"))
-        except FieldError as exc:
-            problems.append(f"date: {exc}")
-            date = None
-        try:
-            amount = parse_amount(rec.get("amount"), _cell(rec.get("currency")) or None)
-        except FieldError as exc:
-            problems.append(f"amount: {exc}")
-            amount = None
-        cur = _cell(rec.get("currency"))
-        if cur and onto.currency(cur) is None:
+        raw = get(i_date)
+        date, problem = memo.date((type(raw), raw))
+        if problem:
+            problems.append(problem)
+        cur = _cell(get(i_currency))
+        raw = get(i_amount)
+        amount, problem = memo.amount((type(raw), raw), cur)
+        if problem:
+            problems.append(problem)
+        if cur and not memo.currency_ok(cur):
             problems.append(f"currency: unknown currency {cur!r}")
         if problems:
-            rejects.append(Reject(line, "; ".join(problems), original))
+            rejects.append(Reject(line, "; ".join(problems), original(values)))
             continue
-        investors = [onto.investor_name(n) for n in split_names(rec.get("investors"))]
-        leads = [onto.investor_name(n) for n in split_names(rec.get("lead_investors"))]
-        investors = list(dict.fromkeys(investors))
-        deal_batch(batch, company=company, source=f"file:{name}#L{line}", date=date,
-                   round_label=_cell(rec.get("round")), amount=amount, investors=investors, leads=leads,
-                   segment=_cell(rec.get("segment")) or None, province=_cell(rec.get("province")) or None,
-                   city=_cell(rec.get("city")) or None)
+        raw = get(i_investors)
+        investors = list(dict.fromkeys(memo.investor_names((type(raw), raw))))
+        raw = get(i_leads)
+        leads = memo.investor_names((type(raw), raw))
+        _file_deal(writer, memo, company=company, source=f"file:{name}#L{line}", date=date,
+                   round_label=_cell(get(i_round)), amount=amount, investors=investors, leads=leads,
+                   segment=_cell(get(i_segment)) or None, province=_cell(get(i_province)) or None,
+                   city=_cell(get(i_city)) or None)
         loaded += 1
         if progress:
             progress(1)

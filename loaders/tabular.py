@@ -67,6 +67,18 @@ def open_table(path: str | Path, header_matches: Callable[[list[str]], int]) -> 
     return _open_csv(path, header_matches)
 
 
+def _first_line(text: str) -> str:
+    """``text.splitlines()[0]`` (or "") without splitting a whole big file into lines."""
+    n = 4096
+    while True:
+        lines = text[:n].splitlines()
+        if not lines:
+            return ""
+        if len(lines) > 1 or n >= len(text):
+            return lines[0]
+        n *= 4
+
+
 def _open_csv(path: Path, header_matches) -> Table:
     raw = path.read_bytes()
     if not raw.strip():
@@ -78,7 +90,7 @@ def _open_csv(path: Path, header_matches) -> Table:
         text = raw.decode(enc)
     except UnicodeDecodeError as exc:  # charset-normalizer guessed wrong
         raise InputError(f"{path}: cannot decode as {enc}: {exc}") from None
-    first = text.splitlines()[0] if text.splitlines() else ""
+    first = _first_line(text)
     # choose the delimiter that makes the header name the most known columns
     best = max(_DELIMS, key=lambda d: (header_matches([c.strip() for c in first.split(d)]), first.count(d)))
     delim = best

@@ -351,9 +351,6 @@ print(base, rss())
 """
 
 
-@pytest.mark.xfail(strict=True, reason="kg/store/embedded.py reload() calls gc.freeze() after loading: the previous "
-                                       "graph (cyclic through networkx's cached views) is frozen before it is "
-                                       "collected, so every reload of a served workspace leaks a whole graph")
 def test_reloading_the_served_graph_does_not_leak(tmp_path):
     import subprocess
     import sys

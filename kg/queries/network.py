@@ -101,14 +101,23 @@ def pairs_embedded(ix, rmask: np.ndarray) -> list[dict]:
     C = sp.triu(B.T @ B, k=1).tocoo()
     if C.nnz == 0:
         return []
+    rank, ids, names = ix.memo("investor_id_rank", lambda: _id_rank(ix))
+    first = rank[C.row] < rank[C.col]
+    lo = np.where(first, C.row, C.col)
+    hi = np.where(first, C.col, C.row)
+    return [{"a_id": a_id, "a": a, "b_id": b_id, "b": b, "weight": w}
+            for a_id, a, b_id, b, w in zip(ids[lo].tolist(), names[lo].tolist(), ids[hi].tolist(),
+                                           names[hi].tolist(), C.data.tolist())]
+
+
+def _id_rank(ix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each investor's position in id order, and the ids and names as object arrays (for fancy indexing)."""
     ids = np.array(ix.inv_ids, dtype=object)
     rank = np.empty(len(ids), dtype=np.int64)
     rank[np.argsort(ids.astype(str), kind="stable")] = np.arange(len(ids))
-    lo = np.where(rank[C.row] < rank[C.col], C.row, C.col)
-    hi = np.where(rank[C.row] < rank[C.col], C.col, C.row)
-    names = ix.inv_names
-    return [{"a_id": ix.inv_ids[a], "a": names[a], "b_id": ix.inv_ids[b], "b": names[b], "weight": int(w)}
-            for a, b, w in zip(lo.tolist(), hi.tolist(), C.data.tolist())]
+    names = np.empty(len(ids), dtype=object)
+    names[:] = ix.inv_names
+    return rank, ids, names
 
 
 PAIRS_CYPHER = """
@@ -224,25 +233,43 @@ def _clusters_shape(raw, p) -> dict:
     for x in raw["links"]:
         companies[x["company_id"]][x["investor_id"]] = as_int(x["rounds"])
         cname[x["company_id"]] = x["company"]
+    # per community: the companies two or more of its members invested in, and the weight of its
+    # internal pairs (one pass over companies and pairs, not one per community)
+    comm_of = {n: k for k, members in enumerate(comms) for n in members}
+    shared_by: dict[int, list[str]] = defaultdict(list)
+    for cid, invs in companies.items():
+        seen: dict[int, int] = {}
+        for i in invs:
+            k = comm_of.get(i)
+            if k is not None:
+                seen[k] = seen.get(k, 0) + 1
+        for k, c in seen.items():
+            if c >= 2:
+                shared_by[k].append(cid)
+    inner: dict[int, int] = defaultdict(int)
+    for a, b, d in G.edges(data=True):
+        k = comm_of.get(a)
+        if k is not None and k == comm_of.get(b):
+            inner[k] += d["weight"]
     rows = []
-    for members in comms:
-        mset = set(members)
-        shared = sorted((cid for cid, invs in companies.items() if len(mset & invs.keys()) >= 2),
-                        key=lambda cid: (cname[cid], cid))
-        weight = sum(d["weight"] for a, b, d in G.subgraph(members).edges(data=True))
+    for k, members in enumerate(comms):
+        shared = sorted(shared_by.get(k, ()), key=lambda cid: (cname[cid], cid))
+        weight = inner.get(k, 0)
         rows.append({"investors": sorted(names[n] for n in members), "companies": [cname[c] for c in shared],
-                     "size": len(members), "shared_rounds": weight, "_ids": members, "_companies": shared})
+                     "size": len(members), "shared_rounds": weight, "_ids": members, "_companies": shared,
+                     "_k": k})
     rows.sort(key=lambda x: (-x["size"], -x["shared_rounds"], x["investors"]))
     g = Graph()
     for k, row in enumerate(rows):
         row["community"] = k
         for n in row.pop("_ids"):
             g.node(n, "Investor", names[n], community=k, pagerank=cent[n]["pagerank"])
-            for cid in row["_companies"]:
-                if n in companies[cid]:
-                    g.node(cid, "Company", cname[cid])
-                    g.edge(n, "INVESTED_IN_COMPANY", cid, rounds=companies[cid][n])
-        row.pop("_companies")
+        own = row.pop("_k")
+        for cid in row.pop("_companies"):
+            g.node(cid, "Company", cname[cid])
+            for n, rounds in companies[cid].items():
+                if comm_of.get(n) == own:
+                    g.edge(n, "INVESTED_IN_COMPANY", cid, rounds=rounds)
     for e in pairs:
         g.edge(e["a_id"], "CO_INVESTED", e["b_id"], weight=e["weight"])
     rows = [{"community": r["community"], "investors": r["investors"], "companies": r["companies"],

@@ -21,12 +21,47 @@ from pathlib import Path
 import networkx as nx
 
 from kg.errors import WorkspaceError
-from kg.model import Batch, merge_props
+from kg.model import LIST_PROPS, Batch, merge_props
 
 __all__ = ["EmbeddedStore", "SNAPSHOT"]
 
 SNAPSHOT = "graph.pickle"
 FORMAT = 1
+
+
+def _merge(old: dict, new: dict) -> bool:
+    """:func:`kg.model.merge_props` (same result), with set lookups for long lists: loading a
+    file again compares every row's source with the thousands an active investor has."""
+    changed = False
+    for k, v in new.items():
+        if v is None:
+            continue
+        if k in LIST_PROPS:
+            cur = old.get(k)
+            if cur is not None and len(cur) * len(v) > 64:
+                try:
+                    seen = set(cur)
+                except TypeError:  # unhashable items: the plain rule
+                    changed |= merge_props(old, {k: v})
+                    continue
+                add = [x for x in v if x not in seen]
+                if add:
+                    old[k] = list(cur) + add
+                    changed = True
+                continue
+            changed |= merge_props(old, {k: v})
+            continue
+        if old.get(k) != v:
+            old[k] = v
+            changed = True
+    return changed
+
+
+def _draining(d: dict):
+    """``d.items()`` in order, each item removed as it is handed out (its memory freed as it goes)."""
+    for k in list(d):
+        yield k, d.pop(k)
+    d.clear()
 
 
 class EmbeddedStore:
@@ -81,11 +116,17 @@ class EmbeddedStore:
         except Exception as exc:  # corrupt, truncated or foreign file
             raise WorkspaceError(
                 f"the workspace snapshot {self.path} cannot be read ({type(exc).__name__}: {exc}). "
-                f"Move it aside and load your files again, or restore {self.path.name}.bak if present."
+                f"Move it aside (mv {self.path} {self.path}.damaged) and load your files again."
             ) from None
+        had_graph = self.graph.number_of_nodes() > 0
         self.graph, self.manifest = state["graph"], state.get("imports", [])
         self._mtime = (st.st_mtime_ns, st.st_size)
-        gc.freeze()  # the loaded graph is long-lived: keep it out of later collections (latency spikes)
+        # the loaded graph is long-lived: keep it out of later collections (latency spikes); the graph
+        # it replaces must be collected first, or freezing would keep it alive for good
+        gc.unfreeze()
+        if had_graph:
+            gc.collect()
+        gc.freeze()
         self._changed()
 
     def refresh(self) -> bool:
@@ -157,31 +198,54 @@ class EmbeddedStore:
             return counts
 
     def _apply(self, batch: Batch, progress=None) -> dict:
+        """Upsert into the graph's own dicts (what ``add_node``/``add_edge`` do, without their
+        per-call overhead: a million-deal load is several million items)."""
         G = self.graph
+        node, succ, pred = G._node, G._succ, G._pred
         c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
+        created = updated = 0
+        # a batch handed over for good (``batch.consumable``, set by kg.loading for the batch it
+        # parsed and drops afterwards) is emptied as it is written, and gives its relationship
+        # dicts to the graph instead of copies: a million-deal load then never holds two copies
+        take = getattr(batch, "consumable", False) is True
         for label, nodes in batch.nodes.items():
-            for nid, props in nodes.items():
-                if nid in G:
-                    cur = G.nodes[nid]
-                    if merge_props(cur, props):
-                        c["nodes_updated"] += 1
+            for nid, props in (_draining(nodes) if take else nodes.items()):
+                cur = node.get(nid)
+                if cur is not None:
+                    if _merge(cur, props):
+                        updated += 1
                 else:
-                    G.add_node(nid, _label=label, **props)
-                    c["nodes_created"] += 1
+                    d = {"_label": label}
+                    d.update(props)
+                    node[nid] = d
+                    succ[nid] = {}
+                    pred[nid] = {}
+                    created += 1
                 if progress:
                     progress(1)
+        c["nodes_created"], c["nodes_updated"] = created, updated
+        created = updated = 0
         for type_, rels in batch.rels.items():
-            for (s, e), props in rels.items():
-                if s not in G or e not in G:
+            for (s, e), props in (_draining(rels) if take else rels.items()):
+                out = succ.get(s)
+                if out is None or e not in node:
                     raise WorkspaceError(f"relationship {type_} refers to a missing node: {s!r} -> {e!r}")
-                if G.has_edge(s, e, key=type_):
-                    if merge_props(G.edges[s, e, type_], props):
-                        c["rels_updated"] += 1
+                keys = out.get(e)
+                if keys is None:
+                    keys = out[e] = {}
+                    pred[e][s] = keys
+                cur = keys.get(type_)
+                if cur is not None:
+                    if _merge(cur, props):
+                        updated += 1
                 else:
-                    G.add_edge(s, e, key=type_, **props)
-                    c["rels_created"] += 1
+                    keys[type_] = props if take else dict(props)
+                    created += 1
                 if progress:
                     progress(1)
+        c["rels_created"], c["rels_updated"] = created, updated
+        if hasattr(nx, "_clear_cache"):
+            nx._clear_cache(G)
         return c
 
     def _save(self) -> None:
