@@ -44,7 +44,8 @@ def write_rejects(workspace: str | os.PathLike, source_name: str, header: list[s
     ``WORKSPACE/rejects/`` atomically; returns its path."""
     folder = Path(workspace) / "rejects"
     folder.mkdir(parents=True, exist_ok=True)
-    stem = Path(source_name).stem.replace(os.sep, "_")[:80] or "file"
+    stem = Path(source_name).stem.replace(os.sep, "_")
+    stem = stem.encode("utf-8")[:150].decode("utf-8", "ignore") or "file"  # file names are limited in bytes
     path = folder / f"{stem}.rejects.{time.strftime('%Y%m%d-%H%M%S')}.csv"
     n = 1
     while path.exists():

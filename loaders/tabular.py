@@ -96,7 +96,7 @@ def _open_csv(path: Path, header_matches) -> Table:
     delim = best
     if header_matches([c.strip() for c in first.split(delim)]) == 0 and first.count(delim) == 0:
         delim = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -104,13 +104,18 @@ def _open_csv(path: Path, header_matches) -> Table:
     total = max(text.count("\n") - 1, 0)
 
     def rows():
-        try:
-            for values in reader:
-                if not any(v.strip() for v in values):
-                    continue
-                yield reader.line_num, values
-        except csv.Error as exc:
-            raise InputError(f"{path}, line {reader.line_num}: {exc}") from None
+        while True:
+            start = reader.line_num + 1  # a record may span lines: name the line it starts on
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise InputError(f"{path}, line {start}: {exc} (a quote left open or stray quote?); "
+                                 "nothing was loaded") from None
+            if not any(v.strip() for v in values):
+                continue
+            yield start, values
 
     return Table(path, header, rows(), enc, None, total)
 

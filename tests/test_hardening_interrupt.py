@@ -158,8 +158,6 @@ def test_a_flipped_byte_is_either_refused_or_harmless(dev_workspace):
     assert r.returncode == 0 or ("cannot be read" in r.stderr and len(r.stderr.strip().splitlines()) == 1), r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="kg/store/embedded.py opens a workspace whose snapshot is gone (it has been "
-                                       "written before: .lock, rejects/) as an empty graph without a word")
 def test_missing_snapshot_of_a_used_workspace_gives_a_clear_message(dev_workspace):
     (dev_workspace / "graph.pickle").unlink()
     r = run_kg("--workspace", dev_workspace, "stats")

@@ -26,6 +26,7 @@ from kg.model import LIST_PROPS, Batch, merge_props
 __all__ = ["EmbeddedStore", "SNAPSHOT"]
 
 SNAPSHOT = "graph.pickle"
+WRITTEN = ".snapshot-written"
 FORMAT = 1
 
 
@@ -98,6 +99,12 @@ class EmbeddedStore:
         try:
             st = self.path.stat()
         except FileNotFoundError:
+            moved_aside = any(self.workspace.glob(f"{SNAPSHOT}.*"))  # the advice for a damaged one was taken
+            if (self.workspace / WRITTEN).exists() and not moved_aside:
+                raise WorkspaceError(
+                    f"the workspace snapshot {self.path} is missing, but a snapshot was written in "
+                    f"{self.workspace} before. Restore graph.pickle, or start afresh: remove "
+                    f"{self.workspace / WRITTEN} (or use an empty folder) and load your files again.") from None
             self.graph, self.manifest, self._mtime = nx.MultiDiGraph(), [], None
             self._changed()
             return
@@ -256,6 +263,9 @@ class EmbeddedStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        marker = self.workspace / WRITTEN
+        if not marker.exists():  # from now on a missing snapshot is an accident, not a new workspace
+            marker.touch()
         dfd = os.open(self.workspace, os.O_RDONLY)
         try:
             os.fsync(dfd)
