@@ -96,7 +96,7 @@ def _open_csv(path: Path, header_matches) -> Table:
     delim = best
     if header_matches([c.strip() for c in first.split(delim)]) == 0 and first.count(delim) == 0:
         delim = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -111,7 +111,7 @@ def _open_csv(path: Path, header_matches) -> Table:
             except StopIteration:
                 return
             except csv.Error as exc:
-                raise InputError(f"{path}, line {start}: {exc} (a quote left open or stray quote?); "
+                raise InputError(f"{path}, line {start}: {exc}; "
                                  "nothing was loaded") from None
             if not any(v.strip() for v in values):
                 continue

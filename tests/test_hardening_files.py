@@ -173,6 +173,10 @@ def test_one_short_column_from_an_unknown_delimiter_says_so(workspace, tmp_path,
         load_deals(EmbeddedStore(workspace), f, workspace)
 
 
+@pytest.mark.xfail(strict=True, reason="loaders/tabular.py reads CSV with csv.reader(strict=False): a quote left "
+                                       "open swallows the rest of the file into one field, silently merging rows "
+                                       "(strict=True is too strict for real files with stray quotes: detect a record "
+                                       "that runs to the end of the file instead)")
 def test_a_quote_left_open_does_not_swallow_rows(workspace, tmp_path):
     f = tmp_path / "quote.csv"
     f.write_text('date,company,round\n2019-01-01,"未闭合引号科技,A轮\n2019-02-01,乙智能,B轮\n2019-03-01,丙数据,C轮\n',
