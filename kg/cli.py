@@ -15,7 +15,7 @@ import click
 from kg.config import Config
 from kg.errors import KGError
 
-__all__ = ["main", "pass_config", "open_configured_store", "echo_json", "COMMAND_MODULES", "LAZY_COMMANDS"]
+__all__ = ["main", "pass_config", "open_configured_store", "echo_json", "echo_rejects", "COMMAND_MODULES", "LAZY_COMMANDS"]
 
 # Commands defined by other areas' modules, imported only when that command runs (so `kg stats`
 # does not pay for spaCy or Flask). Each module has `register(main)` adding its commands.
@@ -115,6 +115,16 @@ def echo_json(obj) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
 
 
+def echo_rejects(rep, what: str, shown: int = 20) -> None:
+    """The first rejected lines of a load report on stderr, then where all of them were written."""
+    for r in rep.rejects[:shown]:
+        click.echo(f"  line {r.line}: {r.reason}", err=True)
+    if rep.rejected > shown:
+        click.echo(f"  … and {rep.rejected - shown} more", err=True)
+    if rep.rejects_path:
+        click.echo(f"{what}: {rep.rejects_path}", err=True)
+
+
 class LoadGroup(LazyGroup):
     lazy = LAZY_LOAD_COMMANDS
 
@@ -162,12 +172,7 @@ def load_deals_cmd(config: Config, file, mapping, strict, as_json):
             c = rep.changes
             click.echo(f"{file}: {rep.loaded} of {rep.rows} rows loaded ({c.get('nodes_created', 0)} nodes, "
                        f"{c.get('rels_created', 0)} relationships new)")
-        for r in rep.rejects[:20]:
-            click.echo(f"  line {r.line}: {r.reason}", err=True)
-        if rep.rejected > 20:
-            click.echo(f"  … and {rep.rejected - 20} more", err=True)
-        if rep.rejects_path:
-            click.echo(f"rejected rows: {rep.rejects_path}", err=True)
+        echo_rejects(rep, "rejected rows")
     sys.exit(rep.exit_code)
 
 

@@ -79,7 +79,7 @@ def load_news(store, path, workspace) -> NewsLoadReport:
 
 
 def register(main: click.Group) -> None:
-    from kg.cli import echo_json, open_configured_store, pass_config
+    from kg.cli import echo_json, echo_rejects, open_configured_store, pass_config
 
     @main.command("extract")
     @click.argument("file", type=click.Path(dir_okay=False))
@@ -141,10 +141,5 @@ def register(main: click.Group) -> None:
             click.echo(f"{file}: {rep.deals} deal(s) from {rep.loaded} of {rep.rows} announcements loaded "
                        f"({c.get('nodes_created', 0)} nodes, {c.get('rels_created', 0)} relationships new)")
         if not as_json:
-            for r in rep.rejects[:20]:
-                click.echo(f"  line {r.line}: {r.reason}", err=True)
-            if rep.rejected > 20:
-                click.echo(f"  … and {rep.rejected - 20} more", err=True)
-            if rep.rejects_path:
-                click.echo(f"lines without a deal: {rep.rejects_path}", err=True)
+            echo_rejects(rep, "lines without a deal")
         sys.exit(rep.exit_code)
