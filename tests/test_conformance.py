@@ -27,7 +27,7 @@ DEV = {
     "co_investors": [{"investor": "红杉资本（中国）"}, {"investor": "红杉资本（中国）", "k": 2},
                      {"investor": "Baidu Ventures", "year": 2019}, {"investor": "深创投", "lead_only": True}],
     "common_portfolio": [{"a": "红杉资本（中国）", "b": "中科创星"}, {"a": "深创投", "b": "联想创投", "year": 2019}],
-    "coinvest_network": [{}, {"min_shared": 2, "year": 2019}, {"region": "广东"}],
+    "coinvest_network": [{}, {"min_shared": 2, "year": 2019}, {"region": "广东"}, {"k": 3}, {"k": 7, "year": 2019}],
     "top_investors": [{}, {"year": 2018, "k": 2}, {"by": "companies", "k": 5}, {"by": "leads", "lead_only": True}],
     "deal_count": [{}, {"region": "长三角"}, {"region": "成都"}, {"investor": "同创伟业"},
                    {"investor": "深创投", "company": "宇控数据", "lead_only": True},

@@ -151,6 +151,39 @@ def test_region_clusters(dev_store_ro):
         assert set(row["companies"]) <= local
 
 
+
+def test_coinvest_network_keeps_the_k_heaviest_pairs_and_counts_all(dev_store_ro):
+    every = run(dev_store_ro, "coinvest_network")
+    assert not every.truncated and every.value == len(every.rows) > 5
+    cut = run(dev_store_ro, "coinvest_network", k=5)
+    assert cut.rows == every.rows[:5] and cut.value == every.value
+    assert cut.truncated and cut.meta["omitted"] == every.value - 5
+    # communities and centralities are the whole network's; the graph draws the kept pairs only
+    assert cut.meta["communities"] == every.meta["communities"] and cut.meta["investors"] == every.meta["investors"]
+    assert len(cut.graph["edges"]) == 5
+    assert {n["id"] for n in cut.graph["nodes"]} == {r["a_id"] for r in cut.rows} | {r["b_id"] for r in cut.rows}
+
+
+def test_coinvest_network_row_order_is_the_same_from_arrays_and_from_dicts(dev_store_ro):
+    from kg.index import graph_index
+    from kg.queries.network import _sort_pairs, pairs_embedded
+    ref = _sort_pairs(pairs_embedded(graph_index(dev_store_ro), None))
+    for k in (1, 3, len(ref) // 2, len(ref), len(ref) + 10):
+        got = run(dev_store_ro, "coinvest_network", k=k).rows
+        assert got == [{x: r[x] for x in ("a", "b", "weight", "a_id", "b_id")} for r in ref[:k]]
+
+
+def test_region_clusters_draws_whole_communities_up_to_a_node_budget(dev_store_ro, monkeypatch):
+    from kg.queries import network
+    full = run(dev_store_ro, "region_clusters", region="长三角")
+    assert not full.truncated and len(full.rows) >= 2
+    monkeypatch.setattr(network, "GRAPH_NODES", 1)
+    small = run(dev_store_ro, "region_clusters", region="长三角")
+    assert small.rows == full.rows  # rows never shrink
+    assert small.truncated and small.meta["graph_omitted"] == len(full.rows) - 1
+    drawn = {n["name"] for n in small.graph["nodes"] if n["label"] == "Investor"}
+    assert drawn == set(full.rows[0]["investors"])
+
 # ---------------------------------------------------------------------------- ties and hostile names
 def test_ties_break_by_name(tricky_store):
     co = run(tricky_store, "co_investors", investor="甲资本")

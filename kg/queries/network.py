@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
-from kg.queries.base import Graph, NamedQuery, Param, as_int, register
+from kg.queries.base import ROWS_CAP, Graph, NamedQuery, Param, as_int, register
 from kg.queries.common import round_info
 from kg.queries.filters import filter_params
 
@@ -171,39 +171,125 @@ def _analyse(edges: tuple) -> tuple[nx.Graph, list[list[str]], dict]:
 
 
 # ---------------------------------------------------------------------------- coinvest_network
+def _pair_key(p) -> str:
+    """The projection's cache key: every Cypher parameter (filters, resolved ids, min_shared)."""
+    return repr(sorted(p.cy.items(), key=lambda kv: kv[0]))
+
+
+def _pair_arrays(ix, p) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(lo, hi, weight) of the projection over the filtered rounds with weight >= min_shared, lo the
+    investor first in id order (a) and hi the other (b). Cached per index (that is, per store version)."""
+    def build():
+        B = ix.incidence(p.filters.round_mask(ix))
+        C = sp.triu(B.T @ B, k=1).tocoo()
+        keep = C.data >= p.cy.get("min_shared", 1)
+        row, col, w = C.row[keep], C.col[keep], C.data[keep].astype(np.int64)
+        rank, _, _ = ix.memo("investor_id_rank", lambda: _id_rank(ix))
+        first = rank[row] < rank[col]
+        return np.where(first, row, col), np.where(first, col, row), w
+    return ix.memo(("pairs", _pair_key(p)), build)
+
+
+def _name_rank(ix) -> np.ndarray:
+    """Each investor's rank by display name (equal names, equal rank): code-point order, as Python sorts."""
+    names = np.array(ix.inv_names, dtype=str) if ix.inv_names else np.array([], dtype=str)
+    _, inverse = np.unique(names, return_inverse=True)
+    return inverse.reshape(-1)
+
+
+def _pair_dicts(ix, lo, hi, w) -> list[dict]:
+    _, ids, names = ix.memo("investor_id_rank", lambda: _id_rank(ix))
+    return [{"a_id": a_id, "a": a, "b_id": b_id, "b": b, "weight": x}
+            for a_id, a, b_id, b, x in zip(ids[lo].tolist(), names[lo].tolist(), ids[hi].tolist(),
+                                           names[hi].tolist(), w.tolist())]
+
+
+def _heaviest(ix, lo, hi, w, k: int | None) -> np.ndarray:
+    """Positions of the ``k`` heaviest pairs in row order: weight down, then a's name, b's name, a's id,
+    b's id (what :func:`_sort_pairs` does on dicts)."""
+    if len(w) == 0:
+        return np.zeros(0, dtype=np.int64)
+    rank, _, _ = ix.memo("investor_id_rank", lambda: _id_rank(ix))
+    nrank = ix.memo("investor_name_rank", lambda: _name_rank(ix))
+    if k is not None and k < len(w):
+        # only pairs at least as heavy as the k-th heaviest can be among the first k
+        cut = np.partition(w, len(w) - k)[len(w) - k]
+        cand = np.flatnonzero(w >= cut)
+    else:
+        cand = np.arange(len(w))
+    order = np.lexsort((rank[hi[cand]], rank[lo[cand]], nrank[hi[cand]], nrank[lo[cand]], -w[cand]))
+    out = cand[order]
+    return out[:k] if k is not None else out
+
+
+def _sort_pairs(pairs: list[dict]) -> list[dict]:
+    return sorted(pairs, key=lambda x: (-x["weight"], x["a"], x["b"], x["a_id"], x["b_id"]))
+
+
+def _edges_key(pairs) -> tuple:
+    return tuple(sorted((e["a_id"], e["b_id"], as_int(e["weight"]), e["a"], e["b"]) for e in pairs))
+
+
+def _analysis(edges: tuple) -> dict:
+    """Communities, centralities and the meta lists of a network (built once per edge list)."""
+    G, comms, cent = _analyse(edges)
+    names = nx.get_node_attributes(G, "name")
+    centrality = sorted(({"investor": names[n], "investor_id": n, **c} for n, c in cent.items()),
+                        key=lambda x: (-x["pagerank"], x["investor"], x["investor_id"]))
+    communities = [{"community": k, "size": len(m), "members": sorted(names[n] for n in m)}
+                   for k, m in enumerate(comms)]
+    return {"G": G, "comms": comms, "cent": cent, "names": names, "centrality": centrality,
+            "communities": communities}
+
+
 def _network_embedded(ix, p) -> dict:
-    pairs = pairs_embedded(ix, p.filters.round_mask(ix))
-    return {"main": [e for e in pairs if e["weight"] >= p["min_shared"]]}
+    lo, hi, w = _pair_arrays(ix, p)
+    keep = _heaviest(ix, lo, hi, w, _k(p))
+    analysis = ix.memo(("analysis", _pair_key(p)), lambda: _analysis(_edges_key(_pair_dicts(ix, lo, hi, w))))
+    # the heaviest pairs already in row order, the count of all of them, and the network's analysis
+    return {"main": _pair_dicts(ix, lo[keep], hi[keep], w[keep]), "total": len(w), "analysis": analysis}
+
+
+def _k(p) -> int:
+    k = p.values.get("k")
+    return ROWS_CAP if k is None else k
 
 
 def _network_shape(raw, p) -> dict:
     pairs = [{**e, "weight": as_int(e["weight"])} for e in raw["main"]]
-    G, comms, cent = analyse(pairs)
-    names = nx.get_node_attributes(G, "name")
+    k = _k(p)
+    if "total" in raw:  # embedded: the rows are cut and sorted already
+        total, a = raw["total"], raw["analysis"]
+    else:
+        total, a = len(pairs), _analysis(_edges_key(pairs))
+        pairs = _sort_pairs(pairs)[:k]
+    names, cent = a["names"], a["cent"]
     g = Graph()
-    for n in sorted(G.nodes):
+    for n in sorted({e["a_id"] for e in pairs} | {e["b_id"] for e in pairs}):
         g.node(n, "Investor", names[n], **cent[n])
     for e in pairs:
         g.edge(e["a_id"], "CO_INVESTED", e["b_id"], weight=e["weight"])
-    rows = sorted(({"a": e["a"], "b": e["b"], "weight": e["weight"], "a_id": e["a_id"], "b_id": e["b_id"]}
-                   for e in pairs), key=lambda x: (-x["weight"], x["a"], x["b"], x["a_id"], x["b_id"]))
-    centrality = sorted(({"investor": names[n], "investor_id": n, **c} for n, c in cent.items()),
-                        key=lambda x: (-x["pagerank"], x["investor"], x["investor_id"]))
-    meta = {"communities": [{"community": k, "size": len(m), "members": sorted(names[n] for n in m)}
-                            for k, m in enumerate(comms)],
-            "centrality": centrality, "investors": G.number_of_nodes()}
-    return {"rows": rows, "value": len(rows), "graph": g, "meta": meta}
+    rows = [{"a": e["a"], "b": e["b"], "weight": e["weight"], "a_id": e["a_id"], "b_id": e["b_id"]} for e in pairs]
+    meta = {"communities": [dict(c) for c in a["communities"]], "centrality": [dict(c) for c in a["centrality"]],
+            "investors": a["G"].number_of_nodes()}
+    out = {"rows": rows, "value": total, "graph": g, "meta": meta}
+    if total > len(rows):
+        out["truncated"] = True
+        meta["omitted"] = total - len(rows)
+    return out
 
 
 coinvest_network = register(NamedQuery(
     name="coinvest_network",
-    doc="""The co-investment network: investor pairs weighted by shared rounds (at least
+    doc=f"""The co-investment network: investor pairs weighted by shared rounds (at least
     min_shared), with Louvain communities and degree, weighted degree and PageRank per investor
-    (in meta and on the graph's nodes). Heaviest pairs first.""",
+    (in meta and on the graph's nodes). Heaviest pairs first; rows and graph keep the ``k``
+    heaviest (default {ROWS_CAP}; the value, the communities and the centralities count every pair).""",
     params=(Param("min_shared", "int", 1, help="keep pairs sharing at least this many rounds", lo=1),
+            Param("k", "int", None, help=f"keep the k heaviest pairs (default {ROWS_CAP})", lo=1),
             *filter_params(exclude=("lead_only",))),
     columns=("a", "b", "weight"),
-    value="number of investor pairs",
+    value="number of investor pairs (before the k cut)",
     statements={"main": PAIRS_CYPHER},
     embedded=_network_embedded,
     shape=_network_shape,
@@ -212,25 +298,35 @@ coinvest_network = register(NamedQuery(
 
 
 # ---------------------------------------------------------------------------- region_clusters
+GRAPH_NODES = 2000  # region_clusters draws whole communities, in row order, up to about this many nodes
+
+
 def _clusters_embedded(ix, p) -> dict:
-    rmask = p.filters.round_mask(ix)
-    pairs = pairs_embedded(ix, rmask)
-    links: dict[tuple[int, int], int] = defaultdict(int)
-    keep = rmask[ix.p_round]
-    for i, r in zip(ix.p_inv[keep].tolist(), ix.p_round[keep].tolist()):
-        links[(i, int(ix.r_company[r]))] += 1
-    return {"pairs": pairs,
-            "links": [{"investor_id": ix.inv_ids[i], "company_id": ix.co_ids[c], "company": ix.co_names[c],
-                       "rounds": n} for (i, c), n in links.items()]}
+    def links():
+        rmask = p.filters.round_mask(ix)
+        counts: dict[tuple[int, int], int] = defaultdict(int)
+        keep = rmask[ix.p_round]
+        for i, c in zip(ix.p_inv[keep].tolist(), ix.r_company[ix.p_round[keep]].tolist()):
+            counts[(i, c)] += 1
+        return [{"investor_id": ix.inv_ids[i], "company_id": ix.co_ids[c], "company": ix.co_names[c], "rounds": n}
+                for (i, c), n in counts.items()]
+
+    key = _pair_key(p)
+    lo, hi, w = _pair_arrays(ix, p)
+    pairs = ix.memo(("pair_dicts", key), lambda: _pair_dicts(ix, lo, hi, w))
+    # the communities with their companies depend on the data and filters only: built once per version
+    core = ix.memo(("clusters", key), lambda: _clusters_core(pairs, ix.memo(("links", key), links)))
+    return {"pairs": pairs, "core": core}
 
 
-def _clusters_shape(raw, p) -> dict:
-    pairs = [{**e, "weight": as_int(e["weight"])} for e in raw["pairs"]]
-    G, comms, cent = analyse(pairs)
-    names = nx.get_node_attributes(G, "name")
+def _clusters_core(pairs: list[dict], links: list[dict]) -> dict:
+    """Rows (one per community, largest first) and what drawing them needs."""
+    pairs = [{**e, "weight": as_int(e["weight"])} for e in pairs]
+    a = _analysis(_edges_key(pairs))
+    G, comms, cent, names = a["G"], a["comms"], a["cent"], a["names"]
     companies: dict[str, dict[str, int]] = defaultdict(dict)  # company id -> investor id -> rounds
     cname = {}
-    for x in raw["links"]:
+    for x in links:
         companies[x["company_id"]][x["investor_id"]] = as_int(x["rounds"])
         cname[x["company_id"]] = x["company"]
     # per community: the companies two or more of its members invested in, and the weight of its
@@ -247,41 +343,65 @@ def _clusters_shape(raw, p) -> dict:
             if c >= 2:
                 shared_by[k].append(cid)
     inner: dict[int, int] = defaultdict(int)
-    for a, b, d in G.edges(data=True):
-        k = comm_of.get(a)
-        if k is not None and k == comm_of.get(b):
+    for x, y, d in G.edges(data=True):
+        k = comm_of.get(x)
+        if k is not None and k == comm_of.get(y):
             inner[k] += d["weight"]
     rows = []
     for k, members in enumerate(comms):
         shared = sorted(shared_by.get(k, ()), key=lambda cid: (cname[cid], cid))
-        weight = inner.get(k, 0)
         rows.append({"investors": sorted(names[n] for n in members), "companies": [cname[c] for c in shared],
-                     "size": len(members), "shared_rounds": weight, "_ids": members, "_companies": shared,
-                     "_k": k})
+                     "size": len(members), "shared_rounds": inner.get(k, 0), "_ids": members,
+                     "_companies": shared, "_k": k})
     rows.sort(key=lambda x: (-x["size"], -x["shared_rounds"], x["investors"]))
-    g = Graph()
     for k, row in enumerate(rows):
         row["community"] = k
-        for n in row.pop("_ids"):
+    return {"rows": rows, "pairs": _sort_pairs(pairs), "names": names, "cent": cent, "comm_of": comm_of,
+            "companies": companies, "cname": cname}
+
+
+def _clusters_shape(raw, p) -> dict:
+    core = raw.get("core") or _clusters_core(raw["pairs"], raw["links"])
+    names, cent, comm_of, companies, cname = (core[k] for k in ("names", "cent", "comm_of", "companies", "cname"))
+    g = Graph()
+    drawn = 0
+    for row in core["rows"]:
+        size = row["size"] + len(row["_companies"])
+        if drawn and drawn + size > GRAPH_NODES:
+            break
+        drawn += size
+        k = row["community"]
+        for n in row["_ids"]:
             g.node(n, "Investor", names[n], community=k, pagerank=cent[n]["pagerank"])
-        own = row.pop("_k")
-        for cid in row.pop("_companies"):
+        for cid in row["_companies"]:
             g.node(cid, "Company", cname[cid])
             for n, rounds in companies[cid].items():
-                if comm_of.get(n) == own:
+                if comm_of.get(n) == row["_k"]:
                     g.edge(n, "INVESTED_IN_COMPANY", cid, rounds=rounds)
-    for e in pairs:
-        g.edge(e["a_id"], "CO_INVESTED", e["b_id"], weight=e["weight"])
+    shown = 0
+    for e in core["pairs"]:  # heaviest first, between the investors drawn
+        if shown >= ROWS_CAP:
+            break
+        if e["a_id"] in g.nodes and e["b_id"] in g.nodes:
+            g.edge(e["a_id"], "CO_INVESTED", e["b_id"], weight=e["weight"])
+            shown += 1
     rows = [{"community": r["community"], "investors": r["investors"], "companies": r["companies"],
-             "size": r["size"], "shared_rounds": r["shared_rounds"]} for r in rows]
-    return {"rows": rows, "value": len(rows), "graph": g}
+             "size": r["size"], "shared_rounds": r["shared_rounds"]} for r in core["rows"]]
+    out = {"rows": rows, "value": len(rows), "graph": g}
+    omitted = sum(1 for r in core["rows"] if r["_ids"] and r["_ids"][0] not in g.nodes)
+    if omitted:
+        out["truncated"] = True
+        out["meta"] = {"graph_omitted": omitted}
+    return out
 
 
 region_clusters = register(NamedQuery(
     name="region_clusters",
-    doc="""Co-investment communities active in a region: Louvain groups of the investors that
+    doc=f"""Co-investment communities active in a region: Louvain groups of the investors that
     co-invested in the region's companies, with the companies at least two of them share.
-    Largest communities first.""",
+    Largest communities first. The graph draws whole communities in that order up to about
+    {GRAPH_NODES} nodes (``meta.graph_omitted`` counts the others) and the {ROWS_CAP} heaviest
+    CO_INVESTED pairs between the investors drawn.""",
     params=(Param("region", "entity", required=True, labels=("Region",),
                   help="province, city or macro region (includes its cities/members)"),
             *filter_params(exclude=("region", "lead_only"))),
