@@ -138,10 +138,11 @@ def load():
 @pass_config
 def load_seed_cmd(config: Config):
     """The report's own facts: policies, listings, lighthouse factories, Table-5 investors, segments, regions."""
-    from kg.loading import load_seed
+    from kg.loading import load_seed, prepare_reads
 
     store = open_configured_store(config)
     rep = load_seed(store)
+    prepare_reads(store)
     c = rep.changes
     click.echo(f"seed: {c['nodes_created']} nodes and {c['rels_created']} relationships created, "
                f"{c['nodes_updated']} nodes updated")
@@ -156,11 +157,13 @@ def load_seed_cmd(config: Config):
 @pass_config
 def load_deals_cmd(config: Config, file, mapping, strict, as_json):
     """Deals from a CSV or XLSX file (UTF-8 or GBK; English or Chinese headers)."""
-    from kg.loading import load_deals
+    from kg.loading import load_deals, prepare_reads
     from loaders.deals import read_mapping
 
     store = open_configured_store(config)
     rep = load_deals(store, file, config.workspace, mapping=read_mapping(mapping), strict=strict)
+    if rep.exit_code != 1:
+        prepare_reads(store)
     if as_json:
         echo_json(rep.as_dict())
     else:

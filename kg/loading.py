@@ -155,3 +155,14 @@ def load_seed(store: Store) -> LoadReport:
 def check_input(path) -> None:
     if path is None:
         raise InputError("no file given")
+
+
+def prepare_reads(store) -> None:
+    """After a load: build an embedded store's query index now and keep it beside the snapshot
+    (``graph.index.pickle``), so the first query, page or server start reads it instead of
+    building it. Nothing to do for a server backend."""
+    if getattr(store, "kind", None) != "embedded":
+        return
+    from kg.index import graph_index
+
+    graph_index(store)

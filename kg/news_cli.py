@@ -130,8 +130,12 @@ def register(main: click.Group) -> None:
         from loaders.news import read_announcements
 
         read_announcements(file)  # a missing or unusable file fails before the store is opened
+        from kg.loading import prepare_reads
+
         store = open_configured_store(config)
         rep = load_news(store, file, config.workspace)
+        if rep.exit_code != 1:
+            prepare_reads(store)
         if as_json:
             echo_json(rep.as_dict())
         elif rep.exit_code == 1:

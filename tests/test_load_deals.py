@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import ROOT, run_kg
+from conftest import ROOT
 from kg.errors import InputError
 from kg.loading import load_deals, load_seed
 from kg.store.embedded import EmbeddedStore

@@ -9,7 +9,7 @@ True
 """
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 __all__ = ["bars", "columns", "OURS", "PUBLISHED"]
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
-from web.i18n import get_lang, label_name, t
+from web.i18n import get_lang, label_name
 
 __all__ = ["money", "number", "entity_url", "cell", "table_columns", "init_app", "MONEY_COLUMNS"]
 

@@ -44,6 +44,9 @@ def demo(config: Config, deals, seed):
     finally:
         for bar in bars:
             bar.close()
+    from kg.loading import prepare_reads
+
+    prepare_reads(store)
     c = s["changes"]
     click.echo(f"demo (seed {seed}): {s['events']:,} events for {s['companies']:,} companies, "
                f"{s['companies_multi_round']:,} with two or more rounds; {s['disclosed_events']:,} disclosed, "

@@ -79,6 +79,7 @@ class EmbeddedStore:
         self.version = 0  # bumps on every change seen by this process: caches key on it
         self._mtime = None
         self._by_label: dict[str, list[str]] | None = None
+        self._stats: dict | None = None  # counts by label and type, kept in the snapshot and by apply
         self._remove_stale_temp_files()
         self.reload()
 
@@ -106,6 +107,7 @@ class EmbeddedStore:
                     f"{self.workspace} before. Restore graph.pickle, or start afresh: remove "
                     f"{self.workspace / WRITTEN} (or use an empty folder) and load your files again.") from None
             self.graph, self.manifest, self._mtime = nx.MultiDiGraph(), [], None
+            self._stats = {"nodes": {}, "relationships": {}}
             self._changed()
             return
         try:
@@ -127,6 +129,8 @@ class EmbeddedStore:
             ) from None
         had_graph = self.graph.number_of_nodes() > 0
         self.graph, self.manifest = state["graph"], state.get("imports", [])
+        stats = state.get("stats")
+        self._stats = stats if isinstance(stats, dict) and {"nodes", "relationships"} <= stats.keys() else None
         self._mtime = (st.st_mtime_ns, st.st_size)
         # the loaded graph is long-lived: keep it out of later collections (latency spikes); the graph
         # it replaces must be collected first, or freezing would keep it alive for good
@@ -162,6 +166,12 @@ class EmbeddedStore:
         return self._by_label.get(label, [])
 
     def stats(self) -> dict:
+        """Counts of nodes by label and relationships by type (kept with the snapshot: no graph walk)."""
+        if self._stats is None:
+            self._stats = self._count()
+        return {k: dict(sorted(v.items())) for k, v in self._stats.items()}
+
+    def _count(self) -> dict:
         nodes: dict[str, int] = {}
         for _, d in self.graph.nodes(data=True):
             nodes[d.get("_label")] = nodes.get(d.get("_label"), 0) + 1
@@ -215,7 +225,10 @@ class EmbeddedStore:
         # parsed and drops afterwards) is emptied as it is written, and gives its relationship
         # dicts to the graph instead of copies: a million-deal load then never holds two copies
         take = getattr(batch, "consumable", False) is True
+        new_nodes: dict[str, int] = {}
+        new_rels: dict[str, int] = {}
         for label, nodes in batch.nodes.items():
+            before = created
             for nid, props in (_draining(nodes) if take else nodes.items()):
                 cur = node.get(nid)
                 if cur is not None:
@@ -230,9 +243,12 @@ class EmbeddedStore:
                     created += 1
                 if progress:
                     progress(1)
+            if created > before:
+                new_nodes[label] = new_nodes.get(label, 0) + created - before
         c["nodes_created"], c["nodes_updated"] = created, updated
         created = updated = 0
         for type_, rels in batch.rels.items():
+            before = created
             for (s, e), props in (_draining(rels) if take else rels.items()):
                 out = succ.get(s)
                 if out is None or e not in node:
@@ -250,13 +266,20 @@ class EmbeddedStore:
                     created += 1
                 if progress:
                     progress(1)
+            if created > before:
+                new_rels[type_] = new_rels.get(type_, 0) + created - before
         c["rels_created"], c["rels_updated"] = created, updated
+        if self._stats is not None:
+            for part, new in (("nodes", new_nodes), ("relationships", new_rels)):
+                counts = self._stats[part]
+                for k, n in new.items():
+                    counts[k] = counts.get(k, 0) + n
         if hasattr(nx, "_clear_cache"):
             nx._clear_cache(G)
         return c
 
     def _save(self) -> None:
-        state = {"format": FORMAT, "graph": self.graph, "imports": self.manifest}
+        state = {"format": FORMAT, "graph": self.graph, "imports": self.manifest, "stats": self.stats()}
         tmp = self.path.with_name(f".{SNAPSHOT}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -278,6 +301,7 @@ class EmbeddedStore:
         """Remove everything (atomic like every write)."""
         with self._lock():
             self.graph, self.manifest = nx.MultiDiGraph(), []
+            self._stats = {"nodes": {}, "relationships": {}}
             self._save()
             self._changed()
 

@@ -1,0 +1,98 @@
+"""What the embedded store keeps so that reads after a load start fast: the counts of nodes and
+relationships in the snapshot, and the query index built by the loading commands."""
+from __future__ import annotations
+
+import pickle
+
+from kg.index import INDEX_FILE
+from kg.store.embedded import SNAPSHOT, EmbeddedStore
+
+
+def _walk(store: EmbeddedStore) -> dict:
+    return store._count()
+
+
+def test_counts_follow_every_load_and_reopen(workspace, dev_deals_path):
+    from kg.loading import load_deals, load_seed
+
+    store = EmbeddedStore(workspace)
+    assert store.stats() == {"nodes": {}, "relationships": {}}
+    load_seed(store)
+    assert store.stats() == _walk(store)
+    load_deals(store, dev_deals_path, workspace)
+    after = store.stats()
+    assert after == _walk(store) and after["nodes"]["Round"] > 16
+    load_deals(store, dev_deals_path, workspace)  # again: nothing new
+    assert store.stats() == after
+    reopened = EmbeddedStore(workspace)
+    assert reopened._stats is not None  # read from the snapshot, not counted again
+    assert reopened.stats() == after == _walk(reopened)
+    # the caller's copy is its own
+    reopened.stats()["nodes"]["Round"] = -1
+    assert reopened.stats() == after
+
+
+def test_a_snapshot_without_counts_is_counted(workspace, dev_deals_path):
+    from kg.loading import load_deals
+
+    store = EmbeddedStore(workspace)
+    load_deals(store, dev_deals_path, workspace)
+    expect = store.stats()
+    path = workspace / SNAPSHOT
+    state = pickle.loads(path.read_bytes())
+    del state["stats"]  # as written before the counts were kept
+    path.write_bytes(pickle.dumps(state))
+    old = EmbeddedStore(workspace)
+    assert old._stats is None
+    assert old.stats() == expect
+
+
+def test_a_failed_write_leaves_the_counts_as_the_disk_is(workspace, dev_deals_path):
+    from kg.errors import WorkspaceError
+    from kg.loading import load_deals
+    from kg.model import Batch
+
+    store = EmbeddedStore(workspace)
+    load_deals(store, dev_deals_path, workspace)
+    expect = store.stats()
+    bad = Batch()
+    bad.node("Company", "company:新公司", "test")
+    bad.rel("RAISED", "company:新公司", "round:nowhere", "test")
+    try:
+        store.apply(bad)
+    except WorkspaceError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("a relationship to a missing node was written")
+    assert store.stats() == expect == _walk(store)
+
+
+def test_clear_resets_the_counts(workspace, dev_deals_path):
+    from kg.loading import load_deals
+
+    store = EmbeddedStore(workspace)
+    load_deals(store, dev_deals_path, workspace)
+    store.clear()
+    assert store.stats() == {"nodes": {}, "relationships": {}} == EmbeddedStore(workspace).stats()
+
+
+def test_loading_commands_leave_the_query_index_beside_the_snapshot(workspace, dev_deals_path, kg):
+    assert kg("load", "seed", workspace=workspace).returncode == 0
+    index = workspace / INDEX_FILE
+    assert index.exists()
+    seeded = index.stat().st_mtime_ns
+    assert kg("load", "deals", dev_deals_path, workspace=workspace).returncode == 0
+    assert index.stat().st_mtime_ns > seeded
+    # the saved index is the one for this snapshot: a fresh process reads it instead of building one
+    from kg.index import _load_saved, build_index
+
+    store = EmbeddedStore(workspace)
+    saved = _load_saved(store)
+    assert saved is not None
+    built = build_index(store)
+    assert saved.r_ids == built.r_ids and saved.inv_ids == built.inv_ids and saved.co_ids == built.co_ids
+    # a load that loads nothing leaves it alone
+    bad = workspace / "bad.csv"
+    bad.write_text("date,company,round\n", encoding="utf-8")
+    kg("load", "deals", bad, workspace=workspace)
+    assert _load_saved(EmbeddedStore(workspace)) is not None
