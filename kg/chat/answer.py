@@ -10,7 +10,9 @@ the subgraph. Nothing a user types ends in a traceback: a question we cannot rea
 """
 from __future__ import annotations
 
+import functools
 import math
+import re
 import threading
 import time
 import weakref
@@ -62,6 +64,45 @@ def money_text(v: float | None, lang: str) -> str:
     if abs(v) >= 1e6:
         return f"RMB {v / 1e6:,.2f}".rstrip("0").rstrip(".") + " million"
     return f"RMB {v:,.0f}"
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@functools.lru_cache(maxsize=1)
+def _english_table() -> tuple[re.Pattern | None, dict[str, str]]:
+    """Canonical Chinese names of the ontology's investors, regions and segments with their English names."""
+    from ontology import load as load_ontology
+
+    onto = load_ontology()
+    table: dict[str, str] = {}
+    for x in (*onto.investors, *onto.regions, *onto.segments):
+        name, en = getattr(x, "name", None), getattr(x, "name_en", None)
+        if name and en and _CJK_CHAR.search(name) and name != en:
+            table.setdefault(name, en)
+    if not table:
+        return None, {}
+    alts = "|".join(re.escape(n) for n in sorted(table, key=len, reverse=True))
+    return re.compile(alts), table
+
+
+def english_names(text: str) -> str:
+    """An English answer names the ontology's investors, regions and segments in English first:
+    "Sequoia Capital China (红杉资本（中国）)". Only whole names: never inside a longer Chinese word
+    (杭州 in a company's name stays as it is)."""
+    pattern, table = _english_table()
+    if pattern is None or not _CJK_CHAR.search(text):
+        return text
+
+    def sub(m: re.Match) -> str:
+        s, e = m.span()
+        if (s > 0 and _CJK_CHAR.match(text[s - 1])) or (e < len(text) and _CJK_CHAR.match(text[e])):
+            return m.group(0)
+        if e < len(text) and text[e] in "）)" or s > 0 and text[s - 1] in "（(":
+            return m.group(0)  # already inside a bracket
+        return f"{table[m.group(0)]} ({m.group(0)})"
+
+    return pattern.sub(sub, text)
 
 
 def _join(names: list[str], lang: str, limit: int = LIST_PREVIEW) -> str:
@@ -472,6 +513,8 @@ def compose(p: Parse, res, store=None) -> dict:
     else:  # an intent without a composer of its own: say what the query returned
         entities = []
         text = (f"查询{intent}返回{len(rows)}行。" if zh else f"{intent} returned {len(rows)} row(s).")
+    if not zh:
+        text = english_names(text)
     return {"text": text, "entities": [str(e) for e in entities if e is not None], "value": value, "rows": rows}
 
 

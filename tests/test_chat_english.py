@@ -1,0 +1,28 @@
+"""English answers name the ontology's investors, regions and segments in English, the Chinese
+canonical name beside it; entities (what scripts compare) stay canonical."""
+from __future__ import annotations
+
+from kg.chat.answer import answer, english_names
+
+
+def test_whole_names_get_their_english_name_first():
+    assert english_names("Investors of 深创投: 红杉资本（中国）, 同创伟业, 某某科技.") == (
+        "Investors of Shenzhen Capital Group (深创投): Sequoia Capital China (红杉资本（中国）), "
+        "Cowin Capital (同创伟业), 某某科技.")
+
+
+def test_names_inside_longer_chinese_words_are_left_alone():
+    # a city in a company's name, a segment in a longer word
+    assert english_names("Companies: 杭州海康威视, 北京数字工厂.") == "Companies: 杭州海康威视, 北京数字工厂."
+    assert english_names("in 杭州 and 浙江") == "in Hangzhou (杭州) and Zhejiang (浙江)"
+    assert english_names("no Chinese here") == "no Chinese here"
+    # already bracketed: not wrapped twice
+    assert english_names("Sequoia Capital China (红杉资本（中国）)") == "Sequoia Capital China (红杉资本（中国）)"
+
+
+def test_an_english_question_gets_english_names_and_canonical_entities(dev_store_ro):
+    en = answer(dev_store_ro, "Which companies did Sequoia China invest in?")
+    zh = answer(dev_store_ro, "红杉中国投了哪些公司？")
+    assert en["entities"] == zh["entities"] and en["value"] == zh["value"] > 0
+    assert en["text"].startswith("Sequoia Capital China (红杉资本（中国）)")
+    assert "Sequoia" not in zh["text"] and zh["text"].startswith("红杉资本（中国）")
