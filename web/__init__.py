@@ -21,7 +21,7 @@ import secrets
 from flask import Flask, jsonify, render_template, request
 
 from kg.config import Config
-from kg.errors import KGError
+from kg.errors import BackendError, KGError, WorkspaceError
 
 __all__ = ["create_app"]
 
@@ -102,7 +102,9 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(KGError)
     def kg_error(exc):
-        return render_error(400, str(exc))
+        # the database or the workspace failing is the server's side (503: try again); the rest is the request's
+        status = 503 if isinstance(exc, (BackendError, WorkspaceError)) else 400
+        return render_error(status, str(exc))
 
     @app.errorhandler(413)
     def too_large(exc):
