@@ -96,3 +96,21 @@ def test_loading_commands_leave_the_query_index_beside_the_snapshot(workspace, d
     bad.write_text("date,company,round\n", encoding="utf-8")
     kg("load", "deals", bad, workspace=workspace)
     assert _load_saved(EmbeddedStore(workspace)) is not None
+
+
+def test_the_server_warms_index_catalogue_and_chat_in_the_background(dev_workspace):
+    from kg.chat.nlu import _CACHE as NLU_CACHE
+    from kg.config import Config
+    from kg.index import _CACHE as INDEX_CACHE
+    from kg.queries.resolve import _CACHE as CATALOG_CACHE
+    from web import create_app
+
+    app = create_app(Config(workspace=str(dev_workspace)))
+    state = app.extensions["iikg"]
+    state.warm().join(timeout=120)
+    store = state.store
+    assert store in INDEX_CACHE and store in CATALOG_CACHE and store in NLU_CACHE
+    # and the first question is answered from what was built
+    with app.test_client() as c:
+        r = c.get("/api/ask?q=%E6%B7%B1%E5%88%9B%E6%8A%95%E6%8A%95%E4%BA%86%E5%93%AA%E4%BA%9B%E5%85%AC%E5%8F%B8")
+        assert r.status_code == 200 and r.get_json()["entities"]

@@ -104,6 +104,7 @@ def register(main: click.Group) -> None:
             url += f"?token={quote(token, safe='')}"
         click.echo(f"IIKG serving {config.workspace if config.backend == 'embedded' else config.backend} "
                    f"at {url}  (Ctrl-C to stop)")
+        app.extensions["iikg"].warm()
         if open_browser:
             import threading
             import webbrowser

@@ -89,6 +89,31 @@ class WebState:
                 store.refresh()
         self._last_refresh = now
 
+    def warm(self) -> threading.Thread:
+        """Open the store and build what the first page and the first question need (the query
+        index, the name catalogue, the chat's name matcher) in a background thread, so the first
+        user does not wait for them. Best effort: a failure here is met again, and reported, by the
+        request that needs the part."""
+        def run():
+            try:
+                store = self.store
+                if getattr(store, "kind", None) == "embedded":
+                    from kg.index import graph_index
+
+                    graph_index(store)
+                from kg.queries.resolve import catalog
+
+                catalog(store)
+                from kg.chat.nlu import nlu_for
+
+                nlu_for(store)
+            except Exception:  # noqa: BLE001 - reported by the request that needs it
+                pass
+
+        t = threading.Thread(target=run, name="iikg-warm", daemon=True)
+        t.start()
+        return t
+
     @property
     def version(self):
         return getattr(self.store, "version", None)
