@@ -17,7 +17,7 @@ import yaml
 from kg.errors import InputError
 from kg.model import LIST_PROPS, Batch, merge_props
 from loaders.parse import FieldError, parse_amount, parse_date, parse_round, split_names
-from loaders.tabular import open_table
+from loaders.tabular import RowProblem, open_tables
 from ontology import clean_name, node_id, norm_key
 from ontology import load as load_ontology
 
@@ -48,6 +48,7 @@ class Reject:
     line: int
     reason: str
     values: dict
+    sheet: str | None = None  # the sheet of an Excel row
 
 
 @dataclass
@@ -525,23 +526,39 @@ def _file_deal(w: _Writer, memo: _Memo, *, company: str, source: str, date: str 
     return rid
 
 
+def _delimiter_hint(header: list[str], mapping: dict[str, str] | None) -> str:
+    """A hint when the header is one cell that looks like several columns joined by a delimiter
+    the reader does not split on (``日期:公司名称:轮次``, ``date^company``, ``a b c``)."""
+    cells = [h for h in header if h]
+    if len(cells) != 1:
+        return ""
+    cell = cells[0]
+    seps = dict.fromkeys(ch for ch in cell if not ch.isalnum() and ch not in "_'\"()（）[]【】")
+    for sep in seps if not _map_header([cell], mapping) else ():
+        parts = cell.split() if sep.isspace() else cell.split(sep)
+        if len(_map_header([p.strip() for p in parts], mapping)) >= 2:  # two known columns or more
+            shown = "spaces" if sep.isspace() else repr(sep)
+            return (f" (is the delimiter a comma? the one column found looks like several joined by {shown}: "
+                    f"use a comma, semicolon, tab or | between columns)")
+    if len(cell) > 20 or any(ch not in " -." for ch in seps):
+        return " (is the delimiter a comma? only one column was found)"
+    return ""
+
+
 def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progress=None) -> DealsResult:
     """Parse a deals file into a batch and rejects. Raises :class:`InputError` for a file that
-    cannot be used at all (unreadable, empty, no company column)."""
+    cannot be used at all (unreadable, empty, no company column).
+
+    A workbook with deals on several sheets loads them all: a row's source then names its sheet
+    (``file:NAME#SHEET!L3``) and so does the reason of a rejected row (``sheet 2020: date: …``)."""
     path = Path(path)
 
     def score(cells: list[str]) -> int:
         cols = set(_map_header(cells, mapping).values())
         return len(cols) if "company" in cols else 0
 
-    table = open_table(path, score)
-    colmap = _map_header(table.header, mapping)
-    missing = [c for c in REQUIRED if c not in colmap.values()]
-    if missing:
-        seen = ", ".join(h for h in table.header if h) or "(none)"
-        hint = " (is the delimiter a comma?)" if len(table.header) == 1 and len(table.header[0]) > 20 else ""
-        raise InputError(f"{path}: missing required column(s) {', '.join(missing)}; the header has: "
-                         f"{seen}{hint}. Use --mapping to name your columns.")
+    tables = open_tables(path, score)
+    multi = len(tables) > 1
     onto = load_ontology()
     batch = _FileBatch()
     writer = _Writer(batch)
@@ -549,59 +566,87 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
     rejects: list[Reject] = []
     rows = loaded = 0
     name = path.name
-    header = table.header
-    width = len(header)
-    cols = {c: i for i, c in colmap.items()}
-    i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
-        cols.get(c, -1) for c in ("company", "date", "amount", "currency", "round", "investors",
-                                  "lead_investors", "segment", "province", "city"))
+    mapped: dict[str, str] = {}
+    for table in tables:
+        colmap = _map_header(table.header, mapping)
+        missing = [c for c in REQUIRED if c not in colmap.values()]
+        if missing:
+            seen = ", ".join(h for h in table.header if h) or "(none)"
+            hint = _delimiter_hint(table.header, mapping)
+            where = f"{path}, sheet {table.sheet}" if multi else str(path)
+            raise InputError(f"{where}: missing required column(s) {', '.join(missing)}; the header has: "
+                             f"{seen}{hint}. Use --mapping to name your columns.")
+        for i, c in colmap.items():
+            mapped.setdefault(table.header[i], c)
+        header = table.header
+        width = len(header)
+        tag = f"sheet {table.sheet}: " if multi else ""
+        src = f"file:{name}#{table.sheet}!L" if multi else f"file:{name}#L"
+        cols = {c: i for i, c in colmap.items()}
+        i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
+            cols.get(c, -1) for c in ("company", "date", "amount", "currency", "round", "investors",
+                                      "lead_investors", "segment", "province", "city"))
 
-    def original(values) -> dict:
-        return {header[i] if i < width else f"column{i + 1}": _cell(v) for i, v in enumerate(values)}
+        def original(values, header=header, width=width) -> dict:
+            return {header[i] if i < width else f"column{i + 1}": _cell(v) for i, v in enumerate(values)}
 
-    # a column the file lacks reads as None: index ``width`` of the padded row
-    i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
-        width if i < 0 else i for i in (i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads,
-                                        i_segment, i_province, i_city))
-    pad = [None] * (width + 1)
-    for line, values in table.rows:
-        rows += 1
-        n = len(values)
-        if n > width and any(_cell(v) for v in values[width:]):
-            rejects.append(Reject(line, f"{n} fields but the header has {width}", original(values)))
-            continue
-        get = (values[:width] + pad[min(n, width):]).__getitem__ if n != width else (values + [None]).__getitem__
-        problems = []
-        company = clean_name(_cell(get(i_company)))
-        if not company:
-            problems.append("company: empty")
-        raw = get(i_date)
-        date, problem = memo.date((type(raw), raw))
-        if problem:
-            problems.append(problem)
-        cur = _cell(get(i_currency))
-        raw = get(i_amount)
-        amount, problem = memo.amount((type(raw), raw), cur)
-        if problem:
-            problems.append(problem)
-        if cur and not memo.currency_ok(cur):
-            problems.append(f"currency: unknown currency {cur!r}")
-        if problems:
-            rejects.append(Reject(line, "; ".join(problems), original(values)))
-            continue
-        raw = get(i_investors)
-        investors = list(dict.fromkeys(memo.investor_names((type(raw), raw))))
-        raw = get(i_leads)
-        leads = memo.investor_names((type(raw), raw))
-        _file_deal(writer, memo, company=company, source=f"file:{name}#L{line}", date=date,
-                   round_label=_cell(get(i_round)), amount=amount, investors=investors, leads=leads,
-                   segment=_cell(get(i_segment)) or None, province=_cell(get(i_province)) or None,
-                   city=_cell(get(i_city)) or None)
-        loaded += 1
-        if progress:
-            progress(1)
+        # a column the file lacks reads as None: index ``width`` of the padded row
+        i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
+            width if i < 0 else i for i in (i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads,
+                                            i_segment, i_province, i_city))
+        pad = [None] * (width + 1)
+        for line, values in table.rows:
+            if values.__class__ is RowProblem:  # what the reader could not read as it is
+                if values.reason is not None:
+                    rows += 1
+                    rejects.append(Reject(line, tag + values.reason, original(values), table.sheet))
+                    continue
+                bad = [f"{colmap[i]}: {what}" for i, what in values.cells.items() if i in colmap]
+                if bad:
+                    rows += 1
+                    rejects.append(Reject(line, tag + "; ".join(bad), original(values), table.sheet))
+                    continue
+                if not any(_cell(v) for i, v in enumerate(values) if i not in values.cells):
+                    continue  # only formulas in columns not loaded: a blank row
+            rows += 1
+            n = len(values)
+            if n > width and any(_cell(v) for v in values[width:]):
+                rejects.append(Reject(line, f"{tag}{n} fields but the header has {width}", original(values),
+                                      table.sheet))
+                continue
+            get = (values[:width] + pad[min(n, width):]).__getitem__ if n != width else (values + [None]).__getitem__
+            problems = []
+            company = clean_name(_cell(get(i_company)))
+            if not company:
+                problems.append("company: empty")
+            raw = get(i_date)
+            date, problem = memo.date((type(raw), raw))
+            if problem:
+                problems.append(problem)
+            cur = _cell(get(i_currency))
+            raw = get(i_amount)
+            amount, problem = memo.amount((type(raw), raw), cur)
+            if problem:
+                problems.append(problem)
+            if cur and not memo.currency_ok(cur):
+                problems.append(f"currency: unknown currency {cur!r}")
+            if problems:
+                rejects.append(Reject(line, tag + "; ".join(problems), original(values), table.sheet))
+                continue
+            raw = get(i_investors)
+            investors = list(dict.fromkeys(memo.investor_names((type(raw), raw))))
+            raw = get(i_leads)
+            leads = memo.investor_names((type(raw), raw))
+            _file_deal(writer, memo, company=company, source=f"{src}{line}", date=date,
+                       round_label=_cell(get(i_round)), amount=amount, investors=investors, leads=leads,
+                       segment=_cell(get(i_segment)) or None, province=_cell(get(i_province)) or None,
+                       city=_cell(get(i_city)) or None)
+            loaded += 1
+            if progress:
+                progress(1)
     if rows == 0:
         raise InputError(f"{path}: the file has a header but no rows")
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    return DealsResult(batch, rejects, table.header, rows, loaded, table.encoding, table.sheet, sha,
-                       {table.header[i]: c for i, c in colmap.items()})
+    first = tables[0]
+    sheet = ", ".join(t.sheet for t in tables) if multi else first.sheet
+    return DealsResult(batch, rejects, first.header, rows, loaded, first.encoding, sheet, sha, mapped)

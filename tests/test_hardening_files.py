@@ -163,8 +163,6 @@ def test_one_column_from_an_unknown_delimiter_says_so(workspace, tmp_path, kg):
     assert "delimiter" in p.stderr and "date:company" in p.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="loaders/deals.py only hints at the delimiter when the one header cell is "
-                                       "longer than 20 characters: a short or Chinese header gets no hint")
 @pytest.mark.parametrize("header", ["日期:公司名称:轮次", "date^company", "公司名称#轮次#金额"])
 def test_one_short_column_from_an_unknown_delimiter_says_so(workspace, tmp_path, header):
     f = tmp_path / "x.csv"
@@ -173,10 +171,6 @@ def test_one_short_column_from_an_unknown_delimiter_says_so(workspace, tmp_path,
         load_deals(EmbeddedStore(workspace), f, workspace)
 
 
-@pytest.mark.xfail(strict=True, reason="loaders/tabular.py reads CSV with csv.reader(strict=False): a quote left "
-                                       "open swallows the rest of the file into one field, silently merging rows "
-                                       "(strict=True is too strict for real files with stray quotes: detect a record "
-                                       "that runs to the end of the file instead)")
 def test_a_quote_left_open_does_not_swallow_rows(workspace, tmp_path):
     f = tmp_path / "quote.csv"
     f.write_text('date,company,round\n2019-01-01,"未闭合引号科技,A轮\n2019-02-01,乙智能,B轮\n2019-03-01,丙数据,C轮\n',
@@ -197,17 +191,13 @@ MIXED_ROWS = [["2019-01-01", "甲科技", "A轮", "深创投"], ["2019-02-01", "
 
 
 def _mixed(majority: str, minority: str) -> bytes:
-    lines = [",".join(["date", "company", "round", "investors"])] + [",".join(r) for r in MIXED_ROWS]
+    lines = ["date,company,round,investors"] + [",".join(r) for r in MIXED_ROWS]
     out = (lines[0] + "\n").encode("ascii")
     for i, line in enumerate(lines[1:]):
         out += (line + "\n").encode(minority if i == 2 else majority)
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="loaders/tabular.py detect_encoding: a UTF-8 file with one GBK line is "
-                                       "decoded whole by charset-normalizer's guess (cp932, ptcp154…) and its "
-                                       "names load as mojibake with exit code 0; a GBK file with one UTF-8 line "
-                                       "gets an error that names neither the file nor the line")
 @pytest.mark.parametrize("majority, minority", [("utf-8", "gbk"), ("gbk", "utf-8")])
 def test_mixed_encodings_load_right_or_say_which_line(workspace, tmp_path, majority, minority):
     f = tmp_path / "mixed.csv"
@@ -238,8 +228,6 @@ def _two_sheet_workbook(path):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="loaders/tabular.py _open_excel reads only the best-scoring sheet: a workbook "
-                                       "with deals on two sheets loads one of them, silently, with exit code 0")
 def test_deals_on_several_sheets_are_all_loaded_or_refused(workspace, tmp_path):
     f = _two_sheet_workbook(tmp_path / "two.xlsx")
     try:
@@ -251,9 +239,6 @@ def test_deals_on_several_sheets_are_all_loaded_or_refused(workspace, tmp_path):
     assert rep.loaded == 3 and companies(workspace) == {"甲科技", "乙智能", "丙数据"}
 
 
-@pytest.mark.xfail(strict=True, reason="loaders/tabular.py takes the first row of a two-row merged header as the "
-                                       "header: the sub-header row becomes a rejected deal and the columns under "
-                                       "blank header cells (跟投, 日期…) are dropped without a word")
 @pytest.mark.parametrize("layout", ["investors split under a merged cell", "header over two rows"])
 def test_merged_two_row_headers_get_a_clear_message(workspace, tmp_path, layout):
     wb = openpyxl.Workbook()
@@ -275,9 +260,6 @@ def test_merged_two_row_headers_get_a_clear_message(workspace, tmp_path, layout)
     assert not (workspace / "graph.pickle").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="loaders/tabular.py opens Excel with data_only=True: a formula cell that no "
-                                       "spreadsheet program has computed reads as empty, so its amount loads as "
-                                       "'undisclosed' without a word")
 def test_uncomputed_formula_amounts_are_not_silently_undisclosed(workspace, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
