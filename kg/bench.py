@@ -741,17 +741,6 @@ def _view_payload(ix, n_nodes: int):
     return Payload(nodes=list(nodes.values()), edges=list(edges.values()), title=f"bench {n_nodes} nodes")
 
 
-LAYOUT_MAX = 3000  # the HTML exporter's own cap; above it the bench lays nodes out on a spiral
-
-
-def _quick_layout(p) -> dict:
-    """Positions on a golden-angle spiral (what the browser draws costs the same as any layout)."""
-    scale = 12.0
-    golden = math.pi * (3 - math.sqrt(5))
-    return {n["id"]: (scale * math.sqrt(k) * math.cos(k * golden), scale * math.sqrt(k) * math.sin(k * golden))
-            for k, n in enumerate(p.nodes)}
-
-
 def bench_view(sample: Sample, sizes=VIEW_SIZES, repeats: int = 3, timeout_s: float = 180) -> dict:
     """The standalone HTML graph in headless Chromium until ``window.iikgReady`` (physics settled,
     or first draw when positions are precomputed), timed in the page from navigation start."""
@@ -772,18 +761,10 @@ def bench_view(sample: Sample, sizes=VIEW_SIZES, repeats: int = 3, timeout_s: fl
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
         try:
-            import kg.exports.html as xh
-
-            spring = xh._layout
             for n in sizes:
                 p = _view_payload(ix, n)
                 t0 = time.perf_counter()
-                if len(p.nodes) > LAYOUT_MAX:  # spring layout of 10k nodes takes minutes: a cheap one
-                    xh._layout = _quick_layout
-                try:
-                    html = render(p)
-                finally:
-                    xh._layout = spring
+                html = render(p)  # the exporter's own server-side layout (kg.layout) above PHYSICS_MAX nodes
                 render_s = time.perf_counter() - t0
                 path = folder / f"view-{n}.html"
                 path.write_text(html, encoding="utf-8")
@@ -804,8 +785,7 @@ def bench_view(sample: Sample, sizes=VIEW_SIZES, repeats: int = 3, timeout_s: fl
                                "mode": "physics until stabilized" if physics else "precomputed, first draw",
                                "interactive_s": round(statistics.median(times), 3),
                                "wall_s": round(statistics.median(wall), 3), "server_render_s": round(render_s, 3),
-                               "layout": "spring (exporter)" if len(p.nodes) <= LAYOUT_MAX and not physics
-                               else ("spiral (bench)" if not physics else "browser physics"),
+                               "layout": "browser physics" if physics else "kg.layout (server)",
                                "html_mb": round(len(html.encode()) / 2 ** 20, 2)}
                 _log(f"view {n} nodes: {out[str(n)]}")
         finally:

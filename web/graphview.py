@@ -4,8 +4,9 @@
 (``{"nodes": [{id, label, name, …}], "edges": [{source, target, type, …}]}``) and returns the
 nodes and edges vis-network wants: a display label, a plain-text tooltip, style by label (or
 colour by community), size by degree, and, for views over :data:`LAYOUT_OVER` nodes, positions
-computed here with networkx (cached) so the browser does not run physics on them. Nodes are
-ordered by importance; the browser shows the first ``initial`` and offers the rest as "N more".
+computed here with :func:`kg.layout.layout` (cached) so the browser does not run physics on them.
+Nodes are ordered by importance; the browser shows the first ``initial`` and offers the rest as
+"N more".
 """
 from __future__ import annotations
 
@@ -109,12 +110,12 @@ def communities(nodes: list[dict], edges: list[dict]) -> dict[str, int]:
 
 
 def _layout(ids: list[str], edges: list[dict]) -> dict[str, tuple[float, float]]:
-    G = nx.Graph()
-    G.add_nodes_from(ids)
-    G.add_edges_from((e["source"], e["target"]) for e in edges if e["source"] in G and e["target"] in G)
-    pos = nx.spring_layout(G, seed=1, iterations=60, k=1.2 / math.sqrt(max(len(ids), 1)))
+    """Pixel positions: the layout in [-1, 1]² times 45·√n (about 90 px per node across)."""
+    from kg.layout import layout
+
+    pos = layout(ids, [(e["source"], e["target"]) for e in edges], seed=1)
     scale = 45 * math.sqrt(len(ids))
-    return {n: (round(float(x) * scale, 1), round(float(y) * scale, 1)) for n, (x, y) in pos.items()}
+    return {n: (round(x * scale, 1), round(y * scale, 1)) for n, (x, y) in pos.items()}
 
 
 def _cached_layout(ids, edges):

@@ -1,4 +1,4 @@
-"""PNG and SVG drawings of a subgraph, made on the server with matplotlib and a networkx layout.
+"""PNG and SVG drawings of a subgraph, made on the server with matplotlib and :mod:`kg.layout`.
 
 Chinese needs a CJK font: :func:`cjk_font` looks for Noto Sans CJK (then other common CJK fonts)
 through ``matplotlib.font_manager`` and warns when there is none (names then show as boxes).
@@ -40,15 +40,10 @@ def cjk_font() -> str | None:
 
 
 def _layout(p: Payload) -> dict:
-    import networkx as nx
+    """Positions in [-1, 1]² (:func:`kg.layout.layout`, fixed seed); matplotlib scales them."""
+    from kg.layout import layout
 
-    G = nx.Graph()
-    G.add_nodes_from(n["id"] for n in p.nodes)
-    G.add_edges_from((e["source"], e["target"]) for e in p.edges)
-    if len(G) == 0:
-        return {}
-    k = 1.6 / math.sqrt(max(len(G), 1))
-    return nx.spring_layout(G, seed=7, k=k, iterations=80 if len(G) <= 500 else 40)
+    return layout([n["id"] for n in p.nodes], [(e["source"], e["target"]) for e in p.edges], seed=7)
 
 
 def draw(p: Payload, fmt: str) -> bytes:

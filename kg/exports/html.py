@@ -91,15 +91,13 @@ def _node_tip(n: dict, degree: int) -> str:
 
 
 def _layout(p: Payload) -> dict:
-    """Positions in pixels for big graphs (spring layout, fixed seed)."""
-    import networkx as nx
+    """Positions in pixels for big graphs (:func:`kg.layout.layout`, fixed seed), 60·√n wide on
+    either side of 0."""
+    from kg.layout import layout
 
-    G = nx.Graph()
-    G.add_nodes_from(n["id"] for n in p.nodes)
-    G.add_edges_from((e["source"], e["target"]) for e in p.edges)
-    pos = nx.spring_layout(G, seed=7, k=2.0 / math.sqrt(max(len(G), 1)), iterations=60)
+    pos = layout([n["id"] for n in p.nodes], [(e["source"], e["target"]) for e in p.edges], seed=7)
     scale = 60 * math.sqrt(len(p.nodes))
-    return {k: (float(x) * scale, float(y) * scale) for k, (x, y) in pos.items()}
+    return {k: (x * scale, y * scale) for k, (x, y) in pos.items()}
 
 
 def render(p: Payload, filename: str = "graph.png") -> str:
