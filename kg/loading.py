@@ -165,4 +165,6 @@ def prepare_reads(store) -> None:
         return
     from kg.index import graph_index
 
-    graph_index(store)
+    gc.freeze()  # the graph just written is long-lived: collections need not walk its millions of objects
+    with _no_gc():
+        graph_index(store)
