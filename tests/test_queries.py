@@ -49,6 +49,9 @@ def names(res, col):
     ("companies", {"segment": "工业软件及APP"}, "company", {"博联网络", "宏途数据", "岩思信息", "玄机智造", "钛擎智能"}),
     ("policies", {"year": 2017, "level": "provincial"}, "region", {"上海"}),
     ("listings", {"board": "star", "date_from": "2019-09", "date_to": "2019-09"}, "company", {"山石网科"}),
+    # the report's Table 2: lighthouse factories in Jiangsu, and the ones named in 2020
+    ("factories", {"region": "江苏"}, "factory", {"博世（无锡）", "上汽大通（南京）", "宝洁（太仓）", "强生（苏州）"}),
+    ("factories", {"year": 2020, "region": "长三角"}, "company", {"上汽大通", "宝山钢铁", "宝洁", "强生"}),
 ])
 def test_dev_sets(dev_store_ro, name, params, col, expect):
     res = run(dev_store_ro, name, **params)
@@ -290,3 +293,14 @@ def test_docs_cover_every_query():
     for name, q in REGISTRY.items():
         assert f"## {name}\n" in text
         assert all(f"`{p.name}`" in text for p in q.params)
+
+
+def test_factories_are_the_reports_table_2(dev_store_ro):
+    res = run(dev_store_ro, "factories")
+    assert res.value == len(res.rows) == 12  # 12 factories at 11 companies (Haier twice)
+    assert len({r["company"] for r in res.rows}) == 11
+    assert sum(r["year"] == 2020 for r in res.rows) == 7
+    assert all(r["source"].startswith("report:") and "Table 2" in r["source"] for r in res.rows)
+    ids = {n["id"] for n in res.graph["nodes"]}
+    assert all(e["source"] in ids and e["target"] in ids for e in res.graph["edges"])
+    assert {e["type"] for e in res.graph["edges"]} == {"OPERATES", "LOCATED_IN"}

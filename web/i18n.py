@@ -219,6 +219,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "published_events": ("报告公布事件数", "Published events"), "diff_events": ("事件数差异", "Events difference"),
     "published_share": ("报告公布占比", "Published share"), "published_amount_share": ("报告公布金额占比", "Published amount share"),
     "length": ("长度", "Length"), "nodes": ("节点", "Nodes"), "count": ("数量", "Count"), "value": ("数值", "Value"),
+    "factory": ("灯塔工厂", "Lighthouse factory"), "field": ("领域", "Field"), "source": ("来源", "Source"),
 }
 
 

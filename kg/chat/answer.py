@@ -451,6 +451,18 @@ def compose(p: Parse, res, store=None) -> dict:
                     "没有符合条件的政策。") if zh else \
                 (f"{len(entities)} polic{'y' if len(entities) == 1 else 'ies'}{sc}: {_join(entities, lang, 8)}."
                  if entities else "No policy matches.")
+    elif intent == "factories":
+        companies = mode.get("want") == "companies"
+        entities = _uniq(r.get("company") if companies else r.get("factory") for r in rows)
+        value = len(entities)
+        where = sc.strip("（）")
+        text = (f"{where + '的' if where else ''}灯塔工厂共{len(rows)}座" +
+                (f"，分属{len(entities)}家企业：{_join(entities, lang)}。" if companies else f"：{_join(entities, lang)}。")
+                if rows else "没有符合条件的灯塔工厂。") if zh else \
+            ((f"{len(rows)} lighthouse factor{'y' if len(rows) == 1 else 'ies'}{sc}" +
+              (f", run by {len(entities)} compan{'y' if len(entities) == 1 else 'ies'}: {_join(entities, lang)}."
+               if companies else f": {_join(entities, lang)}."))
+             if rows else "No lighthouse factory matches.")
     elif intent == "listings":
         entities = _uniq(r.get("company") for r in rows)
         if mode.get("count"):

@@ -68,6 +68,7 @@ PATH = _R(r"关系|关联|联系|路径|怎么连|如何连|连接|之间|有什
           r"\blink(?:ed|s)?\b|\bbetween\b")
 POLICY = _R(r"政策|规划|行动计划|实施方案|指导意见|发展意见|扶持|文件|\bpolic(?:y|ies)\b|\bplans?\b|\bguidelines?\b|"
             r"\bregulations?\b|action\s+plan")
+FACTORY = _R(r"灯塔工厂|灯塔|lighthouse")
 LISTING = _R(r"上市|ipo|挂牌|登陆|首发|\blisted\b|\blistings?\b|\bwent\s+public\b|\bgo(?:es|ing)?\s+public\b|\bdebut")
 PORTFOLIO = _R(r"投了|投资了|投过|投资过|被投|所投|投资的|投的|的(?:所有|全部|各个)?(?:投资|项目|投资项目|投资案例)(?!方|人|者|机构)|出资|注资|投资组合|portfolio|持有|参投|入股|布局|押注|领投了|领投的|"
                r"invest(?:ed|s|ing)?\s+in|\bback(?:ed|s|ing)?\b|\bfund(?:ed|s|ing)?\b(?!\s+(?:history|total))|bet\s+on|"
@@ -127,7 +128,7 @@ SEGMENT_OF = _R(r"属于(?:哪个|什么)?(?:领域|细分|赛道|行业|板块)
 
 INTENTS = ("portfolio", "investors_of", "co_investors", "common_portfolio", "company_count", "deal_count",
            "top_investors", "companies", "region_summary", "segment_summary", "amount_total", "largest_rounds",
-           "path", "policies", "listings", "funding_history", "timeline", "region_clusters", "segment_stage",
+           "path", "policies", "factories", "listings", "funding_history", "timeline", "region_clusters", "segment_stage",
            "coinvest_network", "neighborhood", "search", "unknown")
 
 # the entity parameters of each intent, in order (a second investor goes to `b`)
@@ -180,7 +181,10 @@ def classify(p: Parse) -> tuple[str, dict] | None:
     mode = {"count": count, "k": k, "singular": singular, "rank": rank, "metric": metric}
     two_entities = len(invs) + len(cos) >= 2
 
-    # policies and listings are their own worlds
+    # policies, lighthouse factories and listings are their own worlds
+    if _has(FACTORY, sk) and not invs:
+        wants_companies = _has(_R(r"公司|企业|\bcompan(?:y|ies)\b|\bfirms?\b|\bwho\b"), sk)
+        return "factories", {**mode, "want": "companies" if wants_companies else "factories"}
     if _has(POLICY, sk) and not invs and not cos:
         wants_regions = (bool(p.slots.get("region_level")) or _has(REGION_Q, sk)) and not _has(
             _R(r"哪些政策|什么政策|哪几项|哪项|which\s+polic|what\s+polic|list\s+(?:the\s+)?polic"), sk)
@@ -431,6 +435,11 @@ def _plan(intent: str, p: Parse, mode: dict) -> None:
     if intent == "region_summary" and mode.get("only"):
         params.pop("region", None)
         params["level"] = mode.get("level") if mode.get("level") in ("province", "city", "macro") else "province"
+    if intent == "factories":
+        regs = _regions(p)
+        params = {k: v for k, v in params.items() if k in ("region", "year")}
+        if regs:
+            params["region"] = regs[0].name
     if intent == "policies":
         regs = _regions(p)
         params = {k: v for k, v in params.items() if k in ("region", "year", "level", "date_from", "date_to")}

@@ -1,4 +1,4 @@
-"""The report's reference facts: industrial-internet policies and stock-market listings."""
+"""The report's reference facts: industrial-internet policies, lighthouse factories and stock-market listings."""
 from __future__ import annotations
 
 from kg.errors import QueryError
@@ -6,7 +6,7 @@ from kg.queries.base import Graph, NamedQuery, Param, as_money, register
 from kg.queries.filters import FILTER_PARAMS, region_closure
 from ontology import norm_key
 
-__all__ = ["BOARDS", "LEVELS", "listings", "policies"]
+__all__ = ["BOARDS", "LEVELS", "factories", "listings", "policies"]
 
 LEVELS = {"national": ("national", "国家", "国家级", "全国", "中央", "country", "central"),
           "provincial": ("provincial", "province", "省", "省级", "省份", "地方", "local", "regional")}
@@ -156,4 +156,78 @@ RETURN c.id AS company_id, c.name AS company, coalesce(r.code, c.code) AS code, 
     embedded=_listings_embedded,
     shape=_listings_shape,
     prepare=_listings_prepare,
+))
+
+
+# ---------------------------------------------------------------------------- factories
+def _factories_statements(p) -> dict:
+    conds = []
+    if p.filters.year is not None:
+        conds.append("f.year = $year")
+    if p.filters.region is not None:
+        conds.append("(f)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..2]->(:Region {id: $region})")
+    where = ("WHERE " + " AND ".join(conds)) if conds else ""
+    return {"main": f"""
+MATCH (f:Factory)
+{where}
+OPTIONAL MATCH (c:Company)-[:OPERATES]->(f)
+OPTIONAL MATCH (f)-[:LOCATED_IN]->(g:Region)
+RETURN f.id AS factory_id, f.name AS factory, f.field AS field, f.year AS year, f.recognition AS recognition,
+       f.sources AS sources, collect(DISTINCT c.id) AS company_ids, collect(DISTINCT c.name) AS companies,
+       collect(DISTINCT g.id) AS region_ids, collect(DISTINCT g.name) AS regions"""}
+
+
+def _factories_embedded(ix, p) -> dict:
+    store = p.store
+    G = store.graph
+    closure = region_closure(store, p.filters.region) if p.filters.region else None
+    out = []
+    for n in store.nodes_by_label("Factory"):
+        d = G.nodes[n]
+        if p.filters.year is not None and d.get("year") != p.filters.year:
+            continue
+        regions = [t for _, t, k in G.out_edges(n, keys=True) if k == "LOCATED_IN"]
+        if closure is not None and not set(regions) & closure:
+            continue
+        companies = [s for s, _, k in G.in_edges(n, keys=True) if k == "OPERATES"]
+        out.append({"factory_id": n, "factory": d.get("name"), "field": d.get("field"), "year": d.get("year"),
+                    "recognition": d.get("recognition"), "sources": d.get("sources"),
+                    "company_ids": companies, "companies": [G.nodes[c].get("name") for c in companies],
+                    "region_ids": regions, "regions": [G.nodes[t].get("name") for t in regions]})
+    return {"main": out}
+
+
+def _factories_shape(raw, p) -> dict:
+    rows, g = [], Graph()
+    for x in raw["main"]:
+        companies = sorted(zip(x["company_ids"] or [], x["companies"] or []))
+        regions = sorted(zip(x["region_ids"] or [], x["regions"] or []))
+        srcs = x.get("sources") or []
+        rows.append({"factory": x["factory"], "company": "、".join(n for _, n in companies) or None,
+                     "city": "、".join(n for _, n in regions) or None, "field": x["field"], "year": x["year"],
+                     "source": "; ".join(srcs) if isinstance(srcs, list) else srcs, "factory_id": x["factory_id"],
+                     "_companies": companies, "_regions": regions})
+    rows.sort(key=lambda x: (x["year"] is None, x["year"] or 0, x["factory"] or "", x["factory_id"]))
+    for x in rows:
+        g.node(x["factory_id"], "Factory", x["factory"] or x["factory_id"], field=x["field"], year=x["year"])
+        for cid, name in x.pop("_companies"):
+            g.node(cid, "Company", name)
+            g.edge(cid, "OPERATES", x["factory_id"])
+        for rid, name in x.pop("_regions"):
+            g.node(rid, "Region", name)
+            g.edge(x["factory_id"], "LOCATED_IN", rid)
+    return {"rows": rows, "value": len(rows), "graph": g}
+
+
+factories = register(NamedQuery(
+    name="factories",
+    doc="""The World Economic Forum's lighthouse factories in China (the report's Table 2), by the
+    year they were named: factory, operating company, city and field. ``region`` includes the
+    factories in its cities.""",
+    params=(FILTER_PARAMS["region"], Param("year", "int", help="year the factory was named", lo=1900, hi=2100)),
+    columns=("factory", "company", "city", "field", "year", "source"),
+    value="number of lighthouse factories",
+    statements=_factories_statements,
+    embedded=_factories_embedded,
+    shape=_factories_shape,
 ))
