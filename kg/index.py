@@ -11,6 +11,7 @@ import contextlib
 import copy
 import os
 import pickle
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import scipy.sparse as sp
 __all__ = ["GraphIndex", "graph_index", "node_name", "unique"]
 
 _CACHE: weakref.WeakKeyDictionary[object, GraphIndex] = weakref.WeakKeyDictionary()
+_BUILDING = threading.RLock()
 
 
 def node_name(props: dict) -> str:
@@ -294,10 +296,14 @@ def graph_index(store) -> GraphIndex:
     """The index of an embedded store, rebuilt when ``store.version`` changed (read from the copy
     kept beside the snapshot when that copy was built from the same snapshot)."""
     ix = _CACHE.get(store)
-    if ix is None or ix.version != store.version:
-        ix = _load_saved(store)
-        if ix is None:
-            ix = build_index(store)
-            _save(store, ix)
-        _CACHE[store] = ix
+    if ix is not None and ix.version == store.version:
+        return ix
+    with _BUILDING:  # a server's warm-up thread and its first request build it once, not twice
+        ix = _CACHE.get(store)
+        if ix is None or ix.version != store.version:
+            ix = _load_saved(store)
+            if ix is None:
+                ix = build_index(store)
+                _save(store, ix)
+            _CACHE[store] = ix
     return ix

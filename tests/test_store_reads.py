@@ -107,10 +107,14 @@ def test_the_server_warms_index_catalogue_and_chat_in_the_background(dev_workspa
 
     app = create_app(Config(workspace=str(dev_workspace)))
     state = app.extensions["iikg"]
-    state.warm().join(timeout=120)
-    store = state.store
-    assert store in INDEX_CACHE and store in CATALOG_CACHE and store in NLU_CACHE
-    # and the first question is answered from what was built
+    warm = state.warm()
     with app.test_client() as c:
+        assert c.get("/").status_code == 200  # the first page first; the chat's parts are built after it
+        assert state.served.is_set()
+        warm.join(timeout=120)
+        assert not warm.is_alive()
+        store = state.store
+        assert store in INDEX_CACHE and store in CATALOG_CACHE and store in NLU_CACHE
+        # and the first question is answered from what was built
         r = c.get("/api/ask?q=%E6%B7%B1%E5%88%9B%E6%8A%95%E6%8A%95%E4%BA%86%E5%93%AA%E4%BA%9B%E5%85%AC%E5%8F%B8")
         assert r.status_code == 200 and r.get_json()["entities"]

@@ -66,6 +66,7 @@ class WebState:
         self._last_refresh = 0.0
         self.cache = LRU(256)
         self.sessions = LRU(500)
+        self.served = threading.Event()  # set once the first request has been answered
 
     # ------------------------------------------------------------------ store
     @property
@@ -100,7 +101,9 @@ class WebState:
                 if getattr(store, "kind", None) == "embedded":
                     from kg.index import graph_index
 
-                    graph_index(store)
+                    graph_index(store)  # every page needs it: a request meanwhile waits for this build
+                # the chat's parts only after the first page is out (or a while): not competing with it
+                self.served.wait(timeout=10)
                 from kg.queries.resolve import catalog
 
                 catalog(store)
@@ -155,6 +158,10 @@ def init_app(app: Flask, config, store=None) -> None:
 
         if request.endpoint != "static":
             st.refresh()
+
+    @app.teardown_request
+    def _served(exc=None):
+        st.served.set()
 
 
 def get_state() -> WebState:

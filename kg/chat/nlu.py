@@ -944,6 +944,7 @@ def recover_names(p: Parse, store) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ cache
 _CACHE: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
+_BUILDING = threading.Lock()
 _LOCK = threading.Lock()
 
 
@@ -958,7 +959,12 @@ def nlu_for(store) -> NLU:
                 return hit[2]
             if version is None and now - hit[1] < _SERVER_TTL:
                 return hit[2]
-    nlu = NLU(Lexicon.from_store(store))
-    with _LOCK:
-        _CACHE[store] = (version, now, nlu)
+    with _BUILDING:  # one build at a time: a server's warm-up thread and its first question share it
+        with _LOCK:
+            hit = _CACHE.get(store)
+            if hit is not None and version is not None and hit[0] == version:
+                return hit[2]
+        nlu = NLU(Lexicon.from_store(store))
+        with _LOCK:
+            _CACHE[store] = (version, now, nlu)
     return nlu

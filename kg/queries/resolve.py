@@ -9,6 +9,7 @@ The catalogue of names is read once per store version (embedded) or every few se
 from __future__ import annotations
 
 import difflib
+import threading
 import time
 import weakref
 from collections import Counter
@@ -26,6 +27,7 @@ LABEL_ORDER = ("Investor", "Company", "Region", "Segment", "Policy", "Factory")
 _ORDER = {label: i for i, label in enumerate(LABEL_ORDER)}
 _NAME_PROPS = ("name", "name_en", "full", "title")
 _CACHE: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
+_BUILDING = threading.Lock()
 SERVER_TTL = 5.0  # seconds a server's catalogue is reused
 
 
@@ -192,8 +194,12 @@ def catalog(store) -> Catalog:
     hit = _CACHE.get(store)
     if hit and hit[0] == version and (embedded or now - hit[1] < SERVER_TTL):
         return hit[2]
-    cat = _embedded_catalog(store) if embedded else _server_catalog(store)
-    _CACHE[store] = (version, now, cat)
+    with _BUILDING:  # built once when a server's warm-up thread and a request ask together
+        hit = _CACHE.get(store)
+        if hit and hit[0] == version and (embedded or time.monotonic() - hit[1] < SERVER_TTL):
+            return hit[2]
+        cat = _embedded_catalog(store) if embedded else _server_catalog(store)
+        _CACHE[store] = (version, now, cat)
     return cat
 
 
