@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import os
 import pickle
 import threading
@@ -306,4 +307,7 @@ def graph_index(store) -> GraphIndex:
                 ix = build_index(store)
                 _save(store, ix)
             _CACHE[store] = ix
+            # long-lived like the graph (see EmbeddedStore.reload): keep its millions of tuples, sets and
+            # lists out of the cyclic GC's full collections, which otherwise stall queries for a second
+            gc.freeze()
     return ix
