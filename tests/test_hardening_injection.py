@@ -34,6 +34,8 @@ VETTED = {
         "conditions from Filters.conditions() and NamedQuery.extra: fixed texts with $params only",
     ("kg/queries/reference.py", "_policies_statements", "' AND '.join(conds)"): "fixed condition texts with $params",
     ("kg/queries/reference.py", "_policies_statements", "where"): "built just above from the fixed conditions",
+    ("kg/queries/reference.py", "_factories_statements", "' AND '.join(conds)"): "fixed condition texts with $params",
+    ("kg/queries/reference.py", "_factories_statements", "where"): "built just above from the fixed conditions",
     ("kg/queries/counts.py", "statements", "pat"): "round_pattern(): one of four fixed patterns",
     ("kg/queries/counts.py", "statements", "extra_return"): "a constant given where each query is declared",
     ("kg/queries/counts.py", "_company_statements", "pat"): "round_pattern(): one of four fixed patterns",

@@ -1,7 +1,7 @@
 """Hardening (issue 9): the real ``kg serve`` (waitress) under concurrent clients, and its access rules.
 
-- 16 clients in threads for a bounded time (``IIKG_STRESS_SECONDS``, default 20 s; CI runs the 20 s
-  variant, set 60 for the long one): chat conversations with follow-ups in distinct sessions plus
+- 16 clients in threads for a minute (``IIKG_STRESS_SECONDS``, default 60 s, what issue 9 asks and
+  CI runs; set it lower for a quick local run): chat conversations with follow-ups in distinct sessions plus
   browsing, an upload (web import with its CSRF token) in the middle; no 5xx, no answer from another
   session, the server's memory flat, the new data visible after the upload.
 - Access: loopback by default; ``--host 0.0.0.0`` refuses to start without a token (exit 1, one
@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from test_hardening_support import Client, Served, rss_kb, run_kg
 
-STRESS_SECONDS = float(os.environ.get("IIKG_STRESS_SECONDS", "20"))
+STRESS_SECONDS = float(os.environ.get("IIKG_STRESS_SECONDS", "60"))
 CLIENTS = 16
 
 
