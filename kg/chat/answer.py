@@ -29,13 +29,29 @@ LIST_PREVIEW = 12
 
 # ------------------------------------------------------------------------------------------ helpers
 def _plain(obj):
-    """JSON-safe copy: numpy scalars to Python, NaN to None, tuples and sets to lists."""
-    if obj is None or isinstance(obj, (str, bool)):
+    """JSON-safe copy: numpy scalars to Python, NaN to None, tuples and sets to lists.
+
+    Answers carry tables of thousands of rows: the plain types take a fast path by exact type.
+    """
+    t = type(obj)
+    if t is str or t is int or t is bool or obj is None:
         return obj
+    if t is dict:
+        return {k if type(k) is str else str(k):
+                v if (type(v) is str or type(v) is int or type(v) is bool or v is None) else _plain(v)
+                for k, v in obj.items()}
+    if t is list or t is tuple:
+        return [x if (type(x) is str or type(x) is int or x is None) else _plain(x) for x in obj]
+    return _plain_other(obj)
+
+
+def _plain_other(obj):
+    if isinstance(obj, (str, bool)):
+        return str(obj) if not isinstance(obj, bool) else bool(obj)
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
-        return None if math.isnan(obj) or math.isinf(obj) else obj
+        return None if math.isnan(obj) or math.isinf(obj) else float(obj)
     if isinstance(obj, dict):
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple, set, frozenset)):
