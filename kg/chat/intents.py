@@ -34,13 +34,15 @@ _R = lambda s: re.compile(s, I)
 
 COUNT = _R(r"多少|几(?!乎)|how\s+many|number\s+of|\bcount\b|总数|数量|总量|总共有|一共有|笔数|次数|轮数|起数|件数|家数|个数")
 COUNT_STRICT = _R(r"多少|几(?!乎)|how\s+many|\bcount\b|总共有|一共有")
-MONEY = _R(r"多少钱|多少资金|总额|总金额|合计|累计金额|金额(?:是|为|有)?多少|融资额(?:是|为|有)?多少|规模(?:是|为|有)?多少|"
+MONEY = _R(r"多少钱|多少资金|总额|总金额|合计|累计金额|累计(?:融资|投资|获投|获得)(?:的)?(?:金额|额|资金)|"
+           r"(?:融资|投资|获投)(?:金额|额)\s*(?:$|\?|？|呢|合计|总计|一共)|金额(?:是|为|有)?多少|融资额(?:是|为|有)?多少|规模(?:是|为|有)?多少|"
            r"投资额(?:是|为|有)?多少|多少亿|多少万|融了多少(?!轮|次|笔|起|家|个)\s*(?:$|\?|呢|钱|资金)|"
            r"投了多少(?!轮|次|笔|起|家|个)\s*(?:$|\?|呢|钱|资金)|融资(?:了)?多少(?!轮|次|笔|起|家|个)\s*(?:$|\?|呢|钱|资金)|"
            r"(?:获得|拿到|融到|筹集|募集|吸引|募得|筹得)(?:了)?多少(?!轮|次|笔|起|家|个)|"
            r"how\s+much|\bsum\b|\bfunding\s+total|\btotal\b(?:\s+\w+){0,2}\s+(?:funding|investment|capital|raised|"
            r"financing|value|proceeds|amount)|capital\s+raised|raised\s+in\s+total|in\s+total\s+raised|"
-           r"\bhow\s+big\b|\bamount\s+(?:raised|invested)\b|\btotal\s+amount")
+           r"\bhow\s+big\b|\bamount\s+(?:raised|invested)\b|\btotal\s+amount|"
+           r"\b(?:funding|financing|investment)\s+amount|\bamount\s+of\s+(?:funding|financing|investment|money)")
 AMOUNT_WORD = _R(r"金额|资金|融资额|投资额|规模|\bamount|\bmoney\b|\bcapital\b|\bfunding\s+volume|raised\s+the\s+most\s+money|"
                  r"\bmost\s+(?:money|funding|capital)|\bby\s+amount|\bbiggest\s+funding")
 COMPANY_NOUN = _R(r"公司|企业|标的|项目|创业者|初创|被投|厂商|\bstartups?\b|\bcompan(?:y|ies)\b|\bbusinesses\b|\bventures\b|"
