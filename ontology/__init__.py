@@ -272,16 +272,19 @@ def _regions(data) -> list[Region]:
     out.append(Region(cid, country["name"], country["en"], country.get("full", country["name"]), "country",
                       tuple(country.get("aliases", []))))
     macro_of: dict[str, list[str]] = {}
+    macro_of_city: dict[str, list[str]] = {}  # a macro region made of cities (珠三角: nine cities of 广东)
     for m in data["macro"]:
         for p in m["members"]:
             macro_of.setdefault(p, []).append(f"macro:{m['name']}")
+        for c in m.get("cities", ()):
+            macro_of_city.setdefault(c, []).append(f"macro:{m['name']}")
     for p in data["provinces"]:
         out.append(Region(f"province:{p['name']}", p["name"], p["en"], p.get("full", p["name"]), "province",
                           tuple(p.get("aliases", [])), (cid, *macro_of.get(p["name"], [])),
                           kind=p.get("kind"), capital=p.get("capital")))
     for c in data["cities"]:
         out.append(Region(f"city:{c['name']}", c["name"], c["en"], c.get("full", c["name"]), "city",
-                          tuple(c.get("aliases", [])), (f"province:{c['province']}",)))
+                          tuple(c.get("aliases", [])), (f"province:{c['province']}", *macro_of_city.get(c["name"], []))))
     for m in data["macro"]:
         out.append(Region(f"macro:{m['name']}", m["name"], m["en"], m.get("full", m["name"]), "macro",
                           tuple(m.get("aliases", [])), (cid,),

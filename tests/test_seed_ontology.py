@@ -14,8 +14,12 @@ def test_ontology_vocabularies():
     provinces = [r for r in onto.regions if r.level == "province"]
     assert len(provinces) == 34
     macros = {r.name: r for r in onto.regions if r.level == "macro"}
-    assert set(macros) == {"长三角", "京津冀", "粤港澳大湾区", "中西部", "东北"}
+    assert set(macros) == {"长三角", "京津冀", "粤港澳大湾区", "珠三角", "中西部", "东北"}
     assert {m.split(":")[1] for m in macros["长三角"].members} == {"上海", "江苏", "浙江", "安徽"}
+    # 珠三角 is nine cities of 广东, not a set of provinces: each city is PART_OF its province and of it
+    prd = [r for r in onto.regions if r.level == "city" and "macro:珠三角" in r.parents]
+    assert sorted(r.name for r in prd) == sorted(["广州", "深圳", "珠海", "佛山", "惠州", "东莞", "中山", "江门", "肇庆"])
+    assert all(r.parents[0] == "province:广东" for r in prd) and not macros["珠三角"].members
     for p in provinces:
         assert p.capital and onto.region(p.capital, level="city") is not None, p.name
 
@@ -24,7 +28,8 @@ def test_ontology_vocabularies():
     ("宁夏回族自治区", "province:宁夏"), ("宁夏", "province:宁夏"), ("Ningxia", "province:宁夏"), ("浙江省", "province:浙江"),
     ("杭州", "city:杭州"), ("杭州市", "city:杭州"), ("Hangzhou", "city:杭州"), ("长三角", "macro:长三角"),
     ("Yangtze River Delta", "macro:长三角"), ("Greater Bay Area", "macro:粤港澳大湾区"), ("京津冀", "macro:京津冀"),
-    ("北京", "province:北京"), ("Inner Mongolia", "province:内蒙古"),
+    ("北京", "province:北京"), ("Inner Mongolia", "province:内蒙古"), ("珠三角", "macro:珠三角"),
+    ("Pearl River Delta", "macro:珠三角"), ("珠江三角洲地区", "macro:珠三角"),
 ])
 def test_region_lookup(text, rid):
     assert load().region(text).id == rid

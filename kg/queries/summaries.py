@@ -55,10 +55,10 @@ def _region_matrix(ix, store, level: str):
             lv = G.nodes[g].get("level") if g in G else None
             if level in ("province", "city") and lv == level:
                 out.append(g)
-            elif level == "macro" and lv == "province":
+            elif level == "macro" and lv in ("province", "city"):  # 珠三角 is made of cities, the others of provinces
                 out += [t for _, t, k in G.out_edges(g, keys=True)
                         if k == "PART_OF" and G.nodes[t].get("level") == "macro"]
-        return out
+        return list(dict.fromkeys(out))
 
     ids = sorted(n for n in store.nodes_by_label("Region") if G.nodes[n].get("level") == level)
     return _membership(ix, ("regions", level), ids, regions_of)
@@ -82,7 +82,8 @@ def _top_rows(col: sp.spmatrix, names: list[str], ids: list[str]) -> list[tuple[
 _REGION_PATTERNS = {
     "province": "(c)-[:LOCATED_IN]->(g:Region {level: 'province'})",
     "city": "(c)-[:LOCATED_IN]->(g:Region {level: 'city'})",
-    "macro": "(c)-[:LOCATED_IN]->(:Region {level: 'province'})-[:PART_OF]->(g:Region {level: 'macro'})",
+    # a macro region is made of provinces (长三角) or of cities (珠三角): either is one PART_OF away
+    "macro": "(c)-[:LOCATED_IN]->(:Region)-[:PART_OF]->(g:Region {level: 'macro'})",
 }
 
 
