@@ -26,3 +26,12 @@ def test_an_english_question_gets_english_names_and_canonical_entities(dev_store
     assert en["entities"] == zh["entities"] and en["value"] == zh["value"] > 0
     assert en["text"].startswith("Sequoia Capital China (红杉资本（中国）)")
     assert "Sequoia" not in zh["text"] and zh["text"].startswith("红杉资本（中国）")
+
+
+def test_who_invested_in_a_region_means_investors_and_who_raised_means_companies(dev_store_ro):
+    inv = answer(dev_store_ro, "Who invested in Shenzhen companies?")
+    assert inv["intent"] == "top_investors"
+    assert inv["entities"] == answer(dev_store_ro, "深圳企业的投资机构有哪些？")["entities"]
+    assert answer(dev_store_ro, "谁投资了深圳的企业？")["entities"] == inv["entities"]
+    raised = answer(dev_store_ro, "Who raised money in Shenzhen?")
+    assert raised["intent"] == "companies" and set(raised["entities"]) == {"图灵智能", "玄机智造", "睿铂网络"}

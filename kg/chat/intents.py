@@ -52,6 +52,11 @@ COMPANY_UNIT = _R(r"几家|多少家|哪几家|(?<![投资])家(?:公司|企业)
 INVESTOR_NOUN = _R(r"投资方|投资人|投资者|投资机构|机构|资方|股东|基金|创投|风投|\bvcs?\b|\binvestors?\b|\bbackers?\b|"
                    r"\bfunds?\b|\bfirms?\b|\binstitutions?\b|\bfinanciers?\b|\bshareholders?\b|\bpartners?\b")
 WHO = _R(r"谁|哪些人|\bwho\b|\bwhom\b")
+# "who invested in Shenzhen companies": the investors, even with a company noun in the question
+WHO_INVESTS = _R(r"谁(?:投资|投了|投过|领投|注资|出资)|\bwho\s+(?:has\s+|have\s+)?(?:invested|invests|backed|backs|funded|funds|"
+                 r"financed|led|put\s+money)\b")
+# "who raised money in Shenzhen", "谁在杭州拿到了融资": the companies
+WHO_RAISED = _R(r"谁.{0,8}(?:拿到|获得|完成|融到|融了|获投)|\bwho\s+(?:has\s+|have\s+)?(?:raised|received|got|secured|closed)\b")
 DEAL_NOUN = _R(r"起|笔|轮|次|融资事件|交易|案例|\bdeals?\b|\brounds?\b|\btransactions?\b|\bfinancings?\b|"
                r"\binvestments?\b|\btimes\b|\bevents?\b|\bfundraisings?\b")
 RANK = _R(r"最多|最活跃|最频繁|最积极|最大|最高|最热|最多的|排名|排行|前\s*\d|前[一二两三四五六七八九十]|领先|出手最|"
@@ -260,7 +265,8 @@ def classify(p: Parse) -> tuple[str, dict] | None:
         return None
 
     # no investor, no company: the market as a whole, filtered by region, segment, round, time
-    investor_q = _has(INVESTOR_NOUN, sk) or (_has(WHO, sk) and not _has(COMPANY_NOUN, sk))
+    investor_q = _has(INVESTOR_NOUN, sk) or _has(WHO_INVESTS, sk) or \
+        (_has(WHO, sk) and not _has(COMPANY_NOUN, sk) and not _has(WHO_RAISED, sk))
     if _has(CLUSTER, sk) and regs:
         return "region_clusters", mode
     if _has(NETWORK, sk) and (_has(CO, sk) or investor_q) and not count:
