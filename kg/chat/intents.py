@@ -91,10 +91,11 @@ TIMELINE = _R(r"趋势|按年|每年|逐年|历年|各年|按月|每月|逐月|�
               r"\btrend|over\s+time|per\s+(?:year|month|quarter)|by\s+(?:year|month|quarter)|each\s+(?:year|month|quarter)|"
               r"\byearly\b|\bmonthly\b|\bquarterly\b|\btimeline\b|\bannual")
 REGION_Q = _R(r"哪个省|哪些省|哪个城市|哪些城市|哪个地区|哪些地区|哪个区域|哪些区域|哪里|哪儿|哪个地方|哪些地方|各省|各地|各城市|"
-              r"各地区|各区域|地区分布|区域分布|省份分布|城市分布|按省|按城市|按地区|分地区|"
+              r"各地区|各区域|各大区域|各大区|各大地区|地区分布|区域分布|省份分布|城市分布|按省|按城市|按地区|按区域|按大区|分地区|"
               r"(?:城市|省份|省|地区|区域|地方)(?:是)?(?:哪|什么)|"
               r"\bwhich\s+(?:provinces?|cit(?:y|ies)|regions?|areas?|places?|macro[- ]regions?)\b|\bwhere\b|"
-              r"\bby\s+(?:province|city|region|area)\b|\bper\s+(?:province|city|region)\b|\beach\s+(?:province|city|region)|"
+              r"\bby\s+(?:macro[- ]?)?(?:province|city|region|area)\b|\bper\s+(?:macro[- ]?)?(?:province|city|region)\b|"
+              r"\beach\s+(?:macro[- ]?)?(?:province|city|region)|"
               r"regional\s+(?:distribution|breakdown)|geograph|"
               r"\b(?:provinces|cities|regions)\s+(?:by|ranked)\b|\brank\w*\s+(?:the\s+|all\s+)?(?:provinces|cities|regions)")
 SEGMENT_Q = _R(r"哪个领域|哪些领域|哪个细分|哪些细分|哪个赛道|哪些赛道|哪个板块|哪个方向|哪个行业|哪些行业|各领域|各细分|各赛道|"
@@ -124,6 +125,7 @@ FOLLOW_MARK = _R(r"^(?:那|那么|那如果|如果是|如果换成|换成|改成
 PRONOUN = _R(r"^(?:它|他|她|他们|它们|该|这家|那家|这个|那个|此)|它们|他们|该机构|该公司|这家|这个机构|这家公司|\bthey\b|\bthem\b|"
              r"\btheir\b|\bit\b|\bits\b|\bthis\s+(?:investor|firm|company|one)\b|\bthat\s+(?:investor|firm|company)\b")
 
+EACH = _R(r"分别|各自|各有|\brespectively\b|\beach\b")
 COMPARE = _R(r"谁[^，,。?？]{0,8}(?:多|大|活跃|高)|哪(?:个|家|一个|一家|位)[^，,。?？]{0,8}(?:多|大|活跃|高)|"
              r"哪个.*(?:更多|多一些|更大|更高)|比较|相比|对比|\bmore\b|\bcompare\b|\bversus\b|\bvs\.?\b|"
              r"\bwhich\s+(?:one|of\s+(?:the|them))\b")
@@ -271,8 +273,9 @@ def classify(p: Parse) -> tuple[str, dict] | None:
         return "region_clusters", mode
     if _has(NETWORK, sk) and (_has(CO, sk) or investor_q) and not count:
         return "coinvest_network", mode
-    if len(regs) >= 2 and (_has(COMPARE, sk) or rank):  # 北京和上海哪个融资多
-        return "region_summary", {**mode, "only": [m.name for m in regs], "singular": not k, "count": False,
+    each = _has(EACH, sk) and not _has(COMPANY_NOUN, sk)  # 长三角和珠三角分别有多少起: every one of them
+    if len(regs) >= 2 and (_has(COMPARE, sk) or rank or each):  # 北京和上海哪个融资多
+        return "region_summary", {**mode, "only": [m.name for m in regs], "singular": not k and not each, "count": False,
                                   "level": regs[0].level}
     if count and _has(_R(r"(?:多少|几)\s*个?\s*(?:城市|省份|省|地区|区域)|how\s+many\s+(?:provinces|cities|regions)"), sk):
         return "region_summary", mode

@@ -641,7 +641,8 @@ _LEVEL = [(re.compile(r"国家级|国家层面|国家(?:的|出台的|发布的)
            "national"),
           (re.compile(r"省级|省一级|地方(?:性)?政策|provincial|local", re.IGNORECASE), "provincial")]
 _REGION_LEVEL = [
-    (re.compile(r"大区|城市群|经济圈|经济区|\bmacro[- ]?regions?|\beconomic (?:zones?|regions?)", re.IGNORECASE), "macro"),
+    (re.compile(r"大区|大区域|大地区|城市群|经济圈|经济区|\bmacro[- ]?regions?|\beconomic (?:zones?|regions?)|"
+                r"\bmajor\s+regions?", re.IGNORECASE), "macro"),
     (re.compile(r"城市|哪个市|哪些市|各市|\bcit(?:y|ies)\b", re.IGNORECASE), "city"),
     (re.compile(r"省份|省区|哪个省|哪些省|各省|(?:个|几|多少)省|省(?:市)?(?:发布|出台|颁布|印发)|\bprovinc(?:e|es)\b", re.IGNORECASE),
      "province"),
