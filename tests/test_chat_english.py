@@ -35,3 +35,11 @@ def test_who_invested_in_a_region_means_investors_and_who_raised_means_companies
     assert answer(dev_store_ro, "谁投资了深圳的企业？")["entities"] == inv["entities"]
     raised = answer(dev_store_ro, "Who raised money in Shenzhen?")
     assert raised["intent"] == "companies" and set(raised["entities"]) == {"图灵智能", "玄机智造", "睿铂网络"}
+
+
+def test_english_funding_history_names_rounds_in_english(dev_store_ro):
+    en = answer(dev_store_ro, "Funding history of 数澜科技")
+    zh = answer(dev_store_ro, "数澜科技的融资历史")
+    assert en["entities"] == zh["entities"] == ["Pre-A轮", "A轮", "B轮"]  # canonical labels, as stored
+    assert "Series A" in en["text"] and "Series B" in en["text"] and "A轮" not in en["text"]
+    assert "A轮" in zh["text"]

@@ -102,6 +102,14 @@ def _english_table() -> tuple[re.Pattern | None, dict[str, str]]:
     return re.compile(alts), table
 
 
+def _round_en(row: dict) -> str:
+    """A round's English label (Series A, Pre-IPO…) from the ontology; the label as loaded otherwise."""
+    from ontology import load as load_ontology
+
+    rt = next((x for x in load_ontology().rounds if x.type == row.get("type")), None)
+    return rt.label_en if rt is not None and rt.type != "other" and rt.label_en else str(row.get("round") or "")
+
+
 def english_names(text: str) -> str:
     """An English answer names the ontology's investors, regions and segments in English first:
     "Sequoia Capital China (红杉资本（中国）)". Only whole names: never inside a longer Chinese word
@@ -432,7 +440,7 @@ def compose(p: Parse, res, store=None) -> dict:
         co = params.get("company")
         entities = [r.get("round") for r in rows if r.get("round")]
         detail = _join([f"{r.get('date')} {r.get('round')}（{money_text(r.get('amount_cny'), 'zh')}）" if zh else
-                        f"{r.get('date')} {r.get('round')} ({money_text(r.get('amount_cny'), 'en')})" for r in rows], lang, 20)
+                        f"{r.get('date')} {_round_en(r)} ({money_text(r.get('amount_cny'), 'en')})" for r in rows], lang, 20)
         text = (f"{co}共{len(rows)}轮融资：{detail}。" if rows else f"图中没有{co}的融资记录。") if zh else \
             (f"{co} raised {len(rows)} round{'s' if len(rows) != 1 else ''}: {detail}." if rows else
              f"No rounds of {co} in the graph.")

@@ -79,7 +79,8 @@ FACTORY = _R(r"灯塔工厂|灯塔|lighthouse")
 LISTING = _R(r"上市|ipo|挂牌|登陆|首发|\blisted\b|\blistings?\b|\bwent\s+public\b|\bgo(?:es|ing)?\s+public\b|\bdebut")
 PORTFOLIO = _R(r"投了|投资了|投过|投资过|被投|所投|投资的|投的|的(?:所有|全部|各个)?(?:投资|项目|投资项目|投资案例)(?!方|人|者|机构)|出资|注资|投资组合|portfolio|持有|参投|入股|布局|押注|领投了|领投的|"
                r"invest(?:ed|s|ing)?\s+in|\bback(?:ed|s|ing)?\b|\bfund(?:ed|s|ing)?\b(?!\s+(?:history|total))|bet\s+on|"
-               r"\bholdings?\b|\bstakes?\b|\bled\b|what\s+did\s+.*\binvest|what\s+has\s+.*\binvested|\binvested\b")
+               r"\bholdings?\b|\bstakes?\b|\bled\b|what\s+did\s+.*\binvest|what\s+has\s+.*\binvested|\binvested\b|"
+               r"\binvestments\b|'s\s+investments?\b")
 INVESTED_BY = _R(r"投资方|投资人|投资者|投资机构|资方|股东|背后|谁投|谁投资|谁领投|领投方|跟投方|哪些机构投|哪些投资|融资来自|"
                  r"\binvestors?\b|\bbackers?\b|\bshareholders?\b|who\s+(?:invested|backed|funded|financed|led|participated|"
                  r"put\s+money)|backed\s+by|funded\s+by|invested\s+in\s+by|led\s+by")
