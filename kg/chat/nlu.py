@@ -868,6 +868,7 @@ class NLU:
 # ------------------------------------------------------------------------------- names not listed
 _STOP_CHUNK = re.compile(r"哪|什么|谁|多少|几|怎么|如何|是否|公司|企业|机构|投资人|投资方|投资者|基金|项目|融资|领域|地区|城市|省份|"
                          r"政策|上市|一共|总共|全部|所有|这|那|他|她|它|我|你|单笔|单轮|单次|金额|超过|以上|以下|最大|最多|总额|"
+                         r"最|活跃|热门|头部|主要|知名|著名|排名|排行|^前\s*[0-9一二两三四五六七八九十]|"
                          r"轮|笔|起|次|年|月|"
                          r"^(?:which|what|who|how|the|a|an|all|any|this|that|it|they|them|me|us|companies|investors|"
                          r"firms|funds|deals|rounds|money|funding|total|most|top)$", re.IGNORECASE)
