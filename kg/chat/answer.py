@@ -362,14 +362,15 @@ def compose(p: Parse, res, store=None) -> dict:
         if mode.get("count"):
             text = (f"{sc.strip('（）') or '全部'}共有{value}家投资机构参与。" if zh else f"{value} investors took part{sc}.")
     elif intent == "companies":
-        metric = "amount_cny" if mode.get("metric") == "amount_cny" and (k or singular) else \
-            ("rounds" if mode.get("rank") and (k or singular) else None)
+        ranking = bool(k or singular or mode.get("rank"))  # "which companies raised the most money": all, ranked
+        metric = "amount_cny" if mode.get("metric") == "amount_cny" and ranking else \
+            ("rounds" if mode.get("rank") and ranking else None)
         ranked = _sort(rows, metric) if metric else rows
         picked = cut(ranked, metric or "rounds") if (k or singular) else ranked
         entities = [r["company"] for r in picked]
         if mode.get("count"):
             value = len(entities)
-        if metric and (k or singular) and picked:
+        if metric and ranking and picked:
             if singular:
                 value = picked[0].get(metric)
             unit = {"rounds": ("轮", "rounds"), "amount_cny": ("", "")}.get(metric, ("", metric))
