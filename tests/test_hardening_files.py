@@ -17,6 +17,7 @@ import time
 import openpyxl
 import pytest
 from test_hardening_support import ROOT, run_kg
+from test_load_deals import write_csv
 
 from kg.errors import InputError
 from kg.loading import load_deals
@@ -27,14 +28,6 @@ GOOD = [["2019-01-02", "甲科技", "A轮", "1亿元", "", "深创投"],
         ["2019-02-03", "乙智能", "天使轮", "500万美元", "", "红杉资本（中国）、IDG资本"],
         ["2019-03-04", "丙数据", "B轮", "未披露", "", "联想创投"],
         ["2019-04-05", "丁工业", "Pre-A轮", "3000", "港元", "达晨资本"]]
-
-
-def write_csv(path, header, rows, encoding="utf-8", delimiter=","):
-    with open(path, "w", encoding=encoding, newline="") as fh:
-        w = csv.writer(fh, delimiter=delimiter)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def snapshot_state(ws):

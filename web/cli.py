@@ -6,7 +6,6 @@ an HttpOnly cookie).
 """
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import quote
 
 import click
@@ -22,13 +21,9 @@ def is_loopback(host: str) -> bool:
     >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "192.168.1.5", "")]
     [True, True, True, False, False, False]
     """
-    h = (host or "").strip().strip("[]").lower()
-    if h == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(h).is_loopback
-    except ValueError:
-        return False
+    from web.security import is_loopback_host
+
+    return is_loopback_host(host)
 
 
 def check_bind(host: str, token: str | None) -> None:

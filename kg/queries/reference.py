@@ -47,19 +47,27 @@ RETURN pol.id AS policy_id, pol.title AS title, pol.issued_on AS issued_on, pol.
        pol.sources AS sources, collect(g.id) AS region_ids, collect(g.name) AS regions"""}
 
 
-def _policies_embedded(ix, p) -> dict:
+def _reference_nodes(p, label: str, located: str):
+    """(id, properties, region ids) of the ``label`` nodes in the year and region filters (a region
+    includes its cities/members), ``located`` being the relationship to their regions."""
     store = p.store
     G = store.graph
     closure = region_closure(store, p.filters.region) if p.filters.region else None
-    out = []
-    for n in store.nodes_by_label("Policy"):
+    for n in store.nodes_by_label(label):
         d = G.nodes[n]
         if p.filters.year is not None and d.get("year") != p.filters.year:
             continue
-        if p["level"] is not None and d.get("level") != p["level"]:
-            continue
-        regions = [t for _, t, k in G.out_edges(n, keys=True) if k == "ISSUED_IN"]
+        regions = [t for _, t, k in G.out_edges(n, keys=True) if k == located]
         if closure is not None and not set(regions) & closure:
+            continue
+        yield n, d, regions
+
+
+def _policies_embedded(ix, p) -> dict:
+    G = p.store.graph
+    out = []
+    for n, d, regions in _reference_nodes(p, "Policy", "ISSUED_IN"):
+        if p["level"] is not None and d.get("level") != p["level"]:
             continue
         out.append({"policy_id": n, "title": d.get("title"), "issued_on": d.get("issued_on"), "level": d.get("level"),
                     "sources": d.get("sources"), "region_ids": regions,
@@ -178,17 +186,9 @@ RETURN f.id AS factory_id, f.name AS factory, f.field AS field, f.year AS year, 
 
 
 def _factories_embedded(ix, p) -> dict:
-    store = p.store
-    G = store.graph
-    closure = region_closure(store, p.filters.region) if p.filters.region else None
+    G = p.store.graph
     out = []
-    for n in store.nodes_by_label("Factory"):
-        d = G.nodes[n]
-        if p.filters.year is not None and d.get("year") != p.filters.year:
-            continue
-        regions = [t for _, t, k in G.out_edges(n, keys=True) if k == "LOCATED_IN"]
-        if closure is not None and not set(regions) & closure:
-            continue
+    for n, d, regions in _reference_nodes(p, "Factory", "LOCATED_IN"):
         companies = [s for s, _, k in G.in_edges(n, keys=True) if k == "OPERATES"]
         out.append({"factory_id": n, "factory": d.get("name"), "field": d.get("field"), "year": d.get("year"),
                     "recognition": d.get("recognition"), "sources": d.get("sources"),
