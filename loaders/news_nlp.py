@@ -25,7 +25,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from loaders.news_rules import CJK, find_amounts, find_dates, find_rounds, is_cjk_text, normalise
+from loaders.news_rules import CJK, find_amounts, find_dates, find_rounds, is_cjk_text, normalise, normalise_map
 from ontology import load as load_ontology
 from ontology import norm_key
 
@@ -191,7 +191,8 @@ class Frame:
     """The normalised text of one announcement with its marks, gazetteer names and clauses."""
 
     def __init__(self, text: str, lexicon: Lexicon | None):
-        self.t = normalise(text)
+        self.original = text
+        self.t, self.offsets = normalise_map(text)
         self.lang = "zh" if is_cjk_text(self.t) else "en"
         self.lexicon = lexicon
         doc = pipeline(self.lang, lexicon)(self.t)
@@ -203,6 +204,13 @@ class Frame:
         # a round word inside an investor's name (英诺天使基金) is no round
         self.rounds = [(s.start_char, s.end_char, s._.iikg_value, s._.iikg_rank) for s in doc.spans["round"]
                        if not any(a <= s.start_char and s.end_char <= b for a, b in inv_spans)]
+
+    def span(self, a: int, b: int) -> list[int]:
+        """[start, end] in the original text of the normalised ``t[a:b]``."""
+        a = max(0, min(a, len(self.t)))
+        b = max(a, min(b, len(self.t)))
+        end = self.offsets[b - 1] + 1 if b > a else self.offsets[a]
+        return [self.offsets[a], end]
 
     def mask(self, extra: list[tuple[int, int]] = (), rounds: bool = True) -> str:
         """The text with amounts, dates, rounds (and ``extra`` spans) blanked to NUL."""
@@ -226,8 +234,8 @@ def spans(text: str, rx: re.Pattern, start: int = 0, end: int | None = None) -> 
     return out
 
 
-_ZH_UNIT_SEP = re.compile(r"[。!?;\n]+")
-_ZH_CLAUSE_SEP = re.compile(r",(?!\d{3}(?!\d))|[!?;。\n]")
+_ZH_UNIT_SEP = re.compile(r"[。!?;\n|]+")
+_ZH_CLAUSE_SEP = re.compile(r",(?!\d{3}(?!\d))|[!?;。\n|]")
 _EN_UNIT_SEP = re.compile(r"(?<=[.!?])[\"”']?\s+(?=[\"“(]?[A-Z0-9])|;\s*|\n+|,\s+while\s+")
 _EN_ABBREV = re.compile(r"(?:\b(?:Co|Ltd|Inc|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|St|Mr|Ms|Dr|"
                         r"vs|Bros|Intl|Mt)|\b[A-Z]|U\.S)\.$")

@@ -45,6 +45,7 @@ __all__ = [
     "find_rounds",
     "is_cjk_text",
     "normalise",
+    "normalise_map",
     "round_label",
 ]
 
@@ -69,9 +70,66 @@ class Mark:
     rank: int = 0
 
 
+_T2S = None
+
+
+def _t2s(text: str) -> str:
+    global _T2S
+    if _T2S is None:
+        import opencc
+
+        _T2S = opencc.OpenCC("t2s")
+    return _T2S.convert(text)
+
+
+_TRAD_HINT = re.compile(r"[\u3400-\u9fff]")
+
+
+def _blank(ch: str) -> bool:
+    """Emoji and pictographs (🎉, ✨, ❗), variation selectors and joiners: decoration, not text."""
+    cat = unicodedata.category(ch)
+    if cat in ("So", "Cs", "Co") or ch in "\u200d\ufe0f\ufe0e\u200b\u2060":
+        return True
+    return ord(ch) > 0xFFFF and not 0x20000 <= ord(ch) <= 0x3FFFF
+
+
+def normalise_map(text: str) -> tuple[str, list[int]]:
+    """The normalised text and, for each of its characters (and its end), the offset in ``text``.
+
+    NFKC (Ｂ轮８亿元 → B轮8亿元, ，→ ,), traditional characters to simplified (OpenCC t2s:
+    宣佈完成1億元B輪融資 → 宣布完成1亿元B轮融资), emoji blanked to spaces, 丨 read as |.
+    """
+    text = text or ""
+    parts: list[str] = []
+    offs: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "\u00a0" or _blank(ch):
+            n = " "
+        elif ch == "丨":
+            n = "|"
+        elif ord(ch) < 0x80:
+            n = ch
+        else:
+            n = unicodedata.normalize("NFKC", ch)
+        parts.append(n)
+        offs.extend([i] * len(n))
+    out = "".join(parts)
+    offs.append(len(text))
+    if _TRAD_HINT.search(out):
+        conv = _t2s(out)
+        changed = sum(1 for x, y in zip(out, conv) if x != y)
+        if changed < 2 or changed * 25 < len(_TRAD_HINT.findall(out)):
+            return out, offs  # a simplified text with a rare form in a name (蓝昇信息): kept as written
+        if len(conv) == len(out):
+            out = conv
+        else:  # a phrase conversion changed the length: convert character by character
+            out = "".join(c if len(c) == 1 else ch for ch, c in ((ch, _t2s(ch)) for ch in out))
+    return out, offs
+
+
 def normalise(text: str) -> str:
-    """NFKC (Ｂ轮８亿元 → B轮8亿元, ，→ ,) with the white space kept in place."""
-    return unicodedata.normalize("NFKC", text or "").replace("\u00a0", " ")
+    """The text the reader works on: see :func:`normalise_map`."""
+    return normalise_map(text)[0]
 
 
 def is_cjk_text(text: str) -> bool:
