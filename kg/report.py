@@ -638,8 +638,12 @@ def build_report(G: nx.MultiDiGraph, year: int = REPORT_YEAR, only: list[str] | 
     ``scale`` multiplies the published counts (not the shares), to compare data of another size."""
     ev = events_of(G, year)
     figs = [fn(G, year, ev=ev, scale=scale) for k, fn in FIGURES.items() if not only or k in only]
+    nodes = G._node
+    synthetic = any(nodes[n].get("synthetic") for n in ev.ids if n in nodes)
+    for f in figs:
+        f["synthetic"] = synthetic
     checks = [c for f in figs for c in f["checks"]]
-    return {"year": year, "scale": scale, "events": len(ev), "figures": figs,
+    return {"year": year, "scale": scale, "events": len(ev), "figures": figs, "synthetic": synthetic,
             "agreement": {"checks": len(checks), "ok": sum(1 for c in checks if c["ok"]), "tolerance": TOLERANCE}}
 
 
@@ -765,9 +769,13 @@ def write_csv(fig: dict, path) -> None:
 
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(fig["columns"])
+        syn = bool(fig.get("synthetic"))
+        w.writerow(fig["columns"] + (["synthetic"] if syn else []))
         for r in fig["rows"]:
-            w.writerow([_csv_cell(r.get(c)) for c in fig["columns"]])
+            w.writerow([_csv_cell(r.get(c)) for c in fig["columns"]] + (["true"] if syn else []))
+
+
+SYNTHETIC_CAPTION = "含合成演示数据（kg demo），非真实交易 / contains synthetic demo data (kg demo), not real deals"
 
 
 def write_xlsx(report: dict, path) -> None:
@@ -785,6 +793,8 @@ def write_xlsx(report: dict, path) -> None:
         ws.write(1, 0, fig["title_en"])
         if fig.get("source"):
             ws.write(2, 0, f"source: {fig['source']}")
+        if fig.get("synthetic"):
+            ws.write(3, 0, SYNTHETIC_CAPTION, wb.add_format({"bold": True, "font_color": "#9c0006"}))
         for j, c in enumerate(fig["columns"]):
             ws.write(4, j, c, bold)
             ws.set_column(j, j, max(10, min(40, _width(c) + 2)))
@@ -879,7 +889,10 @@ def write_charts(report: dict, out_dir) -> tuple[list[str], str | None]:
             ax.set_xticklabels(xs, rotation=45 if len(xs) > 8 else 0, ha="right" if len(xs) > 8 else "center")
             ax.set_title(f"{fig['title']}\n{fig['title_en']}", fontsize=10)
             ax.set_ylabel(value)
-            f.tight_layout()
+            if fig.get("synthetic"):
+                f.text(0.99, 0.01, SYNTHETIC_CAPTION, ha="right", va="bottom", fontsize=8, color="#9c0006",
+                       fontweight="bold", parse_math=False)
+            f.tight_layout(rect=(0, 0.04, 1, 1) if fig.get("synthetic") else None)
             path = Path(out_dir) / f"{fig['id']}.png"
             f.savefig(path)
             plt.close(f)

@@ -242,7 +242,9 @@ def test_csv_zip_has_nodes_edges_rows_with_bom_and_provenance():
     edges = _read_csv(zf, "edges.csv")
     assert len(edges) == 5 and edges[0]["source_name"] == "深创投" and edges[0]["lead"] == "true"
     rows = _read_csv(zf, "rows.csv")
-    assert rows == [{"投资方": "深创投", "次数": "3", "公司": "甲; 乙"}]
+    # the graph holds a synthetic fact: the table says so in a column of its own
+    assert rows == [{"投资方": "深创投", "次数": "3", "公司": "甲; 乙", "synthetic": "true"}]
+    assert "SYNTHETIC.txt" in zf.namelist()
 
 
 def test_csv_zip_of_a_graph_has_no_rows_and_says_when_truncated(dev_graph):
@@ -258,9 +260,11 @@ def test_xlsx_has_rows_nodes_edges_about_and_no_formulas():
     r = Result(name="q", params={}, rows=[{"投资方": "深创投", "金额": 1.5e8, "名单": FORMULA}], columns=["投资方", "金额", "名单"],
                graph=hostile_graph(), cypher="MATCH (n) RETURN n")
     wb = openpyxl.load_workbook(io.BytesIO(export(r, "xlsx").data))
-    assert wb.sheetnames == ["rows", "nodes", "edges", "about"]
+    # a synthetic fact in the graph: a note sheet first, a synthetic column in the table
+    assert wb.sheetnames == ["note", "rows", "nodes", "edges", "about"]
+    assert "synthetic" in wb["note"]["A1"].value
     rows = list(wb["rows"].values)
-    assert rows[0] == ("投资方", "金额", "名单") and rows[1][:2] == ("深创投", 1.5e8)
+    assert rows[0] == ("投资方", "金额", "名单", "synthetic") and rows[1][:2] == ("深创投", 1.5e8)
     assert wb["rows"].cell(2, 3).data_type == "s" and wb["rows"].cell(2, 3).value == FORMULA
     nodes = list(wb["nodes"].values)
     head = nodes[0]

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 
 from kg.errors import KGError
 from web import graphview
-from web.data import has_module, jsonable
+from web.data import has_module, jsonable, mark_synthetic
 from web.i18n import get_lang, t
 from web.state import get_state, get_store
 
@@ -41,7 +41,10 @@ def ask(question: str, sid: str | None) -> dict:
     t0 = time.perf_counter()
     with sess.lock:
         ans = answer(get_store(), question, session=sess.inner)
-        ans = jsonable(dict(ans))
+        ans = dict(ans)
+        if "synthetic" not in ans:  # the chat says it itself when it knows; else read it from the store
+            ans = mark_synthetic(ans)
+        ans = jsonable(ans)
         ans.setdefault("question", question)
         ans.setdefault("took_ms", round((time.perf_counter() - t0) * 1000, 2))
         ans["session"] = sess.id

@@ -13,7 +13,7 @@ from kg.errors import KGError, QueryError
 from web.state import cached, get_state, get_store
 
 __all__ = ["queries", "run_query", "query_accepts", "get_entity", "loaded_info", "has_module", "jsonable",
-           "request_params"]
+           "request_params", "mark_synthetic"]
 
 
 def has_module(name: str) -> bool:
@@ -119,3 +119,27 @@ def safe_run(name: str, **params) -> tuple[object | None, str | None]:
         return run_query(name, **params), None
     except KGError as exc:
         return None, str(exc)
+
+
+def mark_synthetic(obj):
+    """``obj`` (a Result, its dict or an answer) with ``synthetic`` on its nodes, edges and rows and
+    the result-level flag (``meta.synthetic`` / ``synthetic``) set when any fact behind it is
+    synthetic. A result with no round, company or investor to look up (an aggregate) is synthetic
+    when the workspace holds synthetic data and the result is not empty: it counts those facts."""
+    from kg.exports.provenance import is_synthetic, mark
+
+    out = mark(obj, get_store())
+    if is_synthetic(out):
+        return out
+    d = out if isinstance(out, dict) else None
+    rows = (d.get("rows") if d is not None else getattr(out, "rows", None)) or []
+    value = d.get("value") if d is not None else getattr(out, "value", None)
+    has_ids = any(isinstance(r, dict) and "synthetic" in r for r in rows)
+    if not has_ids and (rows or value) and loaded_info().get("synthetic"):
+        if d is not None:
+            out = {**d, "synthetic": True}
+            if isinstance(d.get("meta"), dict):
+                out["meta"] = {**d["meta"], "synthetic": True}
+        else:
+            out.meta = {**(out.meta or {}), "synthetic": True}
+    return out

@@ -12,7 +12,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
 from web import charts, graphview
-from web.data import get_entity, jsonable, loaded_info, query_accepts, queries, run_query, safe_run
+from web.data import get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, run_query, safe_run
 from web.filters import money
 from web.i18n import get_lang, label_name, t
 
@@ -163,6 +163,8 @@ def entity_data(eid: str) -> dict | None:
         except KGError:
             continue
         res, err = safe_run(qname, **{param: eid}, **extra)
+        if res is not None:
+            res = mark_synthetic(res)
         sections[key] = {"query": qname, "params": {param: eid, **extra}, "error": err,
                          **({"result": res.as_dict()} if res is not None else {})}
     ego = None
@@ -175,7 +177,9 @@ def entity_data(eid: str) -> dict | None:
         pass
     props = {k: v for k, v in node.items() if k not in ("label",)}
     data = {"id": eid, "label": label, "name": graphview.display_name(node), "properties": props,
-            "sections": sections, "ego": ego}
+            "sections": sections, "ego": ego,
+            "synthetic": bool(node.get("synthetic")) or any((s.get("result") or {}).get("meta", {}).get("synthetic")
+                                                            for s in sections.values())}
     if label == "Investor" and "portfolio" in sections and "result" in sections["portfolio"]:
         data["mix"] = investor_mix(eid, sections["portfolio"]["result"])
     return jsonable(data)

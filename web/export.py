@@ -110,7 +110,9 @@ def api_export():
         source, title = _source_from_args(request.args)
     if fmt.lower() not in FORMATS:
         raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    out = export(source, fmt.lower(), title=title)
+    from web.state import get_store
+
+    out = export(source, fmt.lower(), title=title, store=get_store())
     resp = attachment(out.data, out.mimetype, out.filename or f"{title}.{fmt}")
     if out.truncated:
         resp.headers["X-IIKG-Truncated"] = "1"

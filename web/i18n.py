@@ -190,6 +190,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "shared_rounds": ("共同轮次", "Shared rounds"),
     "neighbours": ("相邻节点", "Neighbours"),
     "reported_2019": ("报告公布的 2019 年投资企业数", "Companies in 2019 (as the report states)"),
+    # totals, cuts and paging (entity pages, answer cards, tables)
+    "cut_note": ("显示 {shown} / 共 {total} 条；缩小筛选范围（例如选择年份）可查看其余部分。",
+                 "showing {shown} of {total}; narrow the filters (pick a year) to see the rest."),
+    "graph_cut_note": ("关系图显示 {shown} / 共 {total} 个节点；表格列出全部。",
+                       "the graph shows {shown} of {total} nodes; the table lists them all."),
+    "page_range": ("第 {start}–{end} 条，共 {total} 条", "{start}–{end} of {total}"),
+    "page_prev": ("上一页", "Previous"),
+    "page_next": ("下一页", "Next"),
+    "sort_by": ("排序", "Sort by"),
+    "sort_desc": ("降序", "descending"),
+    "year_mix": ("年度分布", "By year"),
+    "funding_timeline": ("融资时间线", "Funding timeline"),
+    "summary": ("概览", "Summary"),
+    "total_rounds": ("参与轮次", "Rounds joined"),
+    "total_companies": ("投资企业", "Companies"),
+    "total_amount": ("已披露金额", "Disclosed amount"),
+    "lead_rounds": ("领投轮次", "Rounds led"),
+    "chart_numbers": ("图表数据", "Chart data"),
+    "attributes": ("属性", "Attributes"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
 }
 
 # table column headers: column name -> (Chinese, English); unknown columns show as they are

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
 from web import graphview
-from web.data import jsonable, queries, request_params, run_query
+from web.data import jsonable, mark_synthetic, queries, request_params, run_query
 
 bp = Blueprint("query", __name__)
 
@@ -21,7 +21,7 @@ def registry_data() -> dict:
 
 def query_data(name: str, args) -> dict:
     params = request_params(args, name)
-    res = run_query(name, **params)
+    res = mark_synthetic(run_query(name, **params))
     return jsonable(res.as_dict())
 
 

@@ -29,11 +29,13 @@ __all__ = ["EXPORTERS", "FORMATS", "Export", "Exporter", "Payload", "export", "m
 FORMATS: tuple[str, ...] = ("graphml", "gexf", "json", "csv", "xlsx", "html", "png", "svg", "cypher")
 
 
-def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: int | None = None) -> Export:
+def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: int | None = None,
+           store=None) -> Export:
     """``result_or_graph`` as a file in format ``fmt`` (see :data:`EXPORTERS`).
 
     ``max_nodes`` keeps the first that many nodes (the formats that draw have a default cap:
-    HTML 3,000, PNG/SVG 1,000); a cut file says so. Raises :class:`kg.errors.InputError` for an
+    HTML 3,000, PNG/SVG 1,000); a cut file says so. With ``store``, every node, edge and row is first
+    marked ``synthetic`` (and its source) from the store (:func:`kg.exports.provenance.mark`). Raises :class:`kg.errors.InputError` for an
     unknown format or input.
     """
     key = str(fmt or "").strip().lower()
@@ -43,6 +45,10 @@ def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: in
     if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1):
         raise InputError(f"max_nodes must be a positive whole number, got {max_nodes!r}")
     cap = max_nodes if max_nodes is not None else exporter.max_nodes
+    if store is not None:
+        from kg.exports.provenance import mark
+
+        result_or_graph = mark(result_or_graph, store)
     payload = make_payload(result_or_graph, title=title, max_nodes=cap)
     data = exporter.write(payload)
     return Export(data=data, mimetype=exporter.mimetype, filename=safe_filename(payload.title, exporter.extension),

@@ -267,6 +267,15 @@ def _is_synthetic(props: dict) -> bool:
     return bool(v)
 
 
+def _declared_synthetic(obj) -> bool:
+    """A Result's ``meta["synthetic"]`` or an answer's ``synthetic`` (the chat and :func:`kg.exports.provenance.mark`
+    set them when any fact behind the result is synthetic)."""
+    if isinstance(obj, dict):
+        return _is_synthetic(obj) or _is_synthetic(obj.get("meta") or {})
+    meta = getattr(obj, "meta", None)
+    return isinstance(meta, dict) and _is_synthetic(meta)
+
+
 def _from_networkx(G) -> dict:
     nodes = [{"id": str(n), **d} for n, d in G.nodes(data=True)]
     edges = []
@@ -394,7 +403,8 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
         omitted["edges"] = omitted.get("edges", 0) + len(edges) - len(kept_edges)
         nodes, edges = nodes[:max_nodes], kept_edges
         truncated = True
-    synthetic = any(_is_synthetic(n["props"]) for n in nodes) or any(_is_synthetic(e["props"]) for e in edges)
+    synthetic = any(_is_synthetic(n["props"]) for n in nodes) or any(_is_synthetic(e["props"]) for e in edges) \
+        or _declared_synthetic(obj) or any(isinstance(r, dict) and _is_synthetic(r) for r in rows)
     if omitted and any(omitted.values()):
         truncated = True
 

@@ -12,7 +12,7 @@ import io
 import re
 import zipfile
 
-from kg.exports.base import Payload, about, flat_props, json_dumps, register, scalar, truncation_note
+from kg.exports.base import SYNTHETIC_NOTE, Payload, about, flat_props, json_dumps, register, scalar, truncation_note
 
 __all__ = ["edge_table", "node_table", "row_table", "write_csv_zip", "write_xlsx"]
 
@@ -53,8 +53,20 @@ def edge_table(p: Payload) -> tuple[list[str], list[dict]]:
 
 
 def row_table(p: Payload) -> tuple[list[str], list[dict]]:
-    """The answer's table with every value made scalar (lists joined, maps as JSON)."""
-    return list(p.columns), [{c: scalar(r.get(c)) for c in p.columns} for r in p.rows]
+    """The answer's table with every value made scalar (lists joined, maps as JSON).
+
+    A result built from synthetic facts has a ``synthetic`` column: the row's own flag where the
+    row names a round, company or investor, else true (an aggregate that counts synthetic facts)."""
+    cols = list(p.columns)
+    if p.synthetic and "synthetic" not in cols:
+        cols.append("synthetic")
+    out = []
+    for r in p.rows:
+        row = {c: scalar(r.get(c)) for c in cols}
+        if p.synthetic and row.get("synthetic") is None:
+            row["synthetic"] = True
+        out.append(row)
+    return cols, out
 
 
 # ---------------------------------------------------------------------------- CSV
@@ -104,6 +116,8 @@ def write_csv_zip(p: Payload) -> bytes:
         doc = {"title": p.title, "provenance": p.provenance, "truncated": p.truncated, "omitted": p.omitted,
                "synthetic": p.synthetic, "cypher": p.cypher, "params_cypher": p.params_cypher}
         _zip_write(zf, "provenance.json", json_dumps(doc, indent=1).encode("utf-8"), date_time)
+        if p.synthetic:
+            _zip_write(zf, "SYNTHETIC.txt", (SYNTHETIC_NOTE + "\n").encode("utf-8-sig"), date_time)
         if p.truncated:
             note = truncation_note(p) + "\n" + "".join(f"omitted {k}: {v}\n" for k, v in p.omitted.items())
             _zip_write(zf, "truncated.txt", note.encode("utf-8-sig"), date_time)
@@ -156,12 +170,17 @@ def write_xlsx(p: Payload) -> bytes:
     wb.set_properties({"title": p.title, "comments": "IIKG export", "author": "IIKG"})
     head = wb.add_format({"bold": True, "bg_color": "#e8eef4"})
     warn = wb.add_format({"bold": True, "font_color": "#9c0006", "bg_color": "#ffc7ce", "text_wrap": True})
-    if p.truncated:
+    if p.truncated or p.synthetic:  # the first sheet: what a reader must know before using the numbers
         ws = wb.add_worksheet("note")
         ws.set_column(0, 0, 100)
-        ws.write_string(0, 0, truncation_note(p), warn)
-        for i, (k, v) in enumerate(p.omitted.items(), start=2):
-            ws.write_string(i, 0, f"omitted {k}: {v}")
+        i = 0
+        if p.synthetic:
+            ws.write_string(i, 0, SYNTHETIC_NOTE + " — not real deals; do not cite / 非真实交易，请勿引用", warn)
+            i += 2
+        if p.truncated:
+            ws.write_string(i, 0, truncation_note(p), warn)
+            for i, (k, v) in enumerate(p.omitted.items(), start=i + 2):
+                ws.write_string(i, 0, f"omitted {k}: {v}")
     if p.rows or p.columns:
         _sheet(wb, "rows", *row_table(p), head)
     _sheet(wb, "nodes", *node_table(p), head)

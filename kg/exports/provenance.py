@@ -1,0 +1,204 @@
+"""Which facts of a result are synthetic, read from the store: so every export, page and answer built
+from ``kg demo`` data says so.
+
+Named queries draw their subgraphs with names and round fields only, so a node in a
+:class:`~kg.result.Result` does not carry the store's ``synthetic`` flag. :func:`mark` looks the ids
+up once and writes ``synthetic`` (and ``source``) on every node, every edge and every row with an
+id column, and sets ``meta["synthetic"]`` (answers: ``"synthetic"``) when any fact is synthetic.
+
+What "synthetic" means for each node (the same on every backend):
+
+- a Round: its own ``synthetic`` property (``kg demo`` sets it);
+- a Company or an Investor: every round it raised or joined is synthetic (a demo company; a
+  report investor whose only deals in the workspace are demo deals);
+- anything else (regions, segments, policies, factories: the report's facts): not synthetic;
+- an edge: either end is synthetic.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+__all__ = ["ID_COLUMNS", "is_synthetic", "mark", "marks"]
+
+ID_COLUMNS = ("round_id", "company_id", "investor_id", "id")
+_MAX_SOURCES = 3
+
+# read-only, fixed and parameterised (Cypher stores): the flags of the given nodes and their rounds
+_READ = """
+MATCH (n) WHERE n.id IN $ids
+OPTIONAL MATCH (n)-[:RAISED|INVESTED_IN]-(r:Round)
+RETURN n.id AS id, n.synthetic AS synthetic, n.sources AS sources,
+       collect(coalesce(r.synthetic, false)) AS rounds, collect(r.sources) AS round_sources
+"""
+
+
+def _truthy(v) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in ("true", "1", "yes")
+    if isinstance(v, (list, tuple)):
+        return any(_truthy(x) for x in v)
+    return bool(v)
+
+
+def is_synthetic(obj) -> bool:
+    """Whether an answer, a Result (``meta``), a payload or a node/edge dict says it is synthetic."""
+    if obj is None:
+        return False
+    if isinstance(obj, dict):
+        if _truthy(obj.get("synthetic")) or _truthy((obj.get("meta") or {}).get("synthetic")):
+            return True
+        g = obj.get("graph")
+        if isinstance(g, dict):
+            return any(_truthy(x.get("synthetic")) for k in ("nodes", "edges") for x in (g.get(k) or [])
+                       if isinstance(x, dict))
+        return False
+    meta = getattr(obj, "meta", None)
+    if isinstance(meta, dict) and _truthy(meta.get("synthetic")):
+        return True
+    return _truthy(getattr(obj, "synthetic", False))
+
+
+def _sources(lists) -> list[str]:
+    out: dict[str, None] = {}
+    for lst in lists:
+        for s in (lst or []) if isinstance(lst, (list, tuple)) else [lst]:
+            if s:
+                out[str(s)] = None
+    return list(out)
+
+
+def _embedded_marks(store, ids: list[str]) -> dict[str, tuple[bool, list[str]]]:
+    from kg.index import graph_index
+
+    ix = graph_index(store)
+    r_syn = ix.memo("provenance:r_synthetic",
+                    lambda: np.array([_truthy(p.get("synthetic")) for p in ix.r_props], dtype=bool))
+    out = {}
+
+    def of_rounds(rounds) -> tuple[bool, list[str]]:
+        rounds = np.asarray(rounds, dtype=np.int64)
+        if not len(rounds):
+            return False, []
+        syn = bool(r_syn[rounds].all())
+        srcs = _sources(ix.r_props[int(r)].get("sources") for r in rounds[:50]) if syn else []
+        return syn, srcs[:_MAX_SOURCES]
+
+    for nid in ids:
+        r = ix.r_pos.get(nid)
+        if r is not None:
+            out[nid] = (bool(r_syn[r]), _sources([ix.r_props[r].get("sources")])[:_MAX_SOURCES])
+            continue
+        c = ix.co_pos.get(nid)
+        if c is not None:
+            out[nid] = of_rounds(ix.company_rounds(c))
+            continue
+        i = ix.inv_pos.get(nid)
+        if i is not None:
+            out[nid] = of_rounds(ix.p_round[ix.investor_participations(i)])
+    return out
+
+
+def _cypher_marks(store, ids: list[str]) -> dict[str, tuple[bool, list[str]]]:
+    out = {}
+    for k in range(0, len(ids), 2000):
+        for row in store.read(_READ, {"ids": ids[k:k + 2000]}):
+            nid, rounds = row.get("id"), [_truthy(x) for x in (row.get("rounds") or [])]
+            if nid is None:
+                continue
+            if str(nid).startswith("round:"):
+                out[nid] = (_truthy(row.get("synthetic")), _sources([row.get("sources")])[:_MAX_SOURCES])
+            elif rounds and all(rounds):
+                out[nid] = (True, _sources(row.get("round_sources") or [])[:_MAX_SOURCES])
+            else:
+                out[nid] = (False, [])
+    return out
+
+
+def marks(store, ids) -> dict[str, tuple[bool, list[str]]]:
+    """``{id: (synthetic, sources of the synthetic facts)}`` for the rounds, companies and investors
+    among ``ids`` (others are left out: they are the report's facts)."""
+    ids = list(dict.fromkeys(str(i) for i in ids if i))
+    if not ids or store is None:
+        return {}
+    if hasattr(store, "graph") and not hasattr(store, "read"):
+        return _embedded_marks(store, ids)
+    if hasattr(store, "read"):
+        return _cypher_marks(store, ids)
+    return {}
+
+
+def _row_id(row: dict) -> str | None:
+    for c in ID_COLUMNS:
+        v = row.get(c)
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def mark(obj, store):
+    """A copy of ``obj`` (Result, answer dict, Result dict or graph dict) with ``synthetic`` and
+    ``source`` on its nodes, edges and rows, and the result-level flag set when any is synthetic.
+    The input is not changed; anything else is returned as it is."""
+    from kg.result import Result
+
+    if isinstance(obj, Result):
+        out = copy.copy(obj)
+        d = _mark_parts(obj.graph or {}, obj.rows or [], store)
+        out.graph, out.rows = d["graph"], d["rows"]
+        out.meta = {**(obj.meta or {})}
+        if d["synthetic"] or _truthy(out.meta.get("synthetic")):
+            out.meta["synthetic"] = True
+        return out
+    if isinstance(obj, dict):
+        graph = obj.get("graph") if isinstance(obj.get("graph"), dict) else (
+            obj if ("nodes" in obj or "edges" in obj) else None)
+        if graph is None:
+            return obj
+        d = _mark_parts(graph, obj.get("rows") or [] if graph is not obj else [], store)
+        if graph is obj:
+            out = {**obj, **d["graph"]}
+            if d["synthetic"]:
+                out["synthetic"] = True
+            return out
+        out = {**obj, "graph": d["graph"], "rows": d["rows"]}
+        if d["synthetic"] or _truthy(obj.get("synthetic")):
+            out["synthetic"] = True
+            if "meta" in obj and isinstance(obj["meta"], dict):
+                out["meta"] = {**obj["meta"], "synthetic": True}
+        return out
+    return obj
+
+
+def _mark_parts(graph: dict, rows: list, store) -> dict:
+    nodes = [dict(n) for n in (graph.get("nodes") or []) if isinstance(n, dict)]
+    edges = [dict(e) for e in (graph.get("edges") or []) if isinstance(e, dict)]
+    rows = [dict(r) if isinstance(r, dict) else r for r in rows]
+    ids = [n.get("id") for n in nodes] + [_row_id(r) for r in rows if isinstance(r, dict)]
+    m = marks(store, [i for i in ids if i])
+    syn_ids = set()
+    for n in nodes:
+        s, srcs = m.get(n.get("id"), (False, []))
+        s = s or _truthy(n.get("synthetic"))
+        n["synthetic"] = bool(s)
+        if s:
+            syn_ids.add(n.get("id"))
+            if srcs and not n.get("source"):
+                n["source"] = "; ".join(srcs)
+    for e in edges:
+        s = _truthy(e.get("synthetic")) or e.get("source") in syn_ids or e.get("target") in syn_ids
+        e["synthetic"] = bool(s)
+    any_row = False
+    for r in rows:
+        if not isinstance(r, dict):
+            continue
+        rid = _row_id(r)
+        if rid is None:
+            continue
+        s, srcs = m.get(rid, (False, []))
+        s = s or _truthy(r.get("synthetic"))
+        r["synthetic"] = bool(s)
+        any_row = any_row or s
+    synthetic = bool(syn_ids) or any_row or any(e["synthetic"] for e in edges)
+    return {"graph": {**graph, "nodes": nodes, "edges": edges}, "rows": rows, "synthetic": synthetic}
