@@ -45,10 +45,11 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.model import Batch
-from loaders.news_company import en_anchors, en_investor_first, zh_anchor, zh_investor_first
+from loaders.news_company import REF, en_anchors, en_investor_first, zh_anchor, zh_investor_first
 from loaders.news_nlp import Frame, Lexicon, clauses, units
 from loaders.news_roles import en_roles, resolve_investor, split_names, zh_roles
 from loaders.news_rules import descriptor_region, descriptor_segment
+from loaders.news_vocab import alternation, words
 from loaders.parse import Amount
 from ontology import load as load_ontology
 from ontology import norm_key
@@ -85,6 +86,9 @@ class Deal:
     segment: str | None = None
     region: str | None = None  # ontology region id (province:… or city:…)
     span: tuple[int, int] = (0, 0)
+    evidence: dict = field(default_factory=dict)  # field → [start, end] in the original text
+    confidence: float = 1.0
+    doubts: list[str] = field(default_factory=list)  # why the company or the round is uncertain
 
     def as_json(self) -> dict:
         amount = self.amount
@@ -124,36 +128,47 @@ class _Anchor:
 def _anchors(f: Frame) -> list[_Anchor]:
     masked = f.mask()
     out: list[_Anchor] = []
+    last: list[str] = []  # companies named so far (also in history clauses): what 这家企业/the company is
+
+    def add(an: _Anchor) -> bool:
+        if an.company == REF:
+            if not last:
+                return False
+            an.company = last[-1]
+        else:
+            last.append(an.company)
+        out.append(an)
+        return True
+
     for ua, ub in units(f):
         if f.lang == "zh":
             parts = clauses(f, ua, ub)
             found = False
             for k, (ca, cb) in enumerate(parts):
                 if _ZH_HISTORY.search(f.t[ca:cb]):
+                    got = zh_anchor(f, masked, parts, k)
+                    if got and got[0] != REF:
+                        last.append(got[0])
                     continue
                 got = zh_anchor(f, masked, parts, k)
-                if got:
+                if got and add(_Anchor(ua, ca, *got)):
                     found = True
-                    out.append(_Anchor(ua, ca, *got))
             if not found:
                 for ca, cb in parts:
                     if _ZH_HISTORY.search(f.t[ca:cb]):
                         continue
                     got = zh_investor_first(f, masked, ca, cb)
-                    if got:
-                        out.append(_Anchor(ua, ca, *got))
+                    if got and add(_Anchor(ua, ca, *got)):
                         break
         else:
             hist = _EN_HISTORY.search(f.t[ua:ub])
             if hist and out:
                 continue  # "It previously raised …" is not this deal
-            found = en_anchors(f, ua, ub)
-            for cs, co, desc in found:
-                out.append(_Anchor(ua, cs, co, desc))
+            found = [x for x in en_anchors(f, ua, ub) if add(_Anchor(ua, *x))]
             if not found and not hist:
                 got = en_investor_first(f, ua, ub)
                 if got:
-                    out.append(_Anchor(ua, ua, *got))
+                    add(_Anchor(ua, ua, *got))
     # the same company again (X表示…, 这是X今年完成的…) belongs to its deal, unless its clause names
     # another round (格物科技完成B轮融资。格物科技于2018年完成A轮融资。: two deals)
     unit_spans = units(f)
@@ -200,23 +215,83 @@ def _company_spans(f: Frame, company: str, a: int, b: int) -> list[tuple[int, in
     return out
 
 
+_BG_ZH = re.compile(alternation(words("background", "zh")))
+_BG_EN = re.compile(alternation(words("background", "en"), english=True), _I)
+
+
+def _unit_of(f: Frame, pos: int) -> tuple[int, int]:
+    for ua, ub in units(f):
+        if ua <= pos < ub:
+            return ua, ub
+    return pos, len(f.t)
+
+
+def _background(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[int, int]]:
+    """Clauses (zh) or sentences (en) of ``t[a:b]`` that tell the company's history or business
+    figures (成立于…, 2019年营收…, 此前曾获…, founded in, revenue …): no deal field comes from them."""
+    out = _history_ranges(f, a, b, anchor_clause)
+    au = _unit_of(f, anchor_clause)
+    if f.lang == "zh":
+        for ca, cb in clauses(f, a, b):
+            if ca != anchor_clause and not (ca <= anchor_clause < cb) and _BG_ZH.search(f.t[ca:cb]):
+                out.append((ca, cb))
+    else:
+        for ua, ub in units(f):
+            if a <= ua < b and (ua, ub) != au and _BG_EN.search(f.t[ua:ub]):
+                out.append((ua, ub))
+    return out
+
+
+_DL_SEP = re.compile(r"[,;:|。!?\n]|--|—|–|\s-\s|消息|讯")
+
+
+def _dateline(f: Frame, before: int) -> tuple | None:
+    """The date a text opens with, standing alone before the story ("2019年12月5日消息，",
+    "Beijing, June 9, 2020 —", "【香港】2021年4月12日，", "March 3, 2021 --")."""
+    for d in f.dates:
+        if d[0] >= before or d[0] > 60:
+            break
+        seps = [m.end() for m in _DL_SEP.finditer(f.t, 0, d[0])]
+        lead = f.t[seps[-1] if seps else 0:d[0]]
+        nxt = _DL_SEP.search(f.t, d[1])
+        tail = f.t[d[1]:nxt.start() if nxt else len(f.t)]
+        if len(re.sub(r"[\s【】\[\]()]", "", lead + tail)) <= 12 and not re.search(r"\d", tail):
+            return d
+    return None
+
+
 def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal:
-    hist = _history_ranges(f, a, b, an.clause_start)
+    hist = _background(f, a, b, an.clause_start)
     deal = Deal(company=an.company, descriptor=an.descriptor or None, span=(a, b))
-    # round: the best ranked label of the deal's clauses (B轮战略融资 is a B轮)
-    rounds = [r for r in f.rounds if a <= r[0] < b and not _inside(r[0], hist)]
+    ev: dict[str, list[int]] = {}
+    ua, ub = _unit_of(f, an.clause_start)
+
+    def ordered(marks):
+        """Marks of the deal: those of its own sentence first, then the rest of its text."""
+        mine = [m for m in marks if a <= m[0] < b and not _inside(m[0], hist)]
+        return [m for m in mine if ua <= m[0] < ub] + [m for m in mine if not ua <= m[0] < ub and m[0] >= ua]
+
+    # round: the best ranked label of the deal's sentence (B轮战略融资 is a B轮)
+    rounds = ordered(f.rounds)
     if rounds:
-        deal.round = min(rounds, key=lambda r: (-r[3], r[0]))[2]
-    for s, e, value, cur in f.amounts:
-        if a <= s < b and not _inside(s, hist) and not _AMOUNT_NOT.search(f.t[max(a, s - 16):s]):
+        own = [r for r in rounds if ua <= r[0] < ub] or rounds
+        r = min(own, key=lambda r: (-r[3], r[0]))
+        deal.round = r[2]
+        ev["round"] = f.span(r[0], r[1])
+    for s, e, value, cur in ordered(f.amounts):
+        if not _AMOUNT_NOT.search(f.t[max(a, s - 16):s]):
             deal.amount = value.value if isinstance(value, Amount) else None
             deal.currency = cur
+            ev["amount"] = f.span(s, e)
             break
-    dates = [d for d in f.dates if a <= d[0] < b and not _inside(d[0], hist)]
+    dates = [d for d in ordered(f.dates) if ua <= d[0] < ub]
+    if not dates:
+        line = _dateline(f, an.clause_start)
+        dates = [line] if line else [d for d in ordered(f.dates) if d[0] >= ub]
     if dates:
         deal.date = dates[0][2]
-    elif prior_date and not _RELATIVE.search(f.t[a:b]):
-        deal.date = prior_date
+        ev["date"] = f.span(dates[0][0], dates[0][1])
+    deal.evidence = ev
     # roles
     masked = f.mask(_company_spans(f, an.company, a, b))
     chunks: list[tuple[int, int, str]] = []

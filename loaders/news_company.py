@@ -14,6 +14,7 @@ import re
 
 from loaders.news_nlp import Frame, is_investor, known_company
 from loaders.news_rules import CJK
+from loaders.news_vocab import alternation, words
 from ontology import clean_name
 from ontology import load as load_ontology
 
@@ -33,18 +34,23 @@ __all__ = [
 # ============================================================================ company: Chinese
 _ZH_PRED = re.compile(
     r"(?:正式|已经|已|近日|日前|今日|今天|昨日|近期|再次|再度|成功|顺利|又|再|刚刚|终于|宣布|官宣|也|均|分别)*"
-    r"(?P<verb>完成|获得|获(?![悉奖批评颁选知准])|拿到|斩获|收获|迎来|敲定|获取|融资(?=\s*(?:\d|[一二两三四五六七八九十数几近超逾约]|人民币|美元)))")
+    r"(?P<verb>完成|获得|获(?![悉奖批评颁选知准])|拿到|斩获|收获|迎来|敲定|获取|融资(?=\s*(?:\d|[一二两三四五六七八九十数几近超逾约]|人民币|美元))|"
+    + alternation(words("zh_predicates")) + ")")
 _ZH_OBJECT = re.compile(r"融资|投资|轮|注资|领投|获投|战略|资金|\x00")
 _ZH_HEADS = sorted(["企业", "公司", "平台", "平台商", "设备商", "软件商", "硬件商", "系统商", "服务商", "提供商", "供应商", "厂商",
                    "制造商", "开发商", "运营商", "方案商", "集成商", "创企", "初创", "独角兽", "品牌", "领军者", "领导者", "龙头",
-                   "新锐", "创业团队", "明星项目", "项目", "先行者", "引领者", "研发商", "生产商", "服务提供者", "对手", "子公司",
+                   "新锐", "创业团队", "明星项目", "项目", "先行者", "引领者", "研发商", "生产商", "服务提供者", "对手", "子公司", "新创", "新创公司", "初创企业", "初创公司",
                    "旗下"], key=len, reverse=True)
 _ZH_GENERIC = {"科技", "智能", "信息", "网络", "技术", "集团", "股份", "有限公司", "股份有限公司", "科技有限公司", "数据",
                "软件", "系统", "公司", "企业", "平台", "服务", "智造", "制造", "自动化", "机器人"}
 ZH_PRONOUN = re.compile(r"^(?:该公司|本公司|公司|该企业|企业|其|它|我们|我司|本轮|此轮|该轮|本次|此次|团队|项目|该项目|平台|"
                          r"这|此|该)$|^(?:本轮|此轮|该轮|本次|此次|上一轮|这一轮)|融资|投资")
+_DECOR_ZH = alternation(words("decorations", "zh"))
+_SOURCE_ZH = alternation(words("sources", "zh") + words("sources", "en"))
 _ZH_LEAD_STRIP = re.compile(
-    r"^(?:[\s、\"“”'「」『』《》\x00]|据悉|据了解|据报道|据介绍|消息称|报道称|记者获悉|获悉|近日|日前|今日|今天|昨日|昨天|近期|最近|"
+    r"^(?:[\s、\"“”'「」『』《》\x00!:|]|【[^】]{0,20}】|\[[^\]]{0,20}\]|" + _DECOR_ZH + "|"
+    r"据\s*" + _SOURCE_ZH + r"(?:\s*(?:报道|消息|获悉|了解))?|" + _SOURCE_ZH + r"(?:\s*(?:报道|消息|获悉|讯|独家))?|"
+    r"据悉|据了解|据报道|据介绍|消息称|报道称|记者获悉|获悉|近日|日前|今日|今天|昨日|昨天|近期|最近|"
     r"目前|本周|上周|此外|另外|同时|其中|而|又|今年|去年|这是|这也是|此为|系|继|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|"
     r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+")
 _ZH_TAIL_STRIP = re.compile(
@@ -103,7 +109,56 @@ def _valid_zh(f: Frame, name: str, descriptor: str) -> tuple[str, str] | None:
         return None
     if not CJK.search(name) and not re.search(r"[A-Za-z]{2}", name):
         return None
-    return clean_name(name), descriptor.strip(" \x00")
+    if re.match(r"^(?:这|该|此|本|那)(?:家|个|一)?", name) and re.search(_ZH_HEAD_RX + "$", name):
+        return None  # 这家工业视觉检测企业: a reference to a company named before
+    if re.fullmatch(_NOT_NAME_ZH, name):
+        return None
+    return clean_name(reduce_company(name)), descriptor.strip(" \x00")
+
+
+_ZH_HEAD_RX = "(?:" + "|".join(map(re.escape, _ZH_HEADS)) + ")"
+_NOT_NAME_ZH = alternation(words("not_names", "zh"))
+_LEGAL_ZH = alternation(words("legal_suffixes", "zh"))
+_LEGAL_EN = alternation(words("legal_suffixes", "en"))
+_REGION_MARK = alternation(words("region_markers"))
+_REGION_PREFIX: list = []
+
+
+def reduce_company(name: str) -> str:
+    """The name the graph uses for a company written in its legal or bilingual form: a region
+    prefix and a legal suffix go together (北京银河通用机器人有限公司 → 银河通用机器人), an English
+    name beside or bracketed in a Chinese one goes (商汤科技 SenseTime → 商汤科技,
+    梅卡曼德(Mech-Mind)机器人科技 → 梅卡曼德机器人科技).
+
+    >>> reduce_company("北京银河通用机器人有限公司")
+    '银河通用机器人'
+    >>> reduce_company("商汤科技 SenseTime")
+    '商汤科技'
+    >>> reduce_company("梅卡曼德(Mech-Mind)机器人科技")
+    '梅卡曼德机器人科技'
+    """
+    s = name.strip()
+    if CJK.search(s):
+        s = re.sub(r"\s*[(（][A-Za-z0-9 .,&'’-]+[)）]\s*", "", s)  # (Mech-Mind)
+        m = re.match(r"^(.*[\u4e00-\u9fff][^A-Za-z]*?)\s+[A-Za-z][A-Za-z0-9 .&'’-]*$", s)
+        if m and len(CJK.findall(m.group(1))) >= 2:  # 商汤科技 SenseTime
+            s = m.group(1)
+        m = re.search(_LEGAL_ZH + "$", s)
+        if m and len(s) - len(m.group()) >= 2:
+            s = s[:m.start()]
+            if not _REGION_PREFIX:
+                onto = load_ontology()
+                names = {a for r in onto.regions if r.level in ("province", "city")
+                         for a in (r.name, r.full) if a and CJK.search(a)}
+                _REGION_PREFIX.append(re.compile("^(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+                                                 + ")" + _REGION_MARK + "?"))
+            for _ in range(2):  # 广东省深圳市…
+                r = _REGION_PREFIX[0].match(s)
+                if r and len(s) - r.end() >= 2:
+                    s = s[r.end():]
+    else:
+        s = re.sub(r",?\s*" + _LEGAL_EN + r"\s*$", "", s).strip(" ,") or s
+    return s
 
 
 def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
@@ -124,12 +179,24 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             pm = re.search(r"(?:正式)?(?:宣布|官宣)$", f.t[pa:pb].strip())
             if pm:
                 got = _clean_company_zh(f, pa, pa + len(f.t[pa:pb].rstrip()) - len(pm.group(0)))
+        if got is None and _ZH_REFERENCE.match(subject):
+            return REF, ""  # 这家工业视觉检测企业完成…: the company named before
         if got is not None:
             if is_investor(f, got[0]) and re.match(r"(?:了)?对", rest):
                 return _zh_object_company(f, text, m.end(), b)
             return got
         return None
+    h = _ZH_HEADLINE.search(text, a, b)
+    if h:  # 图灵视控B+轮融资落定: a headline without a verb
+        return _clean_company_zh(f, a, h.start())
     return None
+
+
+REF = "\x01ref"
+_ZH_REFERENCE = re.compile(r"^(?:(?:这|该|此|那)(?:家|个|一)?.{0,20}?(?:" + "|".join(map(re.escape, _ZH_HEADS)) +
+                           r")|该公司|公司|其|它|我们|我司|本公司)$")
+_ZH_HEADLINE = re.compile(r"\x00+\s*(?:融资|投资)?\s*(?:已|正式|顺利|宣布)?" + alternation(words("zh_headline_done"))
+                          + r"(?=\s*(?:[,:;|!。]|$))")
 
 
 _ZH_INVESTOR_VERB = re.compile(r"(?:领投|独家投资|战略投资|投资|注资|入股|参投|跟投)了?(?!方|人|机构|者|额|金|于|为)")
@@ -170,10 +237,11 @@ def zh_investor_first(f: Frame, masked: str, a: int, b: int):
 _EN_PRED = re.compile(
     r"\b(?P<verb>raised|raises|closed|closes|completed|completes|secured|secures|received|receives|landed|lands|"
     r"bagged|bags|obtained|obtains|got|gets|nabbed|nabs|snagged|picked up|picks up|wrapped up|attracted|attracts|"
-    r"scored|clinched|announced|announces|banked|pulled in|pulls in|finali[sz]ed|sealed|won|took in|has raised)\b", _I)
+    r"scored|clinched|announced|announces|banked|pulled in|pulls in|finali[sz]ed|sealed|won|took in|has raised|"
+    + "|".join(re.escape(w) for w in sorted(words("en_predicates"), key=len, reverse=True)) + r")\b", _I)
 _EN_OBJECT = re.compile(r"\b(?:round|funding|financing|investment|capital|series|seed|angel|million|billion|"
                         r"stake|pre-ipo)\b|[$¥€]|\bRMB\b|\bUSD\b", _I)
-_EN_AUX_TAIL = re.compile(r"(?:\s+(?:has|have|had|just|recently|officially|successfully|today|now|also|reportedly|"
+_EN_AUX_TAIL = re.compile(r"(?:\s+(?:has|have|had|just|recently|newly|officially|successfully|today|now|also|reportedly|"
                           r"quietly|finally|said|says|announced|announces|revealed|confirmed|that|it|they|on|"
                           r"\w+day))+\s*$", _I)
 _EN_NAME_STOP = re.compile(r"-(?:based|headquartered|born|backed|focused|owned|listed|founded|funded)$|'s$|’s$", _I)
@@ -182,6 +250,12 @@ EN_DET = {"the", "it", "this", "its", "their", "our", "a", "an", "that", "which"
 MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                 "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today"}
+
+
+_EN_SAID = re.compile(r"\s+(?:said|says|announced|announces|told|tells|revealed|reveals|confirmed|confirms|disclosed|"
+                      r"discloses|stated|states)\b(?=.*\b(?:that|it|the\s+(?:company|startup|firm))\b)", _I)
+_EN_REFERENCE = re.compile(r"^\s*(?:the\s+(?:company|startup|firm|business|group|platform)|it)(?:\s+(?:has|had|have|now|also|"
+                           r"just|recently|newly|officially))*\s*$", _I)
 
 
 def name_token(tok: str) -> bool:
@@ -202,6 +276,9 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
             chars[i - a] = " "
     np_ = "".join(chars)
     np_ = re.sub(r"\b(Co|Corp|Inc)\.,\s*(Ltd|Limited|Inc)\b", "\\1.\x01\\2", np_)  # keep "Co., Ltd." whole
+    said = _EN_SAID.search(np_)
+    if said:  # "X said on Wednesday that the company has closed …": X
+        np_ = np_[:said.start()]
     np_ = _EN_AUX_TAIL.sub("", np_)
     appositive = ""
     m = re.search(r",\s*((?:a|an|the|which|who|whose|one of)\b[^,]*),?\s*$", np_)
@@ -232,6 +309,8 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
 
 _EN_OBJ_IN = re.compile(r"\b(?:round|investment|funding|financing|stake|invested|invests|million|billion|capital)\b"
                         r"[^.;]{0,60}?\b(?:in|into|of|for)\s+(?:the\s+)?", _I)
+_EN_LED_TO = re.compile(r"\b(?:co-)?led\s+(?P<co>[A-Z][^,.;]{1,60}?)\s+(?:to|in\s+(?:its|their))\s+"
+                        r"(?:complete|close|raise|secure|finish|completing|closing|raising)\b")
 _EN_POSSESSIVE = re.compile(r"(?:'s|’s)\s+(?:[^.;]{0,50}?)\b(?:round|funding|financing|series|investment)\b", _I)
 _EN_CO_STOP = re.compile(r",|;|\.(?:\s|$)|\s+(?:with|as|on|at|to|in|for|from|while|after|led|co-led|joined|backed|"
                          r"according|which|who|that|was|were|is|are|has|had|have|will|and\s+(?:the|its|a|an)\b)\b")
@@ -242,6 +321,10 @@ def en_investor_first(f: Frame, a: int, b: int):
     (only in a sentence that names a round or an amount)."""
     if not any(a <= s < b for s, *_ in (*f.amounts, *f.rounds)):
         return None
+    for m in _EN_LED_TO.finditer(f.t, a, b):  # Sequoia China led Gaoyuan Robotics to complete a Series A
+        got = _clean_company_en(f, m.start("co"), m.end("co"))
+        if got is not None:
+            return got
     for m in _EN_OBJ_IN.finditer(f.t, a, b):
         s = m.end()
         stop = _EN_CO_STOP.search(f.t, s, b)
@@ -274,6 +357,8 @@ def en_anchors(f: Frame, a: int, b: int) -> list[tuple[int, str, str]]:
         if out and cs <= out[-1][0]:
             continue  # the clause already has its company
         got = _clean_company_en(f, cs, m.start())
+        if got is None and _EN_REFERENCE.match(f.t[cs:m.start()]):
+            got = (REF, "")  # "The company has now completed …": the company named before
         if got is not None:
             out.append((cs, *got))
     return out
