@@ -260,6 +260,26 @@ def _dateline(f: Frame, before: int) -> tuple | None:
     return None
 
 
+_EXCL_ZH = re.compile(alternation(words("exclusions", "zh")))
+_EXCL_EN = re.compile(alternation(words("exclusions", "en"), english=True), _I)
+_EXCL_BOUND = re.compile(r"[,;。!?|:]|\b(?:but|while|whereas|and|however)\b|但|而|其中")
+
+
+def _excluded(f: Frame, masked: str, a: int, b: int, hist) -> set[str]:
+    """Investors the text says did not take part ("红点中国未参与本轮", "X did not participate")."""
+    out: set[str] = set()
+    rx = _EXCL_ZH if f.lang == "zh" else _EXCL_EN
+    for m in rx.finditer(f.t, a, b):
+        lo = max(a, _unit_of(f, m.start())[0])
+        bounds = [x.end() for x in _EXCL_BOUND.finditer(f.t, lo, m.start())]
+        s = bounds[-1] if bounds else lo
+        for _, piece, ident in split_names(f, masked, s, m.start()):
+            name = resolve_investor(f, piece, ident)
+            if name:
+                out.add(name)
+    return out
+
+
 def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal:
     hist = _background(f, a, b, an.clause_start)
     deal = Deal(company=an.company, descriptor=an.descriptor or None, span=(a, b))
@@ -311,6 +331,8 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
             name = resolve_investor(f, piece, ident)
             if name and norm_key(name) != norm_key(deal.company):
                 found.append((pos, name, role))
+    excluded = _excluded(f, masked, a, b, hist)
+    found = [x for x in found if x[1] not in excluded]
     advisors = {n for _, n, r in found if r == "advisor"}
     sole = [n for _, n, r in found if r == "sole"]
     order: list[str] = []

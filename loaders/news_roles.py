@@ -16,6 +16,7 @@ import re
 from loaders.news_company import EN_DET, MONTH_WORDS, name_token
 from loaders.news_nlp import Frame, spans
 from loaders.news_rules import CJK
+from loaders.news_vocab import alternation, vocab, words
 from ontology import load as load_ontology
 
 _I = re.IGNORECASE
@@ -26,6 +27,11 @@ __all__ = ["en_roles", "resolve_investor", "split_names", "zh_roles"]
 _ZH_POST = re.compile(
     r"(?P<sole>独家)?(?P<kind>联合领投方|共同领投方|领投方|领投机构|领投人|跟投方|跟投机构|参投方|参投机构|投资方|投资机构|投资人|出资方|投资者|"
     r"参与方|资方|独家财务顾问|财务顾问|融资顾问)(?:分别|主要|则|依次|还)?(?:为|是|包括|有|包含|:|由|来自)\s*(?:了)?")
+_LEAD_LABELS = set(words("labels")[:0] + (vocab()["labels"].get("lead") or []))
+_FOLLOW_LABELS = set(vocab()["labels"].get("follow") or [])
+_ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*:\s*")
+_ZH_ADVISER_ASIDE = re.compile(r"(?:以及|及|和|与|、|,)?\s*(?:由)?(?:担任|作为|出任)(?:了)?(?:本轮|本次|此次)?(?:融资|交易)?的?(?:独家|长期)?"
+                               r"(?:财务顾问|融资顾问|FA)的")
 _ZH_TRIGGERS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:担任|作为|出任|为)了?(?:本轮|本次|此次|该轮|此轮)?(?:融资|交易|项目)?的?(?:独家|长期|特邀|首席)?"
                 r"(?:财务顾问|融资顾问|FA)"), "advisor"),
@@ -39,7 +45,8 @@ _ZH_TRIGGERS: list[tuple[re.Pattern, str]] = [
 ]
 _ZH_DUI = re.compile(r"(?P<list>[^,;。\x00]{2,40}?)(?:宣布|已|正式|近日|日前)*(?:完成|进行|参与|领投|独家)了?(?:对|向)"
                      r"[^,;。\x00]{0,20}\x00+(?:公司)?(?:的|进行)")
-_ZH_PRED_CUT = re.compile(r".*(?:完成|获得|获(?![悉])|拿到|斩获|迎来|宣布|引入|引进|吸引|收到)")
+_ZH_PRED_CUT = re.compile(r".*(?:完成|获得|获(?![悉])|拿到|斩获|迎来|宣布|引入|引进|吸引|收到|" + alternation(words("zh_predicates"))
+                          + r")(?:了)?(?:一笔|一轮)?")
 _ZH_AFTER = re.compile(r".*(?:由|来自|包括|其中|包含)")
 _ZH_PIECE_LEAD = re.compile(r"^(?:[\s、,\x00:]|以及|本轮|本次|此次|该轮|此轮|融资|的|由|并|且|还|老股东|原股东|现有股东|新股东|"
                             r"股东|其他|另有|另外|知名|头部|国内|国际|著名|老牌|领先|一线|投资机构|投资人|投资方|机构|资方|"
@@ -55,7 +62,19 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
     """(chunk start, chunk end, role) for the name lists in clause ``t[a:b]``. Triggers are found in
     ``trig`` (rounds not blanked: 获得X的战略投资), lists are read in ``masked``."""
     out: list[tuple[int, int, str]] = []
+    lab = _ZH_LABEL.match(masked, a, b)
+    if lab:  # 领投：A！跟投：B、C！
+        kind = lab.group("label")
+        role = "lead" if kind in _LEAD_LABELS else ("follow" if kind in _FOLLOW_LABELS else "follow")
+        return [(lab.end(), b, role)]
     m = _ZH_POST.search(masked, a, b)
+    if m:
+        adv = _ZH_ADVISER_ASIDE.search(masked, m.end(), b)
+        if adv and not re.search(r"领投|跟投|参投", masked[m.end():adv.start()]):
+            # 参与方包括A、B以及担任本轮财务顾问的C: C advises
+            kind = m.group("kind")
+            role = "lead" if "领投" in kind else ("sole" if m.group("sole") else "follow")
+            return [(m.end(), adv.start(), role), (adv.end(), b, "advisor")]
     if m and not re.search(r"领投|跟投|参投|顾问", masked[m.end():b]):
         kind = m.group("kind")
         role = "advisor" if "顾问" in kind else ("lead" if "领投" in kind else ("sole" if m.group("sole") else "follow"))
@@ -129,8 +148,8 @@ def split_names(f: Frame, masked: str, a: int, b: int) -> list[tuple[int, str, s
             continue
         if s > pos:
             plain(pos, s)
-        fund = _FUND_SUFFIX.match(masked, e, b)
-        if fund:  # 红杉中国种子基金, 中金资本旗下基金: the fund of a known manager
+        fund = (_FUND_SUFFIX if zh else _EN_NAME_TAIL).match(masked, e, b)
+        if fund:  # 红杉中国种子基金, 中金资本旗下基金, 深创投集团, Qiming Venture Capital: the known name, whole
             e = fund.end()
         pieces.append((s, f.t[s:e], ident))
         pos = e
@@ -161,11 +180,16 @@ def _en_and_split(txt: str) -> list[tuple[int, str]]:
     return [(0, txt[:m.start()]), (m.end(), txt[m.end():])]
 
 
-_FUND_SUFFIX = re.compile(r"(?:旗下(?:的)?)?(?:中国|美元|人民币|早期|成长|种子|天使|产业|创投|创业|科技)?(?:[\u4e00-\u9fff]{0,2})?基金"
-                          r"(?=[、,;/\x00和与及]|$)")
+_FUND_SUFFIX = re.compile(r"(?:(?:旗下(?:的)?)?(?:中国|美元|人民币|早期|成长|种子|天使|产业|创投|创业|科技)?(?:[\u4e00-\u9fff]{0,2})?基金|"
+                          r"集团|控股|资本|创投)(?=[、,;/\x00和与及]|$|(?:联合|共同)?(?:领投|跟投|参投))")
+_EN_NAME_TAIL = re.compile(r"(?:\s+(?:Venture|Ventures|Capital|Partners|Group|Fund|Funds|Investment|Investments|Management|"
+                           r"Holdings|China|Asia|Growth|Equity|Private\s+Equity|Venture\s+Capital))+\b")
 _ZH_NOT_NAME = re.compile(r"^(?:本轮|融资|投资|公司|股东|机构|投资方|资方|多家机构|老股东|领投|跟投|参投|资本|基金|创投|"
                           r"投资机构|知名机构|战略投资者|产业资本|国资|产业方|本轮融资|新股东|多家|其他)$|完成|获得|宣布|融资|"
                           r"轮|万|亿|元|顾问|金额|披露|用于|将|计划|成立|估值")
+
+
+_NOT_NAMES = re.compile(alternation([w.lower() for w in words("not_names")]))
 
 
 def resolve_investor(f: Frame, piece: str, ident: str | None) -> str | None:
@@ -193,6 +217,8 @@ def resolve_investor(f: Frame, piece: str, ident: str | None) -> str | None:
     for s, e, lab, ident2 in f.names:
         if lab == "INVESTOR" and f.t[s:e] and piece.endswith(f.t[s:e]) and len(f.t[s:e]) >= 3:
             return onto.investor_name(ident2)
+    if _NOT_NAMES.fullmatch(piece.lower()):
+        return None
     if f.lang == "zh":
         if _ZH_NOT_NAME.search(piece) or len(piece) > 30 or "\x00" in piece:
             return None
@@ -214,6 +240,8 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?:co-led|jointly\s+led|led|headed|spearheaded)\s+(?:jointly\s+)?by\s+", _I), "lead"),
     (re.compile(r"\b(?:solely|exclusively|entirely)\s+(?:funded\s+|backed\s+|financed\s+)?by\s+", _I), "sole"),
     (re.compile(r"\blead\s+investors?\s+(?:was|were|is|are|being|include|included|including)\s+", _I), "lead"),
+    (re.compile(r"\blead\s+investors?\s+(?:in|of|for|behind)\s+[^.;]{2,80}?\s+(?:was|were|is|are)\s+", _I), "lead"),
+    (re.compile(r"\b(?:lead\s+investors?|led\s+by|co-investors?|investors?|backers?|participants?)\s*:\s*", _I), "follow"),
     (re.compile(r"\b(?:with\s+)?participation\s+(?:from|of|by)\s+", _I), "follow"),
     (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+", _I), "follow"),
     (re.compile(r"\b(?:investors|backers|participants|shareholders)\s+"
@@ -235,7 +263,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
     (re.compile(r"-(?:co-)?led\b", _I), "lead"),
-    (re.compile(r"\s+(?:leading|as\s+(?:the\s+)?lead(?:\s+investor)?)\b", _I), "lead"),
+    (re.compile(r"\s+(?:(?:acting|serving|acted|served|came\s+in)\s+)?(?:leading|as\s+(?:the\s+)?(?:co-)?lead(?:\s+investors?)?)\b",
+                _I), "lead"),
 ]
 _EN_STOP = re.compile(
     r"[;()]|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
