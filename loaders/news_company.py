@@ -39,7 +39,7 @@ _ZH_PRED = re.compile(
 _ZH_OBJECT = re.compile(r"融资|投资|轮|注资|领投|获投|战略|资金|\x00")
 _ZH_HEADS = sorted(["企业", "公司", "平台", "平台商", "设备商", "软件商", "硬件商", "系统商", "服务商", "提供商", "供应商", "厂商",
                    "制造商", "开发商", "运营商", "方案商", "集成商", "创企", "初创", "独角兽", "品牌", "领军者", "领导者", "龙头",
-                   "新锐", "创业团队", "明星项目", "项目", "先行者", "引领者", "研发商", "生产商", "服务提供者", "对手", "子公司", "新创", "新创公司", "初创企业", "初创公司",
+                   "新锐", "创业团队", "明星项目", "项目", "先行者", "引领者", "研发商", "生产商", "服务提供者", "对手", "子公司", "单位", "成员", "新创", "新创公司", "初创企业", "初创公司",
                    "旗下"], key=len, reverse=True)
 _ZH_GENERIC = {"科技", "智能", "信息", "网络", "技术", "集团", "股份", "有限公司", "股份有限公司", "科技有限公司", "数据",
                "软件", "系统", "公司", "企业", "平台", "服务", "智造", "制造", "自动化", "机器人"}
@@ -78,6 +78,9 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     if quoted:
         q = quoted[-1]
         return _valid_zh(f, q, np_[:np_.rfind(q)])
+    legal = _legal_name(np_)
+    if legal:  # 上海市工业互联网协会会员单位上海云锐数智科技股份有限公司: the legal name is the name
+        return _valid_zh(f, legal[1], legal[0])
     np_ = _ZH_PAREN.sub("", np_).strip()
     np_ = re.sub(r"[“”\"「」『』《》]", "", np_)
     descriptor = ""
@@ -124,6 +127,27 @@ _REGION_MARK = alternation(words("region_markers"))
 _REGION_PREFIX: list = []
 
 
+def _region_prefix():
+    if not _REGION_PREFIX:
+        onto = load_ontology()
+        names = {a for r in onto.regions if r.level in ("province", "city")
+                 for a in (r.name, r.full) if a and CJK.search(a)}
+        _REGION_PREFIX.append(re.compile("(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+                                         + ")" + _REGION_MARK + "?"))
+    return _REGION_PREFIX[0]
+
+
+def _legal_name(np_: str) -> tuple[str, str] | None:
+    """(descriptor, legal name) when ``np_`` ends with a registered name (region … 有限公司)."""
+    m = re.search(r"(?:[(（][^()（）]{1,8}[)）])?" + _LEGAL_ZH + "$", np_)
+    if not m:
+        return None
+    starts = [r.start() for r in _region_prefix().finditer(np_, 0, m.start()) if m.start() - r.end() >= 2]
+    if not starts or starts[-1] == 0:
+        return None
+    return np_[:starts[-1]], np_[starts[-1]:]
+
+
 def reduce_company(name: str) -> str:
     """The name the graph uses for a company written in its legal or bilingual form: a region
     prefix and a legal suffix go together (北京银河通用机器人有限公司 → 银河通用机器人), an English
@@ -143,17 +167,11 @@ def reduce_company(name: str) -> str:
         m = re.match(r"^(.*[\u4e00-\u9fff][^A-Za-z]*?)\s+[A-Za-z][A-Za-z0-9 .&'’-]*$", s)
         if m and len(CJK.findall(m.group(1))) >= 2:  # 商汤科技 SenseTime
             s = m.group(1)
-        m = re.search(_LEGAL_ZH + "$", s)
+        m = re.search(r"(?:[(（][^()（）]{1,8}[)）])?" + _LEGAL_ZH + "$", s)  # 零重力飞机工业(合肥)有限公司
         if m and len(s) - len(m.group()) >= 2:
             s = s[:m.start()]
-            if not _REGION_PREFIX:
-                onto = load_ontology()
-                names = {a for r in onto.regions if r.level in ("province", "city")
-                         for a in (r.name, r.full) if a and CJK.search(a)}
-                _REGION_PREFIX.append(re.compile("^(?:" + "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-                                                 + ")" + _REGION_MARK + "?"))
             for _ in range(2):  # 广东省深圳市…
-                r = _REGION_PREFIX[0].match(s)
+                r = _region_prefix().match(s)
                 if r and len(s) - r.end() >= 2:
                     s = s[r.end():]
     else:
@@ -185,7 +203,7 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             if is_investor(f, got[0]) and re.match(r"(?:了)?对", rest):
                 return _zh_object_company(f, text, m.end(), b)
             return got
-        return None
+        break
     h = _ZH_HEADLINE.search(text, a, b)
     if h:  # 图灵视控B+轮融资落定: a headline without a verb
         return _clean_company_zh(f, a, h.start())

@@ -26,10 +26,11 @@ __all__ = ["en_roles", "resolve_investor", "split_names", "zh_roles"]
 # ============================================================================== Chinese
 _ZH_POST = re.compile(
     r"(?P<sole>独家)?(?P<kind>联合领投方|共同领投方|领投方|领投机构|领投人|跟投方|跟投机构|参投方|参投机构|投资方|投资机构|投资人|出资方|投资者|"
-    r"参与方|资方|独家财务顾问|财务顾问|融资顾问)(?:分别|主要|则|依次|还)?(?:为|是|包括|有|包含|:|由|来自)\s*(?:了)?")
+    r"参与方|资方|独家财务顾问|财务顾问|融资顾问|参与(?:了)?(?:本轮|本次|此次)?(?:投资|融资)?的(?:机构|投资方|投资机构|投资人|资方))(?:分别|主要|则|依次|还)?(?:为|是|包括|有|包含|:|由|来自)\s*(?:了)?")
 _LEAD_LABELS = set(words("labels")[:0] + (vocab()["labels"].get("lead") or []))
 _FOLLOW_LABELS = set(vocab()["labels"].get("follow") or [])
-_ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*:\s*")
+_ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*(?::|——|—|-{1,2})\s*")
+_ZH_ROLE_MARK = re.compile(r"\s*\((?P<role>(?:联合|共同)?领投|跟投|参投|独家)(?:方)?\)")
 _ZH_ADVISER_ASIDE = re.compile(r"(?:以及|及|和|与|、|,)?\s*(?:由)?(?:担任|作为|出任)(?:了)?(?:本轮|本次|此次)?(?:融资|交易)?的?(?:独家|长期)?"
                                r"(?:财务顾问|融资顾问|FA)的")
 _ZH_TRIGGERS: list[tuple[re.Pattern, str]] = [
@@ -75,6 +76,15 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
             kind = m.group("kind")
             role = "lead" if "领投" in kind else ("sole" if m.group("sole") else "follow")
             return [(m.end(), adv.start(), role), (adv.end(), b, "advisor")]
+    if m and _ZH_ROLE_MARK.search(masked, m.end(), b):  # 投资方：今日资本（领投）、华创资本
+        pieces = []
+        for p in re.finditer(r"[^、,]+", masked[m.end():b]):
+            ps, pe = m.end() + p.start(), m.end() + p.end()
+            mark = _ZH_ROLE_MARK.search(masked, ps, pe)
+            role = ("lead" if "领投" in mark.group("role") else "sole" if mark.group("role") == "独家" else "follow") \
+                if mark else "follow"
+            pieces.append((ps, mark.start() if mark else pe, role))
+        return pieces
     if m and not re.search(r"领投|跟投|参投|顾问", masked[m.end():b]):
         kind = m.group("kind")
         role = "advisor" if "顾问" in kind else ("lead" if "领投" in kind else ("sole" if m.group("sole") else "follow"))
@@ -259,6 +269,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 r"(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|all|both))*\s+(?:participated|joined|took\s+part|invested|followed|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
+    (re.compile(r"\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|provides|injects)\b(?=[^.;]{0,80}"
+                r"\b(?:in|into|for|to)\b)", _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participating|joining|investing|following\s+on|taking\s+part|chipping\s+in)\b",
                 _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
