@@ -13,7 +13,7 @@ from kg.errors import KGError, QueryError
 from web.state import cached, get_state, get_store
 
 __all__ = ["queries", "run_query", "query_accepts", "get_entity", "loaded_info", "has_module", "jsonable",
-           "request_params", "mark_synthetic"]
+           "request_params", "mark_synthetic", "rows_synthetic", "flag_rows"]
 
 
 def has_module(name: str) -> bool:
@@ -142,4 +142,26 @@ def mark_synthetic(obj):
                 out["meta"] = {**d["meta"], "synthetic": True}
         else:
             out.meta = {**(out.meta or {}), "synthetic": True}
+    return out
+
+
+def rows_synthetic(rows, value=None) -> bool:
+    """Whether a table is built from synthetic facts: any row naming a synthetic round, company or
+    investor; a table without such ids (an aggregate) when the workspace holds synthetic data."""
+    from kg.exports.provenance import any_synthetic, row_id
+
+    if any(isinstance(r, dict) and row_id(r) for r in rows or ()):
+        return any_synthetic(get_store(), rows)
+    return bool(rows or value) and bool(loaded_info().get("synthetic"))
+
+
+def flag_rows(rows: list) -> list:
+    """Copies of ``rows`` with ``synthetic`` set on those naming a round, company or investor."""
+    from kg.exports.provenance import marks, row_id
+
+    m = marks(get_store(), [row_id(r) for r in rows if isinstance(r, dict) and row_id(r)], sources=False)
+    out = []
+    for r in rows:
+        rid = row_id(r) if isinstance(r, dict) else None
+        out.append({**r, "synthetic": m[rid][0]} if rid in m else r)
     return out

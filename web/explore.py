@@ -5,16 +5,16 @@ Each page and its JSON twin come from the same data function:
 """
 from __future__ import annotations
 
-from collections import Counter
 from urllib.parse import quote
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
-from web import charts, graphview
-from web.data import get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, run_query, safe_run
+from web import chart_specs, charts, graphview
+from web.data import (flag_rows, get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, rows_synthetic,
+                      run_query, safe_run)
 from web.filters import money
-from web.i18n import get_lang, label_name, t
+from web.i18n import column_name, get_lang, label_name, t
 
 bp = Blueprint("explore", __name__)
 
@@ -131,8 +131,15 @@ def search():
 
 
 # ------------------------------------------------------------------ entity pages
+# Every number a page shows comes from a named query over ALL matching rows (the portfolio's mix is
+# aggregated over every round before any cut); tables page and sort on the server; a cut says so.
+PAGE_SIZE = 25
+MAX_LIMIT = 500
+GRAPH_COMPANIES = 30  # companies drawn on an investor's graph (the table lists them all)
+TOP_CHART = 12        # bars drawn in a mix chart (its table lists them all)
+
 # (section key, query, entity parameter, extra parameters) per label; a section runs when its query
-# exists and takes that parameter
+# exists and takes that parameter; sections of queries that take `year` follow the page's year
 SECTIONS = {
     "Investor": [("portfolio", "portfolio", "investor", {}), ("co_investors", "co_investors", "investor", {})],
     "Company": [("funding_history", "funding_history", "company", {}), ("investors", "investors_of", "company", {})],
@@ -141,108 +148,469 @@ SECTIONS = {
                ("clusters", "region_clusters", "region", {}),
                ("policies_here", "policies", "region", {})],
     "Segment": [("companies_here", "companies", "segment", {}),
-                ("investors_here", "top_investors", "segment", {"k": 20}),
-                ("stage_mix", "segment_stage", "segment", {})],
+                ("investors_here", "top_investors", "segment", {"k": 20})],
     "Policy": [],
     "Round": [],
     "Factory": [],
 }
-EGO = {"Investor": 2, "Company": 2, "Region": 1, "Segment": 1, "Policy": 1, "Round": 1, "Factory": 1}
+EGO = {"Policy": 1, "Round": 1, "Factory": 1}
+
+# property names and coded values shown on entity pages (never the raw key)
+PROP_NAMES = {
+    "kind": ("类型", "Kind"), "reported_2019_companies": ("报告公布的2019年投资企业数", "Companies in 2019 (report)"),
+    "level": ("级别", "Level"), "full": ("全称", "Full name"), "full_name": ("全称", "Full name"),
+    "board": ("上市板块", "Board"), "code": ("股票代码", "Stock code"), "type": ("轮次类型", "Round type"),
+    "label": ("轮次", "Round"), "date": ("日期", "Date"), "year": ("年份", "Year"), "month": ("月份", "Month"),
+    "amount": ("原币金额", "Amount (original)"), "currency": ("币种", "Currency"), "amount_cny": ("金额", "Amount (CNY)"),
+    "disclosed": ("金额已披露", "Amount disclosed"), "board_name": ("板块", "Board"), "board_name_en": ("板块（英文）", "Board (English)"),
+    "title": ("标题", "Title"), "issued_on": ("发布日期", "Issued"), "issuer": ("发布机构", "Issuer"),
+    "field": ("领域", "Field"), "recognition": ("认定", "Recognition"), "news": ("公告", "Announcements"),
+}
+VALUE_NAMES = {
+    "kind": {"vc": ("风险投资", "Venture capital"), "pe": ("私募股权", "Private equity"), "cvc": ("企业风投", "Corporate VC"),
+             "corporate": ("产业投资方", "Corporate"), "bank": ("银行", "Bank"), "state_fund": ("政府引导基金", "State fund"),
+             "province": ("省", "Province"), "municipality": ("直辖市", "Municipality"),
+             "autonomous_region": ("自治区", "Autonomous region"), "sar": ("特别行政区", "SAR")},
+    "level": {"province": ("省级", "Province"), "city": ("城市", "City"), "macro": ("区域", "Macro region"),
+              "country": ("国家", "Country"), "national": ("国家级", "National"), "provincial": ("省级", "Provincial")},
+    "board": {"star": ("科创板", "STAR Market"), "main": ("主板", "Main board"), "chinext": ("创业板", "ChiNext"),
+              "sme": ("中小板", "SME board")},
+}
+HIDDEN_PROPS = ("id", "name", "sources", "aliases", "synthetic", "name_en", "_label", "label_en")
 
 
-def entity_data(eid: str) -> dict | None:
+def round_type_name(code) -> str:
+    """A round type's name in the UI language (``pre_a`` → Pre-A轮 / Pre-Series A)."""
+    from ontology import load
+
+    rt = next((r for r in load().rounds if r.type == code), None)
+    if rt is None:
+        return str(code or "")
+    return rt.label if get_lang() == "zh" else (rt.label_en or rt.label)
+
+
+def prop_items(props: dict) -> list[tuple[str, object]]:
+    """(display name, display value) of the properties worth showing, in the UI language."""
+    zh = get_lang() == "zh"
+    out = []
+    for k, v in props.items():
+        if k in HIDDEN_PROPS or v is None or v == "" or k.startswith("_"):
+            continue
+        name = PROP_NAMES.get(k)
+        label = (name[0] if zh else name[1]) if name else column_name(k)
+        if k == "type":
+            v = round_type_name(v)
+        elif isinstance(v, bool):
+            v = t("yes") if v else t("no")
+        elif k in VALUE_NAMES and str(v) in VALUE_NAMES[k]:
+            pair = VALUE_NAMES[k][str(v)]
+            v = pair[0] if zh else pair[1]
+        elif k.endswith("_cny"):
+            v = money(v)
+        elif isinstance(v, (list, tuple)):
+            v = "、".join(str(x) for x in v)
+        out.append((label, v))
+    return out
+
+
+def _int_arg(args, key, default, lo=0, hi=None):
+    try:
+        v = int(args.get(key, default))
+    except (TypeError, ValueError):
+        return default
+    v = max(lo, v)
+    return min(v, hi) if hi is not None else v
+
+
+def paging(args, key: str) -> dict:
+    """limit / offset / sort of section ``key``: ``<key>_limit`` etc., else the global ``limit`` etc."""
+    limit = _int_arg(args, f"{key}_limit", _int_arg(args, "limit", PAGE_SIZE, 1, MAX_LIMIT), 1, MAX_LIMIT)
+    offset = _int_arg(args, f"{key}_offset", _int_arg(args, "offset", 0))
+    sort = (args.get(f"{key}_sort") or args.get("sort") or "").strip()[:60] or None
+    return {"limit": limit, "offset": offset, "sort": sort}
+
+
+def _sort_value(v):
+    if isinstance(v, bool):
+        return (0, int(v), "")
+    if isinstance(v, (int, float)):
+        return (0, v, "")
+    if isinstance(v, (list, tuple)):
+        return (0, len(v), "、".join(map(str, v)))
+    return (1, 0, str(v))
+
+
+def sort_rows(rows: list[dict], columns, sort: str | None) -> tuple[list[dict], str | None]:
+    """``rows`` sorted by ``sort`` (``col`` ascending, ``-col`` descending; empty cells last), and the
+    sort applied (None when ``sort`` names no column: the query's own order)."""
+    if not sort:
+        return rows, None
+    desc, col = sort.startswith("-"), sort.lstrip("-")
+    if col not in (columns or []):
+        return rows, None
+    full = [r for r in rows if r.get(col) not in (None, "", [])]
+    empty = [r for r in rows if r.get(col) in (None, "", [])]
+    return sorted(full, key=lambda r: _sort_value(r.get(col)), reverse=desc) + empty, sort
+
+
+def table_page(res: dict, pg: dict) -> dict:
+    """One page of a result's table with what a reader needs to know: ``total`` (every matching row,
+    also those the query itself left out), ``available`` (rows that can be paged), ``shown`` and
+    ``cut`` (what was left out, by whom)."""
+    rows = res.get("rows") or []
+    cols = list(res.get("columns") or [])
+    rows, sort = sort_rows(rows, cols, pg.get("sort"))
+    off = min(pg["offset"], max(len(rows) - 1, 0)) if rows else 0
+    page = rows[off:off + pg["limit"]]
+    cells = _trim_cells(page)
+    omitted = (res.get("meta") or {}).get("omitted")
+    omitted = omitted if isinstance(omitted, int) and not isinstance(omitted, bool) else 0
+    total = len(rows) + omitted
+    out = {"columns": cols, "rows": page, "total": total, "available": len(rows), "shown": len(page),
+           "offset": off, "limit": pg["limit"], "sort": sort, "value": res.get("value"),
+           "truncated": bool(omitted) or len(page) < total}
+    if omitted:
+        out["cut"] = {"rows": omitted, "by": "query"}
+    if cells:
+        out["cut_cells"] = {"cells": cells, "items_shown": LIST_CELL}
+    return out
+
+
+def result_dict(res) -> dict:
+    """A Result's fields without copying its rows and graph (``Result.as_dict`` deep-copies them)."""
+    return {"name": res.name, "params": res.params, "rows": res.rows, "columns": res.columns, "graph": res.graph,
+            "cypher": res.cypher, "params_cypher": res.params_cypher, "value": res.value,
+            "truncated": res.truncated, "meta": res.meta or {}}
+
+
+LIST_CELL = 20  # items of a list cell a table page shows (the query's JSON has them all)
+
+
+def _trim_cells(rows: list[dict]) -> int:
+    """Cut list cells to :data:`LIST_CELL` items (in place, on copies); the number of cells cut."""
+    cut = 0
+    for i, r in enumerate(rows):
+        long = {k: v for k, v in r.items() if isinstance(v, (list, tuple)) and len(v) > LIST_CELL}
+        if long:
+            rows[i] = {**r, **{k: list(v[:LIST_CELL]) + [f"… (+{len(v) - LIST_CELL})"] for k, v in long.items()}}
+            for k in long:
+                if isinstance(r.get(k + "_ids"), (list, tuple)):
+                    rows[i][k + "_ids"] = None
+            cut += len(long)
+    return cut
+
+
+def _section(key, qname, param, eid, extra, year, args) -> dict | None:
+    try:
+        if not query_accepts(qname, param):
+            return None
+    except KGError:
+        return None
+    params = {param: eid, **extra}
+    if year and query_accepts(qname, "year"):
+        params["year"] = year
+    res, err = safe_run(qname, **params)
+    sec = {"key": key, "query": qname, "params": params, "error": err}
+    if res is None:
+        return sec
+    d = result_dict(res)
+    page = table_page(d, paging(args, key))
+    page["rows"] = flag_rows(page["rows"])
+    sec.update(page, synthetic=rows_synthetic(d["rows"], d["value"]), cypher=d.get("cypher"),
+               params_cypher=d.get("params_cypher"))
+    res.meta = {**(res.meta or {}), "synthetic": sec["synthetic"]}
+    sec["_result"] = res  # for the summary, charts and graph; dropped before JSON
+    return sec
+
+
+def _count(name, **params):
+    res, _ = safe_run(name, **params)
+    return None if res is None else res.value
+
+
+def _year_arg(args) -> int | None:
+    y = args.get("year")
+    if y and str(y).isdigit() and 1900 <= int(y) <= 2100:
+        return int(y)
+    return None
+
+
+def entity_data(eid: str, args=None) -> dict | None:
+    """The page of an entity: summary, charts, graph, then its tables (one page each)."""
+    from werkzeug.datastructures import MultiDict
+
+    args = args if args is not None else MultiDict()
     node = get_entity(eid)
     if node is None:
         return None
     label = node.get("label")
+    year = _year_arg(args) if label in ("Investor", "Region", "Segment") else None
     sections = {}
     for key, qname, param, extra in SECTIONS.get(label, []):
-        try:
-            if not query_accepts(qname, param):
-                continue
-        except KGError:
-            continue
-        res, err = safe_run(qname, **{param: eid}, **extra)
-        if res is not None:
-            res = mark_synthetic(res)
-        sections[key] = {"query": qname, "params": {param: eid, **extra}, "error": err,
-                         **({"result": res.as_dict()} if res is not None else {})}
-    ego = None
-    try:
-        if query_accepts("neighborhood", "entity"):
-            res, err = safe_run("neighborhood", entity=eid, hops=EGO.get(label, 1), limit=150)
-            if res is not None:
-                ego = {"result": res.as_dict(), "params": {"entity": eid, "hops": EGO.get(label, 1), "limit": 150}}
-    except KGError:
-        pass
+        sec = _section(key, qname, param, eid, extra, year, args)
+        if sec is not None:
+            sections[key] = sec
     props = {k: v for k, v in node.items() if k not in ("label",)}
     data = {"id": eid, "label": label, "name": graphview.display_name(node), "properties": props,
-            "sections": sections, "ego": ego,
-            "synthetic": bool(node.get("synthetic")) or any((s.get("result") or {}).get("meta", {}).get("synthetic")
-                                                            for s in sections.values())}
-    if label == "Investor" and "portfolio" in sections and "result" in sections["portfolio"]:
-        data["mix"] = investor_mix(eid, sections["portfolio"]["result"])
+            "year": year, "summary": [], "charts": [], "attributes": [], "graph": None, "sections": sections}
+    build = {"Investor": _investor_page, "Company": _company_page, "Region": _area_page, "Segment": _area_page}.get(label)
+    if build is not None:
+        build(eid, label, data, year)
+    elif label in EGO:
+        res, _ = safe_run("neighborhood", entity=eid, hops=EGO[label], limit=150) \
+            if _accepts("neighborhood", "entity") else (None, None)
+        if res is not None:
+            data["graph"] = _graph_block(result_dict(mark_synthetic(res)), "neighborhood",
+                                         {"entity": eid, "hops": EGO[label], "limit": 150})
+    data["synthetic"] = bool(node.get("synthetic")) or any(s.get("synthetic") for s in sections.values()) \
+        or any(c.get("synthetic") for c in data["charts"]) or bool((data["graph"] or {}).get("synthetic"))
+    for s in sections.values():
+        s.pop("_result", None)
     return jsonable(data)
 
 
-def investor_mix(eid: str, portfolio: dict) -> dict:
-    """Stage, segment and region mix and rounds per year, from the investor's portfolio."""
-    seg, reg = Counter(), Counter()
-    for r in portfolio.get("rows", []):
-        for s in _split(r.get("segment")):
-            seg[s] += 1
-        for s in _split(r.get("region")):
-            reg[s] += 1
-    rounds = {n["id"]: n for n in portfolio.get("graph", {}).get("nodes", []) if n.get("label") == "Round"}
-    joined = {e["target"] for e in portfolio.get("graph", {}).get("edges", [])
-              if e.get("type") == "INVESTED_IN" and e.get("source") == eid and e.get("target") in rounds}
-    if not joined:  # the graph may not carry the investor itself: every round in it is one it joined
-        joined = set(rounds)
-    stage, years = Counter(), Counter()
-    for rid in joined:
-        n = rounds[rid]
-        stage[n.get("round") or n.get("type") or "?"] += 1
-        y = str(n.get("date") or "")[:4]
-        if y:
-            years[y] += 1
-    return {"segments": seg.most_common(), "regions": reg.most_common(12), "stages": stage.most_common(),
-            "years": sorted(years.items())}
+def _accepts(name, param) -> bool:
+    try:
+        return query_accepts(name, param)
+    except KGError:
+        return False
 
 
-def _split(v):
-    if v is None:
-        return []
-    if isinstance(v, (list, tuple)):
-        return [str(x) for x in v if x]
-    return [s for s in str(v).replace(",", "、").split("、") if s]
+def _graph_block(res: dict, query: str, params: dict, total_nodes: int | None = None) -> dict:
+    from kg.exports.provenance import mark
+
+    from web.state import get_store
+
+    g = mark(res.get("graph") or {"nodes": [], "edges": []}, get_store())
+    meta = res.get("meta") or {}
+    shown = len(g.get("nodes") or [])
+    omitted = meta.get("omitted") if query == "neighborhood" else None
+    total = total_nodes if total_nodes is not None else shown + (omitted if isinstance(omitted, int) else 0)
+    return {"query": query, "params": params, "graph": g, "total": total, "shown": shown,
+            "truncated": total > shown, "synthetic": bool(meta.get("synthetic") or g.get("synthetic"))}
+
+
+def _summary_item(key, value, kind="number"):
+    return {"key": key, "label": t(key), "value": value, "kind": kind}
+
+
+def _names(mapping: dict, rename=None) -> list[tuple[str, int]]:
+    return [((rename(k) if rename else k), v) for k, v in mapping.items()]
+
+
+def _mix_chart(key, pairs, synthetic, *, unit, series, kind="bars"):
+    pairs = list(pairs)
+    if not pairs:
+        return None
+    if kind == "line":
+        spec = chart_specs.line(pairs, title=t(key), series_name=series, unit=unit, synthetic=synthetic)
+    else:
+        spec = chart_specs.bars(pairs[:TOP_CHART], title=t(key), series_name=series, unit=unit, synthetic=synthetic)
+    full = chart_specs.bars(pairs, title=t(key), series_name=series, unit=unit, horizontal=False) \
+        if kind != "line" else spec
+    return {"key": key, "spec": spec, "table": chart_specs.table(full, t(key)), "synthetic": synthetic,
+            "drawn": len(spec["categories"]), "total": len(pairs)}
+
+
+def _investor_page(eid, label, data, year):
+    pf = data["sections"].get("portfolio", {}).get("_result")
+    co = data["sections"].get("co_investors", {}).get("_result")
+    if pf is None:
+        return
+    mix = (pf.meta or {}).get("mix") or {}
+    syn = bool((pf.meta or {}).get("synthetic"))
+    data["mix"] = mix
+    data["summary"] = [_summary_item("total_companies", pf.value), _summary_item("total_rounds", mix.get("rounds")),
+                       _summary_item("lead_rounds", mix.get("lead_rounds")),
+                       _summary_item("total_amount", mix.get("amount_cny"), "money")]
+    if co is not None:
+        data["summary"].append(_summary_item("co_investors", co.value))
+    rounds = t("rounds")
+    years = [(y or t("undated"), n) for y, n in (mix.get("years") or {}).items()]
+    charts = [_mix_chart("rounds_timeline", years, syn, unit=rounds, series=rounds, kind="line"),
+              _mix_chart("stage_mix", _names(mix.get("types") or {}, round_type_name), syn, unit=rounds, series=rounds),
+              _mix_chart("segment_mix", _names(mix.get("segments") or {}, segment_name), syn,
+                         unit=t("companies_unit"), series=t("companies_unit")),
+              _mix_chart("region_mix", _names(mix.get("regions") or {}, region_name), syn,
+                         unit=t("companies_unit"), series=t("companies_unit"))]
+    data["charts"] = [c for c in charts if c]
+    data["years"] = [y for y in (mix.get("years") or {}) if y]
+    # the graph: the investor, its most-joined companies and their rounds (the table lists the rest)
+    d = result_dict(pf)
+    keep_rows = d["rows"][:GRAPH_COMPANIES]
+    keep = {eid} | {r["company_id"] for r in keep_rows}
+    g = d["graph"]
+    rounds_of = {e["target"] for e in g["edges"] if e.get("type") == "RAISED" and e.get("source") in keep}
+    keep |= rounds_of
+    keep |= {n["id"] for n in g["nodes"] if n.get("label") == "Investor"}
+    graph = {"nodes": [n for n in g["nodes"] if n["id"] in keep],
+             "edges": [e for e in g["edges"] if e["source"] in keep and e["target"] in keep]}
+    block = _graph_block({"graph": graph, "meta": d["meta"]}, "portfolio", {"investor": eid},
+                         total_nodes=None)
+    block.update(total_companies=pf.value, shown_companies=len(keep_rows), truncated=len(keep_rows) < (pf.value or 0),
+                 what="companies")
+    data["graph"] = block
+
+
+def _company_page(eid, label, data, year):
+    fh = data["sections"].get("funding_history", {}).get("_result")
+    inv = data["sections"].get("investors", {}).get("_result")
+    # region and segment as attributes (links), not as hub nodes pulling in their members
+    res, _ = safe_run("neighborhood", entity=eid, hops=1, limit=60) if _accepts("neighborhood", "entity") else (None, None)
+    if res is not None:
+        for n in res.graph.get("nodes", []):
+            if n.get("label") in ("Region", "Segment"):
+                data["attributes"].append({"id": n["id"], "label": n["label"], "label_name": label_name(n["label"]),
+                                           "name": segment_name(n.get("name")) if n["label"] == "Segment"
+                                           else region_name(n.get("name"))})
+    if fh is None:
+        return
+    syn = bool((fh.meta or {}).get("synthetic"))
+    rows = fh.rows
+    amount = sum(r["amount_cny"] for r in rows if isinstance(r.get("amount_cny"), (int, float)))
+    dates = [r["date"] for r in rows if r.get("date")]
+    data["summary"] = [_summary_item("rounds", fh.value),
+                       _summary_item("investors", inv.value if inv is not None else None),
+                       _summary_item("total_amount", amount, "money"),
+                       _summary_item("first_date", min(dates) if dates else None, "text"),
+                       _summary_item("last_date", max(dates) if dates else None, "text")]
+    data["timeline"] = [{"date": r.get("date"), "round": r.get("round"), "type": r.get("type"),
+                         "type_name": round_type_name(r.get("type")), "amount_cny": r.get("amount_cny"),
+                         "investors": [{"name": x, "lead": x in (r.get("leads") or [])} for x in r.get("investors") or []],
+                         "round_id": r.get("round_id"), "synthetic": r.get("synthetic")} for r in rows]
+    pairs = [(" ".join(x for x in (str(r.get("date") or "")[:7], round_type_name(r.get("type"))) if x),
+              (r.get("amount_cny") or 0) / 1e8) for r in rows]
+    c = _mix_chart("funding_timeline", pairs, syn, unit=t("unit_yi"), series=t("amount_cny_yi"))
+    data["charts"] = [c] if c else []
+    data["graph"] = _graph_block(result_dict(fh), "funding_history", {"company": eid})
+
+
+def _area_page(eid, label, data, year):
+    param = "region" if label == "Region" else "segment"
+    f = {param: eid, **({"year": year} if year else {})}
+    deals, companies, amount = _count("deal_count", **f), _count("company_count", **f), _count("amount_total", **f)
+    data["summary"] = [_summary_item("deals", deals), _summary_item("total_companies", companies),
+                       _summary_item("total_amount", amount, "money")]
+    syn = bool(deals) and bool(loaded_info().get("synthetic"))
+    charts = []
+    tl, _ = safe_run("timeline", by="year", **f)
+    if tl is not None and len(tl.rows) <= 1:
+        tl, _ = safe_run("timeline", by="month", **f)
+    if tl is not None:
+        charts.append(_mix_chart("deals_timeline", [(r["period"], r["deals"]) for r in tl.rows], syn,
+                                 unit=t("deals"), series=t("deals"), kind="line"))
+        yt, _ = safe_run("timeline", by="year", **{param: eid})
+        data["years"] = [str(r["period"])[:4] for r in (yt.rows if yt is not None else [])]
+    st, _ = safe_run("segment_stage", **f)
+    if st is not None and st.rows:
+        groups = [g for g in ("early", "later", "strategic", "listed", "other") if any(r.get(g) for r in st.rows)]
+        rows = [r for r in st.rows if r.get("total")]
+        spec = chart_specs.stacked([segment_name(r["segment"]) for r in rows],
+                                   {column_name(g): [r.get(g) or 0 for r in rows] for g in groups},
+                                   title=t("stage_mix"), unit=t("deals"), synthetic=syn)
+        charts.append({"key": "stage_mix", "spec": spec, "table": chart_specs.table(spec, t("segment_col")),
+                       "synthetic": syn, "drawn": len(rows), "total": len(rows)})
+    if label == "Region":
+        ss, _ = safe_run("segment_summary", **f)
+        if ss is not None:
+            charts.append(_mix_chart("segment_mix", [(segment_name(r["segment"]), r["deals"]) for r in ss.rows if r["deals"]],
+                                     syn, unit=t("deals"), series=t("deals")))
+    else:
+        rs, _ = safe_run("region_summary", level="province", **f)
+        if rs is not None:
+            charts.append(_mix_chart("region_mix", [(region_name(r["region"]), r["deals"]) for r in rs.rows if r["deals"]],
+                                     syn, unit=t("deals"), series=t("deals")))
+    top = data["sections"].get("investors_here", {}).get("_result")
+    if top is not None:
+        charts.append(_mix_chart("investors_here", [(r["investor"], r.get("deals")) for r in top.rows], syn,
+                                 unit=t("deals"), series=t("deals")))
+        data["graph"] = None
+    data["charts"] = [c for c in charts if c]
+
+
+def segment_name(name) -> str:
+    """A segment's name in the UI language."""
+    if get_lang() == "zh" or not name:
+        return name or ""
+    from ontology import load
+
+    seg = next((s for s in load().segments if s.name == name), None)
+    return seg.name_en if seg and seg.name_en else name
+
+
+def region_name(name) -> str:
+    """A region's name in the UI language (province and city names, 、-joined lists too)."""
+    if get_lang() == "zh" or not name:
+        return name or ""
+    from ontology import load
+
+    onto = load()
+    out = []
+    for part in str(name).split("、"):
+        reg = None
+        for level in ("province", "city", "macro"):
+            try:
+                reg = onto.region(part, level=level)
+            except Exception:  # noqa: BLE001 - an unknown name stays as written
+                reg = None
+            if reg is not None:
+                break
+        out.append(getattr(reg, "name_en", None) or part)
+    return "、".join(out)
 
 
 @bp.route("/api/entity/<path:eid>")
 def api_entity(eid):
-    data = entity_data(eid)
+    data = entity_data(eid, request.args)
     if data is None:
         abort(404, description=t("not_found_entity"))
+    only = request.args.get("section")
+    if only:
+        data["sections"] = {k: v for k, v in data["sections"].items() if k == only}
+    if not request.args.get("graph"):
+        g = data.get("graph")
+        if g:  # the graph's nodes and edges come with ?graph=1 (they are on the page already)
+            data["graph"] = {k: v for k, v in g.items() if k != "graph"}
+            data["graph"]["href"] = _api_entity_href(eid) + "?graph=1"
     return jsonify(data)
 
 
 @bp.route("/entity/<path:eid>")
 def entity(eid):
-    data = entity_data(eid)
+    data = entity_data(eid, request.args)
     if data is None:
         abort(404, description=t("not_found_entity"))
     ego_view = None
-    if data.get("ego"):
-        ego_view = graphview.view(data["ego"]["result"]["graph"], focus=[eid],
-                                  omitted=int(data["ego"]["result"].get("meta", {}).get("omitted") or 0))
-    mix_charts = {}
-    if data.get("mix"):
-        m = data["mix"]
-        mix_charts = {"years": charts.columns(m["years"], title=t("rounds_timeline"), width=900, height=150),
-                      "stages": charts.bars(m["stages"], title=t("stage_mix"), label_width=100, width=320),
-                      "segments": charts.bars(m["segments"], title=t("segment_mix"), label_width=100, width=320),
-                      "regions": charts.bars(m["regions"], title=t("region_mix"), label_width=100, width=320)}
-    return render_template("entity.html", data=data, ego_view=ego_view, mix_charts=mix_charts, money=money,
-                           json_twin=_api_entity_href(eid))
+    if data.get("graph"):
+        g = data["graph"]
+        ego_view = graphview.view(g["graph"], focus=[eid], omitted=max(0, (g.get("total") or 0) - (g.get("shown") or 0)))
+    return render_template("entity.html", data=data, ego_view=ego_view, money=money, prop_items=prop_items(data["properties"]),
+                           page_url=lambda **kw: _page_url(eid, kw), json_twin=_api_entity_href(eid),
+                           chart_scripts=chart_scripts())
+
+
+def chart_scripts() -> list[str]:
+    """The static files that draw ``.iikg-chart`` divs (ECharts, then charts.js), once they exist."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    static = Path(current_app.static_folder)
+    if not (static / "charts.js").exists():
+        return []
+    vendor = sorted(p.relative_to(static).as_posix() for p in (static / "vendor").glob("echarts*/*.min.js"))
+    return vendor[:1] + ["charts.js"]
+
+
+def _page_url(eid: str, changes: dict) -> str:
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for k in [k for k, v in changes.items() if v is None]:
+        args.pop(k, None)
+    from urllib.parse import urlencode
+
+    q = urlencode(args)
+    return url_for("explore.entity", eid="_")[:-1] + quote(str(eid), safe="") + (f"?{q}" if q else "")
 
 
 def _api_entity_href(eid: str) -> str:

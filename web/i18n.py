@@ -211,6 +211,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attributes": ("属性", "Attributes"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    "undated": ("未注明日期", "undated"),
+    "companies_unit": ("企业数", "Companies"),
+    "first_date": ("首轮", "First round"),
+    "last_date": ("最近一轮", "Latest round"),
+    "unit_yi": ("亿元", "CNY 100m"),
+    "amount_cny_yi": ("金额（亿元）", "Amount (CNY 100m)"),
+    "segment_col": ("细分领域", "Segment"),
+    "deals_timeline": ("融资事件时间线", "Deals over time"),
+    "year_filter": ("年份", "Year"),
+    "all_years": ("全部年份", "All years"),
+    "apply": ("应用", "Apply"),
+    "led": ("领投", "lead"),
+    "graph_companies_note": ("关系图显示投资轮次最多的 {shown} 家企业（共 {total} 家）；表格列出全部。",
+                             "the graph shows the {shown} companies with the most rounds (of {total}); the table lists them all."),
+    "chart_top_note": ("图中显示前 {shown} 项（共 {total} 项）；下表列出全部。", "the chart shows the top {shown} of {total}; the table below lists them all."),
 }
 
 # table column headers: column name -> (Chinese, English); unknown columns show as they are

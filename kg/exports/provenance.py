@@ -20,7 +20,7 @@ import copy
 
 import numpy as np
 
-__all__ = ["ID_COLUMNS", "is_synthetic", "mark", "marks"]
+__all__ = ["ID_COLUMNS", "any_synthetic", "is_synthetic", "mark", "marks", "row_id"]
 
 ID_COLUMNS = ("round_id", "company_id", "investor_id", "id")
 _MAX_SOURCES = 3
@@ -69,34 +69,49 @@ def _sources(lists) -> list[str]:
     return list(out)
 
 
-def _embedded_marks(store, ids: list[str]) -> dict[str, tuple[bool, list[str]]]:
+def _flags(ix):
+    """Per round, company and investor: synthetic? (numpy bool arrays, memoised on the index)."""
+    def build():
+        r_syn = np.array([_truthy(p.get("synthetic")) for p in ix.r_props], dtype=bool)
+
+        def all_of(order, ptr, n):
+            vals = r_syn[np.asarray(order, dtype=np.int64)] if len(order) else np.zeros(0, dtype=bool)
+            out = np.zeros(n, dtype=bool)
+            for k in range(n):  # reduceat cannot say "empty": walk the pointers once
+                a, b = int(ptr[k]), int(ptr[k + 1]) if k + 1 < len(ptr) else len(vals)
+                out[k] = b > a and bool(vals[a:b].all())
+            return out
+
+        co = all_of(ix.co_round_order, ix.co_ptr, len(ix.co_ids))
+        inv = all_of(ix.p_round, ix.inv_ptr, len(ix.inv_ids))
+        return r_syn, co, inv
+    return ix.memo("provenance:flags", build)
+
+
+def _embedded_marks(store, ids: list[str], sources: bool = True) -> dict[str, tuple[bool, list[str]]]:
     from kg.index import graph_index
 
     ix = graph_index(store)
-    r_syn = ix.memo("provenance:r_synthetic",
-                    lambda: np.array([_truthy(p.get("synthetic")) for p in ix.r_props], dtype=bool))
+    r_syn, co_syn, inv_syn = _flags(ix)
     out = {}
 
-    def of_rounds(rounds) -> tuple[bool, list[str]]:
-        rounds = np.asarray(rounds, dtype=np.int64)
-        if not len(rounds):
-            return False, []
-        syn = bool(r_syn[rounds].all())
-        srcs = _sources(ix.r_props[int(r)].get("sources") for r in rounds[:50]) if syn else []
-        return syn, srcs[:_MAX_SOURCES]
+    def srcs_of(rounds) -> list[str]:
+        return _sources(ix.r_props[int(r)].get("sources") for r in list(rounds)[:20])[:_MAX_SOURCES]
 
     for nid in ids:
         r = ix.r_pos.get(nid)
         if r is not None:
-            out[nid] = (bool(r_syn[r]), _sources([ix.r_props[r].get("sources")])[:_MAX_SOURCES])
+            out[nid] = (bool(r_syn[r]), _sources([ix.r_props[r].get("sources")])[:_MAX_SOURCES] if sources else [])
             continue
         c = ix.co_pos.get(nid)
         if c is not None:
-            out[nid] = of_rounds(ix.company_rounds(c))
+            s = bool(co_syn[c])
+            out[nid] = (s, srcs_of(ix.company_rounds(c)) if s and sources else [])
             continue
         i = ix.inv_pos.get(nid)
         if i is not None:
-            out[nid] = of_rounds(ix.p_round[ix.investor_participations(i)])
+            s = bool(inv_syn[i])
+            out[nid] = (s, srcs_of(ix.p_round[ix.investor_participations(i)][:20]) if s and sources else [])
     return out
 
 
@@ -116,20 +131,26 @@ def _cypher_marks(store, ids: list[str]) -> dict[str, tuple[bool, list[str]]]:
     return out
 
 
-def marks(store, ids) -> dict[str, tuple[bool, list[str]]]:
+def marks(store, ids, sources: bool = True) -> dict[str, tuple[bool, list[str]]]:
     """``{id: (synthetic, sources of the synthetic facts)}`` for the rounds, companies and investors
     among ``ids`` (others are left out: they are the report's facts)."""
     ids = list(dict.fromkeys(str(i) for i in ids if i))
     if not ids or store is None:
         return {}
     if hasattr(store, "graph") and not hasattr(store, "read"):
-        return _embedded_marks(store, ids)
+        return _embedded_marks(store, ids, sources)
     if hasattr(store, "read"):
         return _cypher_marks(store, ids)
     return {}
 
 
-def _row_id(row: dict) -> str | None:
+def any_synthetic(store, rows) -> bool:
+    """Whether any row (naming a round, company or investor in an id column) is synthetic."""
+    ids = [row_id(r) for r in rows if isinstance(r, dict)]
+    return any(s for s, _ in marks(store, [i for i in ids if i], sources=False).values())
+
+
+def row_id(row: dict) -> str | None:
     for c in ID_COLUMNS:
         v = row.get(c)
         if isinstance(v, str) and v:
@@ -175,7 +196,7 @@ def _mark_parts(graph: dict, rows: list, store) -> dict:
     nodes = [dict(n) for n in (graph.get("nodes") or []) if isinstance(n, dict)]
     edges = [dict(e) for e in (graph.get("edges") or []) if isinstance(e, dict)]
     rows = [dict(r) if isinstance(r, dict) else r for r in rows]
-    ids = [n.get("id") for n in nodes] + [_row_id(r) for r in rows if isinstance(r, dict)]
+    ids = [n.get("id") for n in nodes] + [row_id(r) for r in rows if isinstance(r, dict)]
     m = marks(store, [i for i in ids if i])
     syn_ids = set()
     for n in nodes:
@@ -193,7 +214,7 @@ def _mark_parts(graph: dict, rows: list, store) -> dict:
     for r in rows:
         if not isinstance(r, dict):
             continue
-        rid = _row_id(r)
+        rid = row_id(r)
         if rid is None:
             continue
         s, srcs = m.get(rid, (False, []))

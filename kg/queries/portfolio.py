@@ -18,7 +18,7 @@ from kg.queries.common import (
 )
 from kg.queries.filters import filter_params
 
-__all__ = ["common_portfolio", "funding_history", "investors_of", "portfolio"]
+__all__ = ["common_portfolio", "funding_history", "investors_of", "portfolio", "round_mix"]
 
 ROUND_LEAD_MAP = ROUND_MAP[:-1] + ", lead: p.lead}"
 
@@ -48,6 +48,43 @@ def _by_company(ix, parts) -> dict[int, list[dict]]:
     return out
 
 
+def _split(cell) -> list[str]:
+    return [x for x in str(cell or "").split("、") if x]
+
+
+def round_mix(rounds, rows=None) -> dict:
+    """Aggregates over every round given (not over a capped list): rounds per year (``""`` =
+    undated) and per round type, rounds led, the disclosed amount; with ``rows`` (one per company,
+    carrying ``segment`` and ``region`` cells) the companies per segment and per province.
+
+    Each count equals the named counts with the same filters: ``years[y]`` is ``deal_count``
+    with ``year=y``, ``segments[s]`` is ``company_count`` with ``segment=s``."""
+    years, types = defaultdict(int), defaultdict(int)
+    seen, led, amount = set(), 0, 0.0
+    for rd in rounds:
+        if rd["id"] in seen:
+            continue
+        seen.add(rd["id"])
+        years[str(rd.get("date") or "")[:4]] += 1
+        types[str(rd.get("type") or "other")] += 1
+        led += bool(rd.get("lead"))
+        a = as_money(rd.get("amount_cny"))
+        amount += a or 0
+    out = {"rounds": len(seen), "lead_rounds": led, "amount_cny": amount,
+           "years": dict(sorted(years.items(), key=lambda kv: (kv[0] == "", kv[0]))),
+           "types": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))}
+    if rows is not None:
+        segs, regs = defaultdict(int), defaultdict(int)
+        for r in rows:
+            for x in _split(r.get("segment")):
+                segs[x] += 1
+            for x in _split(r.get("region")):
+                regs[x] += 1
+        out["segments"] = dict(sorted(segs.items(), key=lambda kv: (-kv[1], kv[0])))
+        out["regions"] = dict(sorted(regs.items(), key=lambda kv: (-kv[1], kv[0])))
+    return out
+
+
 # ---------------------------------------------------------------------------- portfolio
 def _portfolio_embedded(ix, p) -> dict:
     rows = []
@@ -67,7 +104,8 @@ def _portfolio_shape(raw, p) -> dict:
         rows.append({"company": r["company"], **s, "segment": f["segment"], "region": f["province"],
                      "city": f["city"], "company_id": r["company_id"], "_rounds": r["rounds"]})
     rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
-    out = {"rows": rows, "value": len(rows), "graph": g}
+    out = {"rows": rows, "value": len(rows), "graph": g,
+           "meta": {"mix": round_mix((rd for r in rows for rd in r["_rounds"]), rows)}}
     for r in graph_rows(rows, out):
         g.node(r["company_id"], "Company", r["company"])
         for rd in r["_rounds"]:
