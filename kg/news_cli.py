@@ -90,9 +90,11 @@ def register(main: click.Group) -> None:
         """Deals found in announcements (one per line: plain text or JSONL with "text"); nothing is stored.
 
         With --json, each line in gives one line out:
-        {"text", "deals": [{"company", "round", "amount", "currency", "date", "investors", "lead_investors"}]}.
-        Amounts are in units of their currency, null when vague or not stated. Exit 0; 1 when the
-        file cannot be read.
+        {"text", "deals": [{"company", "round", "amount", "currency", "date", "investors", "lead_investors",
+        "evidence", "confidence", "field_confidence", "doubts"}]}. Amounts are in units of their currency,
+        null when vague or not stated. "evidence" maps each field to the [start, end] character span of the
+        original text it was read from (investors: one span per name); "doubts" (only when present) say
+        why 'kg load news' keeps the deal out of the graph. Exit 0; 1 when the file cannot be read.
         """
         from loaders.news import extract, read_announcements
 
@@ -112,7 +114,9 @@ def register(main: click.Group) -> None:
                     money += f" ({d.currency}, vague)"
                 leads = f"; lead: {', '.join(d.lead_investors)}" if d.lead_investors else ""
                 click.echo(f"  {d.company} | {d.round or '?'} | {money} | {d.date or 'no date'} | "
-                           f"{', '.join(d.investors) or 'no investor named'}{leads}")
+                           f"{', '.join(d.investors) or 'no investor named'}{leads} | confidence {d.confidence:.2f}")
+                if d.doubts:
+                    click.echo(f"    not loaded by 'kg load news': {'; '.join(d.doubts)}")
 
     load_group = main.commands["load"]
 
@@ -123,7 +127,8 @@ def register(main: click.Group) -> None:
     def load_news_cmd(config, file, as_json):
         """Deals extracted from announcements (one per line), added with provenance news:<hash>.
 
-        Exit 0 when every non-empty line gave a deal; 2 when some gave none (they are listed in a
+        A deal whose company or round is uncertain is not loaded: it is listed in the rejects with
+        the reason. Exit 0 when every non-empty line gave a deal; 2 when some gave none (they are listed in a
         rejects CSV in the workspace, the rest is loaded); 1 when no deal was found or the file
         cannot be read. Loading the same file again changes nothing.
         """

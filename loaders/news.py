@@ -46,7 +46,8 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.model import Batch
 from loaders.news_company import REF, en_anchors, en_investor_first, zh_anchor, zh_investor_first
-from loaders.news_nlp import Frame, Lexicon, clauses, units
+from loaders.news_nlp import Frame, Lexicon, clauses, is_investor, units
+from loaders.news_rules import CJK
 from loaders.news_roles import en_roles, resolve_investor, split_names, zh_roles
 from loaders.news_rules import descriptor_region, descriptor_segment
 from loaders.news_vocab import alternation, words
@@ -88,14 +89,22 @@ class Deal:
     span: tuple[int, int] = (0, 0)
     evidence: dict = field(default_factory=dict)  # field → [start, end] in the original text
     confidence: float = 1.0
+    field_confidence: dict = field(default_factory=dict)
     doubts: list[str] = field(default_factory=list)  # why the company or the round is uncertain
 
     def as_json(self) -> dict:
         amount = self.amount
         if amount is not None and float(amount).is_integer():
             amount = int(amount)
-        return {"company": self.company, "round": self.round, "amount": amount, "currency": self.currency,
-                "date": self.date, "investors": list(self.investors), "lead_investors": list(self.lead_investors)}
+        out = {"company": self.company, "round": self.round, "amount": amount, "currency": self.currency,
+               "date": self.date, "investors": list(self.investors), "lead_investors": list(self.lead_investors)}
+        out["evidence"] = {k: v for k, v in self.evidence.items()}
+        out["confidence"] = self.confidence
+        if self.field_confidence:
+            out["field_confidence"] = dict(self.field_confidence)
+        if self.doubts:
+            out["doubts"] = list(self.doubts)
+        return out
 
 
 def provenance(text: str) -> str:
@@ -123,6 +132,7 @@ class _Anchor:
     clause_start: int
     company: str
     descriptor: str
+    ref: bool = False  # named by reference (这家企业, the company): the company named before
 
 
 def _anchors(f: Frame) -> list[_Anchor]:
@@ -135,6 +145,7 @@ def _anchors(f: Frame) -> list[_Anchor]:
             if not last:
                 return False
             an.company = last[-1]
+            an.ref = True
         else:
             last.append(an.company)
         out.append(an)
@@ -333,11 +344,14 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
             if ua < ub and not _inside(ua, hist):
                 chunks.extend(en_roles(f, ua, ub))
     found: list[tuple[int, str, str]] = []
+    where: dict[str, list[int]] = {}
     for s, e, role in chunks:
         for pos, piece, ident in split_names(f, masked, s, e):
             name = resolve_investor(f, piece, ident)
             if name and norm_key(name) != norm_key(deal.company):
                 found.append((pos, name, role))
+                lead_ws = len(piece) - len(piece.lstrip(" \x00、,"))
+                where.setdefault(name, f.span(pos + lead_ws, pos + len(piece.rstrip(" \x00、,."))))
     excluded = _excluded(f, masked, a, b, hist)
     found = [x for x in found if x[1] not in excluded]
     advisors = {n for _, n, r in found if r == "advisor"}
@@ -354,11 +368,50 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
     deal.investors = order
     deal.lead_investors = [n for n in order if n in leads]
     deal.advisors = sorted(advisors)
+    if order:
+        ev["investors"] = [where[n] for n in order]
+    if deal.lead_investors:
+        ev["lead_investors"] = [where[n] for n in deal.lead_investors]
+    _judge(f, an, deal, ev, (ua, ub))
     if deal.descriptor:
         deal.segment = descriptor_segment(deal.descriptor)
         reg = descriptor_region(deal.descriptor)
         deal.region = reg.id if reg is not None else None
     return deal
+
+
+_LONG_DESC = re.compile(r"(?:公司|企业|平台|厂商|机构|集团|基金|资本|创投)$|^(?:the|a|an)\s", _I)
+
+
+def _judge(f: Frame, an: _Anchor, deal: Deal, ev: dict, unit: tuple[int, int]) -> None:
+    """Evidence of the company, the confidence of each field and of the deal, and the doubts that
+    keep a deal out of the graph (company or round uncertain)."""
+    ua, ub = unit
+    k = f.t.find(deal.company, an.clause_start)
+    if k < 0:
+        k = f.t.find(deal.company)
+    if k >= 0:
+        ev["company"] = f.span(k, k + len(deal.company))
+    conf = {"company": 0.95 if k >= 0 else 0.8}
+    if an.ref:
+        conf["company"] = min(conf["company"], 0.75)
+    name = deal.company
+    if _LONG_DESC.search(name) or len(name) > (16 if CJK.search(name) else 48) or is_investor(f, name):
+        conf["company"] = 0.4
+        deal.doubts.append(f"company uncertain: {name!r} reads like a description or an investor")
+    for fld in ("round", "amount", "date"):
+        sp = ev.get(fld)
+        if sp is None:
+            conf[fld] = 0.9 if fld != "round" else 0.3
+            continue
+        inside = f.offsets[ua] <= sp[0] < (f.offsets[ub - 1] + 1 if ub > ua else sp[0] + 1)
+        conf[fld] = 0.95 if inside else 0.75
+    if deal.round is None:
+        deal.doubts.append("round not stated")
+    conf["investors"] = 0.9 if deal.investors else 0.7
+    deal.field_confidence = {k2: round(v, 2) for k2, v in conf.items()}
+    core = min(conf["company"], conf["round"])
+    deal.confidence = round(core * 0.6 + 0.4 * sum(conf.values()) / len(conf), 2)
 
 
 def extract(text: str, lexicon: Lexicon | None = None) -> list[Deal]:
@@ -498,8 +551,14 @@ def parse_news(path: str | Path, lexicon: Lexicon | None = None) -> NewsResult:
         if not deals:
             rejects.append(NewsReject(lineno, "no deal found", {"text": text}))
             continue
-        loaded += 1
+        sure = [d for d in deals if not d.doubts]
         for d in deals:
+            if d.doubts:  # company or round uncertain: reviewed by a person, not put in the graph
+                rejects.append(NewsReject(lineno, f"{d.company}: " + "; ".join(d.doubts), {"text": text}))
+        if not sure:
+            continue
+        loaded += 1
+        for d in sure:
             add_deal(batch, d, text, lexicon, round_news)
             n += 1
     sha = hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -286,7 +286,9 @@ def test_pipelines_are_built_once():
 def test_json_shape_and_provenance():
     d = one("2019年5月，工业安全公司蓝昇信息完成2000万美元B轮融资，本轮由高瓴资本领投。")
     js = d.as_json()
-    assert list(js) == ["company", "round", "amount", "currency", "date", "investors", "lead_investors"]
+    assert list(js)[:7] == ["company", "round", "amount", "currency", "date", "investors", "lead_investors"]
+    assert set(js) - set(list(js)[:7]) <= {"evidence", "confidence", "field_confidence", "doubts"}
+    assert 0.0 <= js["confidence"] <= 1.0
     assert js["amount"] == 20_000_000 and isinstance(js["amount"], int)
     p = provenance("数澜科技完成3亿元C轮融资")
     assert p.startswith("news:") and len(p) == 21 and p == provenance(" 数澜科技完成3亿元C轮融资 ")

@@ -112,8 +112,15 @@ def test_extract_json_end_to_end(tmp_path, workspace):
     assert [o["text"] for o in outs] == [items[0]["text"], "", items[3]["text"], lines[3]]
     assert outs[1]["deals"] == [] and outs[3]["deals"] == []
     d = outs[0]["deals"][0]
+    evidence, confidence = d.pop("evidence"), d.pop("confidence")
+    d.pop("field_confidence", None)
     assert d == {"company": "数澜科技", "round": "C轮", "amount": 300000000, "currency": "CNY", "date": "2019-09-18",
                  "investors": ["中金资本", "红杉资本（中国）", "深创投"], "lead_investors": ["中金资本"]}
+    text = items[0]["text"]  # every field's evidence is the span of the original text it came from
+    assert text[slice(*evidence["company"])] == "数澜科技" and text[slice(*evidence["round"])] == "C轮"
+    assert text[slice(*evidence["amount"])] == "3亿元" and text[slice(*evidence["date"])] == "2019年9月18日"
+    assert [text[slice(*sp)] for sp in evidence["investors"]] == ["中金资本", "红杉资本（中国）", "深创投"]
+    assert 0.9 <= confidence <= 1.0
     assert outs[2]["deals"][0]["company"] == "Gewu Tech"
     assert not (workspace / "graph.pickle").exists()  # nothing stored
 
