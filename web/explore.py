@@ -143,17 +143,20 @@ TOP_CHART = 12        # bars drawn in a mix chart (its table lists them all)
 SECTIONS = {
     "Investor": [("portfolio", "portfolio", "investor", {}), ("co_investors", "co_investors", "investor", {})],
     "Company": [("funding_history", "funding_history", "company", {}), ("investors", "investors_of", "company", {})],
-    "Region": [("companies_here", "companies", "region", {}),
-               ("investors_here", "top_investors", "region", {"k": 20}),
-               ("clusters", "region_clusters", "region", {}),
+    "Region": [("companies_here", "companies", "region", {"round": "market"}),
+               ("investors_here", "top_investors", "region", {"k": 20, "round": "market"}),
+               ("clusters", "region_clusters", "region", {"round": "market"}),
                ("policies_here", "policies", "region", {})],
-    "Segment": [("companies_here", "companies", "segment", {}),
-                ("investors_here", "top_investors", "segment", {"k": 20})],
+    "Segment": [("companies_here", "companies", "segment", {"round": "market"}),
+                ("investors_here", "top_investors", "segment", {"k": 20, "round": "market"})],
     "Policy": [],
     "Round": [],
     "Factory": [],
 }
 EGO = {"Policy": 1, "Round": 1, "Factory": 1}
+# a region's or a segment's "deals" are its financing rounds, as the chat counts them: every round
+# group but the listings (IPO, placements), which the page counts apart
+MARKET = "early,later,strategic,other"
 
 # property names and coded values shown on entity pages (never the raw key)
 PROP_NAMES = {
@@ -306,7 +309,7 @@ def _section(key, qname, param, eid, extra, year, args) -> dict | None:
             return None
     except KGError:
         return None
-    params = {param: eid, **extra}
+    params = {param: eid, **{k: (MARKET if v == "market" else v) for k, v in extra.items()}}
     if year and query_accepts(qname, "year"):
         params["year"] = year
     res, err = safe_run(qname, **params)
@@ -467,7 +470,8 @@ def _company_page(eid, label, data, year):
         return
     syn = bool((fh.meta or {}).get("synthetic"))
     rows = fh.rows
-    amount = sum(r["amount_cny"] for r in rows if isinstance(r.get("amount_cny"), (int, float)))
+    disclosed = [r["amount_cny"] for r in rows if isinstance(r.get("amount_cny"), (int, float))]
+    amount = sum(disclosed) if disclosed else None
     dates = [r["date"] for r in rows if r.get("date")]
     data["summary"] = [_summary_item("rounds", fh.value),
                        _summary_item("investors", inv.value if inv is not None else None),
@@ -480,17 +484,18 @@ def _company_page(eid, label, data, year):
                          "round_id": r.get("round_id"), "synthetic": r.get("synthetic")} for r in rows]
     pairs = [(" ".join(x for x in (str(r.get("date") or "")[:7], round_type_name(r.get("type"))) if x),
               (r.get("amount_cny") or 0) / 1e8) for r in rows]
-    c = _mix_chart("funding_timeline", pairs, syn, unit=t("unit_yi"), series=t("amount_cny_yi"))
+    c = _mix_chart("round_amounts", pairs, syn, unit=t("unit_yi"), series=t("amount_cny_yi")) if disclosed else None
     data["charts"] = [c] if c else []
     data["graph"] = _graph_block(result_dict(fh), "funding_history", {"company": eid})
 
 
 def _area_page(eid, label, data, year):
     param = "region" if label == "Region" else "segment"
-    f = {param: eid, **({"year": year} if year else {})}
+    f = {param: eid, "round": MARKET, **({"year": year} if year else {})}
     deals, companies, amount = _count("deal_count", **f), _count("company_count", **f), _count("amount_total", **f)
+    listings = _count("deal_count", **{**f, "round": "listed"})
     data["summary"] = [_summary_item("deals", deals), _summary_item("total_companies", companies),
-                       _summary_item("total_amount", amount, "money")]
+                       _summary_item("total_amount", amount, "money"), _summary_item("listings", listings)]
     syn = bool(deals) and bool(loaded_info().get("synthetic"))
     charts = []
     tl, _ = safe_run("timeline", by="year", **f)
@@ -499,7 +504,7 @@ def _area_page(eid, label, data, year):
     if tl is not None:
         charts.append(_mix_chart("deals_timeline", [(r["period"], r["deals"]) for r in tl.rows], syn,
                                  unit=t("deals"), series=t("deals"), kind="line"))
-        yt, _ = safe_run("timeline", by="year", **{param: eid})
+        yt, _ = safe_run("timeline", by="year", **{param: eid, "round": MARKET})
         data["years"] = [str(r["period"])[:4] for r in (yt.rows if yt is not None else [])]
     st, _ = safe_run("segment_stage", **f)
     if st is not None and st.rows:

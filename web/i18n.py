@@ -212,6 +212,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "undated": ("未注明日期", "undated"),
+    "listings": ("上市与定增", "Listings"),
+    "round_amounts": ("各轮融资金额", "Amount per round"),
     "companies_unit": ("企业数", "Companies"),
     "first_date": ("首轮", "First round"),
     "last_date": ("最近一轮", "Latest round"),
