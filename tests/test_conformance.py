@@ -49,6 +49,14 @@ DEV = {
              {"a": "深创投", "b": "深创投"}, {"a": "西门子", "b": "数澜科技", "max_hops": 2}],
     "neighborhood": [{"entity": "深创投"}, {"entity": "浙江", "hops": 2, "limit": 20}],
     "search": [{"text": "联想"}, {"text": "Sequoia"}, {"text": "智能", "label": "company"}],
+    "deals": [{}, {"measure": "avg", "region": "长三角"}, {"measure": "median", "segment": "平台"},
+              {"group_by": "investor", "k": 3, "year": 2019}, {"group_by": "city", "measure": "amount", "k": 2},
+              {"group_by": "macro"}, {"group_by": "province", "order": "asc"}, {"group_by": "year", "order": "key"},
+              {"group_by": "month"}, {"group_by": "type", "measure": "amount"}, {"group_by": "segment", "measure": "companies"},
+              {"group_by": "round", "company": "博联网络", "order": "date"}, {"investor": "红杉资本（中国）,深创投", "group_by": "company"},
+              {"group_by": "investor", "lead_only": True, "region": "广东"}, {"measure": "investors", "year": 2019},
+              {"date_to": "2018", "max_amount": "1亿元", "round": "early"}, {"measure": "max", "disclosed": True},
+              {"measure": "min", "investor": "深创投", "min_amount": "5000万元"}, {"disclosed": False, "group_by": "company"}],
 }
 
 TRICKY = {
@@ -75,6 +83,9 @@ TRICKY = {
     "path": [{"a": HOSTILE[1], "b": HOSTILE[3]}, {"a": "Tie Co", "b": "Tie Co 2"}],
     "neighborhood": [{"entity": HOSTILE[2], "hops": 2}],
     "search": [{"text": "资本"}, {"text": "O'Bri"}, {"text": "<script>"}],
+    "deals": [{}, {"group_by": "investor"}, {"group_by": "company", "measure": "amount"}, {"measure": "median"},
+              {"investor": HOSTILE[2], "group_by": "company"}, {"group_by": "year", "order": "key"},
+              {"group_by": "macro", "measure": "avg"}, {"group_by": "round", "order": "date"}, {"measure": "investors"}],
 }
 
 

@@ -650,7 +650,7 @@ def _unknown_text(store, lang: str, reason: str = "") -> str:
 def _base(question, lang) -> dict:
     return {"question": question, "language": lang, "intent": "unknown", "params": {}, "text": "", "entities": [],
             "value": None, "rows": [], "cypher": "", "params_cypher": {}, "graph": {"nodes": [], "edges": []},
-            "took_ms": 0.0}
+            "took_ms": 0.0, "interpretation": "", "partial": False, "ignored": []}
 
 
 def answer(store, question, session=None) -> dict:
@@ -714,13 +714,166 @@ def understand(store, question: str, previous: Parse | None = None) -> tuple[Par
     return p, unresolved
 
 
+# named queries the frame does not express (paths, policies, factories, listings, communities …):
+# those questions keep their own intents
+NAMED_ONLY = {"path", "policies", "factories", "listings", "region_clusters", "coinvest_network", "neighborhood",
+              "search", "timeline", "segment_stage", "funding_history", "largest_rounds"}
+
+
+def _frame_specific(f, intent: str) -> bool:
+    """Does the frame ask for something the named-query intents cannot express (or read wrongly)?"""
+    if f.setop == "minus" or f.seq is not None or f.repeat or f.yesno:
+        return True
+    if f.measure in ("share", "avg", "median", "min", "max") or (len(f.filters.get("investor") or []) > 1 and not f.setop
+                                                                 and not f.co_investors):
+        return True
+    if f.group_by in ("year", "month", "type") and (f.k or f.top_ties or f.filters.get("investor")):
+        return True
+    if f.group_by in ("city", "province", "macro", "segment", "type", "year") and f.filters.get("investor"):
+        return True
+    if f.group_by and f.rank_by in ("amount", "companies") and intent in ("largest_rounds", "neighborhood", "amount_total"):
+        return True
+    if f.group_by and (f.k or f.top_ties) and intent in ("neighborhood", "largest_rounds"):
+        return True
+    if f.measure in ("amount", "deals", "companies", "investors") and intent in ("neighborhood", "unknown", "largest_rounds") \
+            and not f.group_by:
+        return True
+    return intent == "unknown" and _meaningful(f)
+
+
+def _meaningful(f) -> bool:
+    return bool(f.group_by or f.measure != "list" or f.target != "deals" or f.yesno or f.seq is not None or f.setop
+                or f.repeat)
+
+
+def _spell(store, nlu, text: str):
+    """The question with near-miss names corrected, and an ambiguous one (or None)."""
+    from kg.chat.spelling import corrections
+
+    p = nlu.parse(text)
+    if not p.text or (p.notes and p.notes[0] in ("empty", "too long")):
+        return p, None
+    fixes = corrections(p.text, p.skeleton or p.text, nlu.lexicon)
+    if not fixes:
+        return p, None
+    ambiguous = next((c for c in fixes if not c.clear), None)
+    if ambiguous is not None:
+        return p, ambiguous
+    t = p.text
+    for c in sorted(fixes, key=lambda c: -c.start):
+        t = t[:c.start] + c.choices[0][0] + t[c.end:]
+    p2 = nlu.parse(t)
+    p2.question = p.question
+    p2.notes.append("corrected: " + "; ".join(f"{c.text} → {c.choices[0][0]}" for c in fixes))
+    return p2, None
+
+
 def _answer(store, q: str, session) -> dict:
-    from kg.queries import run
+    from kg.chat.frame import build_frame, is_followup, merge_followup, vocab
+    from kg.chat.spelling import to_simplified
 
     if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "refresh"):
         store.refresh()  # another process may have loaded data: the names must be the current ones
-    previous = session.last if session is not None else None
-    p, unresolved = understand(store, q, previous)
+    nlu = nlu_for(store)
+    simple = to_simplified(normalise(q[: MAX_CHARS * 4]))
+    p0, ambiguous = _spell(store, nlu, simple)
+    lang = p0.language
+    if ambiguous is not None:
+        out = _base(q, lang)
+        names = [_display_name(store, i) for _, i in ambiguous.choices]
+        out["text"] = (f"您是指 {' 还是 '.join(names)}？" if lang == "zh" else f"Did you mean {' or '.join(names)}?")
+        out.update(partial=True, ignored=[ambiguous.text], interpretation="")
+        return out
+    if p0.notes and p0.notes[0] in ("empty", "too long"):
+        out = _base(q, lang)
+        if not _has_letters(p0.text) and session_lang(session):
+            out["language"] = lang = session_lang(session)
+        out["text"] = _unknown_text(store, lang, p0.notes[0])
+        if session is not None:
+            session.record(p0, ok=False)
+        return out
+    recover_names(p0, store)  # 宏途 → 宏途数据: a clear part of a name
+    frame = build_frame(p0, store)
+    prev_frame = session.frame if session is not None and session.engine == "frame" else None
+    followup = prev_frame is not None and is_followup(p0, frame)
+    if followup:
+        frame = merge_followup(prev_frame, frame, p0)
+    if session is not None and not frame.filters.get("company") and session.last_company and \
+            vocab()["pronoun"]["company"].search(p0.skeleton or p0.text):
+        frame.filters["company"] = frame.subject_company = session.last_company
+        frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
+    # what the graph does not hold, and names it does not know: say so, never answer a smaller question
+    if frame.unsupported or frame.unknown:
+        out = _base(q, lang)
+        if frame.unsupported:
+            words = "、".join(frame.unsupported) if lang == "zh" else ", ".join(frame.unsupported)
+            out["text"] = (f"图中没有“{words}”这类数据：它只记录融资（轮次、金额、日期、投资方、地区、领域）、政策和灯塔工厂。"
+                           if lang == "zh" else
+                           f"The graph holds no data on '{words}': it records deals (rounds, amounts, dates, investors, "
+                           f"regions, segments), policies and lighthouse factories.")
+            out["ignored"] = list(frame.unsupported)
+        else:
+            name = frame.unknown[0]
+            close = _close_names(store, name)
+            hint = ("" if not close else ("您是不是指：" + "、".join(close) + "？" if lang == "zh" else
+                                          " Did you mean " + ", ".join(close) + "?"))
+            out["text"] = (f"图中没有名为“{name}”的投资机构、公司或地区。" if lang == "zh" else
+                           f"The graph has no investor, company or region named '{name}'.") + hint
+            out["ignored"] = list(frame.unknown)
+        out["partial"] = False
+        out["text"] += " " + _unknown_text(store, lang).split("。" if lang == "zh" else ". ", 1)[-1]
+        if session is not None:
+            session.record(p0, ok=False)
+        return out
+    previous = session.last if session is not None and session.engine == "named" else None
+    p, unresolved = understand(store, p0.text, previous)
+    named_followup = previous is not None and p.followup and not followup
+    if followup or (not named_followup and p.intent not in NAMED_ONLY and not (p.mode.get("each") or p.mode.get("compare"))
+                    and _frame_specific(frame, p.intent)):
+        return _answer_frame(store, q, frame, session)
+    return _answer_named(store, q, p, unresolved, session, frame)
+
+
+def _display_name(store, id_: str) -> str:
+    from kg.queries.resolve import catalog
+
+    e = catalog(store).entity(id_)
+    return e.name if e is not None else id_
+
+
+def _answer_frame(store, q: str, frame, session) -> dict:
+    from kg.chat.plan import execute, frame_intent
+
+    out = _base(q, frame.language)
+    try:
+        res = execute(store, frame, money_text)
+    except QueryError as exc:
+        out["text"] = (f"没有找到：{exc}" if frame.language == "zh" else f"Not found: {exc}")
+        out["intent"] = frame_intent(frame)
+        return out
+    out.update(intent=frame_intent(frame), params=_plain({k: v for k, v in frame.as_dict().items()
+                                                if v not in (None, [], {}, False) and k != "language"}),
+               text=res["text"], entities=res["entities"], value=_plain(res["value"]), rows=_plain(res["rows"][:ROW_LIMIT]),
+               cypher=res["cypher"], params_cypher=_plain(res["params_cypher"]), graph=_plain(res["graph"]),
+               interpretation=res["interpretation"], partial=bool(frame.ignored), ignored=list(frame.ignored))
+    total = res.get("total", len(res["rows"]))
+    if total > len(out["rows"]) or res.get("shown") is not None and res.get("shown") < total:
+        out["total"], out["shown"] = total, min(len(out["rows"]), res.get("shown") or len(out["rows"]))
+    if frame.ignored:
+        note = ("（没有理解：" + "、".join(frame.ignored) + "，以下回答未考虑它）") if frame.language == "zh" else \
+            (" (Not understood: " + ", ".join(frame.ignored) + "; the answer leaves it out.)")
+        out["text"] += note
+    if session is not None:
+        session.record_frame(frame)
+    return out
+
+
+ROW_LIMIT = 1000
+
+
+def _answer_named(store, q: str, p, unresolved, session, frame) -> dict:
+    from kg.queries import run
+
     if unresolved and (p.intent == "unknown" or _missing_subject(p) or p.intent in ("top_investors", "companies")):
         out = _base(q, p.language)
         close = _close_names(store, unresolved[0])
@@ -770,6 +923,17 @@ def _answer(store, q: str, session) -> dict:
     out.update(text=composed["text"], entities=composed["entities"], value=_plain(composed["value"]),
                rows=_plain(composed["rows"]), cypher=res.cypher, params_cypher=_plain(res.params_cypher),
                graph=_plain(res.graph))
+    from kg.chat.plan import interpretation
+
+    out["interpretation"] = interpretation(store, frame) if frame is not None and p.intent not in NAMED_ONLY else p.intent
+    if frame is not None and frame.ignored:
+        out["partial"], out["ignored"] = True, list(frame.ignored)
+        out["text"] += ("（没有理解：" + "、".join(frame.ignored) + "）") if p.language == "zh" else \
+            (" (Not understood: " + ", ".join(frame.ignored) + ".)")
+    else:
+        out["partial"], out["ignored"] = False, []
+    if res.truncated and res.meta.get("omitted"):
+        out["total"], out["shown"] = len(res.rows) + res.meta["omitted"], len(res.rows)
     if session is not None:
         session.record(p, ok=True)
     return out

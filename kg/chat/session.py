@@ -28,7 +28,10 @@ class Session:
 
     def __init__(self, id: str | None = None):
         self.id = id or uuid.uuid4().hex
-        self.last = None          # the last understood Parse
+        self.last = None          # the last understood Parse (named-query turns)
+        self.frame = None         # the last understood Frame (deals turns)
+        self.engine = None        # which of the two answered last: "frame" or "named"
+        self.last_company = None  # the company a pronoun (它, its) refers to
         self.turns = 0
         self.touched = time.monotonic()
         self.lock = threading.RLock()
@@ -40,10 +43,24 @@ class Session:
             self.touched = time.monotonic()
             if ok and parse.intent not in (None, "unknown"):
                 self.last = copy.deepcopy(parse)
+                self.engine = "named"
+                company = (parse.params or {}).get("company")
+                if company:
+                    self.last_company = company
+
+    def record_frame(self, frame) -> None:
+        """Remember an understood deals turn (its frame, which a follow-up edits)."""
+        with self.lock:
+            self.turns += 1
+            self.touched = time.monotonic()
+            self.frame = copy.deepcopy(frame)
+            self.engine = "frame"
+            if frame.filters.get("company"):
+                self.last_company = frame.filters["company"]
 
     def reset(self) -> None:
         with self.lock:
-            self.last = None
+            self.last = self.frame = self.engine = self.last_company = None
             self.touched = time.monotonic()
 
     def __repr__(self) -> str:

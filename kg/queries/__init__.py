@@ -5,7 +5,7 @@
 ['amount_total', 'co_investors', 'coinvest_network']
 """
 # the modules below declare the queries (importing them registers them)
-from kg.queries import counts, network, paths, portfolio, reference, search, summaries  # noqa: F401
+from kg.queries import counts, deals, network, paths, portfolio, reference, search, summaries  # noqa: F401
 from kg.queries.base import REGISTRY, NamedQuery, Param, Prepared, lookup, prepare, run
 
 __all__ = ["REGISTRY", "NamedQuery", "Param", "Prepared", "lookup", "prepare", "run"]

@@ -1,0 +1,502 @@
+"""A question as one typed frame: what is listed or counted, the measure, the filters, the grouping,
+the order and cut, a round of a company's history, a set operation, yes/no.
+
+The NLU (:mod:`kg.chat.nlu`) finds the names, dates, rounds and amounts and masks them in the
+question's *skeleton*; the words left are read with the vocabulary of ``ontology/chat.yaml``
+(data, both languages). Every stretch of the question is either used by the frame or reported in
+``Frame.ignored``: nothing is dropped without a word. A follow-up ("那2019年呢", "And in
+Zhejiang?", "前三名呢", "其中哪些在上海", "只看领投的") edits the previous frame.
+
+>>> f = Frame(measure="avg", filters={"year": 2019, "region": "province:上海"})
+>>> f.measure, f.filters["year"]
+('avg', 2019)
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+__all__ = ["Frame", "VOCAB", "build_frame", "merge_followup", "vocab"]
+
+_VOCAB_FILE = Path(__file__).resolve().parents[2] / "ontology" / "chat.yaml"
+MARKS = "ⒾⒸⓇⓈⓎⒷⒶⓀ"
+_CJK = re.compile(r"[\u3400-\u9fff]")
+GROUP_OF_LABEL = {"Region": ("city", "province", "macro"), "Segment": ("segment",)}
+
+
+def _compile(items) -> re.Pattern:
+    return re.compile("|".join(f"(?:{x})" for x in items), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def vocab() -> dict:
+    """``ontology/chat.yaml`` with every list compiled to one regular expression."""
+    path = _VOCAB_FILE
+    if not path.exists():  # installed package: ontology/ sits beside kg/
+        import ontology
+
+        path = Path(ontology.__file__).resolve().parent / "chat.yaml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def comp(node):
+        if isinstance(node, list):
+            return _compile(node)
+        return {str(k): comp(v) for k, v in node.items()}
+
+    return comp(raw)
+
+
+VOCAB = None  # compiled lazily by vocab()
+
+
+@dataclass
+class Frame:
+    """What the question asks, typed. ``filters`` use the ``deals`` query's parameter names."""
+
+    measure: str = "list"            # list | deals | companies | investors | amount | avg | median | max | min | share
+    target: str = "deals"            # what is listed or counted: deals | companies | investors | groups
+    group_by: str | None = None      # investor | company | segment | province | city | macro | year | month | type
+    order: str = "desc"
+    rank_by: str | None = None       # the measure a ranking uses (deals, companies, amount)
+    k: int | None = None
+    top_ties: bool = False           # "the most … 有哪些": every group tied at the top
+    filters: dict = field(default_factory=dict)
+    seq: int | None = None           # a company's Nth round (1, 2, …; -1 the latest)
+    ask: str | None = None           # for a round: investors | amount | year | round
+    setop: str | None = None         # minus | both
+    other: dict = field(default_factory=dict)     # the second operand of a set operation
+    co_investors: bool = False       # investors who joined the named investor's rounds
+    repeat: int | None = None        # companies with at least this many rounds
+    share_part: dict = field(default_factory=dict)  # the part of a share (占比): extra filters
+    yesno: bool = False
+    groups_in: list = field(default_factory=list)  # only these groups (named regions in a ranking)
+    ignored: list = field(default_factory=list)
+    unknown: list = field(default_factory=list)    # name-like words that name nothing in the graph
+    unsupported: list = field(default_factory=list)  # properties the graph does not hold (估值, CEO)
+    language: str = "zh"
+    subject_company: str | None = None
+    subject_investor: str | None = None
+    clear: list = field(default_factory=list)     # filters a follow-up lifts (time, round, region, segment, lead_only)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# ------------------------------------------------------------------------------------------ reading
+def _spans(rx: re.Pattern, text: str):
+    return [(m.start(), m.end(), m.group(0)) for m in rx.finditer(text) if m.end() > m.start()]
+
+
+class _Reader:
+    """The skeleton with a record of which characters the frame used."""
+
+    def __init__(self, skeleton: str):
+        self.text = skeleton
+        self.used = [False] * len(skeleton)
+        for i, ch in enumerate(skeleton):
+            if ch in MARKS or not ch.strip() or ch in "?？!！。.,，、:：;；()（）\"'“”‘’《》-—":
+                self.used[i] = True
+
+    def find(self, rx: re.Pattern, mark: bool = True) -> list[tuple[int, int, str]]:
+        out = _spans(rx, self.text)
+        if mark:
+            for s, e, _ in out:
+                self.take(s, e)
+        return out
+
+    def has(self, rx: re.Pattern, mark: bool = True) -> bool:
+        return bool(self.find(rx, mark))
+
+    def take(self, s: int, e: int) -> None:
+        for i in range(max(0, s), min(e, len(self.used))):
+            self.used[i] = True
+
+    def residue(self) -> list[tuple[int, int, str]]:
+        out, start = [], None
+        for i, u in enumerate(self.used + [True]):
+            if not u and start is None:
+                start = i
+            elif u and start is not None:
+                chunk = self.text[start:i].strip()
+                if chunk:
+                    out.append((start, i, chunk))
+                start = None
+        return out
+
+
+_ORG_SUFFIX = re.compile(r"(?:基金|资本|创投|投资|科技|集团|重工|智能|网络|数据|控股|股份|公司|银行|证券|信息|软件|机器人|"
+                         r"capital|partners|ventures|global|fund|group|tech|holdings|investments?|management|"
+                         r"labs?|inc|ltd|corp)\s*$", re.IGNORECASE)
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z0-9&.'-]*(?:\s+[A-Z][A-Za-z0-9&.'-]*)*$")
+
+
+def _name_like(chunk: str, start: int, skeleton: str) -> bool:
+    """Does a stretch the vocabulary does not know read like a name (that the graph lacks)?"""
+    c = chunk.strip()
+    if _ORG_SUFFIX.search(c) or (_LATIN_NAME.match(c) and len(c) >= 3):
+        return True
+    if _CJK.search(c) and len(c) >= 2:
+        before = skeleton[:start].rstrip()
+        return not before or before.endswith(("在", "于", "和", "与", "跟", "投了", "投资了", "投过"))
+    return False
+
+
+def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
+    """Dimension words that ask for a grouping ("哪个城市", "by province", "top 3 cities"), not the
+    ones that qualify a name (Ⓢ领域, the Ⓡ region)."""
+    V = vocab()
+    lead = V["group_lead"]
+    out = []
+    for dim, rx in V["group"].items():
+        for s, e, w in _spans(rx, r.text):
+            before = r.text[max(0, s - 12):s]
+            after = r.text[e:e + 3]
+            if re.search(r"[ⓇⓈ]\s*(?:the\s+)?$", before) and dim in ("city", "province", "macro", "segment"):
+                r.take(s, e)  # 平台领域, the platform segment: part of the name
+                continue
+            if dim in ("year", "month") and re.search(r"Ⓨ\s*$", before):
+                r.take(s, e)
+                continue
+            grouped = bool(re.search(f"(?:{lead.pattern})\\s*(?:的)?\\s*(?:\\w{{0,4}})?$", before, re.IGNORECASE)) or \
+                bool(re.search(r"最\w{0,6}的$|最多的\s*\w{0,3}$|[\d一二两三四五六七八九十]\s*(?:个|名)?$|的$", before)) or \
+                bool(re.match(r"\s*(?:是)?(?:哪|什么|有哪)|\s*(?:by|ranked|with\s+the|had|has|raised|saw|in\s+which)\b",
+                              after + r.text[e:e + 12], re.IGNORECASE)) or \
+                bool(re.search(r"\b(?:which|what|top\s*\d*|by|per|each)\s+(?:\w+\s+){0,2}$", before, re.IGNORECASE)) or \
+                dim in ("year", "month") and bool(re.search(r"哪|which|what|每|各|按|by|per|each", w, re.IGNORECASE))
+            if dim == "type" and re.search(r"Ⓑ", r.text[max(0, s - 3):e + 3]):
+                grouped = False
+            if dim == "macro" and w in ("地区",) and not grouped:
+                r.take(s, e)
+                continue
+            if grouped:
+                out.append((dim, s, e))
+                r.take(s, e)
+    out.sort(key=lambda x: x[1])
+    return out
+
+
+def build_frame(p, store=None) -> Frame:
+    """The frame of a parsed question (:class:`kg.chat.nlu.Parse`); nothing is run."""
+    V = vocab()
+    f = Frame(language=p.language)
+    sk = p.skeleton or p.text
+    r = _Reader(sk)
+    slots = p.slots
+
+    # ---- names
+    investors = [m for m in p.mentions if m.label == "Investor"]
+    companies = [m for m in p.mentions if m.label == "Company"]
+    regions = [m for m in p.mentions if m.label == "Region"]
+    segments = [m for m in p.mentions if m.label == "Segment"]
+    fl = f.filters
+    # ---- time, rounds, amounts from the NLU's slots
+    for k in ("year", "date_from", "date_to"):
+        if slots.get(k) is not None:
+            fl[k] = slots[k]
+    if slots.get("round"):
+        fl["round"] = list(slots["round"])
+    if slots.get("min_amount") is not None:
+        fl["min_amount"] = slots["min_amount"]
+    if slots.get("k"):
+        f.k = int(slots["k"])
+    lead = r.has(V["lead"])
+    lead = lead or bool(slots.get("lead_only"))
+    f.clear = list(slots.get("clear") or [])
+    r.find(V["clear"])
+    r.find(V["followup"])
+    r.find(V["within"])
+    for rx in V["pronoun"].values():
+        r.find(rx)
+    # before a year: exclusive
+    if r.find(V["before"]):
+        y = fl.pop("year", None) or (int(str(fl.get("date_to"))[:4]) if fl.get("date_to") else None)
+        if y:
+            fl.pop("date_to", None)
+            fl["date_to"] = str(int(y) - 1)
+    # ---- stage, disclosure
+    for stage, rx in V["stage"].items():
+        if r.has(rx):
+            fl.setdefault("round", [])
+            if stage not in fl["round"]:
+                fl["round"].append(stage)
+    for val, rx in V["disclosed"].items():
+        if r.has(rx):
+            fl["disclosed"] = val == "true"
+    # ---- unsupported properties
+    for prop, rx in V["unsupported"].items():
+        for _, _, w in r.find(rx):
+            f.unsupported.append(w)
+    # ---- set operations, co-investment, repeat, sequence
+    minus = r.has(V["setop"]["minus"])
+    both = r.has(V["setop"]["both"])
+    same_round = r.has(V["setop"]["same_round"])
+    co = r.has(V["co_invest"])
+    for n, rx in V["repeat"].items():
+        if r.has(rx):
+            f.repeat = int(n)
+    seq_words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+    if companies or r.has(V["pronoun"]["company"], mark=False):
+        for name, rx in V["sequence"].items():
+            if r.has(rx):
+                f.seq = seq_words[name]
+                break
+    f.yesno = r.has(V["yesno"])
+    # ---- measure words
+    M = V["measure"]
+    share = r.has(M["share"])
+    avg = r.has(M["avg"])
+    median = r.has(M["median"])
+    mx = r.has(M["max"])
+    mn = r.has(M["min"])
+    amount = r.has(M["amount"])
+    count = r.has(M["count"])
+    desc = r.find(V["order"]["desc"])
+    asc = r.find(V["order"]["asc"])
+    by_companies = r.has(V["rank_by_companies"])
+    singular = r.has(V["singular"], mark=False)
+    dims = _group_dims(r, p.mentions)
+    T = V["target"]
+    t_companies = r.find(T["companies"])
+    t_investors = r.find(T["investors"])
+    r.find(T["deals"])
+    r.find(V["named"])
+    r.find(V["filler"])
+    # ---- filters from names
+    if investors:
+        fl["investor"] = [m.id for m in investors]
+    if companies:
+        fl["company"] = companies[0].id
+        f.subject_company = companies[0].id
+    if segments:
+        fl["segment"] = segments[0].id
+    if len(regions) == 1:
+        fl["region"] = regions[0].id
+    elif len(regions) > 1:
+        fl["region"] = regions[0].id
+        f.other["regions"] = [m.id for m in regions]
+    if investors:
+        f.subject_investor = investors[0].id
+    if lead:
+        fl["lead_only"] = True
+    # ---- amounts below a threshold (the NLU reads only the ones above)
+    _below(p, f, r)
+
+    # ---- the target and the measure
+    group = dims[0][0] if dims else None
+    if group in ("city", "province", "macro") and regions and len(regions) > 1 and not minus and not both:
+        f.groups_in = [m.id for m in regions]
+        fl.pop("region", None)
+        f.other.pop("regions", None)
+    ranked = bool(desc or asc)
+    if asc and (not desc or asc[0][0] > desc[0][0]):
+        f.order = "asc"
+    want_investors = bool(t_investors)
+    want_companies = bool(t_companies)
+    if want_investors and want_companies:
+        # "投资方 of a company" vs "机构 that backed 公司": the later noun is what is asked for, unless
+        # the question asks "who" / the company noun only qualifies
+        last_inv = max(s for s, _, _ in t_investors)
+        last_co = max(s for s, _, _ in t_companies)
+        who = any(re.fullmatch(r"谁|who", w, re.IGNORECASE) for _, _, w in t_investors)
+        if who and not re.search(r"\bwho\s+(?:raised|received|got|secured|closed)\b|谁.{0,6}(?:拿到|获得|完成|融到|融了|获投)",
+                                 sk, re.IGNORECASE):
+            want_companies = False
+        elif last_co > last_inv and not re.search(r"(?:投资方|投资人|投资机构|机构|investors?|backers?)\s*(?:of|in|for)\b",
+                                                  sk, re.IGNORECASE):
+            want_investors = False
+        else:
+            want_companies = False
+    if who_raised(sk):
+        want_investors, want_companies = False, True
+
+    if share:
+        f.measure = "share"
+    elif median:
+        f.measure = "median"
+    elif avg:
+        f.measure = "avg"
+    elif (mx or mn) and not group:
+        f.measure = "max" if mx and not mn else "min"
+    if group:
+        f.group_by = group
+        f.target = "groups"
+    elif co and investors and (want_investors or not want_companies) and not both and not minus:
+        f.co_investors = True
+        f.group_by = "investor"
+        f.target = "investors"
+    elif want_investors and not (f.seq and not re.search(r"谁|who|投资方|investors|领投方|backers", sk, re.I)):
+        f.target = "investors"
+    elif want_companies:
+        f.target = "companies"
+    else:
+        f.target = "deals"
+    rank_amount = amount or mx or mn
+    if f.measure == "list":
+        if count and not ranked:
+            f.measure = {"companies": "companies", "investors": "investors"}.get(f.target, "deals")
+            if f.target == "groups":
+                f.measure = "deals"
+        elif amount and not ranked and not group and not f.seq and not f.co_investors:
+            f.measure = "amount"
+            f.target = "deals"
+    if f.target in ("companies", "investors") and f.measure == "list" and not f.group_by:
+        f.group_by = "company" if f.target == "companies" else "investor"
+    if f.group_by:
+        if by_companies:
+            f.rank_by = "companies"
+        elif rank_amount or (f.measure in ("amount",)):
+            f.rank_by = "amount"
+        else:
+            f.rank_by = "deals"
+        if ranked and f.measure == "list":
+            if f.k is None:
+                if singular or (desc and re.search(r"是哪|是谁|哪一|which\s+\w+\s+(?:had|has|raised|saw|was|is)\b", sk, re.I)):
+                    f.k = 1
+                else:
+                    f.top_ties = True
+    if f.measure in ("amount",) and f.group_by and not ranked and f.target != "groups":
+        f.rank_by = "amount"
+    # ---- set operations
+    if minus and (len(investors) >= 2 or len(regions) >= 2):
+        f.setop = "minus"
+    elif len(investors) >= 2 and (same_round or (f.yesno and co)):
+        f.setop = None  # the rounds they all joined: the deals query's investor list
+    elif len(investors) >= 2 and not f.co_investors:
+        f.setop = "both"
+    elif len(regions) >= 2 and both and not f.groups_in:
+        f.setop = "both"
+    if f.setop and len(investors) >= 2:
+        fl["investor"] = [investors[0].id]
+        f.other = {"investor": [investors[1].id]}
+    elif f.setop and len(regions) >= 2:
+        fl["region"] = regions[0].id
+        f.other = {"region": regions[1].id}
+    if f.setop and f.target == "deals":
+        f.target = "companies" if investors else "investors"
+    if f.setop and not f.group_by:
+        f.group_by = "company" if f.target == "companies" else "investor"
+    # ---- a round of a company's history
+    if f.seq is not None:
+        if re.search(r"哪一?年|which\s+year|what\s+year|\bwhen\b|什么时候|何时", sk, re.IGNORECASE):
+            f.ask = "year"
+        elif f.target == "investors" or want_investors:
+            f.ask = "investors"
+        elif amount or count:
+            f.ask = "amount"
+        else:
+            f.ask = "round"
+        f.group_by = None
+        f.measure = "list"
+    # ---- share: which filter is the part
+    if f.measure == "share":
+        _share_part(f)
+    # ---- yes/no
+    if f.yesno and f.measure == "list" and not f.group_by and f.seq is None:
+        pass
+    elif f.yesno and (f.group_by in ("company", "investor") and (companies or investors)) and not f.co_investors:
+        f.group_by = None if companies and investors else f.group_by
+    # ---- what was not understood
+    for s, e, chunk in r.residue():
+        if not chunk.strip() or re.fullmatch(r"[\W\d_]+", chunk):
+            continue
+        if _name_like(chunk, s, sk):
+            f.unknown.append(chunk)
+        f.ignored.append(chunk)
+    f.unsupported = list(dict.fromkeys(f.unsupported))
+    return f
+
+
+def who_raised(sk: str) -> bool:
+    return bool(re.search(r"\bwho\s+(?:has\s+|have\s+)?(?:raised|received|got|secured|closed)\b|谁.{0,6}(?:拿到|获得|完成|融到|融了|获投)",
+                          sk, re.IGNORECASE))
+
+
+def _below(p, f: Frame, r: _Reader) -> None:
+    from kg.chat.nlu import _AMOUNT_NUM, _amount_value
+
+    V = vocab()
+    for rx_words, after in ((V["below"], False), (V["below_after"], True)):
+        words = rx_words.pattern
+        rx = re.compile((_AMOUNT_NUM + r"\s*(?:" + words + ")") if after else
+                        ("(?:" + words + r")\s*" + _AMOUNT_NUM), re.IGNORECASE)
+        for m in rx.finditer(p.text):
+            v = _amount_value(m.group(1))
+            if v and v > 0 and re.search(r"[万亿元$¥]|million|billion|yuan|rmb|usd|dollar", m.group(1), re.I):
+                f.filters["max_amount"] = v
+                if f.filters.get("min_amount") == v:
+                    f.filters.pop("min_amount")
+                # the words in the skeleton (the amount itself is not masked there)
+                for s, e, _ in _spans(re.compile(re.escape(m.group(0)), re.I), r.text):
+                    r.take(s, e)
+                for s, e, _ in _spans(rx_words, r.text):
+                    r.take(s, e)
+                return
+
+
+def _share_part(f: Frame) -> None:
+    """The part of a share: a stage or round, disclosure, leads, a region or a segment (the first of
+    these that the question names), against the same question without it."""
+    fl = f.filters
+    for key in ("round", "disclosed", "lead_only", "region", "segment"):
+        if key in fl:
+            if key == "region" and f.subject_investor is None and "year" not in fl and len(fl) == 1:
+                pass
+            f.share_part = {key: fl.pop(key)}
+            return
+
+
+# ------------------------------------------------------------------------------------------ follow-ups
+def is_followup(p, f: Frame) -> bool:
+    V = vocab()
+    text = p.skeleton or p.text
+    if V["followup"].search(text):
+        return True
+    # a fragment: no question words of its own
+    if f.clear:
+        return True
+    return f.target == "deals" and f.measure == "list" and not f.group_by and not f.yesno and f.seq is None and \
+        len(re.sub(r"[\sⒾⒸⓇⓈⓎⒷⒶⓀ?？!！。.,，呢的吗了]", "", text)) <= 4
+
+
+def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
+    """The previous frame with what the follow-up changes (names, dates, rounds, k, lead, target)."""
+    V = vocab()
+    text = p.skeleton or p.text
+    out = copy.deepcopy(prev)
+    out.language = cur.language
+    out.ignored, out.unknown, out.unsupported = cur.ignored, cur.unknown, cur.unsupported
+    fl, nf = out.filters, cur.filters
+    lift = {"time": ("year", "date_from", "date_to"), "round": ("round",), "region": ("region",),
+            "segment": ("segment",), "lead_only": ("lead_only",)}
+    for what in cur.clear:
+        for k in lift.get(what, ()):
+            fl.pop(k, None)
+    if any(k in nf for k in ("year", "date_from", "date_to")):
+        for k in ("year", "date_from", "date_to"):
+            fl.pop(k, None)
+    for k, v in nf.items():
+        if k == "investor" and prev.co_investors:
+            fl["investor"] = v
+        else:
+            fl[k] = v
+    if "company" in nf:
+        out.subject_company = nf["company"]
+    if cur.k:
+        out.k, out.top_ties = cur.k, False
+    if cur.target in ("companies", "investors") and cur.target != prev.target and not V["within"].search(text):
+        out.target = cur.target
+        if out.group_by in ("company", "investor", None):
+            out.group_by = "company" if cur.target == "companies" else "investor"
+            out.measure = "list" if out.measure in ("deals", "companies", "investors") else out.measure
+            out.k, out.top_ties = cur.k, False
+            out.co_investors = False
+    if cur.seq is not None:
+        out.seq = cur.seq
+    if cur.measure != "list" and cur.measure != prev.measure and cur.measure not in ("deals",):
+        out.measure = cur.measure
+    return out

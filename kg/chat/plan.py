@@ -1,0 +1,410 @@
+"""From a :class:`~kg.chat.frame.Frame` to an answer: a plan of ``deals`` queries (one, or two for a
+set operation or a share), run on any backend through :func:`kg.queries.run`, and the answer's text
+composed per measure and target, with the one-line interpretation of what was answered.
+"""
+from __future__ import annotations
+
+import functools
+
+from kg.chat.frame import Frame
+from kg.queries import run
+
+__all__ = ["execute", "frame_intent", "interpretation"]
+
+
+def frame_intent(f: Frame) -> str:
+    """The intent a frame answers, named after the named query it generalises where there is one."""
+    fl = f.filters
+    if f.seq is not None:
+        return "company_round"
+    if f.setop == "minus":
+        return "portfolio_difference" if f.target == "companies" else "investor_difference"
+    if f.setop == "both":
+        return "common_portfolio" if f.target == "companies" else "common_investors"
+    if f.co_investors:
+        return "co_investors"
+    if f.yesno:
+        return "yes_no"
+    if f.repeat:
+        return "repeat_companies"
+    if f.measure == "share":
+        return "share"
+    if f.measure in ("avg", "median", "max", "min"):
+        return f"amount_{f.measure}"
+    g = f.group_by
+    if g == "company":
+        return "portfolio" if fl.get("investor") else "companies"
+    if g == "investor":
+        return "investors_of" if fl.get("company") else "top_investors"
+    if g in ("province", "city", "macro"):
+        return "region_summary"
+    if g == "segment":
+        return "segment_summary"
+    if g in ("year", "month"):
+        return "timeline"
+    if g == "type":
+        return "stage_summary"
+    return {"companies": "company_count", "investors": "investor_count", "amount": "amount_total"}.get(f.measure,
+                                                                                                    "deal_count")
+
+_MEASURE_OF = {"deals": "deals", "companies": "companies", "investors": "investors", "amount": "amount",
+               "avg": "avg", "median": "median", "max": "max", "min": "min"}
+
+
+@functools.lru_cache(maxsize=1)
+def _round_labels() -> dict:
+    from ontology import load
+
+    return {r.type: (r.label, r.label_en) for r in load().rounds}
+
+
+_GROUP_WORDS = {"early": ("早期", "early-stage"), "later": ("后期", "later-stage"), "strategic": ("战略", "strategic"),
+                "listed": ("上市", "listing"), "other": ("其他", "other")}
+
+
+def _params(f: Frame, **extra) -> dict:
+    fl = dict(f.filters)
+    out = {}
+    for k in ("year", "date_from", "date_to", "segment", "region", "company", "lead_only", "min_amount", "max_amount",
+              "disclosed"):
+        if fl.get(k) is not None:
+            out[k] = fl[k]
+    if fl.get("round"):
+        out["round"] = list(fl["round"])
+    if fl.get("investor"):
+        out["investor"] = ",".join(fl["investor"])
+    out.update({k: v for k, v in extra.items() if v is not None})
+    if out.get("lead_only") and not out.get("investor") and out.get("group_by") != "investor" \
+            and out.get("measure") != "investors":
+        out.pop("lead_only")
+    return out
+
+
+class _Run:
+    """Runs the plan's queries and keeps their Cypher."""
+
+    def __init__(self, store):
+        self.store = store
+        self.cypher: list[str] = []
+        self.params: dict = {}
+        self.graph = {"nodes": [], "edges": []}
+
+    def __call__(self, **params):
+        res = run(self.store, "deals", **params)
+        self.cypher.append(res.cypher)
+        for k, v in res.params_cypher.items():
+            key = k if k not in self.params or self.params[k] == v else f"{k}_{len(self.cypher)}"
+            self.params[key] = v
+        if res.graph.get("nodes"):
+            self.graph = res.graph
+        return res
+
+
+def _name(store, id_: str) -> str:
+    from kg.queries.resolve import catalog
+
+    e = catalog(store).entity(id_) if isinstance(id_, str) else None
+    return e.name if e is not None else str(id_)
+
+
+def _key_text(key: str, group: str | None, lang: str) -> str:
+    if group == "type":
+        lab = _round_labels().get(key)
+        return (lab[0] if lang == "zh" else lab[1]) if lab else str(key)
+    return str(key)
+
+
+def execute(store, f: Frame, answer_money) -> dict:
+    """Run ``f``'s plan; the answer's fields (text, entities, value, rows, cypher, …)."""
+    q = _Run(store)
+    out: dict = {"entities": [], "value": None, "rows": []}
+    if f.seq is not None:
+        _history(store, f, q, out, answer_money)
+    elif f.setop:
+        _setop(store, f, q, out)
+    elif f.measure == "share":
+        _share(store, f, q, out)
+    elif f.repeat:
+        res = q(**_params(f, group_by="company", measure="deals"))
+        rows = [r for r in res.rows if r["deals"] >= f.repeat]
+        out.update(entities=[r["key"] for r in rows], value=len(rows), rows=rows)
+    elif f.yesno and not f.group_by or (f.yesno and f.filters.get("company") and f.filters.get("investor")):
+        res = q(**_params(f, group_by="round", order="date"))
+        out.update(value=1 if res.rows else 0, rows=res.rows, evidence=len(res.rows))
+    elif f.group_by:
+        _grouped(store, f, q, out)
+    else:
+        measure = _MEASURE_OF.get(f.measure, "deals")
+        res = q(**_params(f, measure=measure))
+        row = res.rows[0] if res.rows else {}
+        out.update(value=res.value, rows=res.rows, stats=row)
+        if measure in ("max", "min") and row.get("disclosed"):
+            best = q(**_params(f, group_by="round", measure="amount", order="desc" if measure == "max" else "asc",
+                               k=1, disclosed=True))
+            if best.rows:
+                out["entities"] = [best.rows[0]["company"]]
+                out["rows"] = best.rows
+    out.update(cypher=";\n".join(q.cypher), params_cypher=q.params, graph=q.graph)
+    out["text"] = compose(store, f, out, answer_money)
+    out["interpretation"] = interpretation(store, f)
+    return out
+
+
+def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
+    by = f.rank_by or ("deals" if f.measure in ("list", "deals") else f.measure)
+    if f.measure in ("avg", "median", "max", "min", "amount", "companies", "investors") and f.group_by:
+        by = f.measure if f.measure != "list" else by
+    k = None if (f.top_ties or f.groups_in or f.co_investors) else f.k
+    order = f.order if f.order in ("asc", "desc") else "desc"
+    res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order, k=k))
+    rows = list(res.rows)
+    if f.co_investors:
+        mine = set(f.filters.get("investor") or [])
+        rows = [r for r in rows if r["key_id"] not in mine]
+    if f.groups_in:
+        rows = [r for r in rows if r["key_id"] in f.groups_in]
+    if by in ("amount", "avg", "median", "max", "min"):
+        rows = [r for r in rows if r.get(by) is not None] or rows
+    total = res.meta.get("total", len(rows))
+    if f.top_ties and rows:
+        top = rows[0].get(by)
+        rows = [r for r in rows if r.get(by) == top]
+    elif (f.co_investors or f.groups_in) and f.k:
+        rows = rows[: f.k]
+    out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
+    out["rows"] = rows
+    out["by"] = by
+    out["total"] = total if not (f.co_investors or f.groups_in) else len(rows)
+    out["shown"] = len(rows)
+    if f.measure in ("deals", "companies", "investors") and not f.k and not f.top_ties and f.group_by in ("company", "investor"):
+        out["value"] = len(rows)
+    elif len(rows) == 1 and by in rows[0]:
+        out["value"] = rows[0][by]
+    else:
+        out["value"] = len(rows)
+
+
+def _setop(store, f: Frame, q: _Run, out: dict) -> None:
+    g = f.group_by or ("company" if f.target == "companies" else "investor")
+    a = q(**_params(f, group_by=g, measure="deals"))
+    other = copy_frame(f)
+    if "investor" in f.other:
+        other.filters["investor"] = f.other["investor"]
+        other.filters.pop("lead_only", None)
+    if "region" in f.other:
+        other.filters["region"] = f.other["region"]
+    b = q(**_params(other, group_by=g, measure="deals"))
+    bkeys = {r["key_id"] for r in b.rows}
+    if f.setop == "minus":
+        rows = [r for r in a.rows if r["key_id"] not in bkeys]
+    else:
+        rows = [r for r in a.rows if r["key_id"] in bkeys]
+    rows.sort(key=lambda r: (-r["deals"], str(r["key"])))
+    out.update(entities=[r["key"] for r in rows], value=len(rows), rows=rows)
+
+
+def copy_frame(f: Frame) -> Frame:
+    import copy
+
+    return copy.deepcopy(f)
+
+
+def _share(store, f: Frame, q: _Run, out: dict) -> None:
+    whole = q(**_params(f, measure="deals"))
+    part_frame = copy_frame(f)
+    part_frame.filters.update(f.share_part)
+    part = q(**_params(part_frame, measure="deals"))
+    den, num = whole.value or 0, part.value or 0
+    out.update(value=round(100.0 * num / den, 4) if den else None, rows=[{"part": num, "whole": den}],
+               part=num, whole=den)
+
+
+def _history(store, f: Frame, q: _Run, out: dict, money) -> None:
+    hist = copy_frame(f)
+    for k in ("lead_only", "investor"):
+        hist.filters.pop(k, None)
+    rounds = q(**_params(hist, group_by="round", order="date"))
+    rows = rounds.rows
+    n = f.seq
+    pick = rows[n - 1] if n and n > 0 and len(rows) >= n else (rows[-1] if n == -1 and rows else None)
+    out["rows"] = rows
+    if pick is None:
+        out["text_note"] = "none"
+        return
+    out["round"] = pick
+    if f.ask == "investors":
+        inv = q(**_params(hist, round_id=pick["key_id"], group_by="investor", measure="deals",
+                          lead_only=bool(f.filters.get("lead_only")) or None))
+        out.update(entities=[r["key"] for r in inv.rows], value=len(inv.rows), rows=inv.rows)
+    elif f.ask == "amount":
+        out.update(value=pick.get("amount"), entities=[pick["key"]])
+    elif f.ask == "year":
+        out.update(value=int(str(pick["date"])[:4]) if pick.get("date") else None, entities=[pick["key"]])
+    else:
+        out.update(entities=[pick["key"]], value=pick.get("amount"))
+
+
+# ------------------------------------------------------------------------------------------ text
+def interpretation(store, f: Frame) -> str:
+    """One line: the filters, the measure and the grouping that were answered."""
+    zh = f.language == "zh"
+    fl = f.filters
+    parts = []
+    if fl.get("year"):
+        parts.append(f"{fl['year']}年" if zh else str(fl["year"]))
+    if fl.get("date_from") or fl.get("date_to"):
+        a, b = fl.get("date_from") or "…", fl.get("date_to") or "…"
+        parts.append(f"{a} 至 {b}" if zh else f"{a} to {b}")
+    for key in ("region", "segment", "company"):
+        if fl.get(key):
+            parts.append(_display(store, fl[key], f.language))
+    if fl.get("investor"):
+        names = [_display(store, i, f.language) for i in fl["investor"]]
+        lead = ("领投" if zh else "led by ") if fl.get("lead_only") else ""
+        parts.append((("、".join(names) + (lead and "（领投）")) if zh else (lead or "with ") + ", ".join(names)))
+    elif fl.get("lead_only"):
+        parts.append("领投" if zh else "leads only")
+    if fl.get("round"):
+        labs = []
+        for r in fl["round"]:
+            if r in _GROUP_WORDS:
+                labs.append(_GROUP_WORDS[r][0 if zh else 1])
+            else:
+                lab = _round_labels().get(r)
+                labs.append((lab[0] if zh else lab[1]) if lab else r)
+        parts.append("/".join(labs))
+    if fl.get("min_amount"):
+        parts.append((">" if not zh else "超过") + _money(fl["min_amount"], f.language))
+    if fl.get("max_amount"):
+        parts.append(("<" if not zh else "低于") + _money(fl["max_amount"], f.language))
+    if fl.get("disclosed") is True:
+        parts.append("已披露金额" if zh else "disclosed amounts")
+    elif fl.get("disclosed") is False:
+        parts.append("未披露金额" if zh else "undisclosed amounts")
+    what = _what(f)
+    return " · ".join(parts + [what]) if parts else what
+
+
+def _what(f: Frame) -> str:
+    zh = f.language == "zh"
+    m = {"deals": ("融资数（轮）", "number of deals (rounds)"), "companies": ("公司数", "number of companies"),
+         "investors": ("投资机构数", "number of investors"), "amount": ("已披露金额之和", "sum of disclosed amounts"),
+         "avg": ("已披露金额的平均值", "average of disclosed amounts"), "median": ("已披露金额的中位数", "median of disclosed amounts"),
+         "max": ("单笔最大金额", "largest disclosed amount"), "min": ("单笔最小金额", "smallest disclosed amount"),
+         "share": ("占比（%）", "share (%)")}
+    g = {"investor": ("投资机构", "investor"), "company": ("公司", "company"), "segment": ("细分领域", "segment"),
+         "province": ("省份", "province"), "city": ("城市", "city"), "macro": ("大区", "macro region"),
+         "year": ("年份", "year"), "month": ("月份", "month"), "type": ("轮次", "round type")}
+    i = 0 if zh else 1
+    if f.seq is not None:
+        nth = {1: ("第一轮", "first round"), 2: ("第二轮", "second round"), 3: ("第三轮", "third round"),
+               4: ("第四轮", "fourth round"), -1: ("最近一轮", "latest round")}.get(f.seq, (f"第{f.seq}轮", f"round {f.seq}"))
+        return nth[i]
+    if f.setop:
+        return ("集合差" if zh else "set difference") if f.setop == "minus" else ("交集" if zh else "intersection")
+    if f.co_investors:
+        return "合投机构（按共同轮次）" if zh else "co-investors (by shared rounds)"
+    if f.repeat:
+        return f"至少融资{f.repeat}轮的公司" if zh else f"companies with at least {f.repeat} rounds"
+    if f.yesno:
+        return "是否存在" if zh else "yes/no"
+    if f.group_by:
+        by = f.rank_by or "deals"
+        rank = {"deals": ("按融资数", "by deals"), "companies": ("按公司数", "by companies"),
+                "amount": ("按已披露金额", "by disclosed amount")}.get(by, ("", ""))[i]
+        order = ("升序" if zh else "ascending") if f.order == "asc" else ""
+        k = (f"前{f.k}" if zh else f"top {f.k}") if f.k else (("并列第一" if zh else "the top (ties kept)") if f.top_ties else "")
+        return " ".join(x for x in (("按" + g[f.group_by][0] + "分组") if zh else f"by {g[f.group_by][1]}", rank, order, k) if x)
+    return m.get(f.measure, ("融资", "deals"))[i]
+
+
+def _display(store, id_: str, lang: str) -> str:
+    name = _name(store, id_)
+    if lang == "en":
+        from kg.chat.answer import english_names
+
+        return english_names(name)
+    return name
+
+
+def _money(v, lang):
+    from kg.chat.answer import money_text
+
+    return money_text(v, lang)
+
+
+def compose(store, f: Frame, out: dict, money) -> str:
+    zh = f.language == "zh"
+    line = interpretation(store, f)
+    v = out.get("value")
+    ents = out.get("entities") or []
+
+    def names(xs, limit=20):
+        xs = [str(x) for x in xs]
+        if not zh:
+            from kg.chat.answer import english_names
+
+            xs = [english_names(x) for x in xs]
+        more = len(xs) - limit
+        body = ("、" if zh else ", ").join(xs[:limit])
+        if more > 0:
+            body += f"等 {len(xs)} 个" if zh else f" and {more} more"
+        return body
+
+    if f.seq is not None:
+        r = out.get("round")
+        if r is None:
+            return (f"{line}：没有找到这一轮融资（共 {len(out.get('rows') or [])} 轮）。" if zh else
+                    f"{line}: no such round ({len(out.get('rows') or [])} rounds in all).")
+        desc = f"{_key_text(r.get('type') or '', 'type', f.language) if r.get('type') else r['key']}，{r.get('date') or '日期未知'}" \
+            if zh else f"{_key_text(r.get('type') or '', 'type', 'en')}, {r.get('date') or 'undated'}"
+        if f.ask == "investors":
+            who = names(ents) if ents else ("未披露投资方" if zh else "no investors recorded")
+            return f"{line}（{desc}）：{who}。" if zh else f"{line} ({desc}): {who}."
+        if f.ask == "year":
+            return f"{line}（{desc}）：{v}年。" if zh else f"{line} ({desc}): {v}."
+        return f"{line}（{desc}）：{money(r.get('amount'), f.language)}。" if zh else \
+            f"{line} ({desc}): {money(r.get('amount'), f.language)}."
+    if f.yesno:
+        n = out.get("evidence", 0) if f.setop is None else len(ents)
+        if zh:
+            return f"{'是' if v else '否'}。{line}：{'共 ' + str(n) + ' 轮融资符合。' if v else '没有符合的融资。'}"
+        return f"{'Yes' if v else 'No'}. {line}: {str(n) + ' matching round(s).' if v else 'no matching round.'}"
+    if f.measure == "share":
+        if v is None:
+            return f"{line}：没有可计算的融资。" if zh else f"{line}: no deals to compute a share from."
+        return (f"{line}：{v:.1f}%（{out['part']} / {out['whole']} 起）。" if zh else
+                f"{line}: {v:.1f}% ({out['part']} of {out['whole']} deals).")
+    if f.group_by or f.setop or f.repeat:
+        if not ents:
+            return f"{line}：没有找到符合条件的结果。" if zh else f"{line}: nothing matches."
+        by = out.get("by")
+        rows = out.get("rows") or []
+        if by and f.group_by not in ("company", "investor") or (by and (f.k or f.top_ties)):
+            unit = {"deals": ("起", " deals"), "companies": ("家公司", " companies"), "investors": ("家机构", " investors")}
+            items = []
+            for r in rows[:20]:
+                val = r.get(by)
+                vt = money(val, f.language) if by in ("amount", "avg", "median", "max", "min") else \
+                    f"{val}{unit.get(by, ('', ''))[0 if zh else 1]}"
+                items.append(f"{_key_text(r['key'], f.group_by, f.language) if zh else names([_key_text(r['key'], f.group_by, 'en')])}"
+                             f"（{vt}）" if zh else
+                             f"{names([_key_text(r['key'], f.group_by, 'en')])} ({vt})")
+            body = ("、" if zh else "; ").join(items)
+            extra = len(rows) - 20
+            if extra > 0:
+                body += f" 等 {len(rows)} 项" if zh else f" and {extra} more"
+            return f"{line}：{body}。" if zh else f"{line}: {body}."
+        count = out.get("total") or len(ents)
+        return (f"{line}：共 {count} 个：{names(ents)}。" if zh else f"{line}: {count} in all: {names(ents)}.")
+    stats = out.get("stats") or {}
+    if f.measure in ("amount", "avg", "median", "max", "min"):
+        disc = stats.get("disclosed", 0)
+        deals = stats.get("deals", 0)
+        who = f"（{names(ents)}）" if ents and zh else (f" ({names(ents)})" if ents else "")
+        if zh:
+            return f"{line}：{money(v, 'zh')}{who}（{deals} 起中 {disc} 起披露金额）。"
+        return f"{line}: {money(v, 'en')}{who} ({disc} of {deals} deals disclosed an amount)."
+    unit = {"deals": ("起融资", "deals"), "companies": ("家公司", "companies"), "investors": ("家投资机构", "investors")}
+    u = unit.get(f.measure, unit["deals"])
+    return f"{line}：{v} {u[0]}。" if zh else f"{line}: {v} {u[1]}."

@@ -1,0 +1,137 @@
+"""Names as people type them: traditional characters (OpenCC t2s) and near misses.
+
+A near miss is corrected only when one name clearly wins: for Chinese, a stretch of the question
+that differs from exactly one known name (or alias) in exactly one character (红衫资本 → 红杉资本);
+for Latin script, a run of words within a small edit distance of one known name (Hilhouse Capital →
+Hillhouse Capital, rapidfuzz). When two names are equally close, the caller asks which was meant.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import weakref
+
+__all__ = ["Correction", "corrections", "to_simplified"]
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{4,}")
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z0-9&.'-]*(?:\s+[A-Za-z0-9][A-Za-z0-9&.'-]*)*")
+_STOP = {"which", "what", "who", "how", "many", "much", "companies", "company", "investors", "investor", "did", "does",
+         "has", "have", "the", "in", "of", "and", "invest", "invested", "back", "backed", "during", "since", "portfolio",
+         "deals", "rounds", "round", "series", "raised", "raise", "with", "for", "by", "top", "most", "is", "are", "was",
+         "were", "a", "an", "all", "any", "ever", "led", "lead", "money", "amount", "average", "median", "total", "segment",
+         "region", "city", "province", "between", "both", "not", "that", "this", "it", "its", "they", "them", "were",
+         "put", "into", "co", "investors", "capital", "ventures", "partners", "fund", "china"}
+
+
+@functools.lru_cache(maxsize=1)
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters to simplified (紅杉資本 → 红杉资本); other text unchanged."""
+    if not text or not re.search(r"[\u3400-\u9fff]", text):
+        return text
+    out = _converter().convert(text)
+    return out if len(out) == len(text) else text  # keep offsets: t2s is one character for one here
+
+
+class Correction:
+    def __init__(self, start: int, end: int, text: str, choices: list[tuple[str, str]]):
+        self.start, self.end, self.text, self.choices = start, end, text, choices  # choices: (surface, id)
+
+    @property
+    def clear(self) -> bool:
+        return len({i for _, i in self.choices}) == 1
+
+
+class _Index:
+    def __init__(self, lexicon):
+        self.cjk: dict[str, list[tuple[str, str]]] = {}
+        self.latin: list[str] = []
+        self.latin_ids: list[str] = []
+        for surface, ids in lexicon.patterns.items():
+            if surface in lexicon.weak:
+                continue
+            entries = [lexicon.entries.get(i) for i in ids]
+            ids = [e.id for e in entries if e is not None and e.label in ("Investor", "Company", "Region") and e.in_graph]
+            if not ids:
+                continue
+            if re.fullmatch(r"[\u3400-\u9fff]{4,12}", surface):
+                for i in range(len(surface)):
+                    self.cjk.setdefault(surface[:i] + "?" + surface[i + 1:], []).append((surface, ids[0]))
+            elif re.fullmatch(r"[a-z][a-z0-9&.' -]{4,}", surface):
+                self.latin.append(surface)
+                self.latin_ids.append(ids[0])
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _index(lexicon) -> _Index:
+    with _LOCK:
+        ix = _CACHE.get(lexicon)
+        if ix is None:
+            ix = _CACHE[lexicon] = _Index(lexicon)
+    return ix
+
+
+def corrections(text: str, skeleton: str, lexicon) -> list[Correction]:
+    """Near misses in ``text`` (only in stretches the NLU left unmarked in ``skeleton``)."""
+    ix = _index(lexicon)
+    known = set(lexicon.patterns)
+    out: list[Correction] = []
+    for m in _CJK_RUN.finditer(text):
+        run = m.group(0)
+        if run not in skeleton:
+            continue
+        best = None
+        for L in range(min(12, len(run)), 3, -1):
+            for s in range(0, len(run) - L + 1):
+                w = run[s:s + L]
+                if w in known:
+                    continue
+                hits = {}
+                for i in range(L):
+                    for surface, id_ in ix.cjk.get(w[:i] + "?" + w[i + 1:], ()):
+                        hits.setdefault(id_, surface)
+                if hits:
+                    best = Correction(m.start() + s, m.start() + s + L, w, [(v, k) for k, v in hits.items()])
+                    break
+            if best:
+                break
+        if best:
+            out.append(best)
+    if ix.latin:
+        from rapidfuzz import fuzz, process
+
+        for m in _LATIN_RUN.finditer(text):
+            words = m.group(0).split()
+            if not words or m.group(0) not in skeleton:
+                continue
+            found = None
+            for n in range(min(4, len(words)), 0, -1):
+                for s in range(0, len(words) - n + 1):
+                    chunk = words[s:s + n]
+                    if chunk[0].lower() in _STOP or all(w.lower() in _STOP for w in chunk) or not chunk[0][:1].isupper():
+                        continue
+                    phrase = " ".join(chunk)
+                    if len(phrase) < 5 or phrase.lower() in known:
+                        continue
+                    res = process.extract(phrase.lower(), ix.latin, scorer=fuzz.ratio, limit=3, score_cutoff=86)
+                    if not res:
+                        continue
+                    top = res[0][1]
+                    choices = [(ix.latin[j], ix.latin_ids[j]) for _, sc, j in res if sc >= top - 2]
+                    start = m.start() + len(" ".join(words[:s])) + (1 if s else 0)
+                    found = Correction(start, start + len(phrase), phrase, choices)
+                    break
+                if found:
+                    break
+            if found:
+                out.append(found)
+    return out

@@ -1,0 +1,412 @@
+"""One composable deals query: filters, a grouping, the measures of each group, an order and a cut.
+
+The chat's plans (and ``kg query deals``) ask almost every question about deals through it: how
+many rounds, companies or investors; the sum, average, median, largest or smallest disclosed
+amount; grouped by investor, company, segment, province, city, macro region, year, month, round
+type or round; ranked by any measure, the first ``k`` or all of them.
+
+It renders ONE parameterised Cypher statement (labels and properties from fixed fragments, every
+value a ``$param``) and evaluates the same thing over the embedded store's
+:class:`kg.index.GraphIndex`; both hand the same raw rows to one ``shape``, so both backends give the
+same answer (the conformance suite checks it).
+
+Semantics: a deal is a Round raised by a company; unless ``round`` names types or groups, listings
+(IPO, placements: the report's Table 3) are left out, as market-wide deal counts mean private
+rounds. ``min_amount`` and ``max_amount`` are strict (over / under). Amount measures use disclosed
+amounts only and say how many were disclosed. ``investor`` may name several investors: the rounds
+they all joined (the same round). ``lead_only`` restricts the named investor to rounds it led, or,
+with no investor named, the investors counted or grouped to the leads.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from kg.errors import QueryError
+from kg.index import unique
+from kg.queries.base import ROWS_CAP, Graph, NamedQuery, Param, as_int, as_money, register
+from kg.queries.filters import filter_params, region_closure
+
+__all__ = ["GROUPS", "MEASURES", "deals", "deal_rounds"]
+
+GROUPS = ("none", "investor", "company", "segment", "province", "city", "macro", "year", "month", "type", "round")
+MEASURES = ("deals", "companies", "investors", "amount", "avg", "median", "max", "min", "disclosed")
+
+_SPLIT = ("、", ",", "，", ";", "；", "|")
+
+
+def _names(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        items = [str(x) for x in value]
+    else:
+        s = str(value)
+        for sep in _SPLIT[1:]:
+            s = s.replace(sep, _SPLIT[0])
+        items = s.split(_SPLIT[0])
+    return [x.strip() for x in items if x.strip()]
+
+
+def _prepare(p) -> None:
+    """Resolve the investors (several allowed), the company, amounts and the default round types."""
+    from ontology import load
+
+    from kg.queries.resolve import resolve
+
+    inv = []
+    for k, name in enumerate(_names(p.values.get("investor"))):
+        ent = resolve(p.store, name, ("Investor",), param="investor")
+        inv.append(ent)
+        p.entities[f"investor{k}" if k else "investor"] = ent
+        p.cy[f"inv{k}"] = ent.id
+    p.meta["investors"] = inv
+    p.cy.pop("investor", None)
+    if p.filters.round_types is None:
+        p.filters.round_types = tuple(sorted(r.type for r in load().rounds if r.group != "listed"))
+        p.cy["round_types"] = list(p.filters.round_types)
+    p.filters.min_amount = None  # strict thresholds here: see _conditions
+    p.cy.pop("min_amount", None)
+    for k in ("min_amount", "max_amount"):
+        if p.values.get(k) is not None:
+            p.cy[k] = float(p.values[k])
+    if p.values.get("round_id") is not None:
+        p.cy["round_id"] = p.values["round_id"]
+    if p.values.get("k") is not None:
+        p.cy["limit"] = int(p.values["k"])
+    if p.values["group_by"] in ("province", "city"):
+        p.cy["level"] = p.values["group_by"]
+    if p.filters.lead_only and not inv and p.values["group_by"] != "investor" and p.values["measure"] != "investors":
+        raise QueryError("deals: lead_only needs an investor, or investors to count or group")
+
+
+def _conditions(p) -> list[str]:
+    f = p.filters
+    out = [c for c in f.conditions() if not c.startswith("p.lead")]
+    for k, _ in enumerate(p.meta["investors"]):
+        lead = " {lead: true}" if f.lead_only and k == 0 else ""
+        out.append(f"(:Investor {{id: $inv{k}}})-[:INVESTED_IN{lead}]->(r)")
+    if "company" in p.entities:
+        out.append("c.id = $company")
+    if p.values.get("round_id") is not None:
+        out.append("r.id = $round_id")
+    if p.values.get("min_amount") is not None:
+        out.append("r.amount_cny > $min_amount")
+    if p.values.get("max_amount") is not None:
+        out.append("r.amount_cny < $max_amount")
+    if p.values.get("disclosed") is True:
+        out.append("r.amount_cny IS NOT NULL")
+    elif p.values.get("disclosed") is False and "disclosed" in p.given:
+        out.append("r.amount_cny IS NULL")
+    return out
+
+
+_KEY = {
+    "none": "WITH 'all' AS key_id, 'all' AS key, r, c",
+    "company": "WITH c.id AS key_id, c.name AS key, r, c",
+    "segment": "MATCH (c)-[:IN_SEGMENT]->(g:Segment)\nWITH g.id AS key_id, g.name AS key, r, c",
+    "province": "MATCH (c)-[:LOCATED_IN]->(g:Region) WHERE g.level = $level\nWITH g.id AS key_id, g.name AS key, r, c",
+    "city": "MATCH (c)-[:LOCATED_IN]->(g:Region) WHERE g.level = $level\nWITH g.id AS key_id, g.name AS key, r, c",
+    "macro": ("MATCH (c)-[:LOCATED_IN]->(:Region)-[:PART_OF*0..2]->(g:Region) WHERE g.level = 'macro'\n"
+              "WITH DISTINCT g.id AS key_id, g.name AS key, r, c"),
+    "year": "WITH r.year AS key_id, toString(r.year) AS key, r, c",
+    "month": "WITH substring(r.date, 0, 7) AS key_id, substring(r.date, 0, 7) AS key, r, c",
+    "type": "WITH r.type AS key_id, r.type AS key, r, c",
+    "round": "WITH r.id AS key_id, r.label AS key, r, c",
+}
+_KEY_WHERE = {"year": "r.year IS NOT NULL", "month": "size(r.date) >= 7"}
+
+
+def _statements(p) -> dict[str, str]:
+    g = p.values["group_by"]
+    conds = _conditions(p)
+    if g in _KEY_WHERE:
+        conds.append(_KEY_WHERE[g])
+    where = ("WHERE " + "\nAND ".join(conds)) if conds else ""
+    head = f"MATCH (c:Company)-[:RAISED]->(r:Round)\n{where}"
+    if g == "investor":
+        lead = " WHERE pg.lead = true" if p.filters.lead_only and not p.meta["investors"] else ""
+        key = f"MATCH (g:Investor)-[pg:INVESTED_IN]->(r){lead}\nWITH g.id AS key_id, g.name AS key, r, c"
+    else:
+        key = _KEY[g]
+    extra = ""
+    if g == "round":
+        extra = ", r.date AS date, r.type AS type, c.id AS company_id, c.name AS company"
+    agg = ("RETURN key_id, key, count(DISTINCT r) AS deals, count(DISTINCT c) AS companies, "
+           "sum(r.amount_cny) AS amount, count(r.amount_cny) AS disclosed, avg(r.amount_cny) AS avg, "
+           "max(r.amount_cny) AS max, min(r.amount_cny) AS min" + extra)
+    main = f"{head}\n{key}\n{agg}\nORDER BY key_id"
+    out = {"groups": main}
+    if p.values["measure"] == "median" or g == "none":
+        # the median needs the amounts themselves (percentileCont differs by engine on empty groups)
+        out["amounts"] = f"{head}\n{key}\nWITH key_id, r WHERE r.amount_cny IS NOT NULL\n" \
+                         f"RETURN key_id, r.id AS round_id, r.amount_cny AS amount ORDER BY key_id, round_id"
+    if g == "none" or p.values["measure"] == "investors":
+        lead = " WHERE pi.lead = true" if p.filters.lead_only and not p.meta["investors"] else ""
+        out["investors"] = (f"{head}\n{key}\nMATCH (i:Investor)-[pi:INVESTED_IN]->(r){lead}\n"
+                            f"RETURN key_id, count(DISTINCT i) AS investors ORDER BY key_id")
+    return out
+
+
+# ------------------------------------------------------------------------------------- embedded
+def deal_rounds(ix, p) -> np.ndarray:
+    """Positions of the rounds that pass every filter (embedded twin of :func:`_conditions`)."""
+    f = p.filters
+    m = f.round_mask(ix)
+    if "company" in p.entities:
+        m &= ix.r_company == ix.co_pos.get(p.entities["company"].id, -2)
+    if p.values.get("round_id") is not None:
+        only = np.zeros(len(ix.r_ids), dtype=bool)
+        if p.values["round_id"] in ix.r_pos:
+            only[ix.r_pos[p.values["round_id"]]] = True
+        m &= only
+    with np.errstate(invalid="ignore"):
+        if p.values.get("min_amount") is not None:
+            m &= ix.r_amount > float(p.values["min_amount"])
+        if p.values.get("max_amount") is not None:
+            m &= ix.r_amount < float(p.values["max_amount"])
+    if p.values.get("disclosed") is True:
+        m &= ~np.isnan(ix.r_amount)
+    elif p.values.get("disclosed") is False and "disclosed" in p.given:
+        m &= np.isnan(ix.r_amount)
+    for k, ent in enumerate(p.meta["investors"]):
+        i = ix.inv_pos.get(ent.id)
+        if i is None:
+            return np.array([], dtype=np.int64)
+        parts = ix.investor_participations(i)
+        if f.lead_only and k == 0:
+            parts = parts[ix.p_lead[parts]]
+        joined = np.zeros(len(ix.r_ids), dtype=bool)
+        joined[ix.p_round[parts]] = True
+        m &= joined
+    return np.flatnonzero(m)
+
+
+def _explode(ix, lists, rounds: np.ndarray):
+    """(key, round) pairs for a per-company list attribute (segments, provinces, cities)."""
+    keys, rs = [], []
+    comp = ix.r_company[rounds]
+    for r, c in zip(rounds.tolist(), comp.tolist()):
+        for k in lists[c]:
+            keys.append(k)
+            rs.append(r)
+    return keys, np.array(rs, dtype=np.int64)
+
+
+def _macro_pairs(ix, store, rounds: np.ndarray):
+    def build():
+        out = []
+        for mid, name in _macro_regions(store):
+            out.append((mid, name, ix.company_mask_for_regions(region_closure(store, mid))))
+        return out
+
+    keys, rs = [], []
+    comp = ix.r_company[rounds]
+    for mid, name, mask in ix.memo(("deals", "macros"), build):
+        sel = rounds[mask[comp]]
+        keys += [(mid, name)] * len(sel)
+        rs.append(sel)
+    return keys, (np.concatenate(rs) if rs else np.array([], dtype=np.int64))
+
+
+def _macro_regions(store) -> list[tuple[str, str]]:
+    from kg.queries.resolve import catalog
+
+    cat = catalog(store)
+    from ontology import load
+
+    return [(r.id, r.name) for r in load().regions if r.level == "macro" and cat.entity(r.id) is not None]
+
+
+def _level_names(ix, store, level: str) -> dict:
+    """Region name -> id for provinces or cities (the index keeps names per company)."""
+    from ontology import load
+
+    return {r.name: r.id for r in load().regions if r.level == level}
+
+
+def _pairs(ix, p, rounds: np.ndarray):
+    """(key_id, key, round) for every row of the grouping (embedded twin of the WITH clause)."""
+    g = p.values["group_by"]
+    if g == "none":
+        return ["all"] * len(rounds), ["all"] * len(rounds), rounds
+    if g == "investor":
+        parts = np.flatnonzero(np.isin(ix.p_round, rounds)) if len(rounds) else np.array([], dtype=np.int64)
+        if p.filters.lead_only and not p.meta["investors"]:
+            parts = parts[ix.p_lead[parts]]
+        inv = ix.p_inv[parts]
+        return [ix.inv_ids[i] for i in inv.tolist()], [ix.inv_names[i] for i in inv.tolist()], ix.p_round[parts]
+    if g == "company":
+        comp = ix.r_company[rounds].tolist()
+        return [ix.co_ids[c] for c in comp], [ix.co_names[c] for c in comp], rounds
+    if g == "segment":
+        keys, rs = _explode(ix, ix.co_segments, rounds)
+        return keys, [ix.seg_names.get(k, k) for k in keys], rs
+    if g in ("province", "city"):
+        names = _level_names(ix, p.store, g)
+        keys, rs = _explode(ix, ix.co_provinces if g == "province" else ix.co_cities, rounds)
+        return [names.get(k, f"{g}:{k}") for k in keys], keys, rs
+    if g == "macro":
+        keys, rs = _macro_pairs(ix, p.store, rounds)
+        return [k[0] for k in keys], [k[1] for k in keys], rs
+    if g == "year":
+        rounds = rounds[ix.r_year[rounds] >= 0]
+        ys = ix.r_year[rounds].tolist()
+        return ys, [str(y) for y in ys], rounds
+    if g == "month":
+        rounds = rounds[np.char.str_len(ix.r_date[rounds]) >= 7] if len(rounds) else rounds
+        ms = [d[:7] for d in ix.r_date[rounds].tolist()]
+        return ms, ms, rounds
+    if g == "type":
+        ts = ix.r_type[rounds].tolist()
+        return ts, ts, rounds
+    if g == "round":
+        return [ix.r_ids[r] for r in rounds.tolist()], [ix.r_labels[r] for r in rounds.tolist()], rounds
+    raise QueryError(f"deals: unknown grouping {g!r}")
+
+
+def _embedded(ix, p) -> dict:
+    rounds = deal_rounds(ix, p)
+    key_ids, keys, rs = _pairs(ix, p, rounds)
+    groups: dict = {}
+    amounts: list = []
+    for kid, key, r in zip(key_ids, keys, rs.tolist()):
+        g = groups.get(kid)
+        if g is None:
+            g = groups[kid] = {"key_id": kid, "key": key, "_r": set(), "_c": set(), "amount": None, "disclosed": 0,
+                               "max": None, "min": None}
+        if r in g["_r"]:
+            continue
+        g["_r"].add(r)
+        g["_c"].add(int(ix.r_company[r]))
+        a = ix.r_amount[r]
+        if not math.isnan(a):
+            a = float(a)
+            g["amount"] = a if g["amount"] is None else g["amount"] + a
+            g["disclosed"] += 1
+            g["max"] = a if g["max"] is None else max(g["max"], a)
+            g["min"] = a if g["min"] is None else min(g["min"], a)
+            amounts.append({"key_id": kid, "round_id": ix.r_ids[r], "amount": a})
+    rows = []
+    for g in groups.values():
+        row = {"key_id": g["key_id"], "key": g["key"], "deals": len(g["_r"]), "companies": len(g["_c"]),
+               "amount": g["amount"], "disclosed": g["disclosed"],
+               "avg": g["amount"] / g["disclosed"] if g["disclosed"] else None, "max": g["max"], "min": g["min"]}
+        if p.values["group_by"] == "round":
+            r = ix.r_pos[g["key_id"]]
+            c = int(ix.r_company[r])
+            row.update(date=ix.r_date[r] or None, type=ix.r_type[r] or None, company_id=ix.co_ids[c],
+                       company=ix.co_names[c])
+        rows.append(row)
+    out = {"groups": rows}
+    if p.values["measure"] == "median" or p.values["group_by"] == "none":
+        out["amounts"] = amounts
+    if p.values["group_by"] == "none" or p.values["measure"] == "investors":
+        inv_rows = []
+        for g in groups.values():
+            parts = np.flatnonzero(np.isin(ix.p_round, np.fromiter(g["_r"], np.int64)))
+            if p.filters.lead_only and not p.meta["investors"]:
+                parts = parts[ix.p_lead[parts]]
+            inv_rows.append({"key_id": g["key_id"], "investors": len(unique(ix.p_inv[parts]))})
+        out["investors"] = inv_rows
+    return out
+
+
+# ------------------------------------------------------------------------------------- shape
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def _sort_value(row, measure):
+    v = row.get(measure)
+    return -math.inf if v is None else float(v)
+
+
+def _shape(raw: dict, p) -> dict:
+    measure, g, order = p.values["measure"], p.values["group_by"], p.values["order"]
+    med: dict = {}
+    for a in raw.get("amounts", []):
+        med.setdefault(a["key_id"], []).append(float(a["amount"]))
+    invs = {r["key_id"]: as_int(r["investors"]) for r in raw.get("investors", [])}
+    rows = []
+    for r in raw["groups"]:
+        kid = r["key_id"]
+        if g == "year" and kid is not None:
+            kid = as_int(kid)
+        row = {"key": r["key"] if g != "year" else str(as_int(r["key_id"])), "key_id": kid,
+               "deals": as_int(r["deals"]), "companies": as_int(r["companies"]),
+               "amount": as_money(r["amount"]) if as_int(r["disclosed"]) else None,
+               "disclosed": as_int(r["disclosed"]), "avg": as_money(r["avg"]) if as_int(r["disclosed"]) else None,
+               "max": as_money(r["max"]), "min": as_money(r["min"])}
+        if kid in med or "amounts" in raw:
+            row["median"] = as_money(_median(med.get(kid, [])))
+        if "investors" in raw:
+            row["investors"] = invs.get(r["key_id"], 0)
+        if g == "round":
+            row.update(date=r.get("date"), type=r.get("type"), company_id=r.get("company_id"),
+                       company=r.get("company"))
+        rows.append(row)
+    if g == "none" and not rows:
+        rows = [{"key": "all", "key_id": "all", "deals": 0, "companies": 0, "amount": None, "disclosed": 0,
+                 "avg": None, "max": None, "min": None, "median": None, "investors": 0}]
+    if g == "round" and order == "date":
+        rows.sort(key=lambda x: (x.get("date") or "9999", str(x["key_id"])))
+    elif g in ("year", "month") and order == "key":
+        rows.sort(key=lambda x: str(x["key_id"]))
+    else:
+        sign = -1 if order != "asc" else 1
+        rows.sort(key=lambda x: (sign * _sort_value(x, measure) if _sort_value(x, measure) != -math.inf
+                                 else math.inf, str(x["key"]), str(x["key_id"])))
+    total = len(rows)
+    k = p.values.get("k")
+    shown = rows[:k] if k else rows[:ROWS_CAP]
+    value = shown[0].get(measure) if g == "none" and shown else None
+    graph = Graph()
+    if g in ("investor", "company"):
+        label = "Investor" if g == "investor" else "Company"
+        for row in shown[:200]:
+            graph.node(str(row["key_id"]), label, str(row["key"]))
+    out = {"rows": shown, "value": value if g == "none" else total, "graph": graph,
+           "meta": {"total": total, "shown": len(shown)}}
+    if len(shown) < total:
+        out["truncated"] = True
+        out["meta"]["omitted"] = total - len(shown)
+    return out
+
+
+deals = register(NamedQuery(
+    name="deals",
+    doc="""Deals under any filters, grouped and measured: the composable query behind the chat.
+
+    ``measure`` is what the value and the ranking use: deals (rounds), companies, investors (distinct),
+    amount (sum of disclosed amounts, CNY), avg, median, max, min (of disclosed amounts), disclosed
+    (how many disclosed). ``group_by`` one of none, investor, company, segment, province, city, macro,
+    year, month, type (round type) or round (each round). ``order`` desc/asc by the measure, or date
+    (rounds) / key (years, months). Listings (IPO, placements) count only when ``round`` names them.
+    ``min_amount``/``max_amount`` are strict; ``investor`` may list several (rounds they all joined).""",
+    params=(
+        Param("measure", "choice", "deals", help="what is measured and ranked", choices=MEASURES),
+        Param("group_by", "choice", "none", help="the grouping", choices=GROUPS),
+        Param("order", "choice", "desc", help="desc or asc by the measure; date or key for time order",
+              choices=("desc", "asc", "date", "key")),
+        Param("k", "int", None, help="the first k groups (all by default)", lo=1, hi=100000),
+        Param("investor", "str", None, help="investor(s) that joined the round (several: the same round)"),
+        Param("company", "entity", labels=("Company",), help="only this company's rounds"),
+        Param("round_id", "str", None, help="only this round (its id)"),
+        *filter_params("year", "date_from", "date_to", "segment", "region", "round", "lead_only"),
+        Param("min_amount", "amount", help="rounds of more than this amount (CNY yuan)"),
+        Param("max_amount", "amount", help="rounds of less than this amount (CNY yuan)"),
+        Param("disclosed", "bool", None, help="only rounds whose amount was (true) or was not (false) disclosed"),
+    ),
+    columns=("key", "key_id", "deals", "companies", "investors", "amount", "disclosed", "avg", "median", "max", "min"),
+    statements=_statements,
+    embedded=_embedded,
+    shape=_shape,
+    value="the measure (no grouping) or the number of groups",
+    prepare=_prepare,
+))
