@@ -278,6 +278,8 @@ def _dateline(f: Frame, before: int) -> tuple | None:
     return None
 
 
+_UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)
+_MONEY_CUE = re.compile(r"融资|金额|募资|funding|financing|investment", _I)
 _EXCL_ZH = re.compile(alternation(words("exclusions", "zh")))
 _EXCL_EN = re.compile(alternation(words("exclusions", "en"), english=True), _I)
 _EXCL_BOUND = re.compile(r"[,;。!?|:]|\b(?:but|while|whereas|and|however)\b|但|而|其中")
@@ -316,7 +318,14 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
         r = min(own, key=lambda r: (-r[3], r[0]))
         deal.round = r[2]
         ev["round"] = f.span(r[0], r[1])
-    for s, e, value, cur in ordered(f.amounts):
+    undisclosed = _UNDISCLOSED.search(f.t, ua, ub)
+    amounts = ordered(f.amounts)
+    if undisclosed and not any(ua <= m[0] < undisclosed.start() for m in amounts):
+        amounts = []  # "an undisclosed amount in a Series A1 … after a RMB 30 million angel round"
+    # an amount stated before the deal's sentence ("融资金额达3亿元！X完成B轮融资")
+    amounts += [m for m in f.amounts if a <= m[0] < ua and not _inside(m[0], hist)
+                and _MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]])]
+    for s, e, value, cur in amounts:
         if not _AMOUNT_NOT.search(f.t[max(a, s - 16):s]):
             deal.amount = value.value if isinstance(value, Amount) else None
             deal.currency = cur

@@ -197,6 +197,9 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             pm = re.search(r"(?:正式)?(?:宣布|官宣)$", f.t[pa:pb].strip())
             if pm:
                 got = _clean_company_zh(f, pa, pa + len(f.t[pa:pb].rstrip()) - len(pm.group(0)))
+            elif not subject and "的" in f.t[pa:pb]:
+                # 此前已完成3轮融资的工业机器人公司节卡智能，近日又完成了…: the subject is the clause before
+                got = _clean_company_zh(f, pa + f.t[pa:pb].rfind("的") + 1, pb)
         if got is None and _ZH_REFERENCE.match(subject):
             return REF, ""  # 这家工业视觉检测企业完成…: the company named before
         if got is not None:
@@ -204,6 +207,11 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
                 return _zh_object_company(f, text, m.end(), b)
             return got
         break
+    p = _ZH_POSSESSIVE.match(text, a, b)
+    if p and re.search(r"由|领投|投资|获", text[p.end():b]):  # 迈科智造的B轮融资由招商局创投领投
+        got = _clean_company_zh(f, a, p.start("de"))
+        if got and not is_investor(f, got[0]):
+            return got
     h = _ZH_HEADLINE.search(text, a, b)
     if h:  # 图灵视控B+轮融资落定: a headline without a verb
         return _clean_company_zh(f, a, h.start())
@@ -211,13 +219,14 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
 
 
 REF = "\x01ref"
+_ZH_POSSESSIVE = re.compile(r"[^,;。的]{2,40}(?P<de>的)\s*(?:本轮|最新一轮|新一轮)?\x00+\s*(?:融资|投资)")
 _ZH_REFERENCE = re.compile(r"^(?:(?:这|该|此|那)(?:家|个|一)?.{0,20}?(?:" + "|".join(map(re.escape, _ZH_HEADS)) +
                            r")|该公司|公司|其|它|我们|我司|本公司)$")
 _ZH_HEADLINE = re.compile(r"\x00+\s*(?:融资|投资)?\s*(?:已|正式|顺利|宣布)?" + alternation(words("zh_headline_done"))
                           + r"(?=\s*(?:[,:;|!。]|$))")
 
 
-_ZH_INVESTOR_VERB = re.compile(r"(?:领投|独家投资|战略投资|投资|注资|入股|参投|跟投)了?(?!方|人|机构|者|额|金|于|为)")
+_ZH_INVESTOR_VERB = re.compile(r"(?:领投|独家投资|战略投资|投资|注资|入股|参投|跟投|参与)了?(?!方|人|机构|者|额|金|于|为)")
 _ZH_CO_END = re.compile(r"的|公司的|(?:[A-H]\+?|Pre-?[A-H]\+?|天使|种子|战略|新一|首)轮|\x00|融资|投资|$")
 
 
@@ -270,6 +279,7 @@ MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "
                 "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today"}
 
 
+_EN_SHORT = re.compile(r"\(\s*(?:hereinafter\s+)?(?:(?:referred\s+to\s+as|or)\s+)?[\"“]([^\"”]{2,40})[\"”]\s*\)")
 _EN_SAID = re.compile(r"\s+(?:said|says|announced|announces|told|tells|revealed|reveals|confirmed|confirms|disclosed|"
                       r"discloses|stated|states)\b(?=.*\b(?:that|it|the\s+(?:company|startup|firm))\b)", _I)
 _EN_REFERENCE = re.compile(r"^\s*(?:the\s+(?:company|startup|firm|business|group|platform)|it)(?:\s+(?:has|had|have|now|also|"
@@ -294,6 +304,10 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
             chars[i - a] = " "
     np_ = "".join(chars)
     np_ = re.sub(r"\b(Co|Corp|Inc)\.,\s*(Ltd|Limited|Inc)\b", "\\1.\x01\\2", np_)  # keep "Co., Ltd." whole
+    short = _EN_SHORT.search(np_)
+    if short and re.search(_LEGAL_EN + r"[\s,]*$", np_[:short.start()]):
+        # Beijing Yunzhi Robot Technology Co., Ltd. ("Yunzhi Robot"): a registered name's short form
+        return short.group(1).strip(), np_[:short.start()]
     said = _EN_SAID.search(np_)
     if said:  # "X said on Wednesday that the company has closed …": X
         np_ = np_[:said.start()]

@@ -30,6 +30,7 @@ _ZH_POST = re.compile(
 _LEAD_LABELS = set(words("labels")[:0] + (vocab()["labels"].get("lead") or []))
 _FOLLOW_LABELS = set(vocab()["labels"].get("follow") or [])
 _ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*(?::|——|—|-{1,2})\s*")
+_ZH_LEAD_AS = re.compile(r"\s*(?:作为|身为)(?:本轮)?的?(?:联合|共同)?领投方\s*(?=,|$)")
 _ZH_ROLE_MARK = re.compile(r"\s*\((?P<role>(?:联合|共同)?领投|跟投|参投|独家)(?:方)?\)")
 _ZH_ADVISER_ASIDE = re.compile(r"(?:以及|及|和|与|、|,)?\s*(?:由)?(?:担任|作为|出任)(?:了)?(?:本轮|本次|此次)?(?:融资|交易)?的?(?:独家|长期)?"
                                r"(?:财务顾问|融资顾问|FA)的")
@@ -68,6 +69,11 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
         kind = lab.group("label")
         role = "lead" if kind in _LEAD_LABELS else ("follow" if kind in _FOLLOW_LABELS else "follow")
         return [(lab.end(), b, role)]
+    lead_as = _ZH_LEAD_AS.match(masked, a, b)
+    if lead_as:  # 作为领投方，光速中国参与了…: the next clause's subject leads
+        nxt = re.compile(r"[\s,]*(?P<n>[^,;。]{2,40}?)(?=参与|投资|领投|出资|注资)").match(masked, lead_as.end(), len(masked))
+        if nxt:
+            return [(nxt.start("n"), nxt.end("n"), "lead")]
     m = _ZH_POST.search(masked, a, b)
     if m:
         adv = _ZH_ADVISER_ASIDE.search(masked, m.end(), b)
@@ -253,7 +259,8 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\blead\s+investors?\s+(?:in|of|for|behind)\s+[^.;]{2,80}?\s+(?:was|were|is|are)\s+", _I), "lead"),
     (re.compile(r"\b(?:lead\s+investors?|led\s+by|co-investors?|investors?|backers?|participants?)\s*:\s*", _I), "follow"),
     (re.compile(r"\b(?:with\s+)?participation\s+(?:from|of|by)\s+", _I), "follow"),
-    (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+", _I), "follow"),
+    (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+|"
+                r"\b(?:continued\s+|further\s+)?(?:support|participation|investment|backing)\s+from\s+", _I), "follow"),
     (re.compile(r"\b(?:investors|backers|participants|shareholders)\s+"
                 r"(?:in\s+(?:the|this)\s+(?:round|deal|financing)\s+)?(?:include|included|includes|including|such\s+as|like|are|were)\s+", _I), "follow"),
     (re.compile(r"\b(?:funding|investment|financing|capital|money|million|billion|round)\s+(?:[\w$.-]+\s+){0,6}?"
@@ -267,7 +274,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:\s+(?:was|were|is|are|as))\s+(?:the\s+)?(?:co-)?lead\s+investors?\b", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|headed|spearheaded)\s+"
                 r"(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
-    (re.compile(r"(?:\s+(?:has|have|had|also|all|both))*\s+(?:participated|joined|took\s+part|invested|followed|"
+    (re.compile(r"(?:\s+(?:has|have|had|also|all|both))*\s+(?:participated|joined|took\s+part|invested|invests|followed|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
     (re.compile(r"\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|provides|injects)\b(?=[^.;]{0,80}"
                 r"\b(?:in|into|for|to)\b)", _I), "follow"),
