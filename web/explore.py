@@ -225,11 +225,13 @@ def _int_arg(args, key, default, lo=0, hi=None):
     return min(v, hi) if hi is not None else v
 
 
-def paging(args, key: str) -> dict:
-    """limit / offset / sort of section ``key``: ``<key>_limit`` etc., else the global ``limit`` etc."""
-    limit = _int_arg(args, f"{key}_limit", _int_arg(args, "limit", PAGE_SIZE, 1, MAX_LIMIT), 1, MAX_LIMIT)
-    offset = _int_arg(args, f"{key}_offset", _int_arg(args, "offset", 0))
-    sort = (args.get(f"{key}_sort") or args.get("sort") or "").strip()[:60] or None
+def paging(args, key: str, default: int = PAGE_SIZE, shared: bool = True) -> dict:
+    """limit / offset / sort of section ``key``: ``<key>_limit`` etc., else (``shared``) the request's
+    ``limit`` / ``offset`` / ``sort``."""
+    g = args if shared else {}
+    limit = _int_arg(args, f"{key}_limit", _int_arg(g, "limit", default, 1, MAX_LIMIT), 1, MAX_LIMIT)
+    offset = _int_arg(args, f"{key}_offset", _int_arg(g, "offset", 0))
+    sort = (args.get(f"{key}_sort") or g.get("sort") or "").strip()[:60] or None
     return {"limit": limit, "offset": offset, "sort": sort}
 
 
