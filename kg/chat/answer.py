@@ -716,29 +716,31 @@ def understand(store, question: str, previous: Parse | None = None) -> tuple[Par
 
 # named queries the frame does not express (paths, policies, factories, listings, communities …):
 # those questions keep their own intents
-NAMED_ONLY = {"path", "policies", "factories", "listings", "region_clusters", "coinvest_network", "neighborhood",
-              "search", "timeline", "segment_stage", "funding_history", "largest_rounds"}
+NAMED_ONLY = {"path", "policies", "factories", "listings", "region_clusters", "coinvest_network", "search"}
+# intents whose cues are weak (a word such as 介绍 / 融资历程 / 最大): a frame that says more wins
+WEAK = {"neighborhood", "largest_rounds", "funding_history", "timeline", "segment_stage", "unknown"}
 
 
 def _frame_specific(f, intent: str) -> bool:
     """Does the frame ask for something the named-query intents cannot express (or read wrongly)?"""
-    if f.setop == "minus" or f.seq is not None or f.repeat or f.yesno:
+    fl = f.filters
+    if f.setop == "minus" or (f.setop == "both" and not fl.get("investor")) or f.seq is not None or f.repeat or f.yesno or f.order == "asc" or f.top_ties or f.groups_in:
         return True
-    if f.measure in ("share", "avg", "median", "min", "max") or (len(f.filters.get("investor") or []) > 1 and not f.setop
-                                                                 and not f.co_investors):
+    if f.measure in ("share", "avg", "median", "min", "max"):
         return True
-    if f.group_by in ("year", "month", "type") and (f.k or f.top_ties or f.filters.get("investor")):
+    if len(fl.get("investor") or []) > 1 and not f.co_investors:
+        return True  # the same round
+    if any(k in fl for k in ("max_amount", "disclosed")):
         return True
-    if f.group_by in ("city", "province", "macro", "segment", "type", "year") and f.filters.get("investor"):
+    if f.group_by in ("type", "year", "month") and (f.k or fl.get("investor") or f.rank_by != "deals"):
         return True
-    if f.group_by and f.rank_by in ("amount", "companies") and intent in ("largest_rounds", "neighborhood", "amount_total"):
+    if f.group_by in ("city", "province", "macro", "segment") and (fl.get("investor") or f.k or f.rank_by != "deals"):
         return True
-    if f.group_by and (f.k or f.top_ties) and intent in ("neighborhood", "largest_rounds"):
+    if f.group_by in ("company", "investor") and f.rank_by in ("amount", "companies") and not f.co_investors:
         return True
-    if f.measure in ("amount", "deals", "companies", "investors") and intent in ("neighborhood", "unknown", "largest_rounds") \
-            and not f.group_by:
+    if intent in WEAK and _meaningful(f):
         return True
-    return intent == "unknown" and _meaningful(f)
+    return False
 
 
 def _meaningful(f) -> bool:
@@ -753,7 +755,10 @@ def _spell(store, nlu, text: str):
     p = nlu.parse(text)
     if not p.text or (p.notes and p.notes[0] in ("empty", "too long")):
         return p, None
-    fixes = corrections(p.text, p.skeleton or p.text, nlu.lexicon)
+    from kg.chat.frame import vocab_spans
+
+    sk = p.skeleton or p.text
+    fixes = corrections(p.text, sk, nlu.lexicon, vocab_spans(sk))
     if not fixes:
         return p, None
     ambiguous = next((c for c in fixes if not c.clear), None)
@@ -775,7 +780,8 @@ def _answer(store, q: str, session) -> dict:
     if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "refresh"):
         store.refresh()  # another process may have loaded data: the names must be the current ones
     nlu = nlu_for(store)
-    simple = to_simplified(normalise(q[: MAX_CHARS * 4]))
+    text = normalise(q[: MAX_CHARS * 4])
+    simple = to_simplified(text, [(m.start, m.end) for m in nlu.parse(text).mentions if m.start >= 0])
     p0, ambiguous = _spell(store, nlu, simple)
     lang = p0.language
     if ambiguous is not None:
@@ -828,7 +834,7 @@ def _answer(store, q: str, session) -> dict:
     previous = session.last if session is not None and session.engine == "named" else None
     p, unresolved = understand(store, p0.text, previous)
     named_followup = previous is not None and p.followup and not followup
-    if followup or (not named_followup and p.intent not in NAMED_ONLY and not (p.mode.get("each") or p.mode.get("compare"))
+    if followup or (not named_followup and p.intent not in NAMED_ONLY and not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only"))
                     and _frame_specific(frame, p.intent)):
         return _answer_frame(store, q, frame, session)
     return _answer_named(store, q, p, unresolved, session, frame)

@@ -65,6 +65,7 @@ class Frame:
     rank_by: str | None = None       # the measure a ranking uses (deals, companies, amount)
     k: int | None = None
     top_ties: bool = False           # "the most … 有哪些": every group tied at the top
+    plural_rank: bool = False        # with top_ties: a single clear leader gives the whole ranking
     filters: dict = field(default_factory=dict)
     seq: int | None = None           # a company's Nth round (1, 2, …; -1 the latest)
     ask: str | None = None           # for a round: investors | amount | year | round
@@ -180,6 +181,22 @@ def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
     return out
 
 
+def vocab_spans(skeleton: str) -> list[tuple[int, int]]:
+    """Stretches of ``skeleton`` that are question words (two characters or more): a near-miss name is
+    never looked for inside them (工业互联网 is not a misspelt company)."""
+    out = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        else:
+            out.extend((s, e) for s, e, w in _spans(node, skeleton) if len(w.strip()) >= 2)
+
+    walk(vocab())
+    return out
+
+
 def build_frame(p, store=None) -> Frame:
     """The frame of a parsed question (:class:`kg.chat.nlu.Parse`); nothing is run."""
     V = vocab()
@@ -214,7 +231,7 @@ def build_frame(p, store=None) -> Frame:
         r.find(rx)
     # before a year: exclusive
     if r.find(V["before"]):
-        y = fl.pop("year", None) or (int(str(fl.get("date_to"))[:4]) if fl.get("date_to") else None)
+        y = fl.pop("year", None)
         if y:
             fl.pop("date_to", None)
             fl["date_to"] = str(int(y) - 1)
@@ -353,12 +370,13 @@ def build_frame(p, store=None) -> Frame:
             f.rank_by = "amount"
         else:
             f.rank_by = "deals"
-        if ranked and f.measure == "list":
-            if f.k is None:
-                if singular or (desc and re.search(r"是哪|是谁|哪一|which\s+\w+\s+(?:had|has|raised|saw|was|is)\b", sk, re.I)):
-                    f.k = 1
-                else:
-                    f.top_ties = True
+        if ranked and f.measure == "list" and f.k is None:
+            # "the most": the leaders (all of them when tied); a plural question with one clear leader
+            # gets the whole ranking
+            f.top_ties = True
+            f.plural_rank = not (singular or re.search(r"是哪|是谁|哪一|which\s+(?:city|province|region|segment|sector|year|month|investor|firm|fund|company|"
+                                                        r"startup|round\s+type|stage)\s+(?:had|has|raised|saw|was|is|did)\b",
+                                                        sk, re.I))
     if f.measure in ("amount",) and f.group_by and not ranked and f.target != "groups":
         f.rank_by = "amount"
     # ---- set operations

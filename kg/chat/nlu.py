@@ -545,7 +545,7 @@ def _t_since_zh(m):
     return {"date_from": str(y)}
 
 
-@_time_rule(r"(?:截至|截止|到|至)\s*" + _Y + r"\s*年?\s*(?:底|末|年底|年末|为止)?|" + _Y + r"\s*年?\s*(以前|之前|前)(?!\s*[一二两三四五六七八九十\d])")
+@_time_rule(r"(?:截至|截止|到|至)\s*" + _Y + r"\s*年?\s*(?:底|末|年底|年末|为止)?|" + _Y + r"\s*年?\s*(以前|之前|前(?!\s*[一二两三四五六七八九十\d]+\s*(?:名|位|家|个|大|强|座|项|轮)?(?![共年月])))")
 def _t_until_zh(m):
     if m.group(1):
         return {"date_to": m.group(1)}
@@ -613,7 +613,7 @@ _BOARDS = [(re.compile(r"科创板|star\s*(?:market|board)|sci-?tech\s+innovatio
            (re.compile(r"中小板|中小企业板|sme\s+board", re.IGNORECASE), "sme"),
            (re.compile(r"主板|main\s+board", re.IGNORECASE), "main")]
 _K_RULES = [
-    re.compile(r"前\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:名|位|家|个|大|强)?"),
+    re.compile(r"(?<![之以])前\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:名|位|家|个|大|强)?(?![共年月])"),
     re.compile(r"(?:最多|最活跃|最大|最高|最频繁|最多次)\s*的\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:家|个|位|笔|起|只)"),
     re.compile(r"(?<![\d.])(\d{1,2}|[二两三四五六七八九十]{1,3})\s*(?:家|个|位)\s*(?:最|出手|投资|融资|合投|共同|一起|领投|金额)"),
     re.compile(r"哪\s*(\d{1,2}|[二两三四五六七八九十]{1,3})\s*(?:家|个|位|笔|起)"),

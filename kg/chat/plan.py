@@ -168,7 +168,9 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     total = res.meta.get("total", len(rows))
     if f.top_ties and rows:
         top = rows[0].get(by)
-        rows = [r for r in rows if r.get(by) == top]
+        leaders = [r for r in rows if r.get(by) == top]
+        if len(leaders) > 1 or not f.plural_rank:
+            rows = leaders
     elif (f.co_investors or f.groups_in) and f.k:
         rows = rows[: f.k]
     out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]

@@ -31,12 +31,17 @@ def _converter():
     return opencc.OpenCC("t2s")
 
 
-def to_simplified(text: str) -> str:
-    """Traditional characters to simplified (紅杉資本 → 红杉资本); other text unchanged."""
+def to_simplified(text: str, keep=()) -> str:
+    """Traditional characters to simplified (紅杉資本 → 红杉资本); other text unchanged, and so are the
+    ``keep`` spans (names already known as written: 蓝昇信息 keeps its 昇)."""
     if not text or not re.search(r"[\u3400-\u9fff]", text):
         return text
     out = _converter().convert(text)
-    return out if len(out) == len(text) else text  # keep offsets: t2s is one character for one here
+    if len(out) != len(text):
+        return text  # keep offsets: t2s is one character for one here
+    for s, e in keep:
+        out = out[:s] + text[s:e] + out[e:]
+    return out
 
 
 class Correction:
@@ -80,27 +85,36 @@ def _index(lexicon) -> _Index:
     return ix
 
 
-def corrections(text: str, skeleton: str, lexicon) -> list[Correction]:
-    """Near misses in ``text`` (only in stretches the NLU left unmarked in ``skeleton``)."""
+def corrections(text: str, skeleton: str, lexicon, protected=()) -> list[Correction]:
+    """Near misses in ``text`` (only in stretches the NLU left unmarked in ``skeleton`` and outside the
+    ``protected`` spans of the skeleton: the question's own words)."""
     ix = _index(lexicon)
+    covered = set()
+    for s, e in protected:
+        covered.update(range(s, e))
     known = set(lexicon.patterns)
     out: list[Correction] = []
-    for m in _CJK_RUN.finditer(text):
+    def at(w: str) -> int:
+        return text.find(w)
+
+    for m in _CJK_RUN.finditer(skeleton):
         run = m.group(0)
-        if run not in skeleton:
+        skel0 = m.start()
+        base = at(run)
+        if base < 0:
             continue
         best = None
         for L in range(min(12, len(run)), 3, -1):
             for s in range(0, len(run) - L + 1):
                 w = run[s:s + L]
-                if w in known:
+                if w in known or any(i in covered for i in range(skel0 + s, skel0 + s + L)):
                     continue
                 hits = {}
                 for i in range(L):
                     for surface, id_ in ix.cjk.get(w[:i] + "?" + w[i + 1:], ()):
                         hits.setdefault(id_, surface)
                 if hits:
-                    best = Correction(m.start() + s, m.start() + s + L, w, [(v, k) for k, v in hits.items()])
+                    best = Correction(base + s, base + s + L, w, [(v, k) for k, v in hits.items()])
                     break
             if best:
                 break
@@ -109,9 +123,10 @@ def corrections(text: str, skeleton: str, lexicon) -> list[Correction]:
     if ix.latin:
         from rapidfuzz import fuzz, process
 
-        for m in _LATIN_RUN.finditer(text):
+        for m in _LATIN_RUN.finditer(skeleton):
             words = m.group(0).split()
-            if not words or m.group(0) not in skeleton:
+            base = at(m.group(0))
+            if not words or base < 0:
                 continue
             found = None
             for n in range(min(4, len(words)), 0, -1):
@@ -127,7 +142,7 @@ def corrections(text: str, skeleton: str, lexicon) -> list[Correction]:
                         continue
                     top = res[0][1]
                     choices = [(ix.latin[j], ix.latin_ids[j]) for _, sc, j in res if sc >= top - 2]
-                    start = m.start() + len(" ".join(words[:s])) + (1 if s else 0)
+                    start = base + len(" ".join(words[:s])) + (1 if s else 0)
                     found = Correction(start, start + len(phrase), phrase, choices)
                     break
                 if found:
