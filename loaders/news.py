@@ -117,7 +117,7 @@ def provenance(text: str) -> str:
 
 
 # ============================================================================= deal assembly
-_ZH_HISTORY = re.compile(r"至此|[两三四五多几]轮|此前|曾经|曾获|曾完成|曾于|曾先后|上一轮|前一轮|前几轮|之前|以来|累计|去年|^继|历史上|先后获得")
+_ZH_HISTORY = re.compile(r"至此|[两三四五多几]轮|此前|曾经|曾获|曾完成|曾于|曾先后|上一轮|前一轮|前几轮|(?<![月天周日])之前|以来|累计|去年|^继|历史上|先后获得")
 _EN_HISTORY = re.compile(r"\b(?:previously|prior|earlier|last\s+year|had\s+raised|to\s+date|in\s+total|so\s+far|"
                          r"total\s+funding|a\s+total\s+of|cumulative|since\s+its\s+founding)\b", _I)
 _RELATIVE = re.compile(r"近日|日前|近期|今日|今天|昨日|昨天|本周|上周|本月|日内|\brecently\b|\bthis\s+(?:week|month)\b|"
@@ -272,7 +272,7 @@ def _dateline(f: Frame, before: int) -> tuple | None:
         lead = f.t[seps[-1] if seps else 0:d[0]]
         nxt = _DL_SEP.search(f.t, d[1])
         tail = f.t[d[1]:nxt.start() if nxt else len(f.t)]
-        if len(re.sub(r"[\s【】\[\]()]", "", lead)) <= 30 and len(tail.strip(" -—/")) <= 3 \
+        if d[3] >= 2 and len(re.sub(r"[\s【】\[\]()]", "", lead)) <= 30 and len(tail.strip(" -—/")) <= 3 \
                 and len(f.t[:d[0]].strip()) <= 40:
             return d
     return None

@@ -54,7 +54,7 @@ _ZH_LEAD_STRIP = re.compile(
     r"目前|本周|上周|此外|另外|同时|其中|而|又|今年|去年|这是|这也是|此为|系|继|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|"
     r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+")
 _ZH_TAIL_STRIP = re.compile(
-    r"(?:[\s\x00]|此前|之前|曾经|曾|先后|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
+    r"(?:[\s\x00]|此前|之前|以前|曾经|曾|先后|刚刚|刚|[一二两三四五六七八九十半几数\d]+个?(?:月|天|周|星期|日|年)(?:之?前|以来)?|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
     r"今年|本月|本周|分别|均|于|在|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|"
     r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+$")
 _ZH_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
@@ -78,6 +78,7 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     if quoted:
         q = quoted[-1]
         return _valid_zh(f, q, np_[:np_.rfind(q)])
+    np_ = re.sub(r"在" + _region_prefix().pattern + r"$", "", np_)  # 智行工业在深圳宣布完成…
     legal = _legal_name(np_)
     if legal:  # 上海市工业互联网协会会员单位上海云锐数智科技股份有限公司: the legal name is the name
         return _valid_zh(f, legal[1], legal[0])
@@ -208,8 +209,14 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             return got
         break
     p = _ZH_POSSESSIVE.match(text, a, b)
-    if p and re.search(r"由|领投|投资|获", text[p.end():b]):  # 迈科智造的B轮融资由招商局创投领投
-        got = _clean_company_zh(f, a, p.start("de"))
+    if p and re.search(r"由|领投|投资|获|\x00", text[p.end():b] + (text[b:clauses[k + 1][1]] if k + 1 < len(clauses) else "")):
+        # 迈科智造的B轮融资由招商局创投领投; …公司柔仓科技，9月份的D轮融资超2亿美元，由今日资本领投
+        owner = _ZH_LEAD_STRIP.sub("", text[a:p.start("de")]).strip()
+        if _ZH_WHEN.fullmatch(owner) and k > 0:
+            pa, pb = clauses[k - 1]
+            got = _clean_company_zh(f, pa + f.t[pa:pb].rfind("的") + 1, pb)
+        else:
+            got = _clean_company_zh(f, a, p.start("de"))
         if got and not is_investor(f, got[0]):
             return got
     h = _ZH_HEADLINE.search(text, a, b)
@@ -219,6 +226,7 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
 
 
 REF = "\x01ref"
+_ZH_WHEN = re.compile(r"(?:其中|而|今年|去年|\d{1,2}\s*月(?:份|底|初|中旬|上旬|下旬)?|年初|年中|年底|年末|月底|月初|本月|上月)*")
 _ZH_POSSESSIVE = re.compile(r"[^,;。的]{2,40}(?P<de>的)\s*(?:本轮|最新一轮|新一轮)?\x00+\s*(?:融资|投资)")
 _ZH_REFERENCE = re.compile(r"^(?:(?:这|该|此|那)(?:家|个|一)?.{0,20}?(?:" + "|".join(map(re.escape, _ZH_HEADS)) +
                            r")|该公司|公司|其|它|我们|我司|本公司)$")
@@ -272,7 +280,8 @@ _EN_AUX_TAIL = re.compile(r"(?:\s+(?:has|have|had|just|recently|newly|officially
                           r"quietly|finally|said|says|announced|announces|revealed|confirmed|that|it|they|on|"
                           r"\w+day))+\s*$", _I)
 _EN_NAME_STOP = re.compile(r"-(?:based|headquartered|born|backed|focused|owned|listed|founded|funded)$|'s$|’s$", _I)
-EN_DET = {"the", "it", "this", "its", "their", "our", "a", "an", "that", "which", "company", "startup", "firm",
+EN_DET = {"the", "it", "this", "its", "their", "our", "a", "an", "that", "which", "who", "what", "why", "how", "where",
+          "when", "company", "startup", "firm",
            "round", "series", "funding", "investors", "investor"}
 MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",

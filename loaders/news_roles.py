@@ -41,6 +41,7 @@ _ZH_TRIGGERS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"独家(?:战略)?(?:投资|注资|出资|领投)"), "sole"),
     (re.compile(r"(?:联合|共同)?领投了?|领衔(?:投资)?|(?:联合|共同)?牵头(?:投资)?"), "lead"),
     (re.compile(r"(?:作为|为)(?:本轮)?的?跟投方"), "follow"),
+    (re.compile(r"(?:也|亦|同样)?(?:现身|出现在|位列|在)(?:了)?(?:本轮)?(?:的)?(?:投资|融资)?(?:机构|投资方|股东)?名单"), "follow"),
     (re.compile(r"跟投|参投|参与(?:了)?(?:本轮|本次|此次)?(?:的)?(?:投资|融资)?|追投|加注|加持|加码|追加投资|继续投资|增持|(?:超额)?认购|"
                 r"(?:继续|持续)(?:支持|看好)|"
                 r"(?:共同|联合)?(?:战略)?投资(?=[,;。!?\s\x00了的]|$)|(?:共同)?出资(?![方人额])|注资"), "follow"),
@@ -257,7 +258,8 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?:solely|exclusively|entirely)\s+(?:funded\s+|backed\s+|financed\s+)?by\s+", _I), "sole"),
     (re.compile(r"\blead\s+investors?\s+(?:was|were|is|are|being|include|included|including)\s+", _I), "lead"),
     (re.compile(r"\blead\s+investors?\s+(?:in|of|for|behind)\s+[^.;]{2,80}?\s+(?:was|were|is|are)\s+", _I), "lead"),
-    (re.compile(r"\b(?:lead\s+investors?|led\s+by|co-investors?|investors?|backers?|participants?)\s*:\s*", _I), "follow"),
+    (re.compile(r"\b(?:lead\s+investors?|led\s+by|co-investors?|investors?|backers?|participants?|who\s+invested|"
+                r"who\s+backed\s+it|investors\s+in\s+the\s+round)\s*:\s*", _I), "follow"),
     (re.compile(r"\b(?:with\s+)?participation\s+(?:from|of|by)\s+", _I), "follow"),
     (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+|"
                 r"\b(?:continued\s+|further\s+)?(?:support|participation|investment|backing)\s+from\s+", _I), "follow"),
@@ -278,6 +280,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
     (re.compile(r"\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|provides|injects)\b(?=[^.;]{0,80}"
                 r"\b(?:in|into|for|to)\b)", _I), "follow"),
+    (re.compile(r"\s+(?:also\s+)?following(?=\s*(?:[.;]|$))", _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participating|joining|investing|following\s+on|taking\s+part|chipping\s+in)\b",
                 _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
@@ -285,8 +288,9 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\s+(?:(?:acting|serving|acted|served|came\s+in)\s+)?(?:leading|as\s+(?:the\s+)?(?:co-)?lead(?:\s+investors?)?)\b",
                 _I), "lead"),
 ]
+_EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)", _I)
 _EN_STOP = re.compile(
-    r"[;()]|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
+    r";|\((?!(?:co-)?lead(?:\s+investors?)?\))|(?<!lead)(?<!investor)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
     r"fellow|new\s+investor|investors?\b))|\s+(?:with|on|in|at|to|for|as|while|after|before|via|under|which|who|"
     r"that|bringing|according|through|during|valuing|raising|among|from|was|were|is|are|has|have|had|also|"
     r"participating|participated|joining|joined|invested|investing|following|followed|led|co-led|leading|"
@@ -348,6 +352,10 @@ def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
                 e = cut.start() if cut else e
             if e > s:
                 out.append((s, e, role))
+    for m in _EN_LEAD_MARK.finditer(t, a, b):  # "Who invested: A (lead), B and C"
+        bounds = [x.end() for x in re.finditer(r"[,:;]|\band\b", t[a:m.start()])]
+        s = a + (bounds[-1] if bounds else 0)
+        out.append((s, m.start(), "lead"))
     for rx, role in _EN_PRE:
         for m in rx.finditer(t, a, b):
             pre = t[a:m.start()]

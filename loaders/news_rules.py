@@ -254,6 +254,11 @@ def find_amounts(text: str) -> list[Mark]:
                 value = None
         s = m.start("pre") if m.group("pre") else (m.start("num") if num else m.start("mult"))
         add(s, m.end(), value, "CNY")
+    # vague first: 'several hundred million yuan' is no 'hundred million yuan'
+    for m in _EN_VAGUE.finditer(text):
+        cur = _en_currency(m.group("cur1")) or _en_currency(m.group("cur2"))
+        if cur:
+            add(m.start(), m.end(), None, cur)
     for rx in (_EN_AMOUNT_1, _EN_AMOUNT_2):
         for m in rx.finditer(text):
             cur = _en_currency(m.groupdict().get("cur1")) or _en_currency(m.group("cur2"))
@@ -278,10 +283,6 @@ def find_amounts(text: str) -> list[Mark]:
                 if value is None or value.currency != cur:  # number words, "U.S. dollars", ¥…
                     value = Amount(round(num * _EN_MULT_VAL.get(mult, 1.0), 2), cur)
             add(m.start(), m.end(), value, cur)
-    for m in _EN_VAGUE.finditer(text):
-        cur = _en_currency(m.group("cur1")) or _en_currency(m.group("cur2"))
-        if cur:
-            add(m.start(), m.end(), None, cur)
     out.sort(key=lambda k: k.start)
     return out
 
