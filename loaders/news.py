@@ -278,6 +278,7 @@ def _dateline(f: Frame, before: int) -> tuple | None:
     return None
 
 
+_THIS_ROUND = re.compile(r"本轮|本次|此轮|此次|该轮|\bth(?:is|e)\s+(?:round|deal|financing)\b", _I)
 _UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)
 _MONEY_CUE = re.compile(r"融资|金额|募资|funding|financing|investment", _I)
 _EXCL_ZH = re.compile(alternation(words("exclusions", "zh")))
@@ -318,6 +319,11 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
         r = min(own, key=lambda r: (-r[3], r[0]))
         deal.round = r[2]
         ev["round"] = f.span(r[0], r[1])
+        for xa, xb in units(f):  # a later sentence about another round ("其B轮融资的投资方包括…") is not this deal's
+            labels = {m[2] for m in f.rounds if xa <= m[0] < xb}
+            if a <= xa < b and (xa, xb) != (ua, ub) and labels and deal.round not in labels \
+                    and not _THIS_ROUND.search(f.t, xa, xb):
+                hist.append((xa, xb))
     undisclosed = _UNDISCLOSED.search(f.t, ua, ub)
     amounts = ordered(f.amounts)
     if undisclosed and not any(ua <= m[0] < undisclosed.start() for m in amounts):
