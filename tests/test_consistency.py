@@ -17,21 +17,15 @@ MARKET = "early,later,strategic,other"  # the chat's market-wide deals: every ro
 
 
 def _workspace(tmp_path_factory, deals: int):
-    from kg.demo import run_demo
-    from kg.loading import load_seed
-    from kg.store.embedded import EmbeddedStore
+    from demo_workspace import demo_workspace
 
-    ws = tmp_path_factory.mktemp(f"consistency-{deals}")
-    store = EmbeddedStore(ws)
-    load_seed(store)
-    run_demo(store, deals=deals)
-    return ws, store
+    return demo_workspace(tmp_path_factory, deals, "consistency")
 
 
 def _client(ws, store):
-    from web import create_app
+    from demo_workspace import demo_client
 
-    return create_app({"workspace": str(ws), "TESTING": True}, store=store).test_client()
+    return demo_client(ws, store)
 
 
 @pytest.fixture(scope="module")

@@ -20,15 +20,9 @@ QUERY = {"query": "portfolio", "investor": "深创投"}
 
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory):
-    from kg.demo import run_demo
-    from kg.loading import load_seed
-    from kg.store.embedded import EmbeddedStore
+    from demo_workspace import demo_workspace
 
-    ws = tmp_path_factory.mktemp("demo-marks")
-    store = EmbeddedStore(ws)
-    load_seed(store)
-    run_demo(store, deals=400)
-    return ws
+    return demo_workspace(tmp_path_factory, 400, "marks")[0]
 
 
 @pytest.fixture(scope="module")

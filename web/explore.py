@@ -49,23 +49,43 @@ def _optional(name, **params):
     return safe_run(name, **params)
 
 
+REL_NAMES = {"INVESTED_IN": ("投资", "invested in"), "RAISED": ("融资", "raised"), "LOCATED_IN": ("位于", "located in"),
+             "PART_OF": ("隶属", "part of"), "IN_SEGMENT": ("所属领域", "in segment"), "ISSUED_IN": ("发布于", "issued in"),
+             "OPERATES": ("运营", "operates")}
+IMPORT_KINDS = {"seed": ("报告数据", "Report facts"), "demo": ("演示数据", "Demo data"), "deals": ("融资数据文件", "Deals file"),
+                "news": ("公告", "Announcements"), "web": ("网页导入", "Web import")}
+
+
+def _pair(table: dict, key) -> str:
+    x = table.get(key)
+    return str(key or "") if x is None else (x[0] if get_lang() == "zh" else x[1])
+
+
 @bp.route("/")
 def home():
     data = home_data()
     top = data["top_investors"]
-    top_chart = None
+    scripts = chart_scripts()
+    top_chart = top_spec = seg_chart = seg_spec = None
+    synthetic = bool(data["loaded"].get("synthetic"))
     if top and top["rows"]:
         key = _first_numeric(top["rows"][0], ("deals", "rounds", "companies", "count"))
-        top_chart = charts.bars([(r.get("investor") or r.get("name"), r.get(key)) for r in top["rows"]],
-                                title=t("top_investors"))
-    seg_chart = None
+        pairs = [(r.get("investor") or r.get("name"), r.get(key)) for r in top["rows"]]
+        if scripts:
+            top_spec = chart_specs.bars(pairs, title=t("top_investors"), series_name=column_name(key), synthetic=synthetic)
+        else:
+            top_chart = charts.bars(pairs, title=t("top_investors"))
     seg = data["segments"]
     if seg and seg["rows"]:
         key = _first_numeric(seg["rows"][0], ("deals", "rounds", "companies", "count"))
-        seg_chart = charts.bars([(r.get("segment") or r.get("name"), r.get(key)) for r in seg["rows"]],
-                                title=t("segments"))
-    return render_template("home.html", data=data, top_chart=top_chart, seg_chart=seg_chart,
-                           json_twin=url_for("explore.api_home"))
+        pairs = [(segment_name(r.get("segment") or r.get("name")), r.get(key)) for r in seg["rows"]]
+        if scripts:
+            seg_spec = chart_specs.bars(pairs, title=t("segments"), series_name=column_name(key), synthetic=synthetic)
+        else:
+            seg_chart = charts.bars(pairs, title=t("segments"))
+    return render_template("home.html", data=data, top_chart=top_chart, seg_chart=seg_chart, top_spec=top_spec,
+                           seg_spec=seg_spec, chart_scripts=scripts, rel_name=lambda k: _pair(REL_NAMES, k),
+                           import_kind=lambda k: _pair(IMPORT_KINDS, k), json_twin=url_for("explore.api_home"))
 
 
 @bp.route("/api/home")
@@ -271,7 +291,9 @@ def table_page(res: dict, pg: dict) -> dict:
     omitted = (res.get("meta") or {}).get("omitted")
     omitted = omitted if isinstance(omitted, int) and not isinstance(omitted, bool) else 0
     total = len(rows) + omitted
-    out = {"columns": cols, "rows": page, "total": total, "available": len(rows), "shown": len(page),
+    keys = list(dict.fromkeys(k for r in page[:1] for k in r)) + cols
+    out = {"columns": cols, "id_columns": sorted({k for k in keys if k.endswith("_id") or k.endswith("_ids")}),
+           "rows": page, "total": total, "available": len(rows), "shown": len(page),
            "offset": off, "limit": pg["limit"], "sort": sort, "value": res.get("value"),
            "truncated": bool(omitted) or len(page) < total}
     if omitted:
@@ -609,15 +631,20 @@ def chart_scripts() -> list[str]:
     return vendor[:1] + ["charts.js"]
 
 
-def _page_url(eid: str, changes: dict) -> str:
+def page_link(base: str, changes: dict) -> str:
+    """``base`` with the request's arguments, ``changes`` applied (a None value removes the argument)."""
+    from urllib.parse import urlencode
+
     args = request.args.to_dict()
     args.update({k: v for k, v in changes.items() if v is not None})
     for k in [k for k, v in changes.items() if v is None]:
         args.pop(k, None)
-    from urllib.parse import urlencode
-
     q = urlencode(args)
-    return url_for("explore.entity", eid="_")[:-1] + quote(str(eid), safe="") + (f"?{q}" if q else "")
+    return base + (f"?{q}" if q else "")
+
+
+def _page_url(eid: str, changes: dict) -> str:
+    return page_link(url_for("explore.entity", eid="_")[:-1] + quote(str(eid), safe=""), changes)
 
 
 def _api_entity_href(eid: str) -> str:

@@ -256,7 +256,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "metric": ("指标", "Metric"), "share": ("占比", "Share"), "key": ("键", "Key"), "position": ("位置", "Position"),
     "early_share": ("A+轮及以前占比", "A+ and earlier share"), "amount_share": ("金额占比", "Amount share"),
     "published_events": ("报告公布事件数", "Published events"), "diff_events": ("事件数差异", "Events difference"),
-    "published_share": ("报告公布占比", "Published share"), "published_amount_share": ("报告公布金额占比", "Published amount share"),
+    "published_share": ("报告公布占比", "Published share"), "diff_share": ("占比差异", "Share difference"),
+    "strategic_share": ("战略投资占比", "strategic share"), "published_amount_share": ("报告公布金额占比", "Published amount share"),
     "length": ("长度", "Length"), "nodes": ("节点", "Nodes"), "count": ("数量", "Count"), "value": ("数值", "Value"),
     "factory": ("灯塔工厂", "Lighthouse factory"), "field": ("领域", "Field"), "source": ("来源", "Source"),
 }

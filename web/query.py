@@ -15,8 +15,85 @@ from web.data import jsonable, mark_synthetic, queries, request_params, run_quer
 bp = Blueprint("query", __name__)
 
 
+# what each query answers, in both UI languages (the name stays the API's identifier, shown as code)
+TITLES = {
+    "amount_total": ("融资金额合计", "Total disclosed amount", "符合条件的融资轮次已披露金额之和（人民币元）。",
+                     "Sum of the disclosed amounts (CNY) of the matching rounds."),
+    "co_investors": ("合投机构", "Co-investors", "与某机构共同参与过融资轮次的机构，按共同轮次排序。",
+                     "Investors that shared rounds with an investor, most shared rounds first."),
+    "coinvest_network": ("合投网络", "Co-investment network", "机构两两之间的共同轮次构成的网络。",
+                         "Investor pairs weighted by the rounds they shared."),
+    "common_portfolio": ("共同投资的企业", "Companies in common", "两家机构都投资过的企业。",
+                         "Companies both investors invested in."),
+    "companies": ("企业列表", "Companies", "有符合条件的融资轮次的企业。", "Companies with at least one matching round."),
+    "company_count": ("企业数", "Number of companies", "有符合条件的融资轮次的企业数。",
+                      "Distinct companies with a matching round."),
+    "deal_count": ("融资事件数", "Number of deals", "符合条件的融资轮次数。", "Funding rounds (deals) matching the filters."),
+    "deals": ("融资事件（分组统计）", "Deals, grouped", "任意筛选条件下的融资事件，可分组、可选度量。",
+              "Deals under any filters, grouped and measured."),
+    "factories": ("灯塔工厂", "Lighthouse factories", "世界经济论坛认定的中国灯塔工厂（报告表2）。",
+                  "The WEF lighthouse factories in China (the report's Table 2)."),
+    "funding_history": ("融资历史", "Funding history", "企业的各轮融资（按时间），含金额与投资方（领投在前）。",
+                        "A company's rounds in date order, with amounts and investors (leads first)."),
+    "investors_of": ("企业的投资方", "Investors of a company", "投资过某企业的机构。", "Investors of a company."),
+    "largest_rounds": ("最大额融资", "Largest rounds", "按金额排序的最大融资轮次。", "The largest disclosed rounds by amount."),
+    "listings": ("上市", "Listings", "上市（IPO）事件：企业、代码、板块。", "Stock-market listings: company, code, board."),
+    "neighborhood": ("关系邻域", "Neighbourhood", "与某实体相距若干步的所有实体。",
+                     "What lies within a few steps of an entity."),
+    "path": ("关系路径", "Paths", "两个实体之间的最短路径。", "The shortest paths between two entities."),
+    "policies": ("政策", "Policies", "工业互联网相关政策（报告表1）。", "Industrial-internet policies (the report's Table 1)."),
+    "portfolio": ("投资组合", "Portfolio", "某机构投资的企业。", "Companies an investor invested in."),
+    "region_clusters": ("区域产业集群", "Regional clusters", "在某地区活跃的合投社区。",
+                        "Co-investment communities active in a region."),
+    "region_summary": ("地区汇总", "By region", "各地区的融资事件、企业与金额。", "Deals, companies and amounts per region."),
+    "search": ("搜索", "Search", "按名称或别名查找实体。", "Entities whose name or alias matches the text."),
+    "segment_stage": ("领域 × 阶段", "Segment × stage", "各细分领域不同阶段的融资事件（报告图12）。",
+                      "Deals per segment and round stage (the report's Fig. 12)."),
+    "segment_summary": ("领域汇总", "By segment", "各细分领域的融资事件、企业与金额。",
+                        "Deals, companies and amounts per segment."),
+    "timeline": ("时间线", "Timeline", "按月、季度或年份统计的融资事件与金额（报告图10）。",
+                 "Deals and amounts per month, quarter or year (the report's Fig. 10)."),
+    "top_investors": ("活跃机构排名", "Most active investors", "按参与轮次、投资企业数或领投数排名的机构。",
+                      "Investors ranked by rounds joined, companies or rounds led."),
+}
+PARAMS = {
+    "investor": ("投资机构", "Investor"), "company": ("企业", "Company"), "a": ("机构 A", "Investor A"),
+    "b": ("机构 B", "Investor B"), "entity": ("实体", "Entity"), "region": ("地区", "Region"), "segment": ("细分领域", "Segment"),
+    "year": ("年份", "Year"), "date_from": ("起始日期", "From date"), "date_to": ("截止日期", "To date"),
+    "round": ("轮次", "Round"), "lead_only": ("仅领投", "Leads only"), "min_amount": ("最低金额（元）", "Minimum amount (CNY)"),
+    "max_amount": ("最高金额（元）", "Maximum amount (CNY)"), "k": ("数量", "How many"), "by": ("分组", "Group by"),
+    "level": ("级别", "Level"), "min_shared": ("最少共同轮次", "Minimum shared rounds"), "hops": ("步数", "Steps"),
+    "limit": ("最多条数", "At most"), "text": ("文本", "Text"), "label": ("类别", "Kind"), "board": ("板块", "Board"),
+    "max_hops": ("最多步数", "Maximum steps"), "disclosed": ("已披露金额", "Disclosed"), "group_by": ("分组", "Group by"),
+    "measure": ("度量", "Measure"), "order": ("排序", "Order"), "round_id": ("轮次 ID", "Round id"),
+}
+
+
+def query_title(name: str, doc: str = "") -> tuple[str, str]:
+    """(title, one-line description) of a query in the UI language."""
+    from web.i18n import get_lang
+
+    x = TITLES.get(name)
+    if x is None:
+        return name, (doc or "").split("\n")[0]
+    return (x[0], x[2]) if get_lang() == "zh" else (x[1], x[3])
+
+
+def param_label(name: str) -> str:
+    from web.i18n import get_lang
+
+    x = PARAMS.get(name)
+    return name if x is None else (x[0] if get_lang() == "zh" else x[1])
+
+
 def registry_data() -> dict:
-    return {"queries": [q.describe() for q in sorted(queries().REGISTRY.values(), key=lambda q: q.name)]}
+    out = []
+    for q in sorted(queries().REGISTRY.values(), key=lambda q: q.name):
+        d = q.describe()
+        d["title"], d["summary"] = query_title(q.name, d.get("doc", ""))
+        d["param_labels"] = {p.name: param_label(p.name) for p in q.params}
+        out.append(d)
+    return {"queries": out}
 
 
 PAGE_ARGS = ("limit", "offset", "sort")
@@ -99,15 +176,13 @@ def page(name):
                               omitted=int((data.get("meta") or {}).get("omitted") or 0))
     twin = url_for("query.api_query", name=name, **given, **({"_limit" if "limit" in {p.name for p in q.params}
                                                                    else "limit": 50}))
+    title, summary = query_title(name, q.doc)
     return render_template("query.html", q=q.describe(), params=q.params, given=given, data=data, error=error,
-                           view=view, choices=_choices, json_twin=twin, page_url=lambda **kw: _page_url(name, kw))
+                           view=view, choices=_choices, json_twin=twin, page_url=lambda **kw: _page_url(name, kw),
+                           title=title, summary=summary, param_label=param_label)
 
 
 def _page_url(name: str, changes: dict) -> str:
-    from urllib.parse import urlencode
+    from web.explore import page_link
 
-    args = request.args.to_dict()
-    args.update({k: v for k, v in changes.items() if v is not None})
-    for k in [k for k, v in changes.items() if v is None]:
-        args.pop(k, None)
-    return url_for("query.page", name=name) + "?" + urlencode(args)
+    return page_link(url_for("query.page", name=name), changes)

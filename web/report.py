@@ -11,7 +11,7 @@ from kg.errors import KGError
 from web import charts
 from web.data import has_module, jsonable
 from web.filters import money, number
-from web.i18n import t
+from web.i18n import get_lang, t
 from web.state import cached, get_store
 
 bp = Blueprint("report", __name__)
@@ -50,6 +50,83 @@ def report_data(year: int | None = None) -> dict:
     data = cached(("report", y), build)
     figs = sorted(data["figures"], key=lambda f: ORDER.index(f["id"]) if f["id"] in ORDER else 99)
     return {**data, "figures": figs}
+
+
+# coded values the figures carry, in the UI language (the code itself never reaches a user)
+HIDDEN_COLUMNS = {"rounds": ("key",), "headline": ("metric",)}
+METRICS = {"events": "Venture events", "companies": "Companies", "companies_multi_round": "Companies with two or more rounds",
+           "disclosed_events": "Events with a disclosed amount", "disclosed_share": "Share of events with a disclosed amount",
+           "disclosed_amount_cny": "Disclosed amount (CNY)"}
+ROUND_GROUPS = {"seed_angel": "Seed + Angel", "a_plus_and_earlier": "A+ and earlier", "later": "Series B to Pre-IPO",
+                "strategic": "Strategic", "other": "Other"}
+LEVELS = {"macro": ("区域", "Macro region"), "province": ("省份", "Province"), "summary": ("合计", "Total"),
+          "city": ("城市", "City")}
+
+
+def display_note(note: str) -> str:
+    """A figure's note with any internal key (``strategic_share``) in words."""
+    import re
+
+    from web.i18n import COLUMNS, column_name
+
+    return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
+                  lambda m: column_name(m.group(0)) if m.group(0) in COLUMNS else m.group(0).replace("_", " "), str(note))
+
+
+def figure_columns(fig: dict) -> list[str]:
+    return [c for c in fig["columns"] if c not in HIDDEN_COLUMNS.get(fig["id"], ())]
+
+
+def display_rows(fig: dict) -> list[dict]:
+    """The figure's rows with coded values in words (metric names, round groups, levels, and in
+    English the segments, regions and rounds)."""
+    from web.explore import region_name, round_type_name, segment_name
+
+    en = get_lang() == "en"
+    out = []
+    for r in fig["rows"]:
+        r = dict(r)
+        if fig["id"] == "headline" and en and r.get("metric") in METRICS:
+            r["name"] = METRICS[r["metric"]]
+        if fig["id"] == "rounds" and en and r.get("key"):
+            r["round"] = ROUND_GROUPS.get(r["key"]) or round_type_name(r["key"])
+        if "level" in r and r["level"] in LEVELS:
+            r["level"] = LEVELS[r["level"]][1 if en else 0]
+        if en:
+            for col in ("segment",):
+                if isinstance(r.get(col), str):
+                    r[col] = "Average" if r[col] == "平均" else segment_name(r[col])
+            for col in ("region", "province", "city"):
+                if isinstance(r.get(col), str):
+                    r[col] = region_name(r[col])
+        out.append(r)
+    return out
+
+
+def figure_spec(fig: dict, rows: list[dict]) -> dict | None:
+    """The figure as a chart spec for charts.js (ours beside the published numbers when there are some)."""
+    from web import chart_specs
+
+    spec = CHARTS.get(fig["id"])
+    if not spec:
+        return None
+    lab, val, pub, kind = spec
+    rows = [r for r in rows if isinstance(r.get(val), (int, float)) and r.get("level") not in ("合计", "Total")]
+    if fig["id"] == "fig12":
+        rows = [r for r in rows if r.get("segment") not in ("平均", "Average")]
+    if kind != "columns":
+        rows = rows[:20]
+    if not rows:
+        return None
+    title = fig.get("title") if get_lang() == "zh" else fig.get("title_en")
+    unit = "%" if kind == "share" else ""
+    scale = 100 if kind == "share" else 1
+    series = [{"name": t("ours"), "data": [round(r[val] * scale, 2) for r in rows]}]
+    if pub and any(isinstance(r.get(pub), (int, float)) and not isinstance(r.get(pub), bool) for r in rows):
+        series.append({"name": t("published"), "data": [round(r[pub] * scale, 2) if isinstance(r.get(pub), (int, float))
+                                                        and not isinstance(r.get(pub), bool) else 0 for r in rows]})
+    return chart_specs.spec("line" if kind == "columns" else ("hbar" if len(rows) > 8 else "bar"), title,
+                            [str(r.get(lab)) for r in rows], series, unit, bool(fig.get("synthetic")))
 
 
 def pct(v) -> str:
@@ -103,7 +180,15 @@ def report():
         data = report_data(_year(request.args))
     except KGError as exc:
         error = str(exc)
-    figs = [{"fig": f, "chart": figure_chart(f)} for f in (data or {}).get("figures", [])]
+    from web.explore import chart_scripts
+
+    scripts = chart_scripts()
+    figs = []
+    for f in (data or {}).get("figures", []):
+        rows = display_rows(f)
+        figs.append({"fig": f, "rows": rows, "columns": figure_columns(f), "notes": [display_note(n) for n in f.get("notes") or []],
+                     "spec": figure_spec(f, rows) if scripts else None,
+                     "chart": None if scripts else figure_chart({**f, "rows": rows})})
     args = {"year": request.args["year"]} if _year(request.args) else {}
     return render_template("report.html", data=data, figs=figs, error=error, fmt_cell=fmt_cell,
-                           json_twin=url_for("report.api_report", **args))
+                           chart_scripts=scripts, json_twin=url_for("report.api_report", **args))
