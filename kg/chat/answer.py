@@ -774,7 +774,7 @@ def _spell(store, nlu, text: str):
 
 
 def _answer(store, q: str, session) -> dict:
-    from kg.chat.frame import build_frame, is_followup, merge_followup, vocab
+    from kg.chat.frame import build_frame, is_followup, is_fragment, merge_followup, vocab
     from kg.chat.spelling import to_simplified
 
     if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "refresh"):
@@ -809,6 +809,16 @@ def _answer(store, q: str, session) -> dict:
         frame.filters["company"] = frame.subject_company = session.last_company
         frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
     # what the graph does not hold, and names it does not know: say so, never answer a smaller question
+    if frame.absent and not frame.unknown and not frame.unsupported:
+        out = _base(q, lang)
+        names = "、".join(frame.absent) if lang == "zh" else ", ".join(frame.absent)
+        out["text"] = (f"图中还没有{names}的投资记录：这个名字在本体里，但已加载的数据里没有它的融资。"
+                       if lang == "zh" else
+                       f"The graph has no deals of {names} yet: the name is known, but no loaded deal involves it.")
+        out["ignored"] = list(frame.absent)
+        if session is not None:
+            session.record(p0, ok=False)
+        return out
     if frame.unsupported or frame.unknown:
         out = _base(q, lang)
         if frame.unsupported:
@@ -831,12 +841,35 @@ def _answer(store, q: str, session) -> dict:
         if session is not None:
             session.record(p0, ok=False)
         return out
+    if frame.seq is not None and not frame.filters.get("company"):
+        out = _base(q, lang)
+        out["text"] = ("请告诉我是哪家公司的融资。" if lang == "zh" else "Which company's round do you mean?")
+        out.update(partial=True, ignored=[])
+        return out
     previous = session.last if session is not None and session.engine == "named" else None
     p, unresolved = understand(store, p0.text, previous)
-    named_followup = previous is not None and p.followup and not followup
+    specific = _frame_specific(frame, p.intent)
+    within = bool(vocab()["within"].search(p0.skeleton or p0.text))
+    if not followup and session is not None and session.frame is not None and (p.followup or within) and \
+            (specific or within):
+        # a follow-up of a named-query turn that asks for more than that query can say: edit its frame
+        if is_fragment(frame) or within or frame.seq is not None and frame.ask == "round":
+            frame = merge_followup(session.frame, frame, p0)
+        followup = True
+    if not followup and (session is None or (session.frame is None and session.last is None)) and \
+            is_fragment(frame) and vocab()["followup"].search(p0.skeleton or p0.text) and not frame.filters:
+        out = _base(q, lang)
+        out["text"] = ("这像是接着上一个问题问的，但现在没有上一个问题。请完整地问一次。" if lang == "zh" else
+                       "That reads like a follow-up, but there is no earlier question. Please ask it in full.")
+        out["text"] += " " + _unknown_text(store, lang).split("。" if lang == "zh" else ". ", 1)[-1]
+        return out
+    named_followup = previous is not None and p.followup and not followup and not specific
     if followup or (not named_followup and p.intent not in NAMED_ONLY and not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only"))
                     and _frame_specific(frame, p.intent)):
         return _answer_frame(store, q, frame, session)
+    if session is not None:  # a follow-up may need the frame even when a named query answered
+        session.frame = merge_followup(session.frame, frame, p0) if session.frame is not None and \
+            (p.followup or is_followup(p0, frame)) else frame
     return _answer_named(store, q, p, unresolved, session, frame)
 
 

@@ -82,6 +82,7 @@ class Frame:
     language: str = "zh"
     subject_company: str | None = None
     subject_investor: str | None = None
+    absent: list = field(default_factory=list)    # names the ontology knows that have no deals in the graph
     clear: list = field(default_factory=list)     # filters a follow-up lifts (time, round, region, segment, lead_only)
 
     def as_dict(self) -> dict:
@@ -164,11 +165,12 @@ def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
                 r.take(s, e)
                 continue
             grouped = bool(re.search(f"(?:{lead.pattern})\\s*(?:的)?\\s*(?:\\w{{0,4}})?$", before, re.IGNORECASE)) or \
-                bool(re.search(r"最\w{0,6}的$|最多的\s*\w{0,3}$|[\d一二两三四五六七八九十]\s*(?:个|名)?$|的$", before)) or \
+                bool(re.search(r"最\w{0,6}的$|最多的\s*\w{0,3}$|[\d一二两三四五六七八九十]\s*(?:个|名)?$", before)) or \
                 bool(re.match(r"\s*(?:是)?(?:哪|什么|有哪)|\s*(?:by|ranked|with\s+the|had|has|raised|saw|in\s+which)\b",
                               after + r.text[e:e + 12], re.IGNORECASE)) or \
                 bool(re.search(r"\b(?:which|what|top\s*\d*|by|per|each)\s+(?:\w+\s+){0,2}$", before, re.IGNORECASE)) or \
                 dim in ("year", "month") and bool(re.search(r"哪|which|what|每|各|按|by|per|each", w, re.IGNORECASE))
+            grouped = grouped or bool(re.match(r"(?:which|what|哪)", w, re.IGNORECASE))
             if dim == "type" and re.search(r"Ⓑ", r.text[max(0, s - 3):e + 3]):
                 grouped = False
             if dim == "macro" and w in ("地区",) and not grouped:
@@ -210,6 +212,7 @@ def build_frame(p, store=None) -> Frame:
     companies = [m for m in p.mentions if m.label == "Company"]
     regions = [m for m in p.mentions if m.label == "Region"]
     segments = [m for m in p.mentions if m.label == "Segment"]
+    f.absent = [m.name for m in p.mentions if m.label in ("Investor", "Company") and not m.in_graph]
     fl = f.filters
     # ---- time, rounds, amounts from the NLU's slots
     for k in ("year", "date_from", "date_to"):
@@ -342,7 +345,7 @@ def build_frame(p, store=None) -> Frame:
     if group:
         f.group_by = group
         f.target = "groups"
-    elif co and investors and (want_investors or not want_companies) and not both and not minus:
+    elif co and len(investors) == 1 and (want_investors or not want_companies) and not both and not minus:
         f.co_investors = True
         f.group_by = "investor"
         f.target = "investors"
@@ -469,6 +472,12 @@ def _share_part(f: Frame) -> None:
 
 
 # ------------------------------------------------------------------------------------------ follow-ups
+def is_fragment(f: Frame) -> bool:
+    """A turn with no question of its own (那2019年呢, 前三名呢, And in Zhejiang?)."""
+    return f.target == "deals" and f.measure == "list" and not f.group_by and not f.yesno and not f.setop and \
+        not f.repeat
+
+
 def is_followup(p, f: Frame) -> bool:
     V = vocab()
     text = p.skeleton or p.text
@@ -514,6 +523,8 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
             out.k, out.top_ties = cur.k, False
             out.co_investors = False
     if cur.seq is not None:
+        if prev.seq is None:
+            out.ask, out.group_by, out.measure = cur.ask, None, "list"
         out.seq = cur.seq
     if cur.measure != "list" and cur.measure != prev.measure and cur.measure not in ("deals",):
         out.measure = cur.measure
