@@ -242,6 +242,14 @@ _EN_ABBREV = re.compile(r"(?:\b(?:Co|Ltd|Inc|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Se
 
 
 def units(f: Frame) -> list[tuple[int, int]]:
+    """The sentences of the announcement (computed once per frame)."""
+    cached = f.__dict__.get("_units")
+    if cached is None:
+        cached = f.__dict__["_units"] = _units(f)
+    return cached
+
+
+def _units(f: Frame) -> list[tuple[int, int]]:
     t = f.t
     if f.lang == "zh":
         return spans(t, _ZH_UNIT_SEP)

@@ -100,8 +100,15 @@ def normalise_map(text: str) -> tuple[str, list[int]]:
     宣佈完成1億元B輪融資 → 宣布完成1亿元B轮融资), emoji blanked to spaces, 丨 read as |.
     """
     text = text or ""
+    nf = unicodedata.normalize("NFKC", text)
+    if len(nf) == len(text):  # the common case: one character for one (Ｂ→B, ，→,)
+        out = _DECOR_CHARS.sub(" ", nf.replace("\u00a0", " ").replace("丨", "|"))
+        if _OTHER_SYMBOL.search(out):
+            out = "".join(" " if _blank(c) else c for c in out)
+        offs = list(range(len(text) + 1))
+        return _to_simplified(out, offs)
     parts: list[str] = []
-    offs: list[int] = []
+    offs = []
     for i, ch in enumerate(text):
         if ch == "\u00a0" or _blank(ch):
             n = " "
@@ -115,6 +122,14 @@ def normalise_map(text: str) -> tuple[str, list[int]]:
         offs.extend([i] * len(n))
     out = "".join(parts)
     offs.append(len(text))
+    return _to_simplified(out, offs)
+
+
+_DECOR_CHARS = re.compile("[\U00010000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0E\uFE0F\u200B\u200D\u2060]")
+_OTHER_SYMBOL = re.compile("[\u2100-\u23FF\u2190-\u21FF\u25A0-\u25FF\U000E0000-\U000E007F]")
+
+
+def _to_simplified(out: str, offs: list[int]) -> tuple[str, list[int]]:
     if _TRAD_HINT.search(out):
         conv = _t2s(out)
         changed = sum(1 for x, y in zip(out, conv) if x != y)
