@@ -138,7 +138,7 @@ def _statements(p) -> dict[str, str]:
            "max(r.amount_cny) AS max, min(r.amount_cny) AS min" + extra)
     main = f"{head}\n{key}\n{agg}\nORDER BY key_id"
     out = {"groups": main}
-    if p.values["measure"] == "median" or g == "none":
+    if p.values["measure"] == "median":
         # the median needs the amounts themselves (percentileCont differs by engine on empty groups)
         out["amounts"] = f"{head}\n{key}\nWITH key_id, r WHERE r.amount_cny IS NOT NULL\n" \
                          f"RETURN key_id, r.id AS round_id, r.amount_cny AS amount ORDER BY key_id, round_id"
@@ -183,133 +183,163 @@ def deal_rounds(ix, p) -> np.ndarray:
     return np.flatnonzero(m)
 
 
-def _explode(ix, lists, rounds: np.ndarray):
-    """(key, round) pairs for a per-company list attribute (segments, provinces, cities)."""
-    keys, rs = [], []
-    comp = ix.r_company[rounds]
-    for r, c in zip(rounds.tolist(), comp.tolist()):
-        for k in lists[c]:
-            keys.append(k)
-            rs.append(r)
-    return keys, np.array(rs, dtype=np.int64)
-
-
-def _macro_pairs(ix, store, rounds: np.ndarray):
+def _list_codes(ix, name: str, lists):
+    """A per-company list attribute (segments, provinces, cities) as CSR arrays over value codes."""
     def build():
-        out = []
-        for mid, name in _macro_regions(store):
-            out.append((mid, name, ix.company_mask_for_regions(region_closure(store, mid))))
-        return out
+        values = sorted({v for vs in lists for v in vs})
+        code = {v: k for k, v in enumerate(values)}
+        counts = np.fromiter((len(vs) for vs in lists), np.int64, len(lists))
+        ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        flat = np.fromiter((code[v] for vs in lists for v in vs), np.int64, int(ptr[-1]))
+        return values, ptr, flat
+    return ix.memo(("deals", name), build)
 
-    keys, rs = [], []
+
+def _explode(ix, name, lists, rounds: np.ndarray):
+    """(codes, rounds) for a per-company list attribute: one row per (round, value)."""
+    values, ptr, flat = _list_codes(ix, name, lists)
     comp = ix.r_company[rounds]
-    for mid, name, mask in ix.memo(("deals", "macros"), build):
-        sel = rounds[mask[comp]]
-        keys += [(mid, name)] * len(sel)
-        rs.append(sel)
-    return keys, (np.concatenate(rs) if rs else np.array([], dtype=np.int64))
+    counts = ptr[comp + 1] - ptr[comp]
+    total = int(counts.sum())
+    rs = np.repeat(rounds, counts)
+    starts = np.repeat(ptr[comp], counts)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return flat[starts + offsets] if total else np.array([], dtype=np.int64), rs, values
 
 
 def _macro_regions(store) -> list[tuple[str, str]]:
+    from ontology import load
+
     from kg.queries.resolve import catalog
 
     cat = catalog(store)
-    from ontology import load
-
     return [(r.id, r.name) for r in load().regions if r.level == "macro" and cat.entity(r.id) is not None]
 
 
-def _level_names(ix, store, level: str) -> dict:
-    """Region name -> id for provinces or cities (the index keeps names per company)."""
-    from ontology import load
-
-    return {r.name: r.id for r in load().regions if r.level == level}
-
-
-def _pairs(ix, p, rounds: np.ndarray):
-    """(key_id, key, round) for every row of the grouping (embedded twin of the WITH clause)."""
+def _codes(ix, p, rounds: np.ndarray):
+    """The grouping as (codes, rounds, label) with one row per (group, round): embedded twin of the
+    WITH clause; ``label(code)`` gives the group's (key_id, key)."""
     g = p.values["group_by"]
+    empty = np.array([], dtype=np.int64)
     if g == "none":
-        return ["all"] * len(rounds), ["all"] * len(rounds), rounds
+        return np.zeros(len(rounds), dtype=np.int64), rounds, lambda c: ("all", "all")
     if g == "investor":
-        parts = np.flatnonzero(np.isin(ix.p_round, rounds)) if len(rounds) else np.array([], dtype=np.int64)
+        rmask = np.zeros(len(ix.r_ids), dtype=bool)
+        rmask[rounds] = True
+        parts = np.flatnonzero(rmask[ix.p_round])
         if p.filters.lead_only and not p.meta["investors"]:
             parts = parts[ix.p_lead[parts]]
-        inv = ix.p_inv[parts]
-        return [ix.inv_ids[i] for i in inv.tolist()], [ix.inv_names[i] for i in inv.tolist()], ix.p_round[parts]
+        return ix.p_inv[parts], ix.p_round[parts], lambda c: (ix.inv_ids[c], ix.inv_names[c])
     if g == "company":
-        comp = ix.r_company[rounds].tolist()
-        return [ix.co_ids[c] for c in comp], [ix.co_names[c] for c in comp], rounds
+        return ix.r_company[rounds], rounds, lambda c: (ix.co_ids[c], ix.co_names[c])
     if g == "segment":
-        keys, rs = _explode(ix, ix.co_segments, rounds)
-        return keys, [ix.seg_names.get(k, k) for k in keys], rs
+        codes, rs, values = _explode(ix, "segments", ix.co_segments, rounds)
+        return codes, rs, lambda c: (values[c], ix.seg_names.get(values[c], values[c]))
     if g in ("province", "city"):
-        names = _level_names(ix, p.store, g)
-        keys, rs = _explode(ix, ix.co_provinces if g == "province" else ix.co_cities, rounds)
-        return [names.get(k, f"{g}:{k}") for k in keys], keys, rs
+        from ontology import load
+
+        ids = {r.name: r.id for r in load().regions if r.level == g}
+        codes, rs, values = _explode(ix, g, ix.co_provinces if g == "province" else ix.co_cities, rounds)
+        return codes, rs, lambda c: (ids.get(values[c], f"{g}:{values[c]}"), values[c])
+
     if g == "macro":
-        keys, rs = _macro_pairs(ix, p.store, rounds)
-        return [k[0] for k in keys], [k[1] for k in keys], rs
+        def build():
+            return [(mid, name, ix.company_mask_for_regions(region_closure(p.store, mid)))
+                    for mid, name in _macro_regions(p.store)]
+        macros = ix.memo(("deals", "macros"), build)
+        comp = ix.r_company[rounds]
+        codes, rs = [], []
+        for k, (_, _, mask) in enumerate(macros):
+            sel = rounds[mask[comp]]
+            codes.append(np.full(len(sel), k, dtype=np.int64))
+            rs.append(sel)
+        if not macros:
+            return empty, empty, None
+        return np.concatenate(codes), np.concatenate(rs), lambda c: (macros[c][0], macros[c][1])
     if g == "year":
         rounds = rounds[ix.r_year[rounds] >= 0]
-        ys = ix.r_year[rounds].tolist()
-        return ys, [str(y) for y in ys], rounds
+        return ix.r_year[rounds], rounds, lambda c: (int(c), str(int(c)))
     if g == "month":
-        rounds = rounds[np.char.str_len(ix.r_date[rounds]) >= 7] if len(rounds) else rounds
-        ms = [d[:7] for d in ix.r_date[rounds].tolist()]
-        return ms, ms, rounds
+        mc = ix.month_code()[rounds]
+        keep = (mc >= 0) & (mc % 100 != 0)
+        return mc[keep], rounds[keep], lambda c: (f"{c // 100:04d}-{c % 100:02d}",) * 2
     if g == "type":
-        ts = ix.r_type[rounds].tolist()
-        return ts, ts, rounds
+        types, inv = ix.type_codes()
+        return inv[rounds], rounds, lambda c: (types[c], types[c])
     if g == "round":
-        return [ix.r_ids[r] for r in rounds.tolist()], [ix.r_labels[r] for r in rounds.tolist()], rounds
+        return rounds, rounds, lambda c: (ix.r_ids[c], ix.r_labels[c])
     raise QueryError(f"deals: unknown grouping {g!r}")
+
+
+_ONE_CODE_PER_ROUND = ("none", "company", "year", "month", "type", "round")
 
 
 def _embedded(ix, p) -> dict:
     rounds = deal_rounds(ix, p)
-    key_ids, keys, rs = _pairs(ix, p, rounds)
-    groups: dict = {}
-    amounts: list = []
-    for kid, key, r in zip(key_ids, keys, rs.tolist()):
-        g = groups.get(kid)
-        if g is None:
-            g = groups[kid] = {"key_id": kid, "key": key, "_r": set(), "_c": set(), "amount": None, "disclosed": 0,
-                               "max": None, "min": None}
-        if r in g["_r"]:
-            continue
-        g["_r"].add(r)
-        g["_c"].add(int(ix.r_company[r]))
-        a = ix.r_amount[r]
-        if not math.isnan(a):
-            a = float(a)
-            g["amount"] = a if g["amount"] is None else g["amount"] + a
-            g["disclosed"] += 1
-            g["max"] = a if g["max"] is None else max(g["max"], a)
-            g["min"] = a if g["min"] is None else min(g["min"], a)
-            amounts.append({"key_id": kid, "round_id": ix.r_ids[r], "amount": a})
+    codes, rs, label = _codes(ix, p, rounds)
+    g = p.values["group_by"]
+    if not len(codes):
+        out = {"groups": []}
+        if p.values["measure"] == "median":
+            out["median"] = {}
+        if g == "none" or p.values["measure"] == "investors":
+            out["investors"] = []
+        return out
+    u, inv = np.unique(codes, return_inverse=True)
+    n = len(u)
+    amt = ix.r_amount[rs]
+    disc = ~np.isnan(amt)
+    deals = np.bincount(inv, minlength=n)
+    total = np.bincount(inv, weights=np.where(disc, amt, 0.0), minlength=n)
+    ndisc = np.bincount(inv[disc], minlength=n)
+    mx = np.full(n, -np.inf)
+    mn = np.full(n, np.inf)
+    np.maximum.at(mx, inv[disc], amt[disc])
+    np.minimum.at(mn, inv[disc], amt[disc])
+    ncomp = len(ix.co_ids) + 1
+    pairs = np.unique(inv.astype(np.int64) * ncomp + ix.r_company[rs])
+    companies = np.bincount(pairs // ncomp, minlength=n)
     rows = []
-    for g in groups.values():
-        row = {"key_id": g["key_id"], "key": g["key"], "deals": len(g["_r"]), "companies": len(g["_c"]),
-               "amount": g["amount"], "disclosed": g["disclosed"],
-               "avg": g["amount"] / g["disclosed"] if g["disclosed"] else None, "max": g["max"], "min": g["min"]}
-        if p.values["group_by"] == "round":
-            r = ix.r_pos[g["key_id"]]
-            c = int(ix.r_company[r])
-            row.update(date=ix.r_date[r] or None, type=ix.r_type[r] or None, company_id=ix.co_ids[c],
+    for k, code in enumerate(u.tolist()):
+        kid, key = label(code)
+        d = int(ndisc[k])
+        row = {"key_id": kid, "key": key, "deals": int(deals[k]), "companies": int(companies[k]),
+               "amount": float(total[k]) if d else None, "disclosed": d,
+               "avg": float(total[k]) / d if d else None, "max": float(mx[k]) if d else None,
+               "min": float(mn[k]) if d else None}
+        if g == "round":
+            c = int(ix.r_company[code])
+            row.update(date=ix.r_date[code] or None, type=ix.r_type[code] or None, company_id=ix.co_ids[c],
                        company=ix.co_names[c])
         rows.append(row)
     out = {"groups": rows}
-    if p.values["measure"] == "median" or p.values["group_by"] == "none":
-        out["amounts"] = amounts
-    if p.values["group_by"] == "none" or p.values["measure"] == "investors":
-        inv_rows = []
-        for g in groups.values():
-            parts = np.flatnonzero(np.isin(ix.p_round, np.fromiter(g["_r"], np.int64)))
-            if p.filters.lead_only and not p.meta["investors"]:
-                parts = parts[ix.p_lead[parts]]
-            inv_rows.append({"key_id": g["key_id"], "investors": len(unique(ix.p_inv[parts]))})
-        out["investors"] = inv_rows
+    if p.values["measure"] == "median":
+        order = np.lexsort((amt[disc], inv[disc]))
+        gi, ga = inv[disc][order], amt[disc][order]
+        bounds = np.searchsorted(gi, np.arange(n + 1))
+        out["median"] = {rows[k]["key_id"]: float(np.median(ga[bounds[k]:bounds[k + 1]]))
+                         for k in range(n) if bounds[k + 1] > bounds[k]}
+    if g == "none" or p.values["measure"] == "investors":
+        rmask = np.zeros(len(ix.r_ids), dtype=bool)
+        rmask[rs] = True
+        parts = np.flatnonzero(rmask[ix.p_round])
+        if p.filters.lead_only and not p.meta["investors"]:
+            parts = parts[ix.p_lead[parts]]
+        if g in _ONE_CODE_PER_ROUND:
+            round_code = np.full(len(ix.r_ids), -1, dtype=np.int64)
+            round_code[rs] = inv
+            pc = round_code[ix.p_round[parts]]
+            ninv = len(ix.inv_ids) + 1
+            up = np.unique(pc * ninv + ix.p_inv[parts])
+            counts = np.bincount(up // ninv, minlength=n)
+        else:
+            counts = np.zeros(n, dtype=np.int64)
+            for k in range(n):
+                mine = np.zeros(len(ix.r_ids), dtype=bool)
+                mine[rs[inv == k]] = True
+                counts[k] = len(unique(ix.p_inv[parts[mine[ix.p_round[parts]]]]))
+        out["investors"] = [{"key_id": rows[k]["key_id"], "investors": int(counts[k])} for k in range(n)]
     return out
 
 
@@ -332,6 +362,9 @@ def _shape(raw: dict, p) -> dict:
     med: dict = {}
     for a in raw.get("amounts", []):
         med.setdefault(a["key_id"], []).append(float(a["amount"]))
+    medians = raw.get("median")
+    if medians is None:
+        medians = {k: _median(v) for k, v in med.items()}
     invs = {r["key_id"]: as_int(r["investors"]) for r in raw.get("investors", [])}
     rows = []
     for r in raw["groups"]:
@@ -343,8 +376,8 @@ def _shape(raw: dict, p) -> dict:
                "amount": as_money(r["amount"]) if as_int(r["disclosed"]) else None,
                "disclosed": as_int(r["disclosed"]), "avg": as_money(r["avg"]) if as_int(r["disclosed"]) else None,
                "max": as_money(r["max"]), "min": as_money(r["min"])}
-        if kid in med or "amounts" in raw:
-            row["median"] = as_money(_median(med.get(kid, [])))
+        if "amounts" in raw or "median" in raw:
+            row["median"] = as_money(medians.get(r["key_id"]))
         if "investors" in raw:
             row["investors"] = invs.get(r["key_id"], 0)
         if g == "round":
