@@ -91,6 +91,7 @@ class Deal:
     confidence: float = 1.0
     field_confidence: dict = field(default_factory=dict)
     doubts: list[str] = field(default_factory=list)  # why the company or the round is uncertain
+    company_aliases: list[str] = field(default_factory=list)  # its legal or bilingual form as written
 
     def as_json(self) -> dict:
         amount = self.amount
@@ -104,6 +105,8 @@ class Deal:
             out["field_confidence"] = dict(self.field_confidence)
         if self.doubts:
             out["doubts"] = list(self.doubts)
+        if self.company_aliases:
+            out["company_aliases"] = list(self.company_aliases)
         return out
 
 
@@ -402,6 +405,7 @@ def _judge(f: Frame, an: _Anchor, deal: Deal, ev: dict, unit: tuple[int, int]) -
     """Evidence of the company, the confidence of each field and of the deal, and the doubts that
     keep a deal out of the graph (company or round uncertain)."""
     ua, ub = unit
+    deal.company_aliases = list(f.__dict__.get("full_forms", {}).get(deal.company, []))
     k = f.t.find(deal.company, an.clause_start)
     if k < 0:
         k = f.t.find(deal.company)
@@ -546,6 +550,10 @@ def add_deal(batch: Batch, deal: Deal, text: str, lexicon: Lexicon | None = None
             else:
                 province = reg.name
     amount = Amount(deal.amount, deal.currency) if deal.amount is not None and deal.currency else None
+    if deal.company_aliases:  # the legal or bilingual form stays findable
+        from ontology import node_id
+
+        batch.node("Company", node_id("company", company), source, name=company, aliases=list(deal.company_aliases))
     return deal_batch(batch, company=company, source=source, date=date, round_label=deal.round, amount=amount,
                       investors=deal.investors, leads=deal.lead_investors, segment=segment, province=province,
                       city=city, round_props={"news": texts})

@@ -73,7 +73,11 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     np_ = _ZH_TAIL_STRIP.sub("", np_)
     m = _ZH_SHORT.search(np_)
     if m:
-        return _valid_zh(f, m.group(1), np_[:m.start()])
+        got = _valid_zh(f, m.group(1), np_[:m.start()])
+        legal = _legal_name(np_[:m.start()]) or (("", np_[:m.start()]) if re.search(_LEGAL_ZH + "$", np_[:m.start()]) else None)
+        if got and legal:  # 北京天工智造机器人有限公司（简称“天工智造”）
+            remember_full_form(f, got[0], legal[1])
+        return got
     quoted = _ZH_QUOTED.findall(np_)
     if quoted:
         q = quoted[-1]
@@ -82,6 +86,7 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     legal = _legal_name(np_)
     if legal:  # 上海市工业互联网协会会员单位上海云锐数智科技股份有限公司: the legal name is the name
         return _valid_zh(f, legal[1], legal[0])
+    bracketed = np_ if _ZH_PAREN.search(np_) else None
     np_ = _ZH_PAREN.sub("", np_).strip()
     np_ = re.sub(r"[“”\"「」『』《》]", "", np_)
     descriptor = ""
@@ -102,7 +107,13 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
         descriptor, np_ = descriptor + np_[:i + 1], np_[i + 1:]
     if np_.endswith("公司") and not np_.endswith("有限公司") and len(np_) > 4:
         np_ = np_[:-2]
-    return _valid_zh(f, np_, descriptor)
+    got = _valid_zh(f, np_, descriptor)
+    if got and bracketed:  # 梅卡曼德(Mech-Mind)机器人科技: the bilingual form is an alias
+        gap = r"(?:\s*[(（][A-Za-z0-9 .,&'’-]+[)）]\s*)?"
+        m = re.search(gap.join(map(re.escape, got[0])) + gap, bracketed)
+        if m and m.group() != got[0]:
+            remember_full_form(f, got[0], m.group())
+    return got
 
 
 def _valid_zh(f: Frame, name: str, descriptor: str) -> tuple[str, str] | None:
@@ -117,7 +128,19 @@ def _valid_zh(f: Frame, name: str, descriptor: str) -> tuple[str, str] | None:
         return None  # 这家工业视觉检测企业: a reference to a company named before
     if re.fullmatch(_NOT_NAME_ZH, name):
         return None
-    return clean_name(reduce_company(name)), descriptor.strip(" \x00")
+    short = clean_name(reduce_company(name))
+    if short != clean_name(name):
+        remember_full_form(f, short, name)
+    return short, descriptor.strip(" \x00")
+
+
+def remember_full_form(f: Frame, short: str, full: str) -> None:
+    """Keep the legal or bilingual form of a company's name (an alias of the graph's name)."""
+    full = re.sub(r"\s+", " ", full.replace("\x01", ", ").strip(" \x00,、:\"“”「」"))
+    if full and full != short:
+        f.__dict__.setdefault("full_forms", {}).setdefault(short, [])
+        if full not in f.full_forms[short]:
+            f.full_forms[short].append(full)
 
 
 _ZH_HEAD_RX = "(?:" + "|".join(map(re.escape, _ZH_HEADS)) + ")"
@@ -316,7 +339,11 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     short = _EN_SHORT.search(np_)
     if short and re.search(_LEGAL_EN + r"[\s,]*$", np_[:short.start()]):
         # Beijing Yunzhi Robot Technology Co., Ltd. ("Yunzhi Robot"): a registered name's short form
-        return short.group(1).strip(), np_[:short.start()]
+        before = np_[:short.start()].replace("\x01", ", ").strip(" ,")
+        run = re.search(r"(?:[A-Z][\w&'’.-]*[\s,]+)*[A-Z][\w&'’.-]*\.?$", before)
+        if run:
+            remember_full_form(f, short.group(1).strip(), run.group().replace("\x01", ", "))
+        return short.group(1).strip(), before
     said = _EN_SAID.search(np_)
     if said:  # "X said on Wednesday that the company has closed …": X
         np_ = np_[:said.start()]

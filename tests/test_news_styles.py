@@ -266,3 +266,23 @@ def test_fuzz_no_crash_and_every_deal_has_a_company(text):
             for s, e in spans:
                 assert 0 <= s <= e <= len(text), (k, sp)
         assert 0.0 <= js["confidence"] <= 1.0
+
+
+@pytest.mark.parametrize("text, company, alias", [
+    ("2021年6月18日，深圳市矩阵工控科技有限公司完成1.2亿元A+轮融资。", "矩阵工控科技", "深圳市矩阵工控科技有限公司"),
+    ("北京天工智造机器人有限公司（简称“天工智造”）近日完成近亿元天使+轮融资。", "天工智造", "北京天工智造机器人有限公司"),
+    ("梅卡曼德(Mech-Mind)机器人科技宣布完成1亿元B轮融资。", "梅卡曼德机器人科技", "梅卡曼德(Mech-Mind)机器人科技"),
+    ("2019年9月，商汤科技 SenseTime完成3亿元A轮融资。", "商汤科技", "商汤科技 SenseTime"),
+    ("Beijing Yunzhi Robot Technology Co., Ltd. (\"Yunzhi Robot\") closed an RMB 120 million Series B round.",
+     "Yunzhi Robot", "Beijing Yunzhi Robot Technology Co., Ltd."),
+])
+def test_the_full_form_is_kept_as_an_alias(text, company, alias, tmp_path):
+    from loaders.news import parse_news
+    from ontology import node_id
+
+    d = one(text)
+    assert d.company == company and d.company_aliases == [alias]
+    f = tmp_path / "news.txt"
+    f.write_text(text + "\n", encoding="utf-8")
+    node = parse_news(f).batch.nodes["Company"][node_id("company", company)]
+    assert node["name"] == company and alias in node["aliases"]
