@@ -45,7 +45,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.model import Batch
-from loaders.news_company import REF, en_anchors, en_investor_first, zh_anchor, zh_investor_first
+from loaders.news_company import REF, en_anchors, zh_is_a, en_investor_first, zh_anchor, zh_investor_first
 from loaders.news_nlp import Frame, Lexicon, clauses, is_investor, units
 from loaders.news_rules import CJK
 from loaders.news_roles import en_roles, resolve_investor, split_names, zh_roles
@@ -126,7 +126,8 @@ _EN_HISTORY = re.compile(r"\b(?:previously|prior|earlier|last\s+year|had\s+raise
 _RELATIVE = re.compile(r"近日|日前|近期|今日|今天|昨日|昨天|本周|上周|本月|日内|\brecently\b|\bthis\s+(?:week|month)\b|"
                        r"\btoday\b|\byesterday\b|\blast\s+week\b|\bearlier\s+this\s+(?:week|month)\b", _I)
 _AMOUNT_NOT = re.compile(r"(?:估值|市值|累计|营收|收入|注册资本|销售额|利润|订单|合同|总融资|融资总额|valuation|valued|valuing|"
-                         r"total(?:ing)?|to\s+date|revenue|sales|bringing|market\s+value|cumulative)[^,;。.]{0,8}$", _I)
+                         r"total\s+(?:funding|financing|investment|capital|raised)|to\s+date|revenue|sales|bringing|"
+                         r"market\s+value|cumulative)[^,;。.]{0,8}$", _I)
 
 
 @dataclass
@@ -167,6 +168,10 @@ def _anchors(f: Frame) -> list[_Anchor]:
                 got = zh_anchor(f, masked, parts, k)
                 if got and add(_Anchor(ua, ca, *got)):
                     found = True
+                elif not got:
+                    named = zh_is_a(f, ca, cb)  # 据悉，智数科技是一家工业大数据平台公司: named for 其/该公司
+                    if named:
+                        last.append(named)
             if not found:
                 for ca, cb in parts:
                     if _ZH_HISTORY.search(f.t[ca:cb]):

@@ -29,6 +29,7 @@ __all__ = [
     "name_token",
     "zh_anchor",
     "zh_investor_first",
+    "zh_is_a",
 ]
 
 # ============================================================================ company: Chinese
@@ -69,6 +70,9 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     if known:
         return known[0], f.t[a:known[1]]
     np_ = re.sub(r"(?:正式)?(?:宣布|官宣|表示|消息)\s*:.*$", "", np_)  # 数澜科技宣布：公司已完成…
+    colon = np_.rfind(":")
+    if 0 <= colon and len(np_) - colon - 1 >= 2:  # 工业软件：华大数智完成…: a label before the name
+        np_ = np_[colon + 1:]
     np_ = _ZH_LEAD_STRIP.sub("", np_)
     np_ = _ZH_TAIL_STRIP.sub("", np_)
     m = _ZH_SHORT.search(np_)
@@ -242,6 +246,8 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             got = _clean_company_zh(f, a, p.start("de"))
         if got and not is_investor(f, got[0]):
             return got
+    if _ZH_THIS_IS_ITS.search(text, a, b):  # 本轮为其B+轮融资: the company named before
+        return REF, ""
     h = _ZH_HEADLINE.search(text, a, b)
     if h:  # 图灵视控B+轮融资落定: a headline without a verb
         return _clean_company_zh(f, a, h.start())
@@ -249,6 +255,8 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
 
 
 REF = "\x01ref"
+_ZH_THIS_IS_ITS = re.compile(r"(?:本轮|此轮|本次|此次|这)(?:融资)?(?:为|是)(?:其|该公司|公司)(?:的)?(?:最新一轮)?\x00+\s*(?:融资|投资)?")
+_ZH_IS_A = re.compile(r"(?:是|为)(?:一家|国内|中国|全球)")
 _ZH_WHEN = re.compile(r"(?:其中|而|今年|去年|\d{1,2}\s*月(?:份|底|初|中旬|上旬|下旬)?|年初|年中|年底|年末|月底|月初|本月|上月)*")
 _ZH_POSSESSIVE = re.compile(r"[^,;。的]{2,40}(?P<de>的)\s*(?:本轮|最新一轮|新一轮)?\x00+\s*(?:融资|投资)")
 _ZH_REFERENCE = re.compile(r"^(?:(?:这|该|此|那)(?:家|个|一)?.{0,20}?(?:" + "|".join(map(re.escape, _ZH_HEADS)) +
@@ -267,6 +275,15 @@ def _zh_object_company(f: Frame, text: str, start: int, end: int):
         return None
     s = start + m.start("co")
     return _clean_company_zh(f, s, start + m.end("co"))
+
+
+def zh_is_a(f: Frame, a: int, b: int) -> str | None:
+    """The company a clause introduces ("智数科技是一家工业大数据平台公司"), or None."""
+    m = _ZH_IS_A.search(f.t, a, b)
+    if not m:
+        return None
+    got = _clean_company_zh(f, a, m.start())
+    return got[0] if got and not is_investor(f, got[0]) else None
 
 
 def zh_investor_first(f: Frame, masked: str, a: int, b: int):
@@ -379,6 +396,9 @@ _EN_OBJ_IN = re.compile(r"\b(?:round|investment|funding|financing|stake|invested
                         r"[^.;]{0,60}?\b(?:in|into|of|for)\s+(?:the\s+)?", _I)
 _EN_LED_TO = re.compile(r"\b(?:co-)?led\s+(?P<co>[A-Z][^,.;]{1,60}?)\s+(?:to|in\s+(?:its|their))\s+"
                         r"(?:complete|close|raise|secure|finish|completing|closing|raising)\b")
+_EN_WHICH_IS = re.compile(r"\b(?:funding|round|financing|investment|raise|deal)\b[^.;]{0,20}?\b(?:which\s+is|is|marks|was)\s+"
+                          r"(?:also\s+)?(?P<co>[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3})(?:'s|’s)\s+(?:first|second|third|fourth|"
+                          r"fifth|latest|new|largest|biggest|third|\d+(?:st|nd|rd|th))\b", _I)
 _EN_POSSESSIVE = re.compile(r"(?:'s|’s)\s+(?:[^.;]{0,50}?)\b(?:round|funding|financing|series|investment)\b", _I)
 _EN_CO_STOP = re.compile(r",|;|\.(?:\s|$)|\s+(?:with|as|on|at|to|in|for|from|while|after|led|co-led|joined|backed|"
                          r"according|which|who|that|was|were|is|are|has|had|have|will|and\s+(?:the|its|a|an)\b)\b")
@@ -387,6 +407,11 @@ _EN_CO_STOP = re.compile(r",|;|\.(?:\s|$)|\s+(?:with|as|on|at|to|in|for|from|whi
 def en_investor_first(f: Frame, a: int, b: int):
     """Sequoia China led a … round in Gewu Tech / invested … in X / X's Series B was led by …
     (only in a sentence that names a round or an amount)."""
+    which = _EN_WHICH_IS.search(f.t, a, b)
+    if which:  # "The funding, which is SmartMore's second this year, came from …"
+        got = _clean_company_en(f, which.start("co"), which.end("co"))
+        if got is not None:
+            return got
     if not any(a <= s < b for s, *_ in (*f.amounts, *f.rounds)):
         return None
     for m in _EN_LED_TO.finditer(f.t, a, b):  # Sequoia China led Gaoyuan Robotics to complete a Series A

@@ -260,7 +260,7 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\blead\s+investors?\s+(?:in|of|for|behind)\s+[^.;]{2,80}?\s+(?:was|were|is|are)\s+", _I), "lead"),
     (re.compile(r"\b(?:lead\s+investors?|led\s+by|co-investors?|investors?|backers?|participants?|who\s+invested|"
                 r"who\s+backed\s+it|investors\s+in\s+the\s+round)\s*:\s*", _I), "follow"),
-    (re.compile(r"\b(?:with\s+)?participation\s+(?:from|of|by)\s+", _I), "follow"),
+    (re.compile(r"\b(?:with\s+)?participation\s+(?:from|of|by)\s+|\b(?:came|comes|come)\s+from\s+", _I), "follow"),
     (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+|"
                 r"\b(?:continued\s+|further\s+)?(?:support|participation|investment|backing)\s+from\s+", _I), "follow"),
     (re.compile(r"\b(?:investors|backers|participants|shareholders)\s+"
