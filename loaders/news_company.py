@@ -70,9 +70,12 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     if known:
         return known[0], f.t[a:known[1]]
     np_ = re.sub(r"(?:正式)?(?:宣布|官宣|表示|消息)\s*:.*$", "", np_)  # 数澜科技宣布：公司已完成…
-    colon = np_.rfind(":")
-    if 0 <= colon and len(np_) - colon - 1 >= 2:  # 工业软件：华大数智完成…: a label before the name
+    colon = max(np_.rfind(c) for c in ":>›»")
+    if 0 <= colon and len(np_) - colon - 1 >= 2:  # 工业软件：华大数智完成…, 首页 > 资讯 > X: a label before the name
         np_ = np_[colon + 1:]
+    segs = np_.split()
+    if len(segs) > 1 and len(CJK.findall(segs[-1])) >= 2 and CJK.search(segs[-2][-1]):
+        np_ = segs[-1]  # 正文 格物科技: words apart in Chinese are apart
     np_ = _ZH_LEAD_STRIP.sub("", np_)
     np_ = _ZH_TAIL_STRIP.sub("", np_)
     m = _ZH_SHORT.search(np_)

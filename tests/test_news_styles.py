@@ -286,3 +286,26 @@ def test_the_full_form_is_kept_as_an_alias(text, company, alias, tmp_path):
     f.write_text(text + "\n", encoding="utf-8")
     node = parse_news(f).batch.nodes["Company"][node_id("company", company)]
     assert node["name"] == company and alias in node["aliases"]
+
+
+def test_a_web_page_with_breadcrumbs_and_a_byline_gives_one_deal():
+    text = ("首页 > 资讯 > 正文 格物智联完成1亿元A轮融资 2021-07-05 10:23 来源：36氪 作者：张三 分享至 近日，格物智联宣布完成"
+            "1亿元A轮融资，由腾讯领投，顺为资本跟投。格物智联CEO表示，将继续加大研发投入。责任编辑：李四")
+    d = one(text)
+    assert (d.company, d.round, d.amount, d.date, d.investors, d.lead_investors) == (
+        "格物智联", "A轮", 100_000_000, "2021-07-05", ["腾讯", "顺为资本"], ["腾讯"])
+
+
+@pytest.mark.parametrize("text, rnd, amount, currency", [
+    ("格物科技获得1亿元IPO前融资。", "Pre-IPO轮", 100_000_000, "CNY"),
+    ("格物科技完成近3亿A轮融资。", "A轮", None, "CNY"),
+    ("格物科技完成千万美元级A轮融资。", "A轮", None, "USD"),
+    ("Gewu Tech raised 1.2 billion yuan ($185 million) in a Series B round.", "B轮", 1_200_000_000, "CNY"),
+    ("Gewu Tech raised US$ 15 mln in a Series A extension round.", "A轮", 15_000_000, "USD"),
+    ("Gewu Tech raised a new round of funding worth several hundred million yuan in its Series B.", "B轮", None, "CNY"),
+    ("The funding, which is Gewu Tech's second this year, came from IDG Capital. The Series B round totaled $100 million.",
+     "B轮", 100_000_000, "USD"),
+])
+def test_amount_and_round_forms(text, rnd, amount, currency):
+    d = one(text)
+    assert (d.round, d.amount, d.currency) == (rnd, amount, currency)
