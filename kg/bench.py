@@ -43,7 +43,7 @@ import click
 __all__ = ["SECTIONS", "TARGETS", "evaluate", "markdown", "param_sets", "questions", "register", "run_bench",
            "write_deals_csv"]
 
-SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view")
+SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view", "pages")  # pages: kg/bench_pages.py
 DEFAULT_SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view")
 ROOT = Path(__file__).resolve().parent.parent  # the source tree whose code the subprocesses must run
 SEED = 2019
@@ -824,7 +824,8 @@ def run_bench(sizes, sections=DEFAULT_SECTIONS, workdir=None, *, repeats: int = 
                  ("queries", lambda s=sample: bench_queries(s, repeats)),
                  ("chat", lambda s=sample: bench_chat(s, chat_questions)),
                  ("coinvest", lambda s=sample: bench_coinvest(s, min(repeats, 3))),
-                 ("serve", lambda s=sample: bench_serve(s, 3))]
+                 ("serve", lambda s=sample: bench_serve(s, 3)),
+                 ("pages", lambda s=sample: __import__("kg.bench_pages", fromlist=["x"]).bench_pages(s, repeats))]
         for name, fn in steps:
             if name in sections:
                 _log(f"{n:,} deals: {name}")
