@@ -51,7 +51,8 @@ _ZH_DUI = re.compile(r"(?P<list>[^,;。\x00]{2,40}?)(?:宣布|已|正式|近日|
 _ZH_PRED_CUT = re.compile(r".*(?:完成|获得|获(?![悉])|拿到|斩获|迎来|宣布|引入|引进|吸引|收到|" + alternation(words("zh_predicates"))
                           + r")(?:了)?(?:一笔|一轮)?")
 _ZH_AFTER = re.compile(r".*(?:由|来自|包括|其中|包含)")
-_ZH_PIECE_LEAD = re.compile(r"^(?:[\s、,\x00:]|以及|本轮|本次|此次|该轮|此轮|融资|的|由|并|且|还|老股东|原股东|现有股东|新股东|"
+_ZH_PIECE_LEAD = re.compile(r"^(?:[\s、,\x00:]|以及|本轮|本次|此次|该轮|此轮|融资|的|由|并|且|还|老股东|原有股东|原股东|现有股东|新股东|"
+                            r"原有投资方|原投资方|老投资方|"
                             r"股东|其他|另有|另外|知名|头部|国内|国际|著名|老牌|领先|一线|投资机构|投资人|投资方|机构|资方|"
                             r"包括|其中|等|来自)+")
 _ZH_PIECE_TAIL = re.compile(r"(?:[\s、,和与及\x00的]|以及|等(?:多家|几家|知名|新老|其他)?(?:投资)?(?:机构|股东|投资方|资方)?|"
@@ -276,7 +277,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:\s+(?:was|were|is|are|as))\s+(?:the\s+)?(?:co-)?lead\s+investors?\b", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|headed|spearheaded)\s+"
                 r"(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
-    (re.compile(r"(?:\s+(?:has|have|had|also|all|both))*\s+(?:participated|joined|took\s+part|invested|invests|followed|"
+    (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
     (re.compile(r"\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|provides|injects)\b(?=[^.;]{0,80}"
                 r"\b(?:in|into|for|to)\b)", _I), "follow"),
@@ -305,6 +306,9 @@ _EN_PIECE_LEAD = re.compile(r"^(?:and|as well as|along with|including|such as|al
 
 def _en_piece(piece: str) -> str:
     piece = _EN_PIECE_LEAD.sub("", piece.strip())
+    # "Hong Kong-listed Kingdee's venture arm": the parent names the investor
+    piece = re.sub(r"^(?:.*?-(?:listed|based)\s+)?(.+?)(?:'s|’s)\s+(?:corporate\s+)?(?:venture|investment|VC|CVC|strategic)"
+                   r"(?:\s+capital)?\s+(?:arm|unit|division|fund|branch)\b.*$", r"\1", piece, flags=_I)
     toks = piece.split()
     keep = []
     for tok in toks:
