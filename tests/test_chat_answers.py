@@ -167,14 +167,14 @@ def test_complete_question_does_not_inherit(dev_store_ro):
     s = Session()
     answer(dev_store_ro, "深创投2019年投了哪些公司", s)
     ans = answer(dev_store_ro, "2018年一共有多少起融资", s)
-    assert ans["intent"] == "deal_count" and ans["params"] == {"year": 2018, "round": ["early", "later", "strategic", "other"]}
+    assert ans["intent"] == "deal_count" and ans["params"]["filters"] == {"year": 2018}  # no investor inherited
 
 
 def test_pronoun_takes_the_last_subject(dev_store_ro):
     s = Session()
     answer(dev_store_ro, "Who invested in 蓝昇信息?", s)
     ans = answer(dev_store_ro, "How many rounds did it raise?", s)
-    assert ans["params"] == {"company": "蓝昇信息"} and ans["value"] == 4
+    assert ans["value"] == 4 and "蓝昇信息" in json.dumps(ans["params"], ensure_ascii=False)
 
 
 def test_follow_up_without_context_is_not_an_error(dev_store_ro):

@@ -738,6 +738,8 @@ def _frame_specific(f, intent: str) -> bool:
         return True
     if f.group_by in ("company", "investor") and f.rank_by in ("amount", "companies") and not f.co_investors:
         return True
+    if f.measure in ("amount", "deals", "companies", "investors") and not f.group_by and f.seq is None:
+        return True  # counts and sums under any filters: one deals query
     if intent in WEAK and _meaningful(f):
         return True
     return False
@@ -804,8 +806,12 @@ def _answer(store, q: str, session) -> dict:
     followup = prev_frame is not None and is_followup(p0, frame)
     if followup:
         frame = merge_followup(prev_frame, frame, p0)
-    if session is not None and not frame.filters.get("company") and session.last_company and \
-            vocab()["pronoun"]["company"].search(p0.skeleton or p0.text):
+    pronoun = bool(vocab()["pronoun"]["company"].search(p0.skeleton or p0.text))
+    if pronoun and session is not None and not frame.filters.get("company") and not frame.filters.get("investor") \
+            and not session.last_company and session.frame is not None and not followup:
+        frame = merge_followup(session.frame, frame, p0)  # 它 = the last subject, an investor here
+        followup = True
+    if session is not None and not frame.filters.get("company") and session.last_company and pronoun:
         frame.filters["company"] = frame.subject_company = session.last_company
         frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
     # what the graph does not hold, and names it does not know: say so, never answer a smaller question
@@ -816,6 +822,9 @@ def _answer(store, q: str, session) -> dict:
                        if lang == "zh" else
                        f"The graph has no deals of {names} yet: the name is known, but no loaded deal involves it.")
         out["ignored"] = list(frame.absent)
+        close = [n for n in _close_names(store, frame.absent[0]) if n not in frame.absent]
+        if close:
+            out["text"] += ("您是不是指：" + "、".join(close) + "？") if lang == "zh" else " Did you mean " + ", ".join(close) + "?"
         if session is not None:
             session.record(p0, ok=False)
         return out

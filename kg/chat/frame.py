@@ -119,6 +119,7 @@ class _Reader:
             self.used[i] = True
 
     def residue(self) -> list[tuple[int, int, str]]:
+        """The stretches no word of the frame used (words only a space apart stay one stretch)."""
         out, start = [], None
         for i, u in enumerate(self.used + [True]):
             if not u and start is None:
@@ -126,7 +127,11 @@ class _Reader:
             elif u and start is not None:
                 chunk = self.text[start:i].strip()
                 if chunk:
-                    out.append((start, i, chunk))
+                    if out and not self.text[out[-1][1]:start].strip():
+                        s0 = out.pop()[0]
+                        out.append((s0, i, self.text[s0:i].strip()))
+                    else:
+                        out.append((start, i, chunk))
                 start = None
         return out
 
@@ -273,8 +278,25 @@ def build_frame(p, store=None) -> Frame:
     median = r.has(M["median"])
     mx = r.has(M["max"])
     mn = r.has(M["min"])
-    amount = r.has(M["amount"])
     count = r.has(M["count"])
+    amount = r.has(M["amount"])
+    money_rank = r.has(M["money_rank"])
+    weak = r.has(M["count_weak"])
+    count = count or (weak and not amount)
+    count_unit = None  # what a count counts, from its own words: 几次/多少起 deals, how many investors …
+    for s0, e0, w in _spans(M["count"], sk) + _spans(M["count_weak"], sk):
+        after = sk[e0:e0 + 16]
+        if re.match(r"\s*(?:起|笔|轮|次)", after):
+            count_unit = "deals"
+        elif re.match(r"\s*(?:家|位|个)?\s*(?:投资方|投资人|投资机构|机构|资方|\s*investors?|\s*backers?|\s*firms?|\s*vcs?|\s*funds?\b)",
+                      after, re.IGNORECASE):
+            count_unit = "investors"
+        elif re.match(r"\s*(?:家|个)?\s*(?:公司|企业|项目|\s*compan|\s*startups?)", after, re.IGNORECASE):
+            count_unit = "companies"
+        elif re.match(r"\s*(?:deals?|rounds?|financings?|times)\b", after, re.IGNORECASE):
+            count_unit = "deals"
+        if count_unit:
+            break
     desc = r.find(V["order"]["desc"])
     asc = r.find(V["order"]["asc"])
     by_companies = r.has(V["rank_by_companies"])
@@ -355,10 +377,10 @@ def build_frame(p, store=None) -> Frame:
         f.target = "companies"
     else:
         f.target = "deals"
-    rank_amount = amount or mx or mn
+    rank_amount = amount or mx or mn or money_rank
     if f.measure == "list":
         if count and not ranked:
-            f.measure = {"companies": "companies", "investors": "investors"}.get(f.target, "deals")
+            f.measure = count_unit or {"companies": "companies", "investors": "investors"}.get(f.target, "deals")
             if f.target == "groups":
                 f.measure = "deals"
         elif amount and not ranked and not group and not f.seq and not f.co_investors:
@@ -369,7 +391,7 @@ def build_frame(p, store=None) -> Frame:
     if f.group_by:
         if by_companies:
             f.rank_by = "companies"
-        elif rank_amount or (f.measure in ("amount",)):
+        elif (rank_amount and (ranked or amount)) or f.measure == "amount":
             f.rank_by = "amount"
         else:
             f.rank_by = "deals"

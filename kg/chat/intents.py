@@ -258,7 +258,7 @@ def classify(p: Parse) -> tuple[str, dict] | None:
             if _has(REGION_Q, sk) and not regs:  # 红杉投资的公司分布在哪些城市
                 lv = p.slots.get("region_level")
                 return "portfolio", {**mode, "want": "province" if lv == "province" else "city"}
-            if _has(SEGMENT_Q, sk) or _has(SEGMENT_OF, sk):
+            if (_has(SEGMENT_Q, sk) or _has(SEGMENT_OF, sk)) and not p.of("Segment"):  # "in the platform segment" filters
                 return "portfolio", {**mode, "want": "segment"}
             return "portfolio", mode
         if _has(TIMELINE, sk):

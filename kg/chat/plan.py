@@ -163,8 +163,8 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         rows = [r for r in rows if r["key_id"] not in mine]
     if f.groups_in:
         rows = [r for r in rows if r["key_id"] in f.groups_in]
-    if by in ("amount", "avg", "median", "max", "min"):
-        rows = [r for r in rows if r.get(by) is not None] or rows
+    if by in ("amount", "avg", "median", "max", "min") and (f.k or f.top_ties):
+        rows = [r for r in rows if r.get(by) is not None] or rows  # a ranking by amount: the disclosed ones
     total = res.meta.get("total", len(rows))
     if f.top_ties and rows:
         top = rows[0].get(by)

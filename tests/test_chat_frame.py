@@ -1,0 +1,295 @@
+"""The chat's typed frame: questions in Chinese, English and mixed parse into the frame they mean;
+random frames written as text parse back to themselves; the answers agree with an independent pandas
+oracle over the same deals file; names the graph lacks, properties it does not hold and words the
+chat does not know are said, never answered as a smaller question; the same answers on FalkorDB.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kg.chat import Session, answer
+from kg.chat.frame import build_frame
+from kg.chat.nlu import nlu_for
+from loaders.parse import parse_amount
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def frame_of(store, q):
+    return build_frame(nlu_for(store).parse(q), store)
+
+
+# ------------------------------------------------------------------------------- frames by category
+CASES = [
+    # filters
+    ("2019年上海有多少起融资？", dict(measure="deals", filters={"year": 2019, "region": "province:上海"})),
+    ("How many deals happened in Hangzhou in 2018?", dict(measure="deals", filters={"year": 2018, "region": "city:杭州"})),
+    ("2018年以来红杉资本（中国）领投了哪些公司", dict(group_by="company", target="companies",
+                                          filters={"date_from": "2018", "investor": ["investor:红杉资本(中国)"],
+                                                   "lead_only": True})),
+    ("2019年之前一共有多少起融资", dict(measure="deals", filters={"date_to": "2018"})),
+    ("单笔融资低于5000万元的平台公司有哪些", dict(target="companies", filters={"max_amount": 5e7, "segment": "segment:平台"})),
+    ("Which companies raised a Series B in 2019?", dict(target="companies", filters={"year": 2019, "round": ["b"]})),
+    ("2019年有多少起早期融资", dict(measure="deals", filters={"year": 2019, "round": ["early"]})),
+    # measures
+    ("2019年融资金额的平均值是多少", dict(measure="avg", filters={"year": 2019})),
+    ("What is the median deal size in Beijing?", dict(measure="median", filters={"region": "province:北京"})),
+    ("2019年最大的一笔融资是多少", dict(measure="max", filters={"year": 2019})),
+    ("2019年有多少家投资机构出手", dict(measure="investors", filters={"year": 2019})),
+    ("早期融资占全部融资的比例", dict(measure="share", share_part={"round": ["early"]})),
+    ("深创投参与的融资里领投的占比是多少", dict(measure="share", share_part={"lead_only": True},
+                                     filters={"investor": ["investor:深创投"]})),
+    # grouping and ranking
+    ("融资总额最高的城市是哪个", dict(group_by="city", rank_by="amount", top_ties=True)),
+    ("Top 3 provinces by number of deals in 2019", dict(group_by="province", k=3, filters={"year": 2019})),
+    ("Which segment had the fewest deals?", dict(group_by="segment", order="asc")),
+    ("哪一年融资事件最多", dict(group_by="year", top_ties=True)),
+    ("哪个轮次的融资最多", dict(group_by="type")),
+    ("投资企业数最多的两家机构", dict(group_by="investor", rank_by="companies", k=2)),
+    # a company's history
+    ("博联网络的第一轮融资是谁投的", dict(seq=1, ask="investors", filters={"company": "company:博联网络"})),
+    ("How much was 蓝昇信息's latest round?", dict(seq=-1, ask="amount", filters={"company": "company:蓝昇信息"})),
+    ("2019年融资超过一次的公司有哪些", dict(repeat=2, target="companies", filters={"year": 2019})),
+    # per-investor breakdowns
+    ("深创投在哪个城市出手最多", dict(group_by="city", filters={"investor": ["investor:深创投"]})),
+    ("In which segment did Lenovo Capital invest the most?", dict(group_by="segment",
+                                                                  filters={"investor": ["investor:联想创投"]})),
+    # sets
+    ("深创投投过但联想创投没投过的公司", dict(setop="minus", target="companies", other={"investor": ["investor:联想创投"]})),
+    ("红杉资本（中国）和深创投在同一轮里一起投过哪些公司", dict(target="companies",
+                                               filters={"investor": ["investor:红杉资本(中国)", "investor:深创投"]})),
+    # yes/no, mixed language
+    ("红杉资本（中国）投过数澜科技吗？", dict(yesno=True, filters={"investor": ["investor:红杉资本(中国)"],
+                                                       "company": "company:数澜科技"})),
+    ("Has 博联网络 raised a Series B?", dict(yesno=True, filters={"company": "company:博联网络", "round": ["b"]})),
+    ("平台领域 2019年 average deal size", dict(measure="avg", filters={"segment": "segment:平台", "year": 2019})),
+]
+
+
+@pytest.mark.parametrize("q, want", CASES, ids=[c[0][:40] for c in CASES])
+def test_question_parses_into_its_frame(dev_store_ro, q, want):
+    f = frame_of(dev_store_ro, q)
+    for key, value in want.items():
+        got = getattr(f, key)
+        if key == "filters":
+            assert {k: got.get(k) for k in value} == value, f
+        else:
+            assert got == value, f
+    assert not f.unknown and not f.unsupported, f
+
+
+# ------------------------------------------------------------------------------- round trip
+YEARS = [2018, 2019, 2020]
+REGIONS = {"province:浙江": ("浙江", "Zhejiang"), "province:北京": ("北京", "Beijing"), "city:杭州": ("杭州", "Hangzhou"),
+           "macro:长三角": ("长三角", "the Yangtze River Delta")}
+SEGMENTS = {"segment:平台": ("平台", "the platform segment"), "segment:安全": ("安全", "the security segment")}
+INVESTORS = {"investor:深创投": ("深创投", "Shenzhen Capital Group"), "investor:联想创投": ("联想创投", "Lenovo Capital")}
+MEASURES = {"deals": ("有多少起融资", "How many deals"), "companies": ("有多少家公司拿到融资", "How many companies raised money"),
+            "amount": ("融资总额是多少", "How much money was raised"), "avg": ("平均每笔融资金额是多少", "What is the average deal size"),
+            "median": ("融资金额的中位数是多少", "What is the median deal size")}
+
+
+@st.composite
+def frames(draw):
+    return {"measure": draw(st.sampled_from(sorted(MEASURES))),
+            "year": draw(st.none() | st.sampled_from(YEARS)),
+            "region": draw(st.none() | st.sampled_from(sorted(REGIONS))),
+            "segment": draw(st.none() | st.sampled_from(sorted(SEGMENTS))),
+            "investor": draw(st.none() | st.sampled_from(sorted(INVESTORS))),
+            "lang": draw(st.sampled_from(["zh", "en"]))}
+
+
+def render(fr) -> str:
+    """A frame as a question a person would type."""
+    if fr["lang"] == "zh":
+        parts = []
+        if fr["year"]:
+            parts.append(f"{fr['year']}年")
+        if fr["region"]:
+            parts.append(REGIONS[fr["region"]][0])
+        if fr["segment"]:
+            parts.append(SEGMENTS[fr["segment"]][0] + "领域")
+        if fr["investor"]:
+            parts.append(INVESTORS[fr["investor"]][0] + "参与的融资")
+        return "".join(parts) + MEASURES[fr["measure"]][0]
+    text = MEASURES[fr["measure"]][1]
+    if fr["investor"]:
+        text += f" in rounds {INVESTORS[fr['investor']][1]} joined"
+    if fr["segment"]:
+        text += f" in {SEGMENTS[fr['segment']][1]}"
+    if fr["region"]:
+        text += f" in {REGIONS[fr['region']][1]}"
+    if fr["year"]:
+        text += f" in {fr['year']}"
+    return text + "?"
+
+
+@SETTINGS
+@given(fr=frames())
+def test_random_frames_written_as_text_parse_back(dev_store_ro, fr):
+    q = render(fr)
+    f = frame_of(dev_store_ro, q)
+    assert f.measure == fr["measure"], (q, f)
+    assert f.filters.get("year") == fr["year"], (q, f)
+    assert f.filters.get("region") == fr["region"], (q, f)
+    assert f.filters.get("segment") == fr["segment"], (q, f)
+    assert (f.filters.get("investor") or [None]) == [fr["investor"]], (q, f)
+    assert not f.ignored and not f.unknown, (q, f)
+
+
+# ------------------------------------------------------------------------------- against an oracle
+@pytest.fixture(scope="module")
+def oracle(dev_deals_path):
+    df = pd.read_csv(dev_deals_path, dtype=str).fillna("")
+
+    def cny(s):
+        a = parse_amount(s) if s else None
+        if a is None:
+            return math.nan
+        from ontology import load
+
+        return float(a.value) if a.currency == "CNY" else load().to_cny(a.value, a.currency, 2019)
+
+    df["amount_cny"] = df["amount"].map(cny)
+    df["year"] = df["date"].str[:4].map(lambda y: int(y) if y.isdigit() else -1)
+    df["investor_list"] = df["investors"].map(lambda s: [x for x in s.split("、") if x])
+    return df
+
+
+def _expected(df, fr):
+    from ontology import load
+
+    sel = df
+    if fr["year"]:
+        sel = sel[sel.year == fr["year"]]
+    if fr["region"]:
+        name = REGIONS[fr["region"]][0]
+        reg = load().region(name)
+        provinces = {r.name for r in load().provinces_of(reg)} if reg.level in ("macro", "province") else set()
+        sel = sel[sel.city.eq(name) | sel.province.isin(provinces | {name})]
+    if fr["segment"]:
+        sel = sel[sel.segment == SEGMENTS[fr["segment"]][0]]
+    if fr["investor"]:
+        who = INVESTORS[fr["investor"]][0]
+        sel = sel[sel.investor_list.map(lambda xs: who in xs).astype(bool)]
+    m = fr["measure"]
+    disclosed = sel.amount_cny.dropna()
+    if m == "deals":
+        return len(sel)
+    if m == "companies":
+        return sel.company.nunique()
+    if m == "amount":
+        return disclosed.sum() if len(disclosed) else None
+    if m == "avg":
+        return disclosed.mean() if len(disclosed) else None
+    return disclosed.median() if len(disclosed) else None
+
+
+@SETTINGS
+@given(fr=frames())
+def test_answers_agree_with_a_pandas_oracle(dev_store_ro, oracle, fr):
+    q = render(fr)
+    ans = answer(dev_store_ro, q)
+    want = _expected(oracle, fr)
+    if want is None:
+        assert ans["value"] is None, (q, ans["text"])
+    else:
+        assert ans["value"] is not None and abs(float(ans["value"]) - float(want)) <= max(0.5, abs(want) * 1e-6), \
+            (q, ans["value"], want, ans["text"])
+    assert ans["interpretation"] and not ans["partial"], (q, ans)
+
+
+# ------------------------------------------------------------------------------- honesty
+@pytest.mark.parametrize("q, word", [
+    ("字节跳动在北京投了哪些公司", "字节跳动"), ("Which companies did Tiger Global back in 2019?", "Tiger Global"),
+    ("硅谷有多少起融资", "硅谷"), ("How many deals were there in Bavaria?", "Bavaria")])
+def test_a_name_the_graph_lacks_is_said_never_dropped(dev_store_ro, q, word):
+    ans = answer(dev_store_ro, q)
+    assert ans["intent"] == "unknown" and ans["entities"] == [] and ans["value"] is None
+    assert word in ans["text"] and word in ans["ignored"]
+
+
+@pytest.mark.parametrize("q", ["博联网络的估值是多少", "Who is the CEO of 博联网络?", "深创投的管理规模有多大",
+                               "蓝昇信息去年营收多少", "博联网络有多少员工"])
+def test_a_property_the_graph_does_not_hold_is_said(dev_store_ro, q):
+    ans = answer(dev_store_ro, q)
+    assert ans["intent"] == "unknown" and ans["ignored"] and ans["value"] is None and not ans["entities"]
+
+
+def test_a_word_not_understood_makes_the_answer_partial(dev_store_ro):
+    ans = answer(dev_store_ro, "2019年深创投投了哪些蓝色的公司")
+    assert ans["partial"] is True and ans["ignored"] == ["蓝色"]
+    assert "蓝色" in ans["text"] and ans["entities"]
+
+
+def test_every_answer_states_its_interpretation(dev_store_ro):
+    ans = answer(dev_store_ro, "2019年上海融资金额的平均值是多少")
+    assert ans["interpretation"].startswith("2019年 · 上海") and "平均值" in ans["interpretation"]
+    assert "起中" in ans["text"] and "披露" in ans["text"]  # how many were disclosed
+
+
+# ------------------------------------------------------------------------------- names as typed
+def test_traditional_characters_and_near_misses(dev_store_ro):
+    base = answer(dev_store_ro, "红杉资本（中国）2019年投了哪些公司")["entities"]
+    assert base
+    assert answer(dev_store_ro, "紅杉資本（中國）2019年投了哪些公司")["entities"] == base
+    assert answer(dev_store_ro, "红衫资本（中国）2019年投了哪些公司")["entities"] == base
+    assert set(answer(dev_store_ro, "Which companies did Sequoa Capital China invest in during 2019?")["entities"]) == \
+        set(base)
+
+
+def test_a_near_miss_with_two_close_names_asks_which(dev_store_ro):
+    # 深创投 and 远见创投 differ from 深见创投 in one character each
+    ans = answer(dev_store_ro, "深见创投投了哪些公司")
+    assert not ans["entities"] and "还是" in ans["text"] and ans["ignored"] == ["深见创投"]
+
+
+# ------------------------------------------------------------------------------- conversations
+def test_follow_ups_edit_the_frame(dev_store_ro):
+    s = Session()
+    a = answer(dev_store_ro, "2019年深创投平均每笔融资多少钱", s)
+    b = answer(dev_store_ro, "那2018年呢", s)
+    c = answer(dev_store_ro, "只看领投的", s)
+    assert a["intent"] == b["intent"] == c["intent"] == "amount_avg"
+    assert "2018年" in b["interpretation"] and "领投" in c["interpretation"]
+    assert answer(dev_store_ro, "/reset", s)["intent"] == "reset"
+    assert answer(dev_store_ro, "那2017年呢", s)["intent"] == "unknown"
+
+
+def test_pronoun_is_the_last_company(dev_store_ro):
+    s = Session()
+    answer(dev_store_ro, "蓝昇信息融过几轮？", s)
+    last = answer(dev_store_ro, "谁投了它的最后一轮", s)
+    first = answer(dev_store_ro, "它第一轮融了多少钱", s)
+    assert last["intent"] == first["intent"] == "company_round"
+    assert "蓝昇信息" in last["interpretation"] and last["entities"]
+
+
+# ------------------------------------------------------------------------------- safety
+@pytest.mark.parametrize("q", ["2019年有多少起融资'}) MATCH (n) DETACH DELETE n //",
+                               "平均金额 <script>alert(1)</script> 2019",
+                               "How many deals in 2019; DROP TABLE deals; --"])
+def test_no_question_text_reaches_the_cypher(dev_store_ro, q):
+    ans = answer(dev_store_ro, q)
+    assert "DETACH" not in ans["cypher"] and "script" not in ans["cypher"] and "DROP" not in ans["cypher"]
+    for v in ans["params_cypher"].values():
+        assert "DETACH" not in str(v) and "script" not in str(v)
+
+
+# ------------------------------------------------------------------------------- backends
+FRAME_QUESTIONS = ["2019年融资金额的平均值是多少", "融资总额最高的两个城市", "深创投在哪个城市出手最多",
+                   "博联网络的第一轮融资是谁投的", "深创投投过但联想创投没投过的公司", "早期融资占全部融资的比例",
+                   "Which segment had the fewest deals?", "2019年有多少家投资机构出手", "What is the median deal size in Beijing?"]
+
+
+@pytest.mark.falkordb
+@pytest.mark.parametrize("q", FRAME_QUESTIONS)
+def test_frame_answers_are_the_same_on_falkordb(dev_store_ro, falkor_dev_store, q):
+    a, b = answer(dev_store_ro, q), answer(falkor_dev_store, q)
+    assert (a["intent"], a["entities"], a["value"]) == (b["intent"], b["entities"], b["value"])
+    assert a["cypher"] == b["cypher"] and a["text"] == b["text"]
