@@ -120,9 +120,9 @@ def provenance(text: str) -> str:
 
 
 # ============================================================================= deal assembly
-_ZH_HISTORY = re.compile(r"至此|[两三四五多几]轮|此前|曾经|曾获|曾完成|曾于|曾先后|上一轮|前一轮|前几轮|(?<![月天周日])之前|以来|累计|去年|^继|历史上|先后获得")
-_EN_HISTORY = re.compile(r"\b(?:previously|prior|earlier|last\s+year|had\s+raised|to\s+date|in\s+total|so\s+far|"
-                         r"total\s+funding|a\s+total\s+of|cumulative|since\s+its\s+founding)\b", _I)
+# history clauses (an earlier round, totals): words in ontology/news_vocab.yaml, shapes here
+_ZH_HISTORY = re.compile(alternation(words("history", "zh")) + r"|[两三四五多几]轮|(?<![月天周日])之前|^继")
+_EN_HISTORY = re.compile(alternation(words("history", "en"), english=True), _I)
 _RELATIVE = re.compile(r"近日|日前|近期|今日|今天|昨日|昨天|本周|上周|本月|日内|\brecently\b|\bthis\s+(?:week|month)\b|"
                        r"\btoday\b|\byesterday\b|\blast\s+week\b|\bearlier\s+this\s+(?:week|month)\b", _I)
 _AMOUNT_NOT = re.compile(r"(?:估值|市值|累计|营收|收入|注册资本|销售额|利润|订单|合同|总融资|融资总额|valuation|valued|valuing|"

@@ -39,6 +39,7 @@ def words(kind: str, lang: str | None = None) -> list[str]:
 def alternation(items, english: bool = False) -> str:
     """A regex alternation of literal ``items``, longest first; English words get word bounds."""
     alts = "|".join(re.escape(w) for w in sorted(set(items), key=len, reverse=True))
-    if english:
+    if english:  # words apart by any white space ("had  raised")
+        alts = alts.replace("\\ ", r"\s+")
         return rf"(?<![A-Za-z])(?:{alts})(?![A-Za-z])"
     return f"(?:{alts})"
