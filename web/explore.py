@@ -584,6 +584,21 @@ def _area_page(eid, label, data, year):
     data["charts"] = [c for c in charts if c]
 
 
+def localize_rows(rows: list[dict]) -> list[dict]:
+    """Rows for an English page: segment and region cells by their English names (the JSON keeps
+    the stored names)."""
+    out = []
+    for r in rows:
+        r = dict(r)
+        if isinstance(r.get("segment"), str):
+            r["segment"] = "、".join(segment_name(x) for x in r["segment"].split("、"))
+        for col in ("region", "province", "city"):
+            if isinstance(r.get(col), str):
+                r[col] = region_name(r[col])
+        out.append(r)
+    return out
+
+
 def segment_name(name) -> str:
     """A segment's name in the UI language."""
     if get_lang() == "zh" or not name:
@@ -636,6 +651,9 @@ def entity(eid):
     data = entity_data(eid, request.args)
     if data is None:
         abort(404, description=t("not_found_entity"))
+    if get_lang() == "en":
+        for sec in data["sections"].values():
+            sec["rows"] = localize_rows(sec.get("rows") or [])
     ego_view = None
     if data.get("graph"):
         g = data["graph"]

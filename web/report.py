@@ -59,6 +59,7 @@ METRICS = {"events": "Venture events", "companies": "Companies", "companies_mult
            "disclosed_amount_cny": "Disclosed amount (CNY)"}
 ROUND_GROUPS = {"seed_angel": "Seed + Angel", "a_plus_and_earlier": "A+ and earlier", "later": "Series B to Pre-IPO",
                 "strategic": "Strategic", "other": "Other"}
+WORDS = {"未知": "Unknown", "合计": "Total", "平均": "Average", "其他": "Other"}
 LEVELS = {"macro": ("区域", "Macro region"), "province": ("省份", "Province"), "summary": ("合计", "Total"),
           "city": ("城市", "City")}
 
@@ -98,7 +99,7 @@ def display_rows(fig: dict) -> list[dict]:
                     r[col] = "Average" if r[col] == "平均" else segment_name(r[col])
             for col in ("region", "province", "city"):
                 if isinstance(r.get(col), str):
-                    r[col] = region_name(r[col])
+                    r[col] = WORDS.get(r[col]) or region_name(r[col])
         out.append(r)
     return out
 

@@ -1,0 +1,121 @@
+"""The pages of issue 18 in a real browser (Debian's Chromium via Playwright) on demo data: nothing
+clipped at 1366×768 and 1920×1080 in both languages (every table and chart box fits or scrolls
+inside itself), a cut says so where it is visible, paging works, the summary comes before the tables.
+
+Never `playwright install`: the browser is /usr/bin/chromium.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from urllib.parse import quote
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+
+# every element whose content may be wider than its box must scroll inside it (overflow-x auto/scroll)
+OVERFLOW_JS = """() => {
+  const bad = [];
+  const sel = 'table.data, .table-wrap, .chart-box, .card, .stat, .summary, .pager, .cut-note, main, .fig';
+  for (const el of document.querySelectorAll(sel)) {
+    if (el.scrollWidth <= el.clientWidth + 1) continue;
+    const st = getComputedStyle(el);
+    if (['auto', 'scroll'].includes(st.overflowX)) continue;
+    let p = el.parentElement, scrolls = false;
+    while (p && !scrolls) { const o = getComputedStyle(p).overflowX; scrolls = ['auto', 'scroll'].includes(o); p = p.parentElement; }
+    if (!scrolls) bad.push((el.className || el.tagName) + ' ' + el.scrollWidth + '>' + el.clientWidth);
+  }
+  const doc = document.scrollingElement;
+  if (doc.scrollWidth > window.innerWidth + 1) bad.push('page ' + doc.scrollWidth + '>' + window.innerWidth);
+  return bad;
+}"""
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from waitress import create_server
+
+    from demo_workspace import demo_workspace
+    from web import create_app
+
+    ws, store = demo_workspace(tmp_path_factory, 3000, "pages-browser")
+    server = create_server(create_app({"workspace": str(ws)}, store=store), host="127.0.0.1", port=0, threads=4)
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def e(eid: str) -> str:
+    return "/entity/" + quote(eid, safe="")
+
+
+PAGES = ["/", "/report", "/query/portfolio?investor=深创投", e("investor:深创投"), e("province:浙江"),
+         e("macro:长三角"), e("segment:平台")]
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_clipped(browser, served, size, lang):
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(served + f"/lang/{lang}")
+    bad = {}
+    for path in PAGES:
+        page.goto(served + path)
+        page.wait_for_load_state("load")
+        found = page.evaluate(OVERFLOW_JS)
+        if found:
+            bad[path] = found
+    ctx.close()
+    assert bad == {}
+
+
+def test_summary_and_charts_come_before_the_tables_and_paging_works(browser, served):
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(served + e("investor:深创投"))
+    top = {k: page.evaluate(f"() => document.querySelector('{k}').getBoundingClientRect().top")
+           for k in ("#summary", "#charts", "#graph", "#sec-portfolio")}
+    assert top["#summary"] < top["#charts"] < top["#graph"] < top["#sec-portfolio"]
+    assert top["#summary"] < 768  # the summary is on the first screen
+    first = page.locator("#sec-portfolio tbody tr").first.inner_text()
+    total = int(page.locator("#sec-portfolio table").get_attribute("data-total"))
+    assert total > 25 and page.locator("#sec-portfolio tbody tr").count() == 25
+    page.locator("#sec-portfolio a[rel=next]").click()
+    page.wait_for_load_state("load")
+    assert "portfolio_offset=25" in page.url
+    assert page.locator("#sec-portfolio tbody tr").first.inner_text() != first
+    assert "26–50" in page.locator("#sec-portfolio .pager").inner_text()
+    # sorting by a column header, on the server
+    page.locator("#sec-portfolio th a.sort").first.click()
+    page.wait_for_load_state("load")
+    assert "portfolio_sort=" in page.url
+    ctx.close()
+
+
+def test_a_cut_is_visible(browser, served):
+    """A query cut (the neighbourhood's own limit) is said in words where the table is."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(served + "/query/neighborhood?entity=深创投&limit=5")
+    note = page.locator("#sec-rows .cut-note")
+    assert note.count() == 1 and note.is_visible()
+    ctx.close()
