@@ -286,6 +286,7 @@ def _dateline(f: Frame, before: int) -> tuple | None:
     return None
 
 
+_NOT_DONE = re.compile(alternation(words("not_done", "zh")) + "|" + alternation(words("not_done", "en"), english=True), _I)
 _THIS_ROUND = re.compile(r"本轮|本次|此轮|此次|该轮|\bth(?:is|e)\s+(?:round|deal|financing)\b", _I)
 _UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)
 _MONEY_CUE = re.compile(r"融资|金额|募资|funding|financing|investment", _I)
@@ -432,6 +433,10 @@ def _judge(f: Frame, an: _Anchor, deal: Deal, ev: dict, unit: tuple[int, int]) -
         conf[fld] = 0.95 if inside else 0.75
     if deal.round is None:
         deal.doubts.append("round not stated")
+    clause_end = next((cb for ca, cb in clauses(f, ua, ub) if ca <= an.clause_start < cb), ub)
+    if _NOT_DONE.search(f.t, an.clause_start if f.lang == "zh" else ua, clause_end):
+        deal.doubts.append("not completed: the text says planned, rumoured or in talks")
+        conf["round"] = min(conf["round"], 0.5)
     conf["investors"] = 0.9 if deal.investors else 0.7
     deal.field_confidence = {k2: round(v, 2) for k2, v in conf.items()}
     core = min(conf["company"], conf["round"])

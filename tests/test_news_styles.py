@@ -309,3 +309,21 @@ def test_a_web_page_with_breadcrumbs_and_a_byline_gives_one_deal():
 def test_amount_and_round_forms(text, rnd, amount, currency):
     d = one(text)
     assert (d.round, d.amount, d.currency) == (rnd, amount, currency)
+
+
+@pytest.mark.parametrize("text", [
+    "格物科技正在洽谈新一轮B轮融资，估值约10亿元。",
+    "Gewu Tech is in talks to raise a $50 million Series B round led by Tencent.",
+    "格物科技拟融资5亿元B轮。",
+])
+def test_planned_or_rumoured_rounds_are_not_loaded(text):
+    assert all(d.doubts for d in extract(text))
+
+
+def test_every_fixture_deal_with_a_round_is_loadable():
+    for name in ("news_real_styles.jsonl", "news_blind.jsonl"):
+        for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            if item["round"]:
+                best = [d for d in extract(item["text"]) if _norm(d.company) == _norm(item["company"])]
+                assert best and not best[0].doubts, (item["text"][:40], [d.doubts for d in best])
