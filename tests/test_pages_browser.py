@@ -12,9 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+from test_browser import CHROMIUM, browser  # noqa: F401 - the same Chromium, launched once per module
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,14 +51,6 @@ def served(tmp_path_factory):
     t.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def e(eid: str) -> str:
