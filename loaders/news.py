@@ -323,6 +323,8 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
 
     # round: the best ranked label of the deal's sentence (B轮战略融资 is a B轮)
     rounds = ordered(f.rounds)
+    if not rounds:  # a kicker before the story ("3亿元B轮！X再获融资，…")
+        rounds = [m for m in f.rounds if a <= m[0] < ua and not _inside(m[0], hist)]
     if rounds:
         own = [r for r in rounds if ua <= r[0] < ub] or rounds
         r = min(own, key=lambda r: (-r[3], r[0]))
@@ -339,7 +341,8 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
         amounts = []  # "an undisclosed amount in a Series A1 … after a RMB 30 million angel round"
     # an amount stated before the deal's sentence ("融资金额达3亿元！X完成B轮融资")
     amounts += [m for m in f.amounts if a <= m[0] < ua and not _inside(m[0], hist)
-                and _MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]])]
+                and (_MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]])
+                     or any(_unit_of(f, m[0])[0] <= r[0] < _unit_of(f, m[0])[1] for r in f.rounds))]
     for s, e, value, cur in amounts:
         if not _AMOUNT_NOT.search(f.t[max(a, s - 16):s]):
             deal.amount = value.value if isinstance(value, Amount) else None

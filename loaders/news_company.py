@@ -55,7 +55,7 @@ _ZH_LEAD_STRIP = re.compile(
     r"目前|本周|上周|此外|另外|同时|其中|而|又|今年|去年|这是|这也是|此为|系|继|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|"
     r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+")
 _ZH_TAIL_STRIP = re.compile(
-    r"(?:[\s\x00]|此前|之前|以前|曾经|曾|先后|刚刚|刚|对外界|对外|向外界|向媒体|\d{1,2}\s*月(?:底|初|中旬|上旬|下旬|份|末)|[一二两三四五六七八九十半几数\d]+个?(?:月|天|周|星期|日|年)(?:之?前|以来)?|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
+    r"(?:[\s\x00]|此前|之前|以前|曾经|曾|先后|刚刚|刚|随后|随即|此后|之后|还|另外|对外界|对外|向外界|向媒体|\d{1,2}\s*月(?:底|初|中旬|上旬|下旬|份|末)|[一二两三四五六七八九十半几数\d]+个?(?:月|天|周|星期|日|年)(?:之?前|以来)?|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
     r"今年|本月|本周|分别|均|于|在|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|"
     r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+$")
 _ZH_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
@@ -127,7 +127,7 @@ def _valid_zh(f: Frame, name: str, descriptor: str) -> tuple[str, str] | None:
     name = name.strip(" \x00、,:")
     if not (2 <= len(name) <= 40) or ZH_PRONOUN.search(name) or "\x00" in name:
         return None
-    if re.search(r"[,;。]|完成|获得|宣布|领投|跟投", name):
+    if re.search(r"[,;。、]|完成|获得|宣布|领投|跟投", name) or name[0] in ")）]】>":
         return None
     if not CJK.search(name) and not re.search(r"[A-Za-z]{2}", name):
         return None
@@ -364,6 +364,7 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
         if run:
             remember_full_form(f, short.group(1).strip(), run.group().replace("\x01", ", "))
         return short.group(1).strip(), before
+    np_ = re.sub(r"\s*\([^()]*\)", " ", np_)  # Youibot Robotics ("Youibot" or "the Company"), a leading …
     said = _EN_SAID.search(np_)
     if said:  # "X said on Wednesday that the company has closed …": X
         np_ = np_[:said.start()]

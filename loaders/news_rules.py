@@ -365,7 +365,7 @@ _ROUND_RULES: list[tuple[re.Pattern, str, int]] = [
     (re.compile(r"(?<![\w$])(?P<l>[B-H])(?P<d>-?\d)?(?P<plus>\+{1,2})?(?:\s+|-)(?:round|funding round|financing)\b"),
      "letter", 3),
     (re.compile(r"(?<![A-Za-z])[Pp]re\s*-?\s*IPO(?:\s*轮)?|\bpre-?ipo\b|IPO前(?:轮)?(?=融资|投资)", _I), "Pre-IPO轮", 2),
-    (re.compile(r"天使\s*\+\s*轮|天使轮\s*\+|\bangel\s*\+\s*(?:round)?", _I), "天使+轮", 2),
+    (re.compile(r"天使\s*\+\s*轮|天使轮\s*\+|\bangel\s*\+\s*(?:round)?|\bangel[\s-]+plus\b", _I), "天使+轮", 2),
     (re.compile(r"种子\s*\+\s*轮"), "种子+轮", 2),
     (re.compile(r"天使轮|天使(?:投资|融资)(?=[,;。!?\s了的]|$)|\b(?:pre-)?angel(?:\s+|-)(?:round|funding|financing|investment)\b",
                 _I), "天使轮", 2),
