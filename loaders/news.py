@@ -2,9 +2,10 @@
 
 ``extract(text)`` finds every deal an announcement reports: the company that raised (also when
 no graph knows it), the round, the amount and currency, the date as precise as written, and the
-investors with their roles (lead or not; financial advisors are left out). It runs the spaCy
-pipeline of :mod:`loaders.news_nlp` (gazetteer + rule marks) and then reads the text clause by
-clause:
+investors with their roles (lead or not; financial advisors are left out). The text is first
+normalised (NFKC, traditional characters to simplified with OpenCC, emoji blanked; an offset map
+leads back to the original). It runs the spaCy pipeline of :mod:`loaders.news_nlp` (gazetteer +
+rule marks) and then reads the text sentence by sentence and clause by clause:
 
 1. units: sentences (。!?; and English sentence ends); a unit whose clause has a financing
    predicate after a company (X完成…融资, X获得…投资, X raised/closed/completed …) or an investor
@@ -19,6 +20,17 @@ clause:
    with participation from, joined by, existing investors …, backed by; 担任…财务顾问 and
    advised by mark advisors) delimit name lists; names resolve through the ontology's aliases
    and the graph's names, unknown ones are kept as written.
+
+5. fields come from the deal's own sentence first; background sentences (founding, revenue,
+   orders, losses, earlier rounds, another round's investors) give none; the date is the
+   sentence's or the dateline's, else null; "这家企业", "其", "the company" refer back;
+6. every field keeps its evidence (``Deal.evidence``: [start, end] in the original text) and a
+   confidence; ``Deal.doubts`` says why the company or round is uncertain (such deals are
+   rejects of ``parse_news``, not graph facts); a legal or bilingual form of the company's name
+   is kept in ``Deal.company_aliases``.
+
+The vocabulary (decorations, sources, background and history cues, labels, exclusions,
+advisers, sentence-shape verbs, legal suffixes) is data: ``ontology/news_vocab.yaml``.
 
 ``parse_news(path)`` turns a file of announcements (plain lines or JSONL with "text") into a
 :class:`~kg.model.Batch` with provenance ``news:<sha256(text)[:16]>``.
