@@ -740,8 +740,31 @@ def _frame_specific(f, intent: str) -> bool:
         return True
     if f.measure in ("amount", "deals", "companies", "investors") and not f.group_by and f.seq is None:
         return True  # counts and sums under any filters: one deals query
+    grouping = {"province": "region_summary", "city": "region_summary", "macro": "region_summary",
+                "segment": "segment_summary", "year": "timeline", "month": "timeline", "type": "segment_stage"}
+    if f.group_by in grouping and intent != grouping[f.group_by]:
+        return True  # the named intent does not group this way
     if intent in WEAK and _meaningful(f):
         return True
+    return False
+
+
+_PARAM_OF = {"year": ("year", "date_from", "date_to"), "date_from": ("date_from", "year"), "date_to": ("date_to", "year"),
+             "region": ("region",), "segment": ("segment",), "round": ("round",), "lead_only": ("lead_only",),
+             "min_amount": ("min_amount",), "max_amount": (), "disclosed": (), "company": ("company", "a", "b", "entity"),
+             "investor": ("investor", "a", "b", "entity")}
+
+
+def _named_drops(f, p) -> bool:
+    """Would the named query leave out a constraint the frame read (去年 → a year, 早期 → rounds)?"""
+    if not p.query or p.intent in NAMED_ONLY or p.intent == "unknown":
+        return False
+    params = p.params or {}
+    for key, value in f.filters.items():
+        if value in (None, False, [], ""):
+            continue
+        if not any(params.get(k) not in (None, False, [], "") for k in _PARAM_OF.get(key, ())):
+            return True
     return False
 
 
@@ -801,7 +824,7 @@ def _answer(store, q: str, session) -> dict:
             session.record(p0, ok=False)
         return out
     recover_names(p0, store)  # 宏途 → 宏途数据: a clear part of a name
-    frame = build_frame(p0, store)
+    frame = build_frame(p0, store, reference_year=_reference_year(store))
     prev_frame = session.frame if session is not None and session.engine == "frame" else None
     followup = prev_frame is not None and is_followup(p0, frame)
     if followup:
@@ -857,7 +880,7 @@ def _answer(store, q: str, session) -> dict:
         return out
     previous = session.last if session is not None and session.engine == "named" else None
     p, unresolved = understand(store, p0.text, previous)
-    specific = _frame_specific(frame, p.intent)
+    specific = _frame_specific(frame, p.intent) or _named_drops(frame, p)
     within = bool(vocab()["within"].search(p0.skeleton or p0.text))
     if not followup and session is not None and session.frame is not None and (p.followup or within) and \
             (specific or within):
@@ -874,12 +897,32 @@ def _answer(store, q: str, session) -> dict:
         return out
     named_followup = previous is not None and p.followup and not followup and not specific
     if followup or (not named_followup and p.intent not in NAMED_ONLY and not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only"))
-                    and _frame_specific(frame, p.intent)):
+                    and specific):
         return _answer_frame(store, q, frame, session)
     if session is not None:  # a follow-up may need the frame even when a named query answered
         session.frame = merge_followup(session.frame, frame, p0) if session.frame is not None and \
             (p.followup or is_followup(p0, frame)) else frame
     return _answer_named(store, q, p, unresolved, session, frame)
+
+
+_REFERENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _reference_year(store) -> int | None:
+    """The newest deal's year: what 去年 / last year mean here (the data's time, not the clock)."""
+    from kg.queries import run
+
+    version = getattr(store, "version", None)
+    hit = _REFERENCE.get(store)
+    if hit is not None and hit[0] == version and (version is not None or time.monotonic() - hit[2] < 10):
+        return hit[1]
+    try:
+        rows = run(store, "deals", group_by="year", order="key").rows
+        year = int(rows[-1]["key_id"]) if rows else None
+    except KGError:
+        year = None
+    _REFERENCE[store] = (version, year, time.monotonic())
+    return year
 
 
 def _display_name(store, id_: str) -> str:

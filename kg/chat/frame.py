@@ -166,7 +166,8 @@ def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
             if re.search(r"[ⓇⓈ]\s*(?:the\s+)?$", before) and dim in ("city", "province", "macro", "segment"):
                 r.take(s, e)  # 平台领域, the platform segment: part of the name
                 continue
-            if dim in ("year", "month") and re.search(r"Ⓨ\s*$", before):
+            if dim in ("year", "month") and re.search(r"Ⓨ\s*$", before) and \
+                    not re.search(r"每|各|按|逐|哪|历|which|what|by|per|each", w, re.IGNORECASE):
                 r.take(s, e)
                 continue
             grouped = bool(re.search(f"(?:{lead.pattern})\\s*(?:的)?\\s*(?:\\w{{0,4}})?$", before, re.IGNORECASE)) or \
@@ -204,8 +205,9 @@ def vocab_spans(skeleton: str) -> list[tuple[int, int]]:
     return out
 
 
-def build_frame(p, store=None) -> Frame:
-    """The frame of a parsed question (:class:`kg.chat.nlu.Parse`); nothing is run."""
+def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
+    """The frame of a parsed question (:class:`kg.chat.nlu.Parse`); nothing is run. ``reference_year``
+    (the newest deal's year) reads 去年 / last year / 近三年."""
     V = vocab()
     f = Frame(language=p.language)
     sk = p.skeleton or p.text
@@ -237,6 +239,16 @@ def build_frame(p, store=None) -> Frame:
     r.find(V["within"])
     for rx in V["pronoun"].values():
         r.find(rx)
+    # relative years: against the newest deal in the graph, never the clock
+    for back, rx in V["relative_year"].items():
+        if r.has(rx) and reference_year:
+            for k in ("date_from", "date_to"):
+                fl.pop(k, None)
+            fl["year"] = reference_year - int(back)
+    for n, rx in V["recent_years"].items():
+        if r.has(rx) and reference_year:
+            fl.pop("year", None)
+            fl["date_from"], fl["date_to"] = str(reference_year - int(n) + 1), str(reference_year)
     # before a year: exclusive
     if r.find(V["before"]):
         y = fl.pop("year", None)
@@ -459,9 +471,35 @@ def who_raised(sk: str) -> bool:
                           sk, re.IGNORECASE))
 
 
+_RANGE = re.compile(r"(?:在|介于|between\s+)?\s*(\d[\d.,]*)\s*(亿|万|million|billion|m|bn)?\s*(?:元|yuan|rmb)?\s*"
+                    r"(?:到|至|-|~|—|–|and|to)\s*(\d[\d.,]*)\s*(亿元|万元|亿|万|million|billion|m|bn)\s*(?:元|yuan|rmb)?\s*(?:之间)?",
+                    re.IGNORECASE)
+_UNIT = {"亿": 1e8, "亿元": 1e8, "万": 1e4, "万元": 1e4, "million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9}
+
+
+def _between(p, f: Frame, r: _Reader) -> bool:
+    """An amount range (1亿到5亿之间, between 10 and 50 million): over the lower, under the upper."""
+    for m in _RANGE.finditer(p.text):
+        unit2 = _UNIT[m.group(4).lower()]
+        unit1 = _UNIT[m.group(2).lower()] if m.group(2) else unit2
+        try:
+            lo, hi = float(m.group(1).replace(",", "")) * unit1, float(m.group(3).replace(",", "")) * unit2
+        except ValueError:
+            continue
+        if lo < hi and not re.search(r"年|\d{4}", m.group(0)):
+            f.filters["min_amount"], f.filters["max_amount"] = lo, hi
+            for piece in re.split(r"\s+", m.group(0)):
+                for s, e, _ in _spans(re.compile(re.escape(piece)), r.text):
+                    r.take(s, e)
+            return True
+    return False
+
+
 def _below(p, f: Frame, r: _Reader) -> None:
     from kg.chat.nlu import _AMOUNT_NUM, _amount_value
 
+    if _between(p, f, r):
+        return
     V = vocab()
     for rx_words, after in ((V["below"], False), (V["below_after"], True)):
         words = rx_words.pattern

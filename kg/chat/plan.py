@@ -101,6 +101,9 @@ class _Run:
 
 
 def _name(store, id_: str) -> str:
+    if store is None:
+        _, _, name = str(id_).partition(":")
+        return name or str(id_)
     from kg.queries.resolve import catalog
 
     e = catalog(store).entity(id_) if isinstance(id_, str) else None
@@ -156,6 +159,8 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         by = f.measure if f.measure != "list" else by
     k = None if (f.top_ties or f.groups_in or f.co_investors) else f.k
     order = f.order if f.order in ("asc", "desc") else "desc"
+    if f.group_by in ("year", "month") and not (f.k or f.top_ties) and f.order != "asc":
+        order = "key"  # a time series reads in time order
     res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order, k=k))
     rows = list(res.rows)
     if f.co_investors:
@@ -283,11 +288,20 @@ def interpretation(store, f: Frame) -> str:
         parts.append("已披露金额" if zh else "disclosed amounts")
     elif fl.get("disclosed") is False:
         parts.append("未披露金额" if zh else "undisclosed amounts")
-    what = _what(f)
+    what = _what(f, store)
+    if f.measure == "share" and f.share_part:
+        key, val = next(iter(f.share_part.items()))
+        part = {"round": lambda v: "/".join(_GROUP_WORDS.get(x, (_round_labels().get(x, (x, x))))[0 if zh else 1]
+                                            for x in v),
+                "disclosed": lambda v: ("已披露金额" if v else "未披露金额") if zh else ("disclosed" if v else "undisclosed"),
+                "lead_only": lambda v: "领投" if zh else "led",
+                "region": lambda v: _display(store, v, f.language),
+                "segment": lambda v: _display(store, v, f.language)}[key](val)
+        what = (f"{part} 的占比（%）" if zh else f"share of {part} (%)")
     return " · ".join(parts + [what]) if parts else what
 
 
-def _what(f: Frame) -> str:
+def _what(f: Frame, store=None) -> str:
     zh = f.language == "zh"
     m = {"deals": ("融资数（轮）", "number of deals (rounds)"), "companies": ("公司数", "number of companies"),
          "investors": ("投资机构数", "number of investors"), "amount": ("已披露金额之和", "sum of disclosed amounts"),
@@ -303,7 +317,12 @@ def _what(f: Frame) -> str:
                4: ("第四轮", "fourth round"), -1: ("最近一轮", "latest round")}.get(f.seq, (f"第{f.seq}轮", f"round {f.seq}"))
         return nth[i]
     if f.setop:
-        return ("集合差" if zh else "set difference") if f.setop == "minus" else ("交集" if zh else "intersection")
+        other = f.other.get("investor") or ([f.other["region"]] if f.other.get("region") else [])
+        names = "、".join(_display(store, o, f.language) for o in other) if zh else \
+            ", ".join(_display(store, o, f.language) for o in other)
+        if f.setop == "minus":
+            return f"减去 {names} 的" if zh else f"minus those of {names}"
+        return f"且 {names} 也有" if zh else f"and also {names}"
     if f.co_investors:
         return "合投机构（按共同轮次）" if zh else "co-investors (by shared rounds)"
     if f.repeat:
