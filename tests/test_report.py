@@ -7,6 +7,8 @@ import json
 import pytest
 
 import kg.report as R
+from kg.reporting.figures import _check
+from kg.reporting.files import _width
 from kg.model import Batch
 from kg.store.embedded import EmbeddedStore
 from loaders.deals import deal_batch
@@ -118,12 +120,12 @@ def test_listed_by_province(small):
 
 
 def test_check_semantics():
-    assert R._check("x", "v", 101, 100)["ok"] and not R._check("x", "v", 103, 100)["ok"]
-    assert R._check("x", "v", 0.61, {"min": 0.6})["diff"] == 0.0
-    c = R._check("x", "v", 0.06, {"max": 0.05})
+    assert _check("x", "v", 101, 100)["ok"] and not _check("x", "v", 103, 100)["ok"]
+    assert _check("x", "v", 0.61, {"min": 0.6})["diff"] == 0.0
+    c = _check("x", "v", 0.06, {"max": 0.05})
     assert not c["ok"] and c["diff"] == pytest.approx(0.01)
-    assert R._check("x", "v", "above", "above")["ok"] and not R._check("x", "v", "below", "above")["ok"]
-    assert not R._check("x", "v", None, 3)["ok"]
+    assert _check("x", "v", "above", "above")["ok"] and not _check("x", "v", "below", "above")["ok"]
+    assert not _check("x", "v", None, 3)["ok"]
 
 
 def test_scale_multiplies_counts_not_shares(small):
@@ -147,7 +149,7 @@ def test_build_report_and_text(small):
     text = R.format_report(rep)
     assert "图11 非上市企业投融资事件的数量及金额" in text and "表5" in text
     table = R.format_figure(R.regions(small, 2019)).splitlines()[2:]
-    widths = {R._width(line) for line in table if not line.startswith(("agrees", "note"))}
+    widths = {_width(line) for line in table if not line.startswith(("agrees", "note"))}
     assert len(widths) == 1                                 # Chinese columns line up
     assert "1.00亿" in text and "≥95.0%" in text
 
