@@ -227,9 +227,17 @@ def _same_company(x: str, y: str) -> bool:
 def _history_ranges(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[int, int]]:
     out = []
     if f.lang == "zh":
-        for ca, cb in clauses(f, a, b):
-            if ca != anchor_clause and _ZH_HISTORY.search(f.t[ca:cb]):
-                out.append((ca, cb))
+        for ua, ub in units(f):
+            if ub <= a or ua >= b:
+                continue
+            past = False  # a history clause's sentence stays history (此前已完成4轮融资，投资方包括…)
+            for ca, cb in clauses(f, max(a, ua), min(b, ub)):
+                if ca == anchor_clause or (ca <= anchor_clause < cb) or _THIS_ROUND.search(f.t, ca, cb):
+                    past = False
+                    continue
+                if past or _ZH_HISTORY.search(f.t[ca:cb]):
+                    past = True
+                    out.append((ca, cb))
     else:
         for ua, ub in units(f):
             if a <= ua < b and ua != anchor_clause and _EN_HISTORY.search(f.t[ua:ub]):
@@ -280,6 +288,12 @@ def _background(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[int,
 
 
 _DL_SEP = re.compile(r"[,;:|。!?\n]|--|—|–|\s-\s|消息|讯")
+
+
+def _about_financing(f: Frame, pos: int) -> bool:
+    """The sentence at ``pos`` speaks of the financing (a round label, 融资, funding …)."""
+    xa, xb = _unit_of(f, pos)
+    return bool(_MONEY_CUE.search(f.t, xa, xb)) or any(xa <= r[0] < xb for r in f.rounds)
 
 
 def _dateline(f: Frame, before: int) -> tuple | None:
@@ -353,8 +367,7 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
         amounts = []  # "an undisclosed amount in a Series A1 … after a RMB 30 million angel round"
     # an amount stated before the deal's sentence ("融资金额达3亿元！X完成B轮融资")
     amounts += [m for m in f.amounts if a <= m[0] < ua and not _inside(m[0], hist)
-                and (_MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]])
-                     or any(_unit_of(f, m[0])[0] <= r[0] < _unit_of(f, m[0])[1] for r in f.rounds))]
+                and (_MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]]) or _about_financing(f, m[0]))]
     for s, e, value, cur in amounts:
         if not _AMOUNT_NOT.search(f.t[max(a, s - 16):s]):
             deal.amount = value.value if isinstance(value, Amount) else None
@@ -362,9 +375,9 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
             ev["amount"] = f.span(s, e)
             break
     dates = [d for d in ordered(f.dates) if ua <= d[0] < ub]
-    if not dates:
+    if not dates:  # the dateline, else a later sentence about the financing ("该轮融资于2019年3月交割")
         line = _dateline(f, an.clause_start)
-        dates = [line] if line else [d for d in ordered(f.dates) if d[0] >= ub]
+        dates = [line] if line else [d for d in ordered(f.dates) if d[0] >= ub and _about_financing(f, d[0])]
     if dates:
         deal.date = dates[0][2]
         ev["date"] = f.span(dates[0][0], dates[0][1])
