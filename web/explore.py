@@ -157,6 +157,7 @@ PAGE_SIZE = 25
 MAX_LIMIT = 500
 GRAPH_COMPANIES = 30  # companies drawn on an investor's graph (the table lists them all)
 TOP_CHART = 12        # bars drawn in a mix chart (its table lists them all)
+MAX_SOURCES = 50      # provenance entries an entity page lists (``sources_total`` counts them all)
 
 # (section key, query, entity parameter, extra parameters) per label; a section runs when its query
 # exists and takes that parameter; sections of queries that take `year` follow the page's year
@@ -199,7 +200,7 @@ VALUE_NAMES = {
     "board": {"star": ("科创板", "STAR Market"), "main": ("主板", "Main board"), "chinext": ("创业板", "ChiNext"),
               "sme": ("中小板", "SME board")},
 }
-HIDDEN_PROPS = ("id", "name", "sources", "aliases", "synthetic", "name_en", "_label", "label_en")
+HIDDEN_PROPS = ("id", "name", "sources", "aliases", "synthetic", "name_en", "_label", "label_en", "sources_total")
 
 
 def round_type_name(code) -> str:
@@ -378,6 +379,9 @@ def entity_data(eid: str, args=None) -> dict | None:
         if sec is not None:
             sections[key] = sec
     props = {k: v for k, v in node.items() if k not in ("label",)}
+    if isinstance(props.get("sources"), list) and len(props["sources"]) > MAX_SOURCES:  # a big import lists thousands
+        props["sources_total"] = len(props["sources"])
+        props["sources"] = props["sources"][:MAX_SOURCES]
     data = {"id": eid, "label": label, "name": graphview.display_name(node), "properties": props,
             "year": year, "summary": [], "charts": [], "attributes": [], "graph": None, "sections": sections}
     build = {"Investor": _investor_page, "Company": _company_page, "Region": _area_page, "Segment": _area_page}.get(label)
@@ -502,9 +506,11 @@ def _company_page(eid, label, data, year):
                        _summary_item("total_amount", amount, "money"),
                        _summary_item("first_date", min(dates) if dates else None, "text"),
                        _summary_item("last_date", max(dates) if dates else None, "text")]
+    ids = {r["investor"]: r.get("investor_id") for r in (inv.rows if inv is not None else [])}
     data["timeline"] = [{"date": r.get("date"), "round": r.get("round"), "type": r.get("type"),
                          "type_name": round_type_name(r.get("type")), "amount_cny": r.get("amount_cny"),
-                         "investors": [{"name": x, "lead": x in (r.get("leads") or [])} for x in r.get("investors") or []],
+                         "investors": [{"name": x, "id": ids.get(x), "lead": x in (r.get("leads") or [])}
+                                       for x in r.get("investors") or []],
                          "round_id": r.get("round_id"), "synthetic": r.get("synthetic")} for r in rows]
     pairs = [(" ".join(x for x in (str(r.get("date") or "")[:7], round_type_name(r.get("type"))) if x),
               (r.get("amount_cny") or 0) / 1e8) for r in rows]
