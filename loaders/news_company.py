@@ -55,7 +55,7 @@ _ZH_LEAD_STRIP = re.compile(
     r"目前|本周|上周|此外|另外|同时|其中|而|又|今年|去年|这是|这也是|此为|系|继|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|"
     r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+")
 _ZH_TAIL_STRIP = re.compile(
-    r"(?:[\s\x00]|此前|之前|以前|曾经|曾|先后|刚刚|刚|随后|随即|此后|之后|还|另外|对外界|对外|向外界|向媒体|\d{1,2}\s*月(?:底|初|中旬|上旬|下旬|份|末)|[一二两三四五六七八九十半几数\d]+个?(?:月|天|周|星期|日|年)(?:之?前|以来)?|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
+    r"(?:[\s\x00]|年初|年底|年末|年中|上半年|下半年|月初|月底|月中|此前|之前|以前|曾经|曾|先后|刚刚|刚|随后|随即|此后|之后|还|另外|对外界|对外|向外界|向媒体|\d{1,2}\s*月(?:底|初|中旬|上旬|下旬|份|末)|[一二两三四五六七八九十半几数\d]+个?(?:月|天|周|星期|日|年)(?:之?前|以来)?|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
     r"今年|本月|本周|分别|均|于|在|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|"
     r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+$")
 _ZH_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
@@ -231,8 +231,8 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             elif not subject and "的" in f.t[pa:pb]:
                 # 此前已完成3轮融资的工业机器人公司节卡智能，近日又完成了…: the subject is the clause before
                 got = _clean_company_zh(f, pa + f.t[pa:pb].rfind("的") + 1, pb)
-        if got is None and _ZH_REFERENCE.match(subject):
-            return REF, ""  # 这家工业视觉检测企业完成…: the company named before
+        if got is None and (_ZH_REFERENCE.match(subject) or (not subject and k > 0 and re.search(r"又|再次|再度|再", f.t[a:m.start("verb")]))):
+            return REF, ""  # 这家工业视觉检测企业完成…, …后，近日又完成了…: the company named before
         if got is not None:
             if is_investor(f, got[0]) and re.match(r"(?:了)?对", rest):
                 return _zh_object_company(f, text, m.end(), b)

@@ -327,3 +327,17 @@ def test_every_fixture_deal_with_a_round_is_loadable():
             if item["round"]:
                 best = [d for d in extract(item["text"]) if _norm(d.company) == _norm(item["company"])]
                 assert best and not best[0].doubts, (item["text"][:40], [d.doubts for d in best])
+
+
+@pytest.mark.parametrize("text, investors", [
+    ("继2016年年初获得京东1亿美元D轮投资后，物流机器人公司快仓智能近日完成5亿元E轮融资，由软银中国领投。", ["软银中国"]),
+    ("物流机器人公司快仓智能在2016年年初获得京东1亿美元D轮投资后，近日又完成了5亿元E轮融资，由软银中国领投。", ["软银中国"]),
+    ("快仓智能近日完成5亿元E轮融资，由软银中国领投，红杉中国、IDG资本均出现在了本轮投资方名单中。",
+     ["软银中国", "红杉资本（中国）", "IDG资本"]),
+    ("快仓智能近日完成5亿元E轮融资，由软银中国领投，战略伙伴包括华为。", ["软银中国"]),
+    ("快仓智能近日完成5亿元E轮融资，由软银中国领投。公司此前已完成4轮融资，投资方包括红杉中国、IDG资本等。", ["软银中国"]),
+])
+def test_an_earlier_deal_in_the_text_gives_the_new_deal_nothing(text, investors):
+    d = [d for d in extract(text) if d.round == "E轮"]
+    assert len(d) == 1
+    assert (d[0].amount, d[0].currency, d[0].date, d[0].investors) == (500_000_000, "CNY", None, investors)
