@@ -54,6 +54,7 @@ VETTED = {
     ("kg/queries/deals.py", "_statements", "head"): "built just above from the fixed conditions",
     ("kg/queries/deals.py", "_statements", "key"): "_KEY[group_by], group_by a checked choice (Param choices)",
     ("kg/queries/deals.py", "_statements", "extra"): "one of two fixed texts chosen just above",
+    ("kg/queries/deals.py", "_statements", "companies"): "one of two fixed texts chosen just above",
     ("kg/store/cypher.py", "_list_union", "var"): "the literal variable names 'n' / 'r'",
     ("kg/store/cypher.py", "_list_union", "key"): "a list-property name from kg.model.LIST_PROPS",
     ("kg/store/cypher.py", "_changed_expr", "var"): "the literal variable names 'n' / 'r'",

@@ -102,6 +102,11 @@ def _conditions(p) -> list[str]:
     return out
 
 
+def _need_companies(p) -> bool:
+    """Distinct companies per group: counted when asked for, or when there is one group."""
+    return p.values["measure"] == "companies" or p.values["group_by"] in ("none", "company", "round")
+
+
 _KEY = {
     "none": "WITH 'all' AS key_id, 'all' AS key, r, c",
     "company": "WITH c.id AS key_id, c.name AS key, r, c",
@@ -133,7 +138,8 @@ def _statements(p) -> dict[str, str]:
     extra = ""
     if g == "round":
         extra = ", r.date AS date, r.type AS type, c.id AS company_id, c.name AS company"
-    agg = ("RETURN key_id, key, count(DISTINCT r) AS deals, count(DISTINCT c) AS companies, "
+    companies = "count(DISTINCT c) AS companies, " if _need_companies(p) else ""
+    agg = ("RETURN key_id, key, count(DISTINCT r) AS deals, " + companies +
            "sum(r.amount_cny) AS amount, count(r.amount_cny) AS disclosed, avg(r.amount_cny) AS avg, "
            "max(r.amount_cny) AS max, min(r.amount_cny) AS min" + extra)
     main = f"{head}\n{key}\n{agg}\nORDER BY key_id"
@@ -297,17 +303,22 @@ def _embedded(ix, p) -> dict:
     mn = np.full(n, np.inf)
     np.maximum.at(mx, inv[disc], amt[disc])
     np.minimum.at(mn, inv[disc], amt[disc])
-    ncomp = len(ix.co_ids) + 1
-    pairs = np.unique(inv.astype(np.int64) * ncomp + ix.r_company[rs])
-    companies = np.bincount(pairs // ncomp, minlength=n)
+    if _need_companies(p):
+        ncomp = len(ix.co_ids) + 1
+        pairs = np.unique(inv.astype(np.int64) * ncomp + ix.r_company[rs])
+        companies = np.bincount(pairs // ncomp, minlength=n)
+    else:
+        companies = None
     rows = []
     for k, code in enumerate(u.tolist()):
         kid, key = label(code)
         d = int(ndisc[k])
-        row = {"key_id": kid, "key": key, "deals": int(deals[k]), "companies": int(companies[k]),
+        row = {"key_id": kid, "key": key, "deals": int(deals[k]),
                "amount": float(total[k]) if d else None, "disclosed": d,
                "avg": float(total[k]) / d if d else None, "max": float(mx[k]) if d else None,
                "min": float(mn[k]) if d else None}
+        if companies is not None:
+            row["companies"] = int(companies[k])
         if g == "round":
             c = int(ix.r_company[code])
             row.update(date=ix.r_date[code] or None, type=ix.r_type[code] or None, company_id=ix.co_ids[c],
@@ -357,29 +368,62 @@ def _sort_value(row, measure):
     return -math.inf if v is None else float(v)
 
 
+_MONEY = ("amount", "avg", "median", "max", "min")
+
+
 def _shape(raw: dict, p) -> dict:
+    """Sort the raw groups (both backends hand the same ones), cut, then shape only what is shown."""
     measure, g, order = p.values["measure"], p.values["group_by"], p.values["order"]
-    med: dict = {}
-    for a in raw.get("amounts", []):
-        med.setdefault(a["key_id"], []).append(float(a["amount"]))
     medians = raw.get("median")
-    if medians is None:
+    if medians is None and "amounts" in raw:
+        med: dict = {}
+        for a in raw["amounts"]:
+            med.setdefault(a["key_id"], []).append(float(a["amount"]))
         medians = {k: _median(v) for k, v in med.items()}
     invs = {r["key_id"]: as_int(r["investors"]) for r in raw.get("investors", [])}
+
+    def value(r):
+        if measure == "median":
+            v = (medians or {}).get(r["key_id"])
+        elif measure == "investors":
+            v = invs.get(r["key_id"], 0)
+        elif measure in ("amount", "avg") and not as_int(r["disclosed"]):
+            v = None
+        else:
+            v = r.get(measure)
+        if v is None:
+            return None
+        return as_money(v) if measure in _MONEY else as_int(v)
+
+    groups = raw["groups"]
+    if g == "round" and order == "date":
+        groups = sorted(groups, key=lambda x: (x.get("date") or "9999", str(x["key_id"])))
+    elif g in ("year", "month") and order == "key":
+        groups = sorted(groups, key=lambda x: str(x["key_id"]))
+    else:
+        sign = -1 if order != "asc" else 1
+        keyed = []
+        for r in groups:
+            v = value(r)
+            keyed.append(((math.inf if v is None else sign * v), str(r["key"]), str(r["key_id"]), r))
+        keyed.sort(key=lambda t: t[:3])
+        groups = [t[3] for t in keyed]
+    total = raw.get("total", len(groups))
+    k = p.values.get("k")
+    kept = groups[:k] if k else groups[:ROWS_CAP]
     rows = []
-    for r in raw["groups"]:
+    for r in kept:
         kid = r["key_id"]
         if g == "year" and kid is not None:
             kid = as_int(kid)
+        d = as_int(r["disclosed"])
         row = {"key": r["key"] if g != "year" else str(as_int(r["key_id"])), "key_id": kid,
-               "deals": as_int(r["deals"]), "companies": as_int(r["companies"]),
-               "amount": as_money(r["amount"]) if as_int(r["disclosed"]) else None,
-               "disclosed": as_int(r["disclosed"]), "avg": as_money(r["avg"]) if as_int(r["disclosed"]) else None,
-               "max": as_money(r["max"]), "min": as_money(r["min"])}
-        if "amounts" in raw or "median" in raw:
-            row["median"] = as_money(medians.get(r["key_id"]))
-        if "investors" in raw:
-            row["investors"] = invs.get(r["key_id"], 0)
+               "deals": as_int(r["deals"]), "companies": as_int(r["companies"]) if "companies" in r else None,
+               "amount": as_money(r["amount"]) if d else None, "disclosed": d,
+               "avg": as_money(r["avg"]) if d else None, "max": as_money(r["max"]), "min": as_money(r["min"])}
+        # measures this query was not asked for stay null (they cost a pass over the data)
+        row["median"] = as_money(medians.get(r["key_id"])) if medians is not None else None
+        row["investors"] = invs.get(r["key_id"], 0) if "investors" in raw else None
         if g == "round":
             row.update(date=r.get("date"), type=r.get("type"), company_id=r.get("company_id"),
                        company=r.get("company"))
@@ -387,28 +431,18 @@ def _shape(raw: dict, p) -> dict:
     if g == "none" and not rows:
         rows = [{"key": "all", "key_id": "all", "deals": 0, "companies": 0, "amount": None, "disclosed": 0,
                  "avg": None, "max": None, "min": None, "median": None, "investors": 0}]
-    if g == "round" and order == "date":
-        rows.sort(key=lambda x: (x.get("date") or "9999", str(x["key_id"])))
-    elif g in ("year", "month") and order == "key":
-        rows.sort(key=lambda x: str(x["key_id"]))
-    else:
-        sign = -1 if order != "asc" else 1
-        rows.sort(key=lambda x: (sign * _sort_value(x, measure) if _sort_value(x, measure) != -math.inf
-                                 else math.inf, str(x["key"]), str(x["key_id"])))
-    total = len(rows)
-    k = p.values.get("k")
-    shown = rows[:k] if k else rows[:ROWS_CAP]
-    value = shown[0].get(measure) if g == "none" and shown else None
+        total = 1
+    val = rows[0].get(measure) if g == "none" and rows else None
     graph = Graph()
     if g in ("investor", "company"):
         label = "Investor" if g == "investor" else "Company"
-        for row in shown[:200]:
+        for row in rows[:200]:
             graph.node(str(row["key_id"]), label, str(row["key"]))
-    out = {"rows": shown, "value": value if g == "none" else total, "graph": graph,
-           "meta": {"total": total, "shown": len(shown)}}
-    if len(shown) < total:
+    out = {"rows": rows, "value": val if g == "none" else total, "graph": graph,
+           "meta": {"total": total, "shown": len(rows)}}
+    if len(rows) < total:
         out["truncated"] = True
-        out["meta"]["omitted"] = total - len(shown)
+        out["meta"]["omitted"] = total - len(rows)
     return out
 
 
@@ -418,7 +452,7 @@ deals = register(NamedQuery(
 
     ``measure`` is what the value and the ranking use: deals (rounds), companies, investors (distinct),
     amount (sum of disclosed amounts, CNY), avg, median, max, min (of disclosed amounts), disclosed
-    (how many disclosed). ``group_by`` one of none, investor, company, segment, province, city, macro,
+    (how many disclosed); the measures not asked for may be null in the rows. ``group_by`` one of none, investor, company, segment, province, city, macro,
     year, month, type (round type) or round (each round). ``order`` desc/asc by the measure, or date
     (rounds) / key (years, months). Listings (IPO, placements) count only when ``round`` names them.
     ``min_amount``/``max_amount`` are strict; ``investor`` may list several (rounds they all joined).""",

@@ -167,7 +167,8 @@ class Filters:
         if self.date_to is not None:
             m &= (ix.r_date != "") & (ix.r_date.astype(f"U{len(self.date_to)}") <= self.date_to)
         if self.round_types is not None:
-            m &= np.isin(ix.r_type, list(self.round_types))
+            types, codes = ix.type_codes()  # a few distinct types: test those, not every round's string
+            m &= np.isin(types, list(self.round_types))[codes] if len(codes) else np.zeros(0, dtype=bool)
         if self.min_amount is not None:
             with np.errstate(invalid="ignore"):
                 m &= ix.r_amount >= self.min_amount
