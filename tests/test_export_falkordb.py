@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kg.exports import export, make_payload
-from kg.store.falkordb_server import FalkorServer, ServerError
+from falkordb_server import FalkorServer, ServerError
 from tests.test_export import NAMES, dev_subgraph, hostile_graph
 
 pytestmark = pytest.mark.falkordb

