@@ -316,7 +316,7 @@ def _dateline(f: Frame, before: int) -> tuple | None:
 _NOT_DONE = re.compile(alternation(words("not_done", "zh")) + "|" + alternation(words("not_done", "en"), english=True), _I)
 _THIS_ROUND = re.compile(r"本轮|本次|此轮|此次|该轮|\bth(?:is|e)\s+(?:round|deal|financing)\b", _I)
 _UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)
-_MONEY_CUE = re.compile(r"融资|金额|募资|funding|financing|investment", _I)
+_MONEY_CUE = re.compile(r"融资|金额|募资|本轮|funding|financing|investment|\bround\b", _I)
 _EXCL_ZH = re.compile(alternation(words("exclusions", "zh")))
 _EXCL_EN = re.compile(alternation(words("exclusions", "en"), english=True), _I)
 _EXCL_BOUND = re.compile(r"[,;。!?|:]|\b(?:but|while|whereas|and|however)\b|但|而|其中")

@@ -206,7 +206,16 @@ def reduce_company(name: str) -> str:
                 if r and len(s) - r.end() >= 2:
                     s = s[r.end():]
     else:
-        s = re.sub(r",?\s*" + _LEGAL_EN + r"\s*$", "", s).strip(" ,") or s
+        reduced = re.sub(r",?\s*" + _LEGAL_EN + r"\s*$", "", s).strip(" ,")
+        if reduced and reduced != s:
+            words_ = reduced.split()
+            onto = load_ontology()
+            for n in (2, 1):  # a city or province before a registered name: Hangzhou Lanxin Technology
+                reg = onto.region(" ".join(words_[:n])) if len(words_) > n else None
+                if reg is not None and reg.level in ("province", "city"):
+                    reduced = " ".join(words_[n:])
+                    break
+            s = reduced
     return s
 
 
@@ -393,6 +402,10 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     if reg is not None or is_investor(f, name):
         return None
     descriptor = " ".join(toks[:i] + ([appositive] if appositive else []))
+    short = reduce_company(name)
+    if short != name and len(short) >= 2:  # Hangzhou Lanxin Technology Co., Ltd. → Lanxin Technology
+        remember_full_form(f, short, name)
+        name = short
     return name, descriptor
 
 

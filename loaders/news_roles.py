@@ -266,7 +266,7 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
                 r"\b(?:continued\s+|further\s+)?(?:support|participation|investment|backing)\s+from\s+", _I), "follow"),
     (re.compile(r"\b(?:investors|backers|participants|shareholders)\s+"
                 r"(?:in\s+(?:the|this)\s+(?:round|deal|financing)\s+)?(?:include|included|includes|including|such\s+as|like|are|were)\s+", _I), "follow"),
-    (re.compile(r"\b(?:funding|investment|financing|capital|money|million|billion|round)\s+(?:[\w$.-]+\s+){0,6}?"
+    (re.compile(r"\b(?:funding|investment|financing|capital|money|million|billion|round|series)\s+(?:[\w$.+-]+\s+){0,6}?"
                 r"(?:from|by)\s+", _I), "follow"),
 ]
 _EN_PRE: list[tuple[re.Pattern, str]] = [
@@ -281,7 +281,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
     (re.compile(r"\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|provides|injects)\b(?=[^.;]{0,80}"
                 r"\b(?:in|into|for|to)\b)", _I), "follow"),
-    (re.compile(r"\s+(?:also\s+)?following(?=\s*(?:[.;]|$))", _I), "follow"),
+    (re.compile(r"\s+(?:also\s+)?following(?=\s*(?:[.;]|$))|\s+(?:also\s+)?(?:putting|put|puts)\s+(?:money|capital|cash)\s+in\b",
+                _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participating|joining|investing|following\s+on|taking\s+part|chipping\s+in)\b",
                 _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
