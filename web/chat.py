@@ -103,8 +103,26 @@ def chat():
     from web.explore import EXAMPLES
 
     return render_template("chat.html", data=data, cards=cards, error=error, question=q if error else "",
+                           intent_name=intent_name,
                            examples=EXAMPLES[get_lang()],
                            json_twin=url_for("chat.api_chat", session=data["session"]) if data["session"] else None)
+
+
+# chat intents that are not a named query, in words
+INTENTS = {"common_investors": ("共同的投资方", "Investors in common"), "investor_difference": ("投资方差异", "Investors of one, not the other"),
+           "portfolio_difference": ("投资组合差异", "Portfolio difference"), "repeat_companies": ("多轮融资企业", "Companies with several rounds"),
+           "yes_no": ("是否", "Yes or no"), "company_round": ("企业的某轮融资", "A company's round"), "reset": ("重新开始", "Start over")}
+
+
+def intent_name(intent: str | None) -> str:
+    """What an answer answered, in words (never the intent's code)."""
+    from web.query import TITLES, query_title
+
+    if not intent or intent == "unknown":
+        return t("not_understood")
+    if intent in INTENTS:
+        return INTENTS[intent][0 if get_lang() == "zh" else 1]
+    return query_title(intent)[0] if intent in TITLES else intent.replace("_", " ")
 
 
 def _entity_links(a: dict) -> list[dict]:

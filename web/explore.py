@@ -670,16 +670,13 @@ def entity(eid):
 
 
 def chart_scripts() -> list[str]:
-    """The static files that draw ``.iikg-chart`` divs (ECharts, then charts.js), once they exist."""
+    """The static script that draws ``.iikg-chart`` divs (charts.js loads ECharts itself, once), when it
+    exists; pages without it draw their charts as SVG instead."""
     from pathlib import Path
 
     from flask import current_app
 
-    static = Path(current_app.static_folder)
-    if not (static / "charts.js").exists():
-        return []
-    vendor = sorted(p.relative_to(static).as_posix() for p in (static / "vendor").glob("echarts*/*.min.js"))
-    return vendor[:1] + ["charts.js"]
+    return ["charts.js"] if (Path(current_app.static_folder) / "charts.js").exists() else []
 
 
 def page_link(base: str, changes: dict) -> str:

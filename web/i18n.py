@@ -212,6 +212,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "undated": ("未注明日期", "undated"),
+    "not_understood": ("未能理解", "not understood"),
     "graph_rows_note": ("关系图画出前 {shown} 行（共 {total} 行）；表格列出全部。", "the graph draws the first {shown} of {total} rows; the table lists them all."),
     "listings": ("上市与定增", "Listings"),
     "round_amounts": ("各轮融资金额", "Amount per round"),
