@@ -352,9 +352,13 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
     rounds = ordered(f.rounds)
     if not rounds:  # a kicker before the story ("3亿元B轮！X再获融资，…")
         rounds = [m for m in f.rounds if a <= m[0] < ua and not _inside(m[0], hist)]
+    combined = False
     if rounds:
         own = [r for r in rounds if ua <= r[0] < ub] or rounds
         r = min(own, key=lambda r: (-r[3], r[0]))
+        nxt = [x for x in own if x[0] > r[0] and re.fullmatch(r"\s*(?:及|和|与|、|以及|&|and|及其|加)\s*", f.t[r[1]:x[0]], _I)]
+        if nxt:  # B轮及B+轮融资: the later of rounds announced together
+            r, combined = nxt[-1], True
         deal.round = r[2]
         ev["round"] = f.span(r[0], r[1])
         for xa, xb in units(f):  # a later sentence about another round ("其B轮融资的投资方包括…") is not this deal's
@@ -370,6 +374,10 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
     amounts += [m for m in f.amounts if a <= m[0] < ua and not _inside(m[0], hist)
                 and (_MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]]) or _about_financing(f, m[0]))]
     for s, e, value, cur in amounts:
+        if combined and re.search(r"(?:总|合计|共计|累计|total|combined|in all)[^,;。]{0,6}$", f.t[max(a, s - 12):s], _I):
+            deal.currency = cur  # the total of the rounds announced together is not this round's amount
+            ev["amount"] = f.span(s, e)
+            break
         if not _AMOUNT_NOT.search(f.t[max(a, s - 16):s]):
             deal.amount = value.value if isinstance(value, Amount) else None
             deal.currency = cur

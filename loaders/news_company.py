@@ -334,7 +334,8 @@ _EN_AUX_TAIL = re.compile(r"(?:\s+(?:has|have|had|just|recently|newly|officially
 _EN_NAME_STOP = re.compile(r"-(?:based|headquartered|born|backed|focused|owned|listed|founded|funded)$|'s$|’s$", _I)
 EN_DET = {"the", "it", "this", "its", "their", "our", "a", "an", "that", "which", "who", "what", "why", "how", "where",
           "when", "company", "startup", "firm",
-           "round", "series", "funding", "investors", "investor"}
+           "round", "series", "funding", "investors", "investor", "newcomer", "unicorn", "start-up", "exclusive",
+           "breaking", "report", "update", "deal", "chinese"} | {w.lower() for w in words("decorations", "en")}
 MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                 "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today"}

@@ -287,6 +287,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
     (re.compile(r"-(?:co-)?led\b", _I), "lead"),
+    (re.compile(r"\s+(?:co-)?leads?(?=\s*(?:[,;.]|$))", _I), "lead"),
     (re.compile(r"\s+(?:(?:acting|serving|acted|served|came\s+in)\s+)?(?:leading|as\s+(?:the\s+)?(?:co-)?lead(?:\s+investors?)?)\b",
                 _I), "lead"),
 ]

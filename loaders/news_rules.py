@@ -170,6 +170,7 @@ _ZH_BARE = re.compile(
     r"(?=\s*(?:的\s*)?(?:[A-Ha-h]\d?\+*\s*轮|[Pp]re|天使|种子|战略|新一轮|融资|投资))"
 )
 _RANGE_BEFORE = re.compile(r"\d(?:[\d,.]*)\s*(?:千万|百万|万|亿)?\s*[-~～至到]\s*$")
+_ZH_APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|大约|接近|将近|不到|至少)\s*(?:人民币|美元|美金|港币|港元)?\s*$")  # 约人民币3亿元
 _ZH_APPROX_AFTER = re.compile(r"\s*(?:以上|左右|上下|之多|有余|出头)")
 _ZH_CUR_CODE = {"元人民币": "CNY", "人民币元": "CNY", "人民币": "CNY", "元": "CNY", "美元": "USD", "美金": "USD",
                 "港元": "HKD", "港币": "HKD", "欧元": "EUR", "日元": "JPY"}
@@ -243,6 +244,7 @@ def find_amounts(text: str) -> list[Mark]:
         cur = _ZH_CUR_CODE.get(m.group("cur1") or "") or _ZH_CUR_CODE[m.group("cur")]
         vague = bool(m.group("pre") or m.group("post") or m.group("lvl")) or (num and re.search("[数几]", num)) \
             or bool(_ZH_APPROX_AFTER.match(text, m.end())) or not num \
+            or bool(_ZH_APPROX_BEFORE.search(text, max(0, m.start() - 8), m.start())) \
             or bool(_RANGE_BEFORE.search(text[max(0, m.start() - 12):m.start()]))  # 亿元 alone: 亿元级; 1000万-2000万
         s = m.start("pre") if m.group("pre") else (m.start("num") if num else m.start("mult"))
         if m.group("cur1"):
