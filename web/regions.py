@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
-from web import charts, graphview
-from web.data import jsonable, run_query
-from web.filters import money
+from web import chart_specs, graphview
+from web.data import jsonable, rows_synthetic, run_query
+from web.i18n import get_lang, t
 from web.network import facet_options
 
 bp = Blueprint("regions", __name__)
@@ -43,12 +43,20 @@ def regions():
     chart = {}
     view = None
     if data:
+        from web.explore import region_name
+
+        zh = get_lang() == "zh"
+        scale, unit = (1e8, "亿元") if zh else (1e9, "CNY bn")
         for level in ("province", "macro"):
             rows = data[level]["rows"]
-            chart[level + "_deals"] = charts.bars([(r["region"], r.get("deals")) for r in rows[:20]], label_width=90)
-            chart[level + "_amount"] = charts.bars(
-                sorted([(r["region"], r.get("amount_cny") or 0) for r in rows], key=lambda x: -x[1])[:20],
-                fmt=money, label_width=90)
+            synthetic = rows_synthetic(rows)
+            deals = sorted([(region_name(r["region"]), r.get("deals") or 0) for r in rows], key=lambda x: -x[1])[:20]
+            amount = sorted([(region_name(r["region"]), round((r.get("amount_cny") or 0) / scale, 2)) for r in rows],
+                            key=lambda x: -x[1])[:20]
+            chart[level + "_deals"] = chart_specs.bars(deals, title=t("deals"), series_name=t("deals"),
+                                                       synthetic=synthetic, horizontal=True)
+            chart[level + "_amount"] = chart_specs.bars(amount, title=t("amount"), series_name=t("amount"), unit=unit,
+                                                        synthetic=synthetic, horizontal=True)
         if data.get("clusters") and data["clusters"]["graph"]["nodes"]:
             nodes = data["clusters"]["graph"]["nodes"]
             by_community = any(isinstance(n.get("community"), int) for n in nodes if n.get("label") == "Investor")
