@@ -786,6 +786,9 @@ def _spell(store, nlu, text: str):
     fixes = corrections(p.text, sk, nlu.lexicon, vocab_spans(sk))
     if not fixes:
         return p, None
+    fixes = [c for c in fixes if len({i for _, i in c.choices}) <= 2]  # more than two: no near miss, a name unknown
+    if not fixes:
+        return p, None
     ambiguous = next((c for c in fixes if not c.clear), None)
     if ambiguous is not None:
         return p, ambiguous

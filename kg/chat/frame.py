@@ -100,6 +100,7 @@ class _Reader:
     def __init__(self, skeleton: str):
         self.text = skeleton
         self.used = [False] * len(skeleton)
+        self.weak: set[int] = set()
         for i, ch in enumerate(skeleton):
             if ch in MARKS or not ch.strip() or ch in "?？!！。.,，、:：;；()（）\"'“”‘’《》-—":
                 self.used[i] = True
@@ -136,6 +137,7 @@ class _Reader:
         return out
 
 
+_FUNCTION_CHARS = set("的了吗呢有在和与跟是过投把被为从到至于对及或也都又还而但哪几多少么啊吧呀")
 _ORG_SUFFIX = re.compile(r"(?:基金|资本|创投|投资|科技|集团|重工|智能|网络|数据|控股|股份|公司|银行|证券|信息|软件|机器人|"
                          r"capital|partners|ventures|global|fund|group|tech|holdings|investments?|management|"
                          r"labs?|inc|ltd|corp)\s*$", re.IGNORECASE)
@@ -319,7 +321,10 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     t_investors = r.find(T["investors"])
     r.find(T["deals"])
     r.find(V["named"])
-    r.find(V["filler"])
+    before_fill = list(r.used)
+    for s0, e0, _ in r.find(V["filler"]):
+        if e0 - s0 == 1 and _CJK.match(sk[s0]) and not before_fill[s0] and sk[s0] not in _FUNCTION_CHARS:
+            r.weak.add(s0)  # one character (数, 中 …) may belong to a name nobody listed
     # ---- filters from names
     if investors:
         fl["investor"] = [m.id for m in investors]
@@ -459,6 +464,12 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     for s, e, chunk in r.residue():
         if not chunk.strip() or re.fullmatch(r"[\W\d_]+", chunk):
             continue
+        if _CJK.search(chunk):  # give back the single characters a filler took from the name (数|澜科技)
+            while s > 0 and (s - 1) in r.weak:
+                s -= 1
+            while e < len(sk) and e in r.weak and _CJK.match(sk[e]):
+                e += 1
+            chunk = sk[s:e].strip()
         if _name_like(chunk, s, sk):
             f.unknown.append(chunk)
         f.ignored.append(chunk)
