@@ -457,7 +457,10 @@ def _investor_page(eid, label, data, year):
     if co is not None:
         data["summary"].append(_summary_item("co_investors", co.value))
     rounds = t("rounds")
-    years = [(y or t("undated"), n) for y, n in (mix.get("years") or {}).items()]
+    per = mix.get("years") or {}
+    if len([y for y in per if y]) <= 2 and mix.get("months"):  # a year or two: one point a month
+        per = mix["months"]
+    years = [(y or t("undated"), n) for y, n in per.items()]
     charts = [_mix_chart("rounds_timeline", years, syn, unit=rounds, series=rounds, kind="line"),
               _mix_chart("stage_mix", _names(mix.get("types") or {}, round_type_name), syn, unit=rounds, series=rounds),
               _mix_chart("segment_mix", _names(mix.get("segments") or {}, segment_name), syn,

@@ -53,25 +53,27 @@ def _split(cell) -> list[str]:
 
 
 def round_mix(rounds, rows=None) -> dict:
-    """Aggregates over every round given (not over a capped list): rounds per year (``""`` =
-    undated) and per round type, rounds led, the disclosed amount; with ``rows`` (one per company,
+    """Aggregates over every round given (not over a capped list): rounds per year and per month
+    (``""`` = undated, or dated less precisely) and per round type, rounds led, the disclosed amount; with ``rows`` (one per company,
     carrying ``segment`` and ``region`` cells) the companies per segment and per province.
 
     Each count equals the named counts with the same filters: ``years[y]`` is ``deal_count``
     with ``year=y``, ``segments[s]`` is ``company_count`` with ``segment=s``."""
-    years, types = defaultdict(int), defaultdict(int)
+    years, months, types = defaultdict(int), defaultdict(int), defaultdict(int)
     seen, led, amount = set(), 0, 0.0
     for rd in rounds:
         if rd["id"] in seen:
             continue
         seen.add(rd["id"])
         years[str(rd.get("date") or "")[:4]] += 1
+        months[str(rd.get("date") or "")[:7] if len(str(rd.get("date") or "")) >= 7 else ""] += 1
         types[str(rd.get("type") or "other")] += 1
         led += bool(rd.get("lead"))
         a = as_money(rd.get("amount_cny"))
         amount += a or 0
     out = {"rounds": len(seen), "lead_rounds": led, "amount_cny": amount,
            "years": dict(sorted(years.items(), key=lambda kv: (kv[0] == "", kv[0]))),
+           "months": dict(sorted(months.items(), key=lambda kv: (kv[0] == "", kv[0]))),
            "types": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))}
     if rows is not None:
         segs, regs = defaultdict(int), defaultdict(int)
