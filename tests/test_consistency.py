@@ -213,6 +213,7 @@ def test_query_twins_page_and_say_total_and_shown(demo):
                                                              "sort": "company"}).get_json()
     assert page["total"] == full["total"] and page["shown"] == len(page["rows"]) == 7 and page["offset"] == 3
     assert [r["company"] for r in page["rows"]] == sorted(r["company"] for r in full["rows"])[3:10]
+    assert page["cut"]["graph_rows"] == full["total"] - 200 if full["total"] > 200 else "cut" not in full
     # a query with a `limit` of its own pages with `_limit`
     nb = client.get("/api/query/neighborhood", query_string={"entity": name, "limit": 20, "_limit": 4}).get_json()
     assert nb["shown"] == 4 and nb["total"] >= nb["available"] >= 4

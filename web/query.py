@@ -121,6 +121,9 @@ def query_data(name: str, args, page_key: str | None = None) -> dict:
     else:
         page = table_page(d, {"limit": max(len(d["rows"]), 1), "offset": 0, "sort": None})
         page["limit"] = None
+    graph_cut = (d["meta"] or {}).get("graph_omitted")
+    if isinstance(graph_cut, int) and graph_cut:  # the subgraph draws the first rows only
+        page["cut"] = {**(page.get("cut") or {}), "graph_rows": graph_cut}
     page["truncated"] = bool(page["truncated"] or d["truncated"])
     d = {**d, **page}
     return jsonable(d)
