@@ -246,6 +246,8 @@ def _history_ranges(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[
         for m in re.finditer(r",\s*(?:which|who)\b[^,]*,", f.t[a:b]):
             if _EN_HISTORY.search(m.group()):
                 out.append((a + m.start(), a + m.end()))
+        for m in re.finditer(r",\s*(?:already\s+)?(?:backed|funded|supported)\s+by\b[^,]*,", f.t[a:b], _I):
+            out.append((a + m.start(), a + m.end()))  # "X, backed by Tencent, has raised …": an earlier backer
     return out
 
 
@@ -403,7 +405,7 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
         for ua, ub in units(f):
             ua, ub = max(ua, a), min(ub, b)
             if ua < ub and not _inside(ua, hist):
-                chunks.extend(en_roles(f, ua, ub))
+                chunks.extend(c for c in en_roles(f, ua, ub) if not _inside(c[0], hist))
     found: list[tuple[int, str, str]] = []
     where: dict[str, list[int]] = {}
     for s, e, role in chunks:

@@ -342,6 +342,8 @@ MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "
 
 
 _EN_SHORT = re.compile(r"\(\s*(?:hereinafter\s+)?(?:(?:referred\s+to\s+as|or)\s+)?[\"“]([^\"”]{2,40})[\"”]\s*\)")
+_EN_APPOSITIVE = re.compile(r",\s*(?:a|an|the|which|who|whose|one\s+of|backed\s+by|funded\s+by|founded\s+(?:in|by)|"
+                            r"based\s+in|headquartered\s+in|formerly|known\s+as)\b", _I)
 _EN_SAID = re.compile(r"\s+(?:said|says|announced|announces|told|tells|revealed|reveals|confirmed|confirms|disclosed|"
                       r"discloses|stated|states)\b(?=.*\b(?:that|it|the\s+(?:company|startup|firm))\b)", _I)
 _EN_REFERENCE = re.compile(r"^\s*(?:the\s+(?:company|startup|firm|business|group|platform)|it)(?:\s+(?:has|had|have|now|also|"
@@ -383,6 +385,9 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     m = re.search(r",\s*((?:a|an|the|which|who|whose|one of)\b[^,]*),?\s*$", np_)
     if m:
         appositive, np_ = m.group(1), np_[:m.start()]
+    m = _EN_APPOSITIVE.search(np_)
+    if m:  # "Dorabot, a maker of picking robots, palletizers and sorting systems, has raised": Dorabot
+        appositive, np_ = (np_[m.start() + 1:] + " " + appositive).strip(), np_[:m.start()]
     np_ = np_.rstrip(", ")
     if "," in np_:
         np_ = np_[np_.rfind(",") + 1:]

@@ -341,3 +341,16 @@ def test_an_earlier_deal_in_the_text_gives_the_new_deal_nothing(text, investors)
     d = [d for d in extract(text) if d.round == "E轮"]
     assert len(d) == 1
     assert (d[0].amount, d[0].currency, d[0].date, d[0].investors) == (500_000_000, "CNY", None, investors)
+
+
+@pytest.mark.parametrize("text, investors", [
+    ("Dorabot, a Shenzhen-based maker of picking robots, palletizers and sorting systems, has raised $30 million in a "
+     "Series B round led by Lenovo Capital.", ["联想创投"]),
+    ("Dorabot, backed by Tencent, has raised $30 million in a Series B round led by Lenovo Capital.", ["联想创投"]),
+    ("On Monday, Dorabot, a Shenzhen-based robot maker, said it has raised $30 million in a Series B round led by "
+     "Lenovo Capital.", ["联想创投"]),
+    ("Lenovo Capital has led a $30 million Series B investment into Dorabot, a robotics startup.", ["联想创投"]),
+])
+def test_english_appositives(text, investors):
+    d = one(text)
+    assert (d.company, d.round, d.amount, d.investors) == ("Dorabot", "B轮", 30_000_000, investors)
