@@ -166,9 +166,6 @@ def falkor_dev_store(falkordb_server, tmp_path_factory, dev_deals_path):
 # that writes takes `neo4j_store` (emptied before and after), read-only tests take `neo4j_dev_store`
 # (the seed and the dev deals, loaded again only when a writing test emptied the database since).
 
-_NEO4J_HOLDS: dict = {"content": None}  # what the session's database holds now: None or "dev"
-
-
 @pytest.fixture(scope="session")
 def neo4j_server():
     """The session's Neo4j (``.uri``, ``.user``, ``.password``, ``.database``)."""
@@ -199,14 +196,14 @@ def neo4j_config(neo4j_server, tmp_path_factory):
 
 
 @pytest.fixture
-def neo4j_store(neo4j_config, tmp_path):
+def neo4j_store(neo4j_config, _neo4j_shared_handle, tmp_path):
     """A Cypher store on the (emptied) Neo4j database; emptied again after the test."""
     import dataclasses
 
     from kg.store.cypher import open_cypher_store
 
     store = open_cypher_store(dataclasses.replace(neo4j_config, workspace=str(tmp_path / "neo4j-ws")))
-    _NEO4J_HOLDS["content"] = None
+    _neo4j_shared_handle.holds = None
     store.clear()
     yield store
     try:
@@ -223,6 +220,7 @@ def _neo4j_shared_handle(neo4j_config, tmp_path_factory):
 
     ws = tmp_path_factory.mktemp("neo4j-shared-ws")
     store = open_cypher_store(dataclasses.replace(neo4j_config, workspace=str(ws)))
+    store.holds = None  # what the session's database holds now: None, "dev", …
     yield store
     store.close()
 
@@ -230,11 +228,11 @@ def _neo4j_shared_handle(neo4j_config, tmp_path_factory):
 def neo4j_holding(store, content: str, load) -> object:
     """``store`` (the session's shared Neo4j handle) holding ``content``: emptied and ``load(store)``
     run again only when something else was loaded (or a writing test emptied it) since."""
-    if _NEO4J_HOLDS["content"] != content:
-        _NEO4J_HOLDS["content"] = None
+    if store.holds != content:
+        store.holds = None
         store.clear()
         load(store)
-        _NEO4J_HOLDS["content"] = content
+        store.holds = content
     return store
 
 
@@ -252,7 +250,7 @@ def neo4j_dev_store(_neo4j_shared_handle, dev_deals_path):
     return neo4j_holding(_neo4j_shared_handle, "dev", lambda s: _load_dev(s, dev_deals_path))
 
 
-def cypher_dev_store(request, backend: str):
+def server_dev_store(request, backend: str):
     """The dev store of ``backend`` (embedded, falkordb or neo4j) for a parametrised test."""
     name = {"embedded": "dev_store_ro", "falkordb": "falkor_dev_store", "neo4j": "neo4j_dev_store"}[backend]
     return request.getfixturevalue(name)

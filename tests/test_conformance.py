@@ -1,20 +1,17 @@
 """One behaviour on every backend: each named query gives the same Result (rows, value, graph,
-meta) on the embedded store and on a real FalkorDB, on the dev data and on a small hand-built
-graph with ties, empty answers, Chinese names, quotes and ``<script>``.
+meta) on the embedded store as on a real FalkorDB and on a real Neo4j 5.26, on the dev data and on a
+small hand-built graph with ties, empty answers, Chinese names, quotes and ``<script>``.
 
-Skipped until the Cypher backend (``kg.store.cypher``) and its ``falkor_dev_store`` fixture exist.
+Each server case is parametrised (``[falkordb-…]``, ``[neo4j-…]``) and carries that server's marker.
 """
 from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("kg.store.cypher", reason="the Cypher backend has not landed yet")
-
+from conftest import SERVERS, neo4j_holding, server_dev_store
 from kg.errors import QueryError
 from kg.queries import REGISTRY, run
 from kg.queries.samples import HOSTILE, tricky_batch
-
-pytestmark = pytest.mark.falkordb
 
 DEV = {
     "portfolio": [{"investor": "联想创投"}, {"investor": "Lenovo Capital", "year": 2019},
@@ -94,6 +91,12 @@ def _cases(table):
             for k, params in enumerate(lst)]
 
 
+@pytest.fixture(scope="module", params=SERVERS)
+def server(request):
+    """The server a case compares with the embedded store (module scope: its cases run together)."""
+    return request.param
+
+
 def assert_same(a, b):
     assert a.rows == b.rows
     assert a.value == b.value
@@ -108,41 +111,53 @@ def test_every_query_has_cases():
 
 
 @pytest.mark.parametrize("name, params", _cases(DEV))
-def test_dev_data(dev_store_ro, falkor_dev_store, name, params):
-    assert_same(run(dev_store_ro, name, **params), run(falkor_dev_store, name, **params))
+def test_dev_data(dev_store_ro, server, request, name, params):
+    assert_same(run(dev_store_ro, name, **params), run(server_dev_store(request, server), name, **params))
 
 
 @pytest.fixture(scope="module")
-def tricky_pair(tmp_path_factory, falkor_dev_store):
-    """The hand-built graph in an embedded workspace and in a second graph on the same server."""
-    from dataclasses import replace
-
-    from kg.store.cypher import open_cypher_store
+def tricky_embedded(tmp_path_factory):
     from kg.store.embedded import EmbeddedStore
 
     emb = EmbeddedStore(tmp_path_factory.mktemp("tricky"))
     emb.apply(tricky_batch())
+    return emb
+
+
+@pytest.fixture(scope="module")
+def tricky_falkordb(tmp_path_factory, falkor_dev_store):
+    """The hand-built graph in a second graph on the session's FalkorDB."""
+    from dataclasses import replace
+
+    from kg.store.cypher import open_cypher_store
+
     cfg = replace(falkor_dev_store.config, falkordb_graph="iikg_conformance_tricky",
                   workspace=str(tmp_path_factory.mktemp("tricky-falkor-ws")))
     falk = open_cypher_store(cfg)
     falk.clear()
     falk.apply(tricky_batch())
-    yield emb, falk
+    yield falk
     falk.clear()
     falk.close()
 
 
+def _tricky_store(request, server):
+    if server == "falkordb":
+        return request.getfixturevalue("tricky_falkordb")
+    # Neo4j Community has one user database: the session's, loaded with this graph when it holds another
+    return neo4j_holding(request.getfixturevalue("_neo4j_shared_handle"), "tricky", lambda s: s.apply(tricky_batch()))
+
+
 @pytest.mark.parametrize("name, params", _cases(TRICKY))
-def test_tricky_graph(tricky_pair, name, params):
-    emb, falk = tricky_pair
-    assert_same(run(emb, name, **params), run(falk, name, **params))
+def test_tricky_graph(tricky_embedded, server, request, name, params):
+    assert_same(run(tricky_embedded, name, **params), run(_tricky_store(request, server), name, **params))
 
 
 @pytest.mark.parametrize("name, params", [("portfolio", {"investor": "不存在"}), ("path", {"a": "深创投", "b": "完全不存在的实体X"}),
                                           ("portfolio", {"investor": "资本"})])
-def test_same_mistakes(dev_store_ro, falkor_dev_store, name, params):
+def test_same_mistakes(dev_store_ro, server, request, name, params):
     with pytest.raises(QueryError) as a:
         run(dev_store_ro, name, **params)
     with pytest.raises(QueryError) as b:
-        run(falkor_dev_store, name, **params)
+        run(server_dev_store(request, server), name, **params)
     assert str(a.value) == str(b.value)

