@@ -133,7 +133,7 @@ def provenance(text: str) -> str:
 
 # ============================================================================= deal assembly
 # history clauses (an earlier round, totals): words in ontology/news_vocab.yaml, shapes here
-_ZH_HISTORY = re.compile(alternation(words("history", "zh")) + r"|[两三四五多几]轮|(?<![月天周日])之前|^继|"
+_ZH_HISTORY = re.compile(alternation(words("history", "zh")) + r"|[两三四五多几]轮|(?<![A-Za-z\d])\d轮|(?<![月天周日])之前|^继|"
                          r"在[^,。]*(?:投资|融资|注资|\x00|轮)(?:之)?后$")
 _EN_HISTORY = re.compile(alternation(words("history", "en"), english=True), _I)
 _RELATIVE = re.compile(r"近日|日前|近期|今日|今天|昨日|昨天|本周|上周|本月|日内|\brecently\b|\bthis\s+(?:week|month)\b|"

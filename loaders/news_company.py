@@ -254,6 +254,8 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
         if _ZH_WHEN.fullmatch(owner) and k > 0:
             pa, pb = clauses[k - 1]
             got = _clean_company_zh(f, pa + f.t[pa:pb].rfind("的") + 1, pb)
+            if got is None:  # 思极机器人今年完成了2轮融资，其中9月底的C轮融资…: the company named before
+                return REF, ""
         else:
             got = _clean_company_zh(f, a, p.start("de"))
         if got and not is_investor(f, got[0]):
@@ -274,7 +276,7 @@ _ZH_POSSESSIVE = re.compile(r"[^,;。的]{2,40}(?P<de>的)\s*(?:本轮|最新一
 _ZH_REFERENCE = re.compile(r"^(?:(?:这|该|此|那)(?:家|个|一)?.{0,20}?(?:" + "|".join(map(re.escape, _ZH_HEADS)) +
                            r")|该公司|公司|其|它|我们|我司|本公司)$")
 _ZH_HEADLINE = re.compile(r"\x00+\s*(?:融资|投资)?\s*(?:已|正式|顺利|宣布)?" + alternation(words("zh_headline_done"))
-                          + r"(?=\s*(?:[,:;|!。]|$))")
+                          + r"(?=\s*(?:[,:;|!。]|$))|\x00+\s*(?:融资|投资)\s*(?:金额)?(?:为|达|超|约)?\s*\x00")
 
 
 _ZH_INVESTOR_VERB = re.compile(r"(?:领投|独家投资|战略投资|投资|注资|入股|参投|跟投|参与)了?(?!方|人|机构|者|额|金|于|为)")
@@ -298,11 +300,19 @@ def zh_is_a(f: Frame, a: int, b: int) -> str | None:
     return got[0] if got and not is_investor(f, got[0]) else None
 
 
+_ZH_TOWARDS = re.compile(r"(?:向|为)\s*(?P<co>[^,;。向为\x00]{2,30}?)(?:公司)?\s*(?:注资|增资|投资|战略投资)")
+
+
 def zh_investor_first(f: Frame, masked: str, a: int, b: int):
     """红杉资本领投了谷川智造的A轮融资 / 深创投完成对清匠科技的天使轮投资 → the company."""
     m = re.search(r"对\s*(?P<co>[^,;。对]{2,60}?)(?:公司)?(?:的|进行)", masked[a:b])
     if m and re.search(r"投资|融资|领投|注资", masked[a + m.end():b]):
         return _clean_company_zh(f, a + m.start("co"), a + m.end("co"))
+    m = _ZH_TOWARDS.search(masked, a, b)
+    if m and any(a <= s and e <= m.start() and lab == "INVESTOR" for s, e, lab, _ in f.names):
+        got = _clean_company_zh(f, m.start("co"), m.end("co"))  # 腾讯、顺为资本向格物智能注资5亿元
+        if got and not is_investor(f, got[0]):
+            return got
     for m in _ZH_INVESTOR_VERB.finditer(masked, a, b):
         before = masked[a:m.start()]
         if not before.strip() or re.search(r"[由获]", before[-3:] if before else ""):

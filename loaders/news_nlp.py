@@ -147,7 +147,7 @@ def pipeline(lang: str, lexicon: Lexicon | None = None) -> Language:
     return nlp
 
 
-_BOUND_PREV = set("、,;。:!?()“”\"'《》「」 \t由和与及为括是获对向")
+_BOUND_PREV = set("、,;。:!?()“”\"'《》「」 \t由和与及为括是获对向入")
 _BOUND_NEXT = set("、,;。:!?()“”\"'《》「」 \t和与及领跟参独联共投继持追加担作也均亦等的旗为出")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 

@@ -354,3 +354,14 @@ def test_an_earlier_deal_in_the_text_gives_the_new_deal_nothing(text, investors)
 def test_english_appositives(text, investors):
     d = one(text)
     assert (d.company, d.round, d.amount, d.investors) == ("Dorabot", "B轮", 30_000_000, investors)
+
+
+@pytest.mark.parametrize("text, rnd, amount, investors", [
+    ("腾讯、顺为资本向格物智能注资5亿元，作为其B轮融资的一部分。", "B轮", 500_000_000, ["腾讯", "顺为资本"]),
+    ("格物智能引入小米作为战略投资者，双方将在智能工厂领域合作。", "战略投资", None, ["小米"]),
+    ("格物智能B轮融资3亿元，红杉中国领投。", "B轮", 300_000_000, ["红杉资本（中国）"]),
+    ("格物智能获得由腾讯领投、顺为资本跟投的1亿元A轮融资。", "A轮", 100_000_000, ["腾讯", "顺为资本"]),
+])
+def test_more_chinese_shapes(text, rnd, amount, investors):
+    d = one(text)
+    assert (d.company, d.round, d.amount, d.investors) == ("格物智能", rnd, amount, investors)
