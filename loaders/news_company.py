@@ -345,7 +345,9 @@ _EN_NAME_STOP = re.compile(r"-(?:based|headquartered|born|backed|focused|owned|l
 EN_DET = {"the", "it", "this", "its", "their", "our", "a", "an", "that", "which", "who", "what", "why", "how", "where",
           "when", "company", "startup", "firm",
            "round", "series", "funding", "investors", "investor", "newcomer", "unicorn", "start-up", "exclusive",
-           "breaking", "report", "update", "deal", "chinese"} | {w.lower() for w in words("decorations", "en")}
+           "breaking", "report", "update", "deal", "chinese", "in", "on", "at", "for", "from", "by", "with", "to", "of",
+           "and"} | {w.lower() for w in words("decorations", "en")}
+_EN_HEADS = {w.lower() for w in words("en_heads")}
 MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                 "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
                 "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today"}
@@ -408,6 +410,9 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     run = toks[i:]
     while run and run[0].lower() in EN_DET:
         run = run[1:]
+    heads = [k for k, tok in enumerate(run[:-1]) if tok.lower().strip(",") in _EN_HEADS]
+    if heads:  # Title Case: "Robotics Startup Dorabot", "Industrial IoT Firm Dorabot": the name after the head
+        run = run[heads[-1] + 1:]
     if not run:
         return None
     name = re.sub(r"\s*\([^)]*\)", "", " ".join(run)).replace("\x01", ", ").strip(" ,\"“”")

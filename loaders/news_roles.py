@@ -277,7 +277,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:\s+(?:was|were|is|are|as))\s+(?:the\s+)?(?:sole|only|exclusive)\s+investors?\b", _I), "sole"),
     (re.compile(r"(?:\s+(?:was|were|is|are|as))\s+(?:the\s+)?(?:co-)?lead\s+investors?\b", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|headed|spearheaded)\s+"
-                r"(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
+                r"(?!by\b)(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
     (re.compile(r"\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|provides|injects)\b(?=[^.;]{0,80}"

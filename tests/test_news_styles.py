@@ -365,3 +365,13 @@ def test_english_appositives(text, investors):
 def test_more_chinese_shapes(text, rnd, amount, investors):
     d = one(text)
     assert (d.company, d.round, d.amount, d.investors) == ("格物智能", rnd, amount, investors)
+
+
+@pytest.mark.parametrize("text, investors", [
+    ("Robotics Startup Dorabot Raises $30 Million In Series B Funding Led By Lenovo Capital", ["联想创投"]),
+    ("Chinese Industrial IoT Firm Dorabot Closes $30M Series B Round", []),
+    ("Dorabot Secures $30M in Series B Led by Lenovo Capital, BlueRun Ventures", ["联想创投", "蓝驰创投"]),
+])
+def test_title_case_headlines(text, investors):
+    d = one(text)
+    assert (d.company, d.round, d.amount, d.investors) == ("Dorabot", "B轮", 30_000_000, investors)
