@@ -161,3 +161,33 @@ def test_same_mistakes(dev_store_ro, server, request, name, params):
     with pytest.raises(QueryError) as b:
         run(server_dev_store(request, server), name, **params)
     assert str(a.value) == str(b.value)
+
+
+# ---------------------------------------------------------------------------------------------- web JSON twins
+TWINS = ["/api/query/portfolio?investor=深创投", "/api/query/co_investors?investor=红杉资本（中国）&k=3",
+         "/api/query/region_summary?level=macro", "/api/entity/investor:深创投", "/api/entity/company:博联网络",
+         "/api/search?q=联想", "/api/ask?q=深创投投资了哪些公司", "/api/path?a=深创投&b=博联网络",
+         "/api/network?year=2019&min_shared=2", "/api/regions"]
+
+
+def _plain(v):
+    """A JSON document without what may differ from run to run or by dialect (timings, session ids, Cypher text)."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items() if k not in ("took_ms", "cypher", "elapsed_ms", "session")}
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    return v
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_web_json_twins(dev_store_ro, server, request, tmp_path):
+    """The explorer's JSON twins say the same on every backend."""
+    from web import create_app
+
+    store = server_dev_store(request, server)
+    apps = [create_app({"workspace": str(s.workspace), "TESTING": True}, store=s).test_client()
+            for s in (dev_store_ro, store)]
+    for url in TWINS:
+        a, b = (c.get(url) for c in apps)
+        assert (a.status_code, url) == (b.status_code, url)
+        assert _plain(a.get_json()) == _plain(b.get_json()), url
