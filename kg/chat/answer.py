@@ -730,7 +730,9 @@ def _frame_specific(f, intent: str) -> bool:
         return True
     if len(fl.get("investor") or []) > 1 and not f.co_investors:
         return True  # the same round
-    if any(k in fl for k in ("max_amount", "disclosed")):
+    if f.compare or f.having or f.groups_in:
+        return True
+    if any(k in fl for k in ("max_amount", "disclosed", "min_amount")):  # thresholds are strict, as said
         return True
     if f.group_by in ("type", "year", "month") and (f.k or fl.get("investor") or f.rank_by != "deals"):
         return True
@@ -899,7 +901,7 @@ def _answer(store, q: str, session) -> dict:
         out["text"] += " " + _unknown_text(store, lang).split("。" if lang == "zh" else ". ", 1)[-1]
         return out
     named_followup = previous is not None and p.followup and not followup and not specific
-    if followup or (not named_followup and p.intent not in NAMED_ONLY and not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only"))
+    if followup or (not named_followup and p.intent not in NAMED_ONLY and (frame.compare or not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only")))
                     and specific):
         return _answer_frame(store, q, frame, session)
     if session is not None:  # a follow-up may need the frame even when a named query answered

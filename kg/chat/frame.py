@@ -82,6 +82,8 @@ class Frame:
     language: str = "zh"
     subject_company: str | None = None
     subject_investor: str | None = None
+    having: tuple | None = None      # (measure, op, n): groups with more/at least/fewer than n deals or companies
+    compare: bool = False            # side by side: each of the named years/regions/investors and the difference
     absent: list = field(default_factory=list)    # names the ontology knows that have no deals in the graph
     clear: list = field(default_factory=list)     # filters a follow-up lifts (time, round, region, segment, lead_only)
 
@@ -231,6 +233,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         fl["round"] = list(slots["round"])
     if slots.get("min_amount") is not None:
         fl["min_amount"] = slots["min_amount"]
+        if vocab()["amount_inclusive"].search(p.text):
+            fl["min_inclusive"] = True
     if slots.get("k"):
         f.k = int(slots["k"])
     lead = r.has(V["lead"])
@@ -285,6 +289,9 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
                 f.seq = seq_words[name]
                 break
     f.yesno = r.has(V["yesno"])
+    _having(p, f, r)
+    f.compare = r.has(V["compare"])
+    rank_all = r.has(V["rank_all"])
     # ---- measure words
     M = V["measure"]
     share = r.has(M["share"])
@@ -302,10 +309,11 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         after = sk[e0:e0 + 16]
         if re.match(r"\s*(?:起|笔|轮|次)", after):
             count_unit = "deals"
-        elif re.match(r"\s*(?:家|位|个)?\s*(?:投资方|投资人|投资机构|机构|资方|\s*investors?|\s*backers?|\s*firms?|\s*vcs?|\s*funds?\b)",
+        elif re.match(r"\s*(?:家|位|个)?\s*(?:unique\s+|distinct\s+|different\s+|individual\s+)?(?:投资方|投资人|投资机构|机构|资方|\s*investors?|\s*backers?|\s*firms?|\s*vcs?|\s*funds?\b)",
                       after, re.IGNORECASE):
             count_unit = "investors"
-        elif re.match(r"\s*(?:家|个)?\s*(?:公司|企业|项目|\s*compan|\s*startups?)", after, re.IGNORECASE):
+        elif re.match(r"\s*(?:家|个)?\s*(?:unique\s+|distinct\s+|different\s+)?(?:公司|企业|项目|\s*compan|\s*startups?)", after,
+                      re.IGNORECASE):
             count_unit = "companies"
         elif re.match(r"\s*(?:deals?|rounds?|financings?|times)\b", after, re.IGNORECASE):
             count_unit = "deals"
@@ -412,7 +420,9 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             f.rank_by = "amount"
         else:
             f.rank_by = "deals"
-        if ranked and f.measure == "list" and f.k is None:
+        if rank_all and f.k is None:
+            f.top_ties = False
+        elif ranked and f.measure == "list" and f.k is None:
             # "the most": the leaders (all of them when tied); a plural question with one clear leader
             # gets the whole ranking
             f.top_ties = True
@@ -421,15 +431,20 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
                                                         sk, re.I))
     if f.measure in ("amount",) and f.group_by and not ranked and f.target != "groups":
         f.rank_by = "amount"
+    # ---- side by side: two of a kind named, a comparison asked
+    if f.compare and not f.setop:
+        _compare(p, f, investors, regions, segments)
     # ---- set operations
     if minus and (len(investors) >= 2 or len(regions) >= 2):
         f.setop = "minus"
     elif len(investors) >= 2 and (same_round or (f.yesno and co)):
         f.setop = None  # the rounds they all joined: the deals query's investor list
-    elif len(investors) >= 2 and not f.co_investors:
+    elif len(investors) >= 2 and not f.co_investors and not f.compare:
         f.setop = "both"
     elif len(regions) >= 2 and both and not f.groups_in:
         f.setop = "both"
+    if f.compare:
+        f.setop = None
     if f.setop and len(investors) >= 2:
         fl["investor"] = [investors[0].id]
         f.other = {"investor": [investors[1].id]}
@@ -504,6 +519,63 @@ def _between(p, f: Frame, r: _Reader) -> bool:
                     r.take(s, e)
             return True
     return False
+
+
+_HAVING_N = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})\s*(起|笔|轮|次|家|个|deals?|rounds?|financings?|companies|investors|times)"
+
+
+def _having(p, f: Frame, r: _Reader) -> None:
+    """A threshold on a count (more than 10 deals, 超过5起, 3家以上): a condition on each group."""
+    from kg.chat.nlu import _num
+
+    V = vocab()
+    text = r.text
+    pats = [(V["having_over"], ">"), (V["having_atleast"], ">="), (V["having_under"], "<")]
+    for rx, op in pats:
+        for m in re.finditer(f"(?:{rx.pattern})\\s*{_HAVING_N}", text, re.IGNORECASE):
+            n = _num(m.group(1))
+            if n is None:
+                continue
+            unit = m.group(2).lower()
+            what = "companies" if unit in ("家", "companies") else "investors" if unit == "investors" else "deals"
+            f.having = (what, op, n)
+            r.take(m.start(), m.end())
+            return
+    m = re.search(_HAVING_N + r"\s*(?:以上|及以上|或以上|\bor\s+more\b)", text, re.IGNORECASE)
+    if m and _num(m.group(1)) is not None:
+        unit = m.group(2).lower()
+        f.having = ("companies" if unit in ("家", "companies") else "deals", ">=", _num(m.group(1)))
+        r.take(m.start(), m.end())
+
+
+def _compare(p, f: Frame, investors, regions, segments) -> None:
+    """Two years, regions, investors or segments compared: a grouping restricted to them."""
+    years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", p.text)})
+    fl = f.filters
+    if len(years) >= 2:
+        f.group_by, f.groups_in = "year", years
+        for k in ("year", "date_from", "date_to"):
+            fl.pop(k, None)
+    elif len(regions) >= 2 and len({m.level for m in regions}) == 1:
+        f.group_by = {"city": "city", "province": "province", "macro": "macro"}.get(regions[0].level, "province")
+        f.groups_in = [m.id for m in regions]
+        fl.pop("region", None)
+        f.other.pop("regions", None)
+    elif len(investors) >= 2:
+        f.group_by, f.groups_in = "investor", [m.id for m in investors]
+        fl.pop("investor", None)
+    elif len(segments) >= 2:
+        f.group_by, f.groups_in = "segment", [m.id for m in segments]
+        fl.pop("segment", None)
+    else:
+        f.compare = False
+        return
+    f.target = "groups"
+    f.top_ties = False
+    f.k = None
+    if f.measure == "list":
+        f.measure = "deals"
+    f.rank_by = f.measure if f.measure in ("deals", "companies", "investors", "amount", "avg", "median") else "deals"
 
 
 def _below(p, f: Frame, r: _Reader) -> None:

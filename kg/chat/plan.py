@@ -66,7 +66,7 @@ def _params(f: Frame, **extra) -> dict:
     fl = dict(f.filters)
     out = {}
     for k in ("year", "date_from", "date_to", "segment", "region", "company", "lead_only", "min_amount", "max_amount",
-              "disclosed"):
+              "disclosed", "min_inclusive"):
         if fl.get(k) is not None:
             out[k] = fl[k]
     if fl.get("round"):
@@ -157,7 +157,9 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     by = f.rank_by or ("deals" if f.measure in ("list", "deals") else f.measure)
     if f.measure in ("avg", "median", "max", "min", "amount", "companies", "investors") and f.group_by:
         by = f.measure if f.measure != "list" else by
-    k = None if (f.top_ties or f.groups_in or f.co_investors) else f.k
+    k = None if (f.top_ties or f.groups_in or f.co_investors or f.having) else f.k
+    if f.having and f.having[0] == "companies" and by == "deals":
+        by = "companies"
     order = f.order if f.order in ("asc", "desc") else "desc"
     if f.group_by in ("year", "month") and not (f.k or f.top_ties) and f.order != "asc":
         order = "key"  # a time series reads in time order
@@ -168,6 +170,15 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         rows = [r for r in rows if r["key_id"] not in mine]
     if f.groups_in:
         rows = [r for r in rows if r["key_id"] in f.groups_in]
+        if f.compare:  # side by side in the order named, each present even when it has nothing
+            have = {r["key_id"]: r for r in rows}
+            rows = [have.get(g) or {"key_id": g, "key": _name(store, g) if isinstance(g, str) else str(g), "deals": 0,
+                                    "companies": 0, "investors": 0, "amount": None, "disclosed": 0, "avg": None,
+                                    "median": None, "max": None, "min": None} for g in f.groups_in]
+    if f.having:
+        what, op, n = f.having
+        test = {">": lambda v: v > n, ">=": lambda v: v >= n, "<": lambda v: v < n}[op]
+        rows = [r for r in rows if r.get(what) is not None and test(r[what])]
     if by in ("amount", "avg", "median", "max", "min") and (f.k or f.top_ties):
         rows = [r for r in rows if r.get(by) is not None] or rows  # a ranking by amount: the disclosed ones
     total = res.meta.get("total", len(rows))
@@ -281,7 +292,8 @@ def interpretation(store, f: Frame) -> str:
                 labs.append((lab[0] if zh else lab[1]) if lab else r)
         parts.append("/".join(labs))
     if fl.get("min_amount"):
-        parts.append((">" if not zh else "超过") + _money(fl["min_amount"], f.language))
+        incl = fl.get("min_inclusive")
+        parts.append(((">=" if incl else ">") if not zh else ("不低于" if incl else "超过")) + _money(fl["min_amount"], f.language))
     if fl.get("max_amount"):
         parts.append(("<" if not zh else "低于") + _money(fl["max_amount"], f.language))
     if fl.get("disclosed") is True:
@@ -329,6 +341,19 @@ def _what(f: Frame, store=None) -> str:
         return f"至少融资{f.repeat}轮的公司" if zh else f"companies with at least {f.repeat} rounds"
     if f.yesno:
         return "是否存在" if zh else "yes/no"
+    if f.compare:
+        return ("对比：" if zh else "side by side: ") + {"deals": ("融资数", "deals"), "companies": ("公司数", "companies"),
+                                                           "investors": ("机构数", "investors"),
+                                                           "amount": ("已披露金额", "disclosed amount"),
+                                                           "avg": ("平均金额", "average amount"),
+                                                           "median": ("金额中位数", "median amount")}.get(
+            f.rank_by or "deals", ("融资数", "deals"))[i]
+    if f.having:
+        what, op, n = f.having
+        return (f"{g[f.group_by][0] if f.group_by else ''}（{ {'>': '超过', '>=': '至少', '<': '少于'}[op]}{n}"
+                f"{'家公司' if what == 'companies' else '起'}）" if zh else
+                f"{g[f.group_by][1] if f.group_by else ''} with {({'>': 'more than', '>=': 'at least', '<': 'fewer than'})[op]} "
+                f"{n} {what}")
     if f.group_by:
         by = f.rank_by or "deals"
         rank = {"deals": ("按融资数", "by deals"), "companies": ("按公司数", "by companies"),
@@ -396,6 +421,22 @@ def compose(store, f: Frame, out: dict, money) -> str:
             return f"{line}：没有可计算的融资。" if zh else f"{line}: no deals to compute a share from."
         return (f"{line}：{v:.1f}%（{out['part']} / {out['whole']} 起）。" if zh else
                 f"{line}: {v:.1f}% ({out['part']} of {out['whole']} deals).")
+    if f.compare and len(out.get("rows") or []) >= 2:
+        by = out.get("by") or "deals"
+        rows = out["rows"]
+
+        def fmt(v):
+            if by in ("amount", "avg", "median", "max", "min"):
+                return money(v, f.language)
+            return f"{v or 0}{'起' if by == 'deals' else '家'}" if zh else f"{v or 0}"
+        items = [f"{_key_text(r['key'], f.group_by, f.language)}：{fmt(r.get(by))}" if zh else
+                 f"{names([_key_text(r['key'], f.group_by, 'en')])}: {fmt(r.get(by))}" for r in rows]
+        a, b = rows[0].get(by), rows[1].get(by)
+        diff = ""
+        if len(rows) == 2 and a is not None and b is not None:
+            d = a - b
+            diff = (f"；相差 {fmt(abs(d))}" if zh else f"; a difference of {fmt(abs(d))}")
+        return f"{line}：" + "；".join(items) + diff + "。" if zh else f"{line}: " + "; ".join(items) + diff + "."
     if f.group_by or f.setop or f.repeat:
         if not ents:
             return f"{line}：没有找到符合条件的结果。" if zh else f"{line}: nothing matches."

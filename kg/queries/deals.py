@@ -12,7 +12,7 @@ same answer (the conformance suite checks it).
 
 Semantics: a deal is a Round raised by a company; unless ``round`` names types or groups, listings
 (IPO, placements: the report's Table 3) are left out, as market-wide deal counts mean private
-rounds. ``min_amount`` and ``max_amount`` are strict (over / under). Amount measures use disclosed
+rounds. ``min_amount`` (unless ``min_inclusive``) and ``max_amount`` are strict (over / under). Amount measures use disclosed
 amounts only and say how many were disclosed. ``investor`` may name several investors: the rounds
 they all joined (the same round). ``lead_only`` restricts the named investor to rounds it led, or,
 with no investor named, the investors counted or grouped to the leads.
@@ -92,7 +92,7 @@ def _conditions(p) -> list[str]:
     if p.values.get("round_id") is not None:
         out.append("r.id = $round_id")
     if p.values.get("min_amount") is not None:
-        out.append("r.amount_cny > $min_amount")
+        out.append("r.amount_cny >= $min_amount" if p.values.get("min_inclusive") else "r.amount_cny > $min_amount")
     if p.values.get("max_amount") is not None:
         out.append("r.amount_cny < $max_amount")
     if p.values.get("disclosed") is True:
@@ -169,7 +169,8 @@ def deal_rounds(ix, p) -> np.ndarray:
         m &= only
     with np.errstate(invalid="ignore"):
         if p.values.get("min_amount") is not None:
-            m &= ix.r_amount > float(p.values["min_amount"])
+            lo = float(p.values["min_amount"])
+            m &= (ix.r_amount >= lo) if p.values.get("min_inclusive") else (ix.r_amount > lo)
         if p.values.get("max_amount") is not None:
             m &= ix.r_amount < float(p.values["max_amount"])
     if p.values.get("disclosed") is True:
@@ -455,7 +456,7 @@ deals = register(NamedQuery(
     (how many disclosed); the measures not asked for may be null in the rows. ``group_by`` one of none, investor, company, segment, province, city, macro,
     year, month, type (round type) or round (each round). ``order`` desc/asc by the measure, or date
     (rounds) / key (years, months). Listings (IPO, placements) count only when ``round`` names them.
-    ``min_amount``/``max_amount`` are strict; ``investor`` may list several (rounds they all joined).""",
+    ``min_amount`` (unless ``min_inclusive``) and ``max_amount`` are strict; ``investor`` may list several (rounds they all joined).""",
     params=(
         Param("measure", "choice", "deals", help="what is measured and ranked", choices=MEASURES),
         Param("group_by", "choice", "none", help="the grouping", choices=GROUPS),
@@ -467,6 +468,7 @@ deals = register(NamedQuery(
         Param("round_id", "str", None, help="only this round (its id)"),
         *filter_params("year", "date_from", "date_to", "segment", "region", "round", "lead_only"),
         Param("min_amount", "amount", help="rounds of more than this amount (CNY yuan)"),
+        Param("min_inclusive", "bool", False, help="min_amount includes itself (at least, 及以上)"),
         Param("max_amount", "amount", help="rounds of less than this amount (CNY yuan)"),
         Param("disclosed", "bool", None, help="only rounds whose amount was (true) or was not (false) disclosed"),
     ),
