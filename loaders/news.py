@@ -160,7 +160,10 @@ def _anchors(f: Frame) -> list[_Anchor]:
     def add(an: _Anchor) -> bool:
         if an.company == REF:
             if not last:
-                return False
+                sig = _SIGNATURE.search(f.t)  # "祝贺我司完成Pre-A轮融资！…——智算工场": the post's signature
+                if not sig:
+                    return False
+                last.append(sig.group(1))
             an.company = last[-1]
             an.ref = True
         else:
@@ -316,6 +319,7 @@ def _dateline(f: Frame, before: int) -> tuple | None:
 
 
 _NOT_DONE = re.compile(alternation(words("not_done", "zh")) + "|" + alternation(words("not_done", "en"), english=True), _I)
+_SIGNATURE = re.compile(r"(?:——|—|--|－－)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9 ]{1,20}?)\s*[。!.]?\s*$")
 _THIS_ROUND = re.compile(r"本轮|本次|此轮|此次|该轮|\bth(?:is|e)\s+(?:round|deal|financing)\b", _I)
 _UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)
 _MONEY_CUE = re.compile(r"融资|金额|募资|本轮|funding|financing|investment|\bround\b", _I)

@@ -30,6 +30,8 @@ _ZH_POST = re.compile(
 _LEAD_LABELS = set(words("labels")[:0] + (vocab()["labels"].get("lead") or []))
 _FOLLOW_LABELS = set(vocab()["labels"].get("follow") or [])
 _ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*(?::|——|—|-{1,2})\s*")
+_ZH_THANKS = re.compile(r"感谢\s*(?:本轮)?(?:投资方|投资人|资方)?\s*(?P<list>[^,;。!\x00]{2,40}?)(?:等(?:机构|投资方|投资人)?)?的?"
+                        r"(?:信任|支持|青睐|认可|厚爱)")
 _ZH_LEAD_AS = re.compile(r"\s*(?:作为|身为)(?:本轮)?的?(?:联合|共同)?领投方\s*(?=,|$)")
 _ZH_ROLE_MARK = re.compile(r"\s*\((?P<role>(?:联合|共同)?领投|跟投|参投|独家)(?:方)?\)")
 _ZH_ADVISER_ASIDE = re.compile(r"(?:以及|及|和|与|、|,)?\s*(?:由)?(?:担任|作为|出任)(?:了)?(?:本轮|本次|此次)?(?:融资|交易)?的?(?:独家|长期)?"
@@ -67,6 +69,9 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
     """(chunk start, chunk end, role) for the name lists in clause ``t[a:b]``. Triggers are found in
     ``trig`` (rounds not blanked: 获得X的战略投资), lists are read in ``masked``."""
     out: list[tuple[int, int, str]] = []
+    thanks = _ZH_THANKS.search(masked, a, b)
+    if thanks:  # 感谢元禾原点的信任与支持: the post thanks its investors
+        return [(thanks.start("list"), thanks.end("list"), "follow")]
     lab = _ZH_LABEL.match(masked, a, b)
     if lab:  # 领投：A！跟投：B、C！
         kind = lab.group("label")
