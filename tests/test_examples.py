@@ -31,6 +31,7 @@ def readme_examples() -> tuple[list[str], list[str]]:
     section = text.split("## What you can ask", 1)[1].split("\n## ", 1)[0]
     questions, followups = [], []
     for bullet in re.split(r"\n- ", section)[1:]:
+        bullet = bullet.split("\n\n", 1)[0]  # the list ends at the first blank line
         items = [x for x in re.findall(r"`([^`]+)`", bullet) if not x.startswith(("/", "kg ", "GET "))]
         if bullet.startswith("follow-ups"):
             followups += items
@@ -40,6 +41,8 @@ def readme_examples() -> tuple[list[str], list[str]]:
 
 
 def _good(ans) -> bool:
+    if ans["intent"] == "yes_no":
+        return ans["value"] == 1 and not ans["partial"]  # an example shows a yes
     return ans["intent"] not in ("unknown",) and not ans["partial"] and \
         (ans["entities"] or (ans["value"] not in (None, 0)))
 

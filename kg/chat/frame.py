@@ -174,7 +174,10 @@ def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
                     not re.search(r"每|各|按|逐|哪|历|which|what|by|per|each", w, re.IGNORECASE):
                 r.take(s, e)
                 continue
-            grouped = bool(re.search(f"(?:{lead.pattern})\\s*(?:的)?\\s*(?:\\w{{0,4}})?$", before, re.IGNORECASE)) or \
+            slack = re.search(f"(?:{lead.pattern})\\s*(?:的)?\\s*(\\w{{0,4}})$", before, re.IGNORECASE)
+            if slack and re.search(r"公司|企业|机构|投资方|项目|compan|investor|firm", slack.group(1) or "", re.IGNORECASE):
+                slack = None  # 哪些公司融资轮次最多: the companies are asked for, 轮次 is what ranks them
+            grouped = bool(slack) or \
                 bool(re.search(r"最\w{0,6}的$|最多的\s*\w{0,3}$|[\d一二两三四五六七八九十]\s*(?:个|名)?$", before)) or \
                 bool(re.match(r"\s*(?:是)?(?:哪|什么|有哪)|\s*(?:by|ranked|with\s+the|had|has|raised|saw|in\s+which)\b",
                               after + r.text[e:e + 12], re.IGNORECASE)) or \
