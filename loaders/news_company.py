@@ -71,7 +71,7 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     if known:
         return known[0], f.t[a:known[1]]
     np_ = re.sub(r"(?:正式)?(?:宣布|官宣|表示|消息)\s*:.*$", "", np_)  # 数澜科技宣布：公司已完成…
-    colon = max(np_.rfind(c) for c in ":>›»")
+    colon = max(np_.rfind(c) for c in ":>›»—")
     if 0 <= colon and len(np_) - colon - 1 >= 2:  # 工业软件：华大数智完成…, 首页 > 资讯 > X: a label before the name
         np_ = np_[colon + 1:]
     segs = np_.split()

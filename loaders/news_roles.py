@@ -30,6 +30,7 @@ _ZH_POST = re.compile(
 _LEAD_LABELS = set(words("labels")[:0] + (vocab()["labels"].get("lead") or []))
 _FOLLOW_LABELS = set(vocab()["labels"].get("follow") or [])
 _ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*(?::|——|—|-{1,2})\s*")
+_ZH_INCLUDING = re.compile(r"\s*(?:其中)?(?:包括|包含|涵盖)(?:了)?\s*")
 _ZH_THANKS = re.compile(r"感谢\s*(?:本轮)?(?:投资方|投资人|资方)?\s*(?P<list>[^,;。!\x00]{2,40}?)(?:等(?:机构|投资方|投资人)?)?的?"
                         r"(?:信任|支持|青睐|认可|厚爱)")
 _ZH_LEAD_AS = re.compile(r"\s*(?:作为|身为)(?:本轮)?的?(?:联合|共同)?领投方\s*(?=,|$)")
@@ -45,7 +46,7 @@ _ZH_TRIGGERS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:作为|为)(?:本轮)?的?跟投方|(?:作为|为)(?:其|公司的?)?战略投资(?:者|方|人)"), "follow"),
     (re.compile(r"(?:向|为)[^,;。\x00]{2,30}?(?:注资|增资)"), "follow"),
     (re.compile(r"(?:也|亦|同样)?(?:现身|出现在|位列|在)(?:了)?(?:本轮)?(?:的)?(?:投资|融资)?(?:机构|投资方|股东)?名单"), "follow"),
-    (re.compile(r"跟投|参投|参与(?:了)?(?:本轮|本次|此次)?(?:的)?(?:投资|融资)?|追投|加注|加持|加码|追加投资|继续投资|增持|(?:超额)?认购|"
+    (re.compile(r"跟投|参投|联投|参与(?:了)?(?:本轮|本次|此次)?(?:的)?(?:投资|融资)?|追投|加注|加持|加码|追加投资|继续投资|增持|(?:超额)?认购|"
                 r"(?:继续|持续)(?:支持|看好)|"
                 r"(?:共同|联合)?(?:战略)?投资(?=[,;。!?\s\x00了的]|$)|(?:共同)?出资(?![方人额])|注资"), "follow"),
 ]
@@ -69,6 +70,11 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
     """(chunk start, chunk end, role) for the name lists in clause ``t[a:b]``. Triggers are found in
     ``trig`` (rounds not blanked: 获得X的战略投资), lists are read in ``masked``."""
     out: list[tuple[int, int, str]] = []
+    inc = _ZH_INCLUDING.match(masked, a, b)
+    if inc:  # 本轮融资吸引了…，包括A、B及C等 / 另有多家产业方跟投，包括A、B等等
+        us = max(masked.rfind(c, 0, a) for c in "。!?;\n") + 1
+        if re.search(r"本轮|本次|此次|投资方|投资人|机构|跟投|参投|融资", masked[us:a]):
+            return [(inc.end(), b, "follow")]
     thanks = _ZH_THANKS.search(masked, a, b)
     if thanks:  # 感谢元禾原点的信任与支持: the post thanks its investors
         return [(thanks.start("list"), thanks.end("list"), "follow")]
