@@ -355,6 +355,10 @@ MONTH_WORDS = {"january", "february", "march", "april", "may", "june", "july", "
 
 
 _EN_SHORT = re.compile(r"\(\s*(?:hereinafter\s+)?(?:(?:referred\s+to\s+as|or)\s+)?[\"“]([^\"”]{2,40})[\"”]\s*\)")
+_EN_WHEN_ONLY = re.compile(r"(?:(?:on|in|by|last|this|earlier|late|early)\s+)?(?:(?:january|february|march|april|may|june|july|august|"
+                           r"september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+                           r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|"
+                           r"month|year|today|yesterday|\s)*", _I)
 _EN_APPOSITIVE = re.compile(r",\s*(?:a|an|the|which|who|whose|one\s+of|backed\s+by|funded\s+by|founded\s+(?:in|by)|"
                             r"based\s+in|headquartered\s+in|formerly|known\s+as)\b", _I)
 _EN_SAID = re.compile(r"\s+(?:said|says|announced|announces|told|tells|revealed|reveals|confirmed|confirms|disclosed|"
@@ -396,10 +400,10 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     np_ = _EN_AUX_TAIL.sub("", np_)
     appositive = ""
     m = re.search(r",\s*((?:a|an|the|which|who|whose|one of)\b[^,]*),?\s*$", np_)
-    if m:
+    if m and not _EN_WHEN_ONLY.fullmatch(np_[:m.start()].strip()):  # not "On April 8, the …-based firm X"
         appositive, np_ = m.group(1), np_[:m.start()]
     m = _EN_APPOSITIVE.search(np_)
-    if m:  # "Dorabot, a maker of picking robots, palletizers and sorting systems, has raised": Dorabot
+    if m and not _EN_WHEN_ONLY.fullmatch(np_[:m.start()].strip()):  # "Dorabot, a maker of picking robots, palletizers and sorting systems, has raised": Dorabot
         appositive, np_ = (np_[m.start() + 1:] + " " + appositive).strip(), np_[:m.start()]
     np_ = np_.rstrip(", ")
     if "," in np_:

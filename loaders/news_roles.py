@@ -274,6 +274,8 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?:lead\s+investors?|led\s+by|co-investors?|investors?|backers?|participants?|who\s+invested|"
                 r"who\s+backed\s+it|investors\s+in\s+the\s+round)\s*:\s*", _I), "follow"),
     (re.compile(r"\b(?:with\s+)?participation\s+(?:from|of|by)\s+|\b(?:came|comes|come)\s+from\s+", _I), "follow"),
+    (re.compile(r"\bothers?\s+(?:joining|participating|investing|taking\s+part)\s+(?:were|was|are|is|include[ds]?)\s+|"
+                r"\b(?:also\s+)?(?:joining|participating)\s+(?:were|are)\s+", _I), "follow"),
     (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+|"
                 r"\b(?:continued\s+|further\s+)?(?:support|participation|investment|backing)\s+from\s+", _I), "follow"),
     (re.compile(r"\b(?:investors|backers|participants|shareholders)\s+"
@@ -291,7 +293,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 r"(?!by\b)(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
-    (re.compile(r"\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|provides|injects)\b(?=[^.;]{0,80}"
+    (re.compile(r"(?:\s+(?:has|have|had|also|jointly|together))*\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|"
+                r"provides|injects)\b(?=[^.;]{0,80}"
                 r"\b(?:in|into|for|to)\b)", _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?following(?=\s*(?:[.;]|$))|\s+(?:also\s+)?(?:putting|put|puts)\s+(?:money|capital|cash)\s+in\b",
                 _I), "follow"),
@@ -324,12 +327,18 @@ def _en_piece(piece: str) -> str:
     piece = re.sub(r"^(?:.*?-(?:listed|based)\s+)?(.+?)(?:'s|’s)\s+(?:corporate\s+)?(?:venture|investment|VC|CVC|strategic)"
                    r"(?:\s+capital)?\s+(?:arm|unit|division|fund|branch)\b.*$", r"\1", piece, flags=_I)
     toks = piece.split()
-    keep = []
+    runs: list[list[str]] = [[]]
     for tok in toks:
-        if name_token(tok) or (keep and tok.lower() in ("of", "de", "du", "la", "and", "for")):
-            keep.append(tok)
-        else:
-            break
+        if name_token(tok) or (runs[-1] and tok.lower() in ("of", "de", "du", "la", "and", "for")):
+            runs[-1].append(tok)
+        elif runs[-1]:
+            runs.append([])
+    runs = [r for r in runs if r]
+    if not runs:
+        return ""
+    # the first run of name words, unless the piece starts with a description ("early-stage investor K2VC",
+    # "Silicon Valley's BlueRun Ventures"): then the last
+    keep = runs[0] if toks and name_token(toks[0]) and not toks[0].endswith(("'s", "’s")) else runs[-1]
     while keep and keep[-1].lower() in ("of", "de", "du", "la", "and", "for", "&"):
         keep.pop()
     return " ".join(keep)
@@ -377,7 +386,7 @@ def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
     for rx, role in _EN_PRE:
         for m in rx.finditer(t, a, b):
             pre = t[a:m.start()]
-            bounds = [x.end() for x in re.finditer(r"[;.](?:\s|$)|,\s+(?:and|while|with|as)\s+|\bwith\b|\bby\b", pre)]
+            bounds = [x.end() for x in re.finditer(r"[;.](?:\s|$)|,\s+(?:while|with|as)\s+|\bwith\b|\bby\b", pre)]
             s, e = _en_list_before(t, a + (bounds[-1] if bounds else 0), m.start())
             if e > s:
                 out.append((s, e, role))

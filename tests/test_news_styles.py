@@ -375,3 +375,20 @@ def test_more_chinese_shapes(text, rnd, amount, investors):
 def test_title_case_headlines(text, investors):
     d = one(text)
     assert (d.company, d.round, d.amount, d.investors) == ("Dorabot", "B轮", 30_000_000, investors)
+
+
+@pytest.mark.parametrize("text, rnd, investors, leads", [
+    ("Qiming Ventures has led a $30 million Series A investment in Gewu Tech, a Beijing-based startup with AI-driven "
+     "inspection products. Others joining were Source Code Capital and Linear Capital.", "A轮",
+     ["启明创投", "源码资本", "线性资本"], ["启明创投"]),
+    ("Blue Lake Capital, GGV Capital, Yunqi Partners and ZhenFund have put $15 million in Series A funding in factory "
+     "robot operator Gewu Tech in Shanghai.", "A轮", ["蓝湖资本", "纪源资本", "云启资本", "真格基金"], []),
+    ("IDG Capital has led a $100-million Series C round in industrial platform Gewu Tech, China Money Network reported. "
+     "Existing investors, including Matrix Partners China, Source Code Capital, and Vision Plus Capital, also "
+     "participated in this round.", "C轮", ["IDG资本", "经纬中国", "源码资本", "元璟资本"], ["IDG资本"]),
+    ("On April 8, the Shanghai-based industrial platform Gewu Tech received USD 37.9 million in Series B+ financing led "
+     "by Hillhouse Capital, Primavera Capital and other firms.", "B+轮", ["高瓴资本", "春华资本"], ["高瓴资本", "春华资本"]),
+])
+def test_english_news_wire_shapes(text, rnd, investors, leads):
+    d = one(text)
+    assert (d.company, d.round, d.investors, d.lead_investors) == ("Gewu Tech", rnd, investors, leads)
