@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import SERVERS, server_dev_store
+
 from kg.chat import Session, answer
 from kg.chat.frame import build_frame
 from kg.chat.nlu import nlu_for
@@ -287,9 +289,15 @@ FRAME_QUESTIONS = ["2019年融资金额的平均值是多少", "融资总额最�
                    "Which segment had the fewest deals?", "2019年有多少家投资机构出手", "What is the median deal size in Beijing?"]
 
 
-@pytest.mark.falkordb
-@pytest.mark.parametrize("q", FRAME_QUESTIONS)
-def test_frame_answers_are_the_same_on_falkordb(dev_store_ro, falkor_dev_store, q):
-    a, b = answer(dev_store_ro, q), answer(falkor_dev_store, q)
-    assert (a["intent"], a["entities"], a["value"]) == (b["intent"], b["entities"], b["value"])
-    assert a["cypher"] == b["cypher"] and a["text"] == b["text"]
+FRAME_QUESTIONS += ["2018年和2019年相比融资数量", "融资超过5起的省份有哪些", "单笔融资10亿元及以上的公司有哪些",
+                    "去年深创投投了哪些公司", "高瓴资本平均每笔参与的融资金额", "哪些公司在2019年拿到了两轮以上融资",
+                    "红杉资本（中国）投过数澜科技吗？", "2019年每个月的融资数量"]
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_frame_answers_are_the_same_on_every_backend(dev_store_ro, server, request):
+    other = server_dev_store(request, server)
+    for q in FRAME_QUESTIONS:
+        a, b = answer(dev_store_ro, q), answer(other, q)
+        assert (a["intent"], a["entities"], a["value"], a["rows"]) == (b["intent"], b["entities"], b["value"], b["rows"]), q
+        assert a["cypher"] == b["cypher"] and a["text"] == b["text"], q
