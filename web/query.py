@@ -66,6 +66,7 @@ PARAMS = {
     "limit": ("最多条数", "At most"), "text": ("文本", "Text"), "label": ("类别", "Kind"), "board": ("板块", "Board"),
     "max_hops": ("最多步数", "Maximum steps"), "disclosed": ("已披露金额", "Disclosed"), "group_by": ("分组", "Group by"),
     "measure": ("度量", "Measure"), "order": ("排序", "Order"), "round_id": ("轮次 ID", "Round id"),
+    "min_inclusive": ("含下限", "Minimum included"), "max_inclusive": ("含上限", "Maximum included"),
 }
 
 
@@ -75,7 +76,7 @@ def query_title(name: str, doc: str = "") -> tuple[str, str]:
 
     x = TITLES.get(name)
     if x is None:
-        return name, (doc or "").split("\n")[0]
+        return name.replace("_", " "), (doc or "").split("\n")[0]
     return (x[0], x[2]) if get_lang() == "zh" else (x[1], x[3])
 
 
@@ -83,7 +84,7 @@ def param_label(name: str) -> str:
     from web.i18n import get_lang
 
     x = PARAMS.get(name)
-    return name if x is None else (x[0] if get_lang() == "zh" else x[1])
+    return name.replace("_", " ") if x is None else (x[0] if get_lang() == "zh" else x[1])
 
 
 def registry_data() -> dict:

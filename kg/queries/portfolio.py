@@ -61,16 +61,21 @@ def round_mix(rounds, rows=None) -> dict:
     with ``year=y``, ``segments[s]`` is ``company_count`` with ``segment=s``."""
     years, months, types = defaultdict(int), defaultdict(int), defaultdict(int)
     seen, led, amount = set(), 0, 0.0
-    for rd in rounds:
-        if rd["id"] in seen:
+    for rd in rounds:  # a plain loop: at 100k deals an investor has thousands of rounds
+        rid = rd["id"]
+        if rid in seen:
             continue
-        seen.add(rd["id"])
-        years[str(rd.get("date") or "")[:4]] += 1
-        months[str(rd.get("date") or "")[:7] if len(str(rd.get("date") or "")) >= 7 else ""] += 1
+        seen.add(rid)
+        d = str(rd.get("date") or "")
+        years[d[:4]] += 1
+        months[d[:7] if len(d) >= 7 else ""] += 1
         types[str(rd.get("type") or "other")] += 1
-        led += bool(rd.get("lead"))
-        a = as_money(rd.get("amount_cny"))
-        amount += a or 0
+        if rd.get("lead"):
+            led += 1
+        a = rd.get("amount_cny")
+        if a is not None and a == a:  # not NaN
+            amount += round(float(a), 2)
+    amount = as_money(amount)
     out = {"rounds": len(seen), "lead_rounds": led, "amount_cny": amount,
            "years": dict(sorted(years.items(), key=lambda kv: (kv[0] == "", kv[0]))),
            "months": dict(sorted(months.items(), key=lambda kv: (kv[0] == "", kv[0]))),
