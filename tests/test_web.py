@@ -660,7 +660,8 @@ def test_graph_view_communities_and_hostile_text(app):
         v = view(g, color_by="community")
     colors = {n["id"]: n["color"] for n in v["nodes"]}
     assert colors["b"] == colors["c"] != colors["a"]
-    assert v["legend"][0]["name"].startswith("社区 1 (2)")
+    # the query's numbering is kept (one numbering for legend, sidebar, colours and exports)
+    assert v["legend"][0]["name"].startswith("社区 1 (1)") and v["legend"][1]["name"].startswith("社区 2 (2)")
     a = next(n for n in v["nodes"] if n["id"] == "a")
     assert a["title"].startswith(HOSTILE_IMG)  # plain text: the browser shows it with textContent
 

@@ -19,7 +19,7 @@ import networkx as nx
 from web.filters import money
 from web.i18n import label_name, t
 
-__all__ = ["view", "STYLE", "PALETTE", "LAYOUT_OVER", "INITIAL", "MAX_NODES", "display_name", "communities"]
+__all__ = ["view", "community_color", "STYLE", "PALETTE", "LAYOUT_OVER", "INITIAL", "MAX_NODES", "display_name", "communities"]
 
 LAYOUT_OVER = 300   # precompute positions server-side above this many nodes
 INITIAL = 150       # nodes drawn at first; the rest behind "N more"
@@ -38,6 +38,15 @@ OTHER = {"color": "#64748b", "shape": "dot"}
 # colour-blind-safe-ish categorical palette for communities
 PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
            "#4f46e5", "#65a30d", "#0d9488", "#b45309", "#7c3aed", "#be123c", "#475569"]
+
+UNDIRECTED = {"CO_INVESTED"}  # relationship types drawn without arrows (symmetric by meaning)
+OTHER_COMMUNITY = "#a3aab5"  # communities past the palette share one grey
+
+
+def community_color(c: int) -> str:
+    """The colour of community ``c`` (0 = the largest): the palette, then grey for the small rest."""
+    return PALETTE[c] if 0 <= c < len(PALETTE) else OTHER_COMMUNITY
+
 
 _HIDDEN_PROPS = {"id", "label", "name", "sources", "aliases", "_label", "x", "y", "community", "synthetic"}
 _MONEY = ("amount_cny", "total_cny", "amount_total")
@@ -62,13 +71,22 @@ def _fmt(k, v) -> str:
     return str(v)
 
 
+def _key_name(k: str) -> str:
+    """A property key in the UI language (the table column name, else the key in words)."""
+    from web.i18n import COLUMNS, column_name
+
+    return column_name(k) if k in COLUMNS else k.replace("_", " ")
+
+
 def tooltip(node: dict) -> str:
     """Plain text (shown with textContent, never as HTML)."""
     lines = [f"{display_name(node)}", f"[{label_name(node.get('label', ''))}]"]
     for k, v in node.items():
         if k in _HIDDEN_PROPS or v is None or v == "" or isinstance(v, dict):
             continue
-        lines.append(f"{k}: {_fmt(k, v)}")
+        if k in ("community",) and isinstance(v, int):
+            v = v + 1  # numbered from 1, as the legend and the sidebar number them
+        lines.append(f"{_key_name(k)}: {_fmt(k, v)}")
         if len(lines) >= 12:
             break
     if node.get("synthetic"):
@@ -85,23 +103,25 @@ def _weight(e: dict) -> float | None:
 
 
 def communities(nodes: list[dict], edges: list[dict]) -> dict[str, int]:
-    """Community index per node id: the ``community`` property when the query set it, else Louvain
+    """Community index per node id. The ``community`` property when the query set it on every node,
+    kept as it is: the query numbered the whole network's communities (largest first), and the
+    sidebar, the legend, the colours and the exports all use that one numbering. Else Louvain
     (seeded: the same graph always gets the same colours), largest community first."""
-    if nodes and all(isinstance(n.get("community"), int) for n in nodes):
-        raw = {n["id"]: n["community"] for n in nodes}
-    else:
-        G = nx.Graph()
-        G.add_nodes_from(n["id"] for n in nodes)
-        for e in edges:
-            if e["source"] in G and e["target"] in G and e["source"] != e["target"]:
-                w = _weight(e) or 1.0
-                if G.has_edge(e["source"], e["target"]):
-                    G[e["source"]][e["target"]]["weight"] += w
-                else:
-                    G.add_edge(e["source"], e["target"], weight=w)
-        parts = nx.community.louvain_communities(G, weight="weight", seed=1) if G.number_of_edges() else \
-            [{n} for n in G]
-        raw = {n: i for i, part in enumerate(parts) for n in part}
+    if nodes and all(isinstance(n.get("community"), int) and not isinstance(n.get("community"), bool)
+                     for n in nodes):
+        return {n["id"]: n["community"] for n in nodes}
+    G = nx.Graph()
+    G.add_nodes_from(n["id"] for n in nodes)
+    for e in edges:
+        if e["source"] in G and e["target"] in G and e["source"] != e["target"]:
+            w = _weight(e) or 1.0
+            if G.has_edge(e["source"], e["target"]):
+                G[e["source"]][e["target"]]["weight"] += w
+            else:
+                G.add_edge(e["source"], e["target"], weight=w)
+    parts = nx.community.louvain_communities(G, weight="weight", seed=1) if G.number_of_edges() else \
+        [{n} for n in G]
+    raw = {n: i for i, part in enumerate(parts) for n in part}
     sizes: dict[int, int] = {}
     for c in raw.values():
         sizes[c] = sizes.get(c, 0) + 1
@@ -109,26 +129,32 @@ def communities(nodes: list[dict], edges: list[dict]) -> dict[str, int]:
     return {n: order[c] for n, c in raw.items()}
 
 
-def _layout(ids: list[str], edges: list[dict]) -> dict[str, tuple[float, float]]:
-    """Pixel positions: the layout in [-1, 1]² times 45·√n (about 90 px per node across)."""
-    from kg.layout import layout
+def _layout(ids: list[str], edges: list[dict], groups: dict | None = None) -> dict[str, tuple[float, float]]:
+    """Pixel positions: the layout in [-1, 1]² times 45·√n (about 90 px per node across); with
+    ``groups`` (node → community) each community is laid out as one patch."""
+    from kg.layout import grouped_layout, layout
 
-    pos = layout(ids, [(e["source"], e["target"]) for e in edges], seed=1)
+    pairs = [(e["source"], e["target"]) for e in edges]
+    pos = grouped_layout(ids, pairs, groups, seed=1, aspect=2.0) if groups else layout(ids, pairs, seed=1)
     scale = 45 * math.sqrt(len(ids))
     return {n: (round(x * scale, 1), round(y * scale, 1)) for n, (x, y) in pos.items()}
 
 
-def _cached_layout(ids, edges):
+def _cached_layout(ids, edges, groups=None):
     from web.state import cached
 
-    key = hashlib.sha1(json.dumps([ids, [(e["source"], e["target"]) for e in edges]],
+    key = hashlib.sha1(json.dumps([ids, [(e["source"], e["target"]) for e in edges],
+                                   [groups.get(i) for i in ids] if groups else None],
                                   ensure_ascii=False).encode()).hexdigest()
-    return cached(("layout", key), lambda: _layout(ids, edges))
+    return cached(("layout", key), lambda: _layout(ids, edges, groups))
 
 
-def view(graph: dict | None, *, color_by: str = "label", focus=(), initial: int = INITIAL,
-         max_nodes: int = MAX_NODES, layout: bool | None = None, omitted: int = 0) -> dict:
-    """The vis payload for ``graph`` (see the module docstring)."""
+def view(graph: dict | None, *, color_by: str = "label", focus=(), initial: int | None = INITIAL,
+         max_nodes: int = MAX_NODES, layout: bool | None = None, omitted: int = 0,
+         community_info: list[dict] | None = None) -> dict:
+    """The vis payload for ``graph`` (see the module docstring). ``initial=None`` draws every node
+    at once; ``community_info`` (the query's ``meta.communities``) names the legend's communities with
+    their full sizes."""
     graph = graph or {}
     nodes = [n for n in graph.get("nodes", []) if isinstance(n, dict) and n.get("id") is not None]
     seen: set = set()
@@ -159,7 +185,7 @@ def view(graph: dict | None, *, color_by: str = "label", focus=(), initial: int 
         if color_by == "community":
             c = comm.get(n["id"], 0)
             vn["community"] = c
-            vn["color"] = PALETTE[c % len(PALETTE)]
+            vn["color"] = community_color(c)
         else:
             vn["color"] = style["color"]
         if n["id"] in focus:
@@ -179,12 +205,14 @@ def view(graph: dict | None, *, color_by: str = "label", focus=(), initial: int 
 
     use_layout = len(out_nodes) > LAYOUT_OVER if layout is None else layout
     if use_layout and out_nodes:
-        pos = _cached_layout([n["id"] for n in out_nodes], edges)
+        pos = _cached_layout([n["id"] for n in out_nodes], edges, comm if color_by == "community" else None)
         for vn in out_nodes:
             vn["x"], vn["y"] = pos[vn["id"]]
 
-    legend = _legend(out_nodes, color_by, comm)
-    return {"nodes": out_nodes, "edges": out_edges, "initial": initial, "omitted": omitted,
+    legend = _legend(out_nodes, color_by, comm, community_info)
+    directed = any(e.get("type") not in UNDIRECTED for e in edges)
+    return {"nodes": out_nodes, "edges": out_edges, "initial": len(out_nodes) if initial is None else initial,
+            "omitted": omitted, "directed": directed,
             "layout": "precomputed" if use_layout else "physics", "color_by": color_by, "legend": legend,
             "strings": {"more": t("n_more"), "empty": t("empty_graph"), "omitted": t("omitted_server"),
                         "loading": t("loading_graph")}}
@@ -208,17 +236,21 @@ def _edge_title(e: dict, w) -> str:
     return " · ".join(bits)
 
 
-def _legend(nodes: list[dict], color_by: str, comm: dict) -> list[dict]:
+def _legend(nodes: list[dict], color_by: str, comm: dict, info: list[dict] | None = None, top: int = 12) -> list[dict]:
     if color_by == "community":
         groups: dict[int, list[str]] = {}
-        for n in nodes:
-            groups.setdefault(n.get("community", 0), []).append(n["label"])
+        for n in nodes:  # nodes come most connected first
+            groups.setdefault(n.get("community", 0), []).append(n["name"])
+        sizes = {int(c["community"]): int(c.get("size") or 0) for c in (info or []) if isinstance(c, dict)
+                 and isinstance(c.get("community"), int)}
         out = []
-        for c in sorted(groups)[:12]:
+        for c in sorted(groups)[:top]:
             members = groups[c]
-            out.append({"key": f"c{c}", "name": f"{t('community')} {c + 1} ({len(members)}): "
-                                                f"{'、'.join(members[:3])}{'…' if len(members) > 3 else ''}",
-                        "color": PALETTE[c % len(PALETTE)], "shape": "dot"})
+            size = sizes.get(c) or len(members)
+            lead = "、".join(_short(m, 12) for m in members[:3]) + ("…" if len(members) > 3 else "")
+            out.append({"key": f"c{c}", "community": c, "number": c + 1, "size": size, "drawn": len(members),
+                        "lead": members[:3], "name": f"{t('community')} {c + 1} ({size}): {lead}",
+                        "color": community_color(c), "shape": "dot"})
         return out
     present = []
     for n in nodes:

@@ -6,12 +6,14 @@ query ``coinvest_network`` plus the communities and the drawn view).
 """
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
 from web import graphview
 from web.data import jsonable, run_query
-from web.i18n import get_lang
+from web.i18n import get_lang, t
 
 bp = Blueprint("network", __name__)
 
@@ -51,11 +53,49 @@ def network_data(args) -> dict:
     return jsonable(data)
 
 
+def _years() -> list[str]:
+    return facet_options()["years"]
+
+
+def cut_info(data: dict | None, facets: dict) -> dict | None:
+    """What the page says when the query kept only the heaviest links: shown and total links and
+    investors, and the refinements that would draw more of it (a higher minimum, a year)."""
+    if not data:
+        return None
+    total = int(data.get("value") or 0)
+    shown = len(data.get("rows") or [])
+    investors = int((data.get("meta") or {}).get("investors") or 0)
+    drawn = len((data.get("graph") or {}).get("nodes") or [])
+    if total <= shown:
+        return None
+    try:
+        current = int(facets.get("min_shared") or 1)
+    except ValueError:
+        current = 1
+    refine = [{"text": t("raise_min_shared").format(n=current + 1),
+               "href": url_for("network.network", **{**facets, "min_shared": current + 1})}]
+    if not facets.get("year"):
+        for y in _years()[:4]:
+            refine.append({"text": y, "href": url_for("network.network", **{**facets, "year": y})})
+    return {"shown": shown, "total": total, "investors": investors, "drawn": drawn, "refine": refine}
+
+
+def _view(data: dict, focus=()) -> dict:
+    graph = data["graph"]
+    if get_lang() != "zh":  # known investors by their English names on English pages
+        en = _english_names()
+        graph = {**graph, "nodes": [{**n, "name": en.get(n.get("name"), n.get("name"))} for n in graph.get("nodes", [])]}
+    v = graphview.view(graph, color_by="community", focus=focus, initial=None,
+                       community_info=(data.get("meta") or {}).get("communities"))
+    v["labels"] = "auto"  # label the most central investors, the rest on hover and zoom
+    return v
+
+
 @bp.route("/api/network")
 def api_network():
     data = network_data(request.args)
     if request.args.get("_view"):
-        data["view"] = graphview.view(data["graph"], color_by="community")
+        data["view"] = _view(data)
     return jsonify(data)
 
 
@@ -65,13 +105,29 @@ def network():
     focus = request.args.get("focus")
     try:
         data = network_data(request.args)
-        view = graphview.view(data["graph"], color_by="community", focus=[focus] if focus else ())
+        view = _view(data, focus=[focus] if focus else ())
     except KGError as exc:
         error = str(exc)
     facets = facets_from(request.args)
     centrality = (data or {}).get("meta", {}).get("centrality") or []
-    communities = (data or {}).get("meta", {}).get("communities") or []
+    empty_hint = None
+    if data is not None and not data.get("rows") and (facets.get("min_shared") or "1") != "1":
+        empty_hint = url_for("network.network", **{**facets, "min_shared": 1})
     return render_template("network.html", data=data, view=view, error=error, facets=facets,
-                           options=facet_options(), centrality=centrality[:15], communities=communities[:12],
-                           palette=graphview.PALETTE, main_wide=True,
+                           options=facet_options(), centrality=centrality[:15], cut=cut_info(data, facets),
+                           empty_hint=empty_hint, investor_name=_investor_name, main_wide=True,
                            json_twin=url_for("network.api_network", **facets))
+
+
+def _investor_name(name: str) -> str:
+    """An investor's name in the UI language (the ontology's English name on English pages)."""
+    if get_lang() == "zh":
+        return name
+    return _english_names().get(name) or name
+
+
+@functools.lru_cache(maxsize=1)
+def _english_names() -> dict[str, str]:
+    from ontology import load
+
+    return {inv.name: inv.name_en for inv in load().investors if inv.name_en}

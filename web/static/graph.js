@@ -24,12 +24,23 @@
     return d;
   }
 
-  function toVisNode(n) {
+  var LABEL_PX = 13;      // on-screen size of a drawn label
+  var HIDDEN = 0.01;      // a label this small is never drawn (vis skips labels under drawThreshold px)
+
+  function font(n, size) {
+    var f = { face: FONT, size: size, color: '#0f172a', strokeWidth: 3, strokeColor: '#ffffff' };
+    if (n.focus) { f.bold = true; }
+    return f;
+  }
+
+  function toVisNode(n, autoLabels) {
     var o = {};
     for (var k in n) { if (Object.prototype.hasOwnProperty.call(n, k)) { o[k] = n[k]; } }
     o.title = tip(n.title);
-    o.font = { face: FONT, size: 13, color: '#0f172a', strokeWidth: 3, strokeColor: '#ffffff' };
-    if (n.focus) { o.borderWidth = 3; o.font = { face: FONT, size: 15, color: '#0f172a', bold: true, strokeWidth: 3, strokeColor: '#ffffff' }; }
+    // no vis "group": vis would give every group its own default colour and re-apply it on each update
+    delete o.group;
+    o.font = font(n, autoLabels ? HIDDEN : (n.focus ? 15 : 13));
+    if (n.focus) { o.borderWidth = 3; }
     if (n.synthetic) { o.shapeProperties = { borderDashes: [4, 3] }; }
     return o;
   }
@@ -75,9 +86,14 @@
     var allEdges = payload.edges || [];
     var strings = payload.strings || {};
     var shown = Math.min(payload.initial || 150, all.length);
-    var nodes = new vis.DataSet(all.slice(0, shown).map(toVisNode));
-    var edges = new vis.DataSet([]);
     var precomputed = payload.layout === 'precomputed';
+    // big views and views that ask for it label only what fits: the most central nodes first, no two
+    // labels on top of each other, more as you zoom in; every name is in the hover tooltip
+    var autoLabels = payload.labels === 'auto' || el.getAttribute('data-labels') === 'auto' || precomputed;
+    function visNode(n) { return toVisNode(n, autoLabels); }
+    var nodes = new vis.DataSet(all.slice(0, shown).map(visNode));
+    var edges = new vis.DataSet([]);
+    var t0 = window.performance ? performance.now() : 0;
 
     function addEdges(list) {
       var add = [];
@@ -111,6 +127,7 @@
       nodes: { scaling: { min: 9, max: 32, label: { enabled: false }, customScalingFunction: logScale },
                font: { face: FONT }, borderWidth: 1 },
       edges: { smooth: false, color: { color: '#cbd5e1', highlight: '#334155', hover: '#64748b' },
+               arrows: { to: { enabled: payload.directed === true, scaleFactor: 0.5 } },
                scaling: { min: 1, max: 7, customScalingFunction: logScale }, selectionWidth: 2 },
       physics: physics,
       layout: { improvedLayout: false, randomSeed: 7 },
@@ -118,11 +135,111 @@
     };
     var network = new vis.Network(el, { nodes: nodes, edges: edges }, options);
 
+    // ---- labels that read: greedy placement in order of importance (the payload's order)
+    var measure = document.createElement('canvas').getContext('2d');
+    measure.font = LABEL_PX + 'px ' + FONT;
+    var widths = {};
+    function labelWidth(text) {
+      if (!(text in widths)) { widths[text] = measure.measureText(text).width; }
+      return widths[text];
+    }
+    function radius(id) {
+      var b = network.body && network.body.nodes[id];
+      if (!b) { return 8; }
+      return (b.shape && b.shape.radius) || (b.options && b.options.size) || 8;
+    }
+    function placeLabels() {
+      if (!autoLabels) { return; }
+      var scale = network.getScale();
+      var W = el.clientWidth, H = el.clientHeight;
+      var budget = Math.max(8, Math.round(W * H / 14000));
+      var ids = nodes.getIds();
+      var pos = network.getPositions(ids);
+      var order = all.filter(function (n) { return pos[n.id]; });
+      var cell = 48, grid = {}, used = 0, updates = [];
+      function put(b) {
+        for (var gx = Math.floor(b[0] / cell); gx <= Math.floor(b[2] / cell); gx++) {
+          for (var gy = Math.floor(b[1] / cell); gy <= Math.floor(b[3] / cell); gy++) {
+            (grid[gx + ',' + gy] = grid[gx + ',' + gy] || []).push(b);
+          }
+        }
+      }
+      order.forEach(function (n) {
+        var want = false;
+        var text = String(n.label || '');
+        if (used < budget && text) {
+          var p = network.canvasToDOM(pos[n.id]);
+          var r = radius(n.id) * scale;
+          var w = labelWidth(text) + 6, h = LABEL_PX + 5;
+          var b = [p.x - w / 2, p.y + r + 1, p.x + w / 2, p.y + r + 1 + h, n.id];
+          if (b[0] >= 0 && b[2] <= W && b[1] >= 0 && b[3] <= H) {
+            var clash = false;
+            for (var gx = Math.floor(b[0] / cell); gx <= Math.floor(b[2] / cell) && !clash; gx++) {
+              for (var gy = Math.floor(b[1] / cell); gy <= Math.floor(b[3] / cell) && !clash; gy++) {
+                (grid[gx + ',' + gy] || []).forEach(function (o) {
+                  if (o[4] !== n.id && b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]) { clash = true; }
+                });
+              }
+            }
+            if (!clash) { put(b); used++; want = true; }
+          }
+        }
+        var size = want ? (n.focus ? LABEL_PX + 2 : LABEL_PX) / scale : HIDDEN;
+        var cur = nodes.get(n.id);
+        if (cur && (!cur.font || Math.abs(cur.font.size - size) > 1e-6 * size)) {
+          updates.push({ id: n.id, font: font(n, size) });
+        }
+      });
+      if (updates.length) { nodes.update(updates); }
+      el.setAttribute('data-labels-drawn', String(used));
+    }
+    var relabelTimer = null;
+    function relabelSoon() {
+      if (!autoLabels) { return; }
+      clearTimeout(relabelTimer);
+      relabelTimer = setTimeout(placeLabels, 120);
+    }
+    network.on('zoom', relabelSoon);
+    network.on('dragEnd', relabelSoon);
+    network.on('resize', relabelSoon);
+
+    // the labels drawn now, as boxes on the page (from vis-network's own label measurements)
+    function labelBoxes() {
+      var out = [];
+      var scale = network.getScale();
+      var thr = (network.body.nodes && network.options && network.options.nodes && network.options.nodes.font &&
+                 network.options.nodes.font.drawThreshold) || 5;
+      nodes.getIds().forEach(function (id) {
+        var b = network.body.nodes[id];
+        if (!b || !b.labelModule || !b.options.label) { return; }
+        var f = b.options.font || {};
+        if ((f.size || 0) * scale < thr) { return; }
+        var sz = b.labelModule.size;
+        if (!sz || !sz.width) { return; }
+        var a = network.canvasToDOM({ x: sz.left, y: sz.top });
+        var c = network.canvasToDOM({ x: sz.left + sz.width, y: sz.top + sz.height });
+        if (c.x < 0 || c.y < 0 || a.x > el.clientWidth || a.y > el.clientHeight) { return; }
+        out.push({ id: id, x1: a.x, y1: a.y, x2: c.x, y2: c.y, px: f.size * scale });
+      });
+      return out;
+    }
+
+    function stable() {
+      if (window.performance) { el.setAttribute('data-settle-ms', String(Math.round(performance.now() - t0))); }
+      el.setAttribute('data-stable', '1');
+    }
+
     var first = true;
     function settled() {
       network.setOptions({ physics: { enabled: false } });
       if (first) { network.fit({ animation: false }); first = false; }
-      el.setAttribute('data-stable', '1');
+      if (autoLabels) {
+        placeLabels();
+        network.once('afterDrawing', stable);
+        network.redraw();
+      } else {
+        stable();
+      }
     }
     function relax(iterations) {
       el.removeAttribute('data-stable');
@@ -131,7 +248,11 @@
       network.stabilize(iterations || 120);
     }
     if (precomputed) {
-      network.once('afterDrawing', function () { el.setAttribute('data-stable', '1'); });
+      network.once('afterDrawing', function () {
+        placeLabels();
+        network.once('afterDrawing', stable);
+        network.redraw();
+      });
       network.fit();
     } else {
       network.once('stabilizationIterationsDone', settled);
@@ -161,10 +282,10 @@
     function showMore() {
       var next = all.slice(shown, shown + (payload.initial || 150));
       shown += next.length;
-      nodes.add(next.map(toVisNode));
+      nodes.add(next.map(visNode));
       addEdges(allEdges);
       renderMore();
-      if (!precomputed) { relax(150); }
+      if (!precomputed) { relax(150); } else { relabelSoon(); }
     }
 
     function expand(id) {
@@ -187,7 +308,7 @@
             n.y = at.y + 120 * Math.sin(a);
             if (payload.color_by === 'community') { n.color = '#94a3b8'; }
           });
-          nodes.add(fresh.map(toVisNode));
+          nodes.add(fresh.map(visNode));
           addEdges(v.edges);
           v.edges.forEach(function (e) { allEdges.push(e); });
           el.setAttribute('data-expanded', String(Number(el.getAttribute('data-expanded') || 0) + 1));
@@ -239,7 +360,8 @@
 
     renderMore();
     window.kgGraphs[el.id] = { network: network, nodes: nodes, edges: edges, payload: payload,
-                               expand: expand, showMore: showMore, png: png, svg: svg };
+                               expand: expand, showMore: showMore, png: png, svg: svg,
+                               placeLabels: placeLabels, labelBoxes: labelBoxes };
   }
 
   function bindButtons() {
