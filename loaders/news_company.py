@@ -91,6 +91,7 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
         q = quoted[-1]
         return _valid_zh(f, q, np_[:np_.rfind(q)])
     np_ = re.sub(r"在" + _region_prefix().pattern + r"$", "", np_)  # 智行工业在深圳宣布完成…
+    np_ = re.sub(r"(?:从|自|向)[^,;。]{2,60}?(?:手中|处|那里)$", "", np_)  # X从A和B两家机构手中融到了…
     legal = _legal_name(np_)
     if legal:  # 上海市工业互联网协会会员单位上海云锐数智科技股份有限公司: the legal name is the name
         return _valid_zh(f, legal[1], legal[0])
@@ -125,10 +126,11 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
 
 
 def _valid_zh(f: Frame, name: str, descriptor: str) -> tuple[str, str] | None:
-    name = name.strip(" \x00、,:")
+    name = name.strip(" \x00、,:—-")
     if not (2 <= len(name) <= 40) or ZH_PRONOUN.search(name) or "\x00" in name:
         return None
-    if re.search(r"[,;。、]|完成|获得|宣布|领投|跟投", name) or name[0] in ")）]】>":
+    if re.search(r"[,;。、]|完成|获得|宣布|领投|跟投", name) or name[0] in ")）]】>" \
+            or re.search(r"(?:领域|赛道|行业|市场|产业|板块)$", name):
         return None
     if not CJK.search(name) and not re.search(r"[A-Za-z]{2}", name):
         return None
@@ -247,7 +249,7 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             if is_investor(f, got[0]) and re.match(r"(?:了)?对", rest):
                 return _zh_object_company(f, text, m.end(), b)
             return got
-        break
+        continue  # 机器人领域近日迎来一笔重磅融资——初创企业X宣布完成…: a later verb may have the company
     p = _ZH_POSSESSIVE.match(text, a, b)
     if p and re.search(r"由|领投|投资|获|\x00", text[p.end():b] + (text[b:clauses[k + 1][1]] if k + 1 < len(clauses) else "")):
         # 迈科智造的B轮融资由招商局创投领投; …公司柔仓科技，9月份的D轮融资超2亿美元，由今日资本领投

@@ -31,6 +31,8 @@ _LEAD_LABELS = set(words("labels")[:0] + (vocab()["labels"].get("lead") or []))
 _FOLLOW_LABELS = set(vocab()["labels"].get("follow") or [])
 _ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*(?::|——|—|-{1,2})\s*")
 _ZH_INCLUDING = re.compile(r"\s*(?:其中)?(?:包括|包含|涵盖)(?:了)?\s*")
+_ZH_FROM_HANDS = re.compile(r"(?:从|自)\s*(?P<list>[^,;。\x00]{2,40}?)(?:(?:[两三四五多几]家|等)[^,;。\x00]{0,10}?|)(?:手中|处|那里)"
+                            r"(?:获得|融到|拿到|募得|筹得|融得)")
 _ZH_THANKS = re.compile(r"感谢\s*(?:本轮)?(?:投资方|投资人|资方)?\s*(?P<list>[^,;。!\x00]{2,40}?)(?:等(?:机构|投资方|投资人)?)?的?"
                         r"(?:信任|支持|青睐|认可|厚爱)")
 _ZH_LEAD_AS = re.compile(r"\s*(?:作为|身为)(?:本轮)?的?(?:联合|共同)?领投方\s*(?=,|$)")
@@ -45,7 +47,8 @@ _ZH_TRIGGERS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:联合|共同)?领投了?|领衔(?:投资)?|(?:联合|共同)?牵头(?:投资)?"), "lead"),
     (re.compile(r"(?:作为|为)(?:本轮)?的?跟投方|(?:作为|为)(?:其|公司的?)?战略投资(?:者|方|人)"), "follow"),
     (re.compile(r"(?:向|为)[^,;。\x00]{2,30}?(?:注资|增资)"), "follow"),
-    (re.compile(r"(?:也|亦|同样)?(?:现身|出现在|位列|在)(?:了)?(?:本轮)?(?:的)?(?:投资|融资)?(?:机构|投资方|股东)?名单"), "follow"),
+    (re.compile(r"(?:也|亦|同样)?(?:现身|出现在|位列|在)(?:了)?(?:本轮)?(?:的)?(?:投资|融资)?(?:机构|投资方|股东)?名单|"
+                r"(?:悉数|纷纷|也|均|亦)(?:入场|入局|出手|加入|参与其中|上车)"), "follow"),
     (re.compile(r"跟投|参投|联投|参与(?:了)?(?:本轮|本次|此次)?(?:的)?(?:投资|融资)?|追投|加注|加持|加码|追加投资|继续投资|增持|(?:超额)?认购|"
                 r"(?:继续|持续)(?:支持|看好)|"
                 r"(?:共同|联合)?(?:战略)?投资(?=[,;。!?\s\x00了的]|$)|(?:共同)?出资(?![方人额])|注资"), "follow"),
@@ -75,6 +78,9 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
         us = max(masked.rfind(c, 0, a) for c in "。!?;\n") + 1
         if re.search(r"本轮|本次|此次|投资方|投资人|机构|跟投|参投|融资", masked[us:a]):
             return [(inc.end(), b, "follow")]
+    source = _ZH_FROM_HANDS.search(masked, a, b)
+    if source:  # 从正轩投资和力合华睿两家风险投资机构手中融到了…
+        return [(source.start("list"), source.end("list"), "follow")]
     thanks = _ZH_THANKS.search(masked, a, b)
     if thanks:  # 感谢元禾原点的信任与支持: the post thanks its investors
         return [(thanks.start("list"), thanks.end("list"), "follow")]
@@ -177,7 +183,13 @@ def split_names(f: Frame, masked: str, a: int, b: int) -> list[tuple[int, str, s
         if s < pos:
             continue
         if s > pos:
-            plain(pos, s)
+            if zh and masked[s - 1] not in "、,/;\x00和与及 :":
+                # 专注于机器人赛道的投资基金高瓴资本: the words before a known name describe it
+                cut = max(masked.rfind(c, pos, s) for c in "、,/;\x00和与及:")
+                if cut >= pos:
+                    plain(pos, cut + 1)
+            else:
+                plain(pos, s)
         fund = (_FUND_SUFFIX if zh else _EN_NAME_TAIL).match(masked, e, b)
         if fund:  # 红杉中国种子基金, 中金资本旗下基金, 深创投集团, Qiming Venture Capital: the known name, whole
             e = fund.end()
@@ -219,6 +231,8 @@ _ZH_NOT_NAME = re.compile(r"^(?:本轮|融资|投资|公司|股东|机构|投资
                           r"轮|万|亿|元|顾问|金额|披露|用于|将|计划|成立|估值")
 
 
+_ZH_GENERIC_PIECE = re.compile(r"(?:科技|互联网|产业|知名|头部|国内外|国内|海外|多家|各大|一线|顶级|地方|国有|大型)*"
+                               r"(?:巨头|大厂|机构|资本|基金|投资方|股东|伙伴|企业|公司|集团|VC|PE|CVC)")
 _NOT_NAMES = re.compile(alternation([w.lower() for w in words("not_names")]))
 
 
@@ -247,7 +261,7 @@ def resolve_investor(f: Frame, piece: str, ident: str | None) -> str | None:
     for s, e, lab, ident2 in f.names:
         if lab == "INVESTOR" and f.t[s:e] and piece.endswith(f.t[s:e]) and len(f.t[s:e]) >= 3:
             return onto.investor_name(ident2)
-    if _NOT_NAMES.fullmatch(piece.lower()):
+    if _NOT_NAMES.fullmatch(piece.lower()) or _ZH_GENERIC_PIECE.fullmatch(piece):
         return None
     if f.lang == "zh":
         if _ZH_NOT_NAME.search(piece) or len(piece) > 30 or "\x00" in piece:
