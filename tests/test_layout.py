@@ -209,3 +209,39 @@ def test_exporters_use_it_with_their_scales():
     h = html._layout(p)
     assert math.isclose(max(abs(c) for xy in h.values() for c in xy), 60 * math.sqrt(len(nodes)))
     assert drawing._layout(Payload(nodes=[], edges=[])) == {}
+
+
+# ------------------------------------------------------------------------------ grouped by community
+def test_grouped_layout_draws_each_community_as_one_patch():
+    from kg.layout import grouped_layout
+
+    nodes, edges, group = _communities(n_groups=6, size=40, p_in=0.2, p_out=0.01)
+    pos = grouped_layout(nodes, edges, group, seed=2, scale=100)
+    assert set(pos) == set(nodes)
+    assert pos == grouped_layout(nodes, edges, group, seed=2, scale=100)          # deterministic
+    P = _arr(pos, nodes)
+    assert math.isclose(float(np.abs(P).max()), 100)
+    g = np.array([group[v] for v in nodes])
+    cent = {k: P[g == k].mean(axis=0) for k in set(g)}
+    # every node is nearer its own community's centre than any other community's
+    near = [min(cent, key=lambda k: float(((P[i] - cent[k]) ** 2).sum())) == g[i] for i in range(len(nodes))]
+    assert all(near)
+    # the patches do not overlap: bounding boxes of different communities are disjoint
+    boxes = {k: (P[g == k].min(axis=0), P[g == k].max(axis=0)) for k in set(g)}
+    for a in boxes:
+        for b in boxes:
+            if a < b:
+                (lo1, hi1), (lo2, hi2) = boxes[a], boxes[b]
+                assert (hi1 < lo2).any() or (hi2 < lo1).any()
+
+
+def test_grouped_layout_unknown_group_and_wide_aspect():
+    from kg.layout import grouped_layout
+
+    pos = grouped_layout(["a", "b", "c", "d"], [("a", "b"), ("c", "d")], {"a": 0, "b": 0}, aspect=3.0)
+    assert set(pos) == {"a", "b", "c", "d"}
+    assert grouped_layout([], [], {}) == {}
+    nodes, edges, group = _communities(n_groups=8, size=20)
+    P = _arr(grouped_layout(nodes, edges, group, aspect=2.0), nodes)
+    w, h = np.ptp(P, axis=0)
+    assert w > h
