@@ -263,6 +263,19 @@ def test_follow_ups_edit_the_frame(dev_store_ro):
     assert answer(dev_store_ro, "那2017年呢", s)["intent"] == "unknown"
 
 
+def test_operations_on_the_previous_answer(dev_store_ro):
+    s = Session()
+    first = answer(dev_store_ro, "深创投投了哪些公司", s)
+    both = answer(dev_store_ro, "其中哪些红杉资本（中国）也投了", s)
+    assert both["intent"] == "common_portfolio" and set(both["entities"]) < set(first["entities"])
+    again = answer(dev_store_ro, "深创投和红杉资本（中国）都投过的公司", Session())
+    assert set(both["entities"]) == set(again["entities"])
+    s2 = Session()
+    answer(dev_store_ro, "北京有多少起融资", s2)
+    avg = answer(dev_store_ro, "平均金额是多少", s2)
+    assert avg["intent"] == "amount_avg" and "北京" in avg["interpretation"]
+
+
 def test_pronoun_is_the_last_company(dev_store_ro):
     s = Session()
     answer(dev_store_ro, "蓝昇信息融过几轮？", s)

@@ -804,7 +804,7 @@ def _spell(store, nlu, text: str):
 
 
 def _answer(store, q: str, session) -> dict:
-    from kg.chat.frame import build_frame, is_followup, is_fragment, merge_followup, vocab
+    from kg.chat.frame import build_frame, is_bare_measure, is_followup, is_fragment, merge_followup, vocab
     from kg.chat.spelling import to_simplified
 
     if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "refresh"):
@@ -831,7 +831,7 @@ def _answer(store, q: str, session) -> dict:
     recover_names(p0, store)  # 宏途 → 宏途数据: a clear part of a name
     frame = build_frame(p0, store, reference_year=_reference_year(store))
     prev_frame = session.frame if session is not None and session.engine == "frame" else None
-    followup = prev_frame is not None and is_followup(p0, frame)
+    followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame))
     if followup:
         frame = merge_followup(prev_frame, frame, p0)
     pronoun = bool(vocab()["pronoun"]["company"].search(p0.skeleton or p0.text))
@@ -907,7 +907,8 @@ def _answer(store, q: str, session) -> dict:
     if session is not None:  # a follow-up may need the frame even when a named query answered
         session.frame = merge_followup(session.frame, frame, p0) if session.frame is not None and \
             (p.followup or is_followup(p0, frame)) else frame
-    return _answer_named(store, q, p, unresolved, session, frame)
+    # the frame read every word of the question: a stretch the named intents call a name is not one
+    return _answer_named(store, q, p, unresolved if frame.unknown else [], session, frame)
 
 
 _REFERENCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -624,6 +624,15 @@ def is_fragment(f: Frame) -> bool:
         not f.repeat
 
 
+def is_bare_measure(p, f: Frame) -> bool:
+    """A short question of a measure alone (平均金额是多少, What about the median?): it measures the
+    previous question's deals."""
+    text = re.sub(r"[\s?？!！。.,，]", "", p.skeleton or p.text)
+    short = len(text) <= 10 if _CJK.search(text) else len((p.text or "").split()) <= 6
+    return short and not f.filters and f.measure in ("amount", "avg", "median", "max", "min", "share", "deals",
+                                                      "companies", "investors") and not f.group_by
+
+
 def is_followup(p, f: Frame) -> bool:
     V = vocab()
     text = p.skeleton or p.text
@@ -644,6 +653,13 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
     out.language = cur.language
     out.ignored, out.unknown, out.unsupported = cur.ignored, cur.unknown, cur.unsupported
     fl, nf = out.filters, cur.filters
+    also = bool(V["within"].search(text) or re.search(r"也|同样|\balso\b|\bas\s+well\b|\btoo\b", text, re.IGNORECASE))
+    if also and nf.get("investor") and fl.get("investor") and nf["investor"] != fl["investor"] and \
+            out.target in ("companies", "deals") and not prev.co_investors:
+        # "其中哪些红杉也投了" / "Which of those did Sequoia China also back?": the previous set, and theirs
+        out.setop, out.other = "both", {"investor": nf["investor"]}
+        out.target, out.group_by = "companies", "company"
+        nf = {k: v for k, v in nf.items() if k != "investor"}
     lift = {"time": ("year", "date_from", "date_to"), "round": ("round",), "region": ("region",),
             "segment": ("segment",), "lead_only": ("lead_only",)}
     for what in cur.clear:
@@ -653,10 +669,7 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
         for k in ("year", "date_from", "date_to"):
             fl.pop(k, None)
     for k, v in nf.items():
-        if k == "investor" and prev.co_investors:
-            fl["investor"] = v
-        else:
-            fl[k] = v
+        fl[k] = v
     if "company" in nf:
         out.subject_company = nf["company"]
     if cur.k:
