@@ -51,3 +51,8 @@ def test_coded_values_are_words(client, lang):
     cid = client.get("/api/query/portfolio", query_string={"investor": "深创投"}).get_json()["rows"][0]["company_id"]
     text = visible_text(client.get(e(cid)).get_data(as_text=True))
     assert not re.search(r"Type:?\s+[a-z_]+\b", text)
+
+
+def test_home_draws_its_rankings(client):
+    html = client.get("/").get_data(as_text=True)
+    assert html.count('class="iikg-chart"') + html.count("<svg class=\"chart") >= 2
