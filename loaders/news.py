@@ -57,7 +57,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.model import Batch
-from loaders.news_company import REF, en_anchors, zh_is_a, en_investor_first, zh_anchor, zh_investor_first
+from loaders.news_company import REF, en_anchors, record_company, zh_is_a, en_investor_first, zh_anchor, zh_investor_first
 from loaders.news_nlp import Frame, Lexicon, clauses, is_investor, units
 from loaders.news_rules import CJK
 from loaders.news_roles import en_roles, resolve_investor, split_names, zh_roles
@@ -152,7 +152,16 @@ class _Anchor:
     ref: bool = False  # named by reference (这家企业, the company): the company named before
 
 
+_RECORD_COMPANY = re.compile(r"(?:^|[|\n;。])\s*(?:公司|企业|项目|融资方|融资企业|公司名称|Company|Startup|Firm)\s*:\s*"
+                             r"(?P<co>[^|\n;。,:]{2,40}?)\s*(?=[|\n;。,]|$)", _I)
+
+
 def _anchors(f: Frame) -> list[_Anchor]:
+    record = _RECORD_COMPANY.search(f.t)
+    if record and (f.rounds or f.amounts):  # "Company: X | Round: Series A+ | Amount: … | Investors: …"
+        got = record_company(f, record.start("co"), record.end("co"))
+        if got:
+            return [_Anchor(0, 0, *got)]
     masked = f.mask()
     out: list[_Anchor] = []
     last: list[str] = []  # companies named so far (also in history clauses): what 这家企业/the company is

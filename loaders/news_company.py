@@ -250,6 +250,11 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
                 return _zh_object_company(f, text, m.end(), b)
             return got
         continue  # 机器人领域近日迎来一笔重磅融资——初创企业X宣布完成…: a later verb may have the company
+    q = _ZH_QUOTED_ROUND.search(text, a, b)
+    if q and any(r[0] == q.end() - len(q.group("r")) for r in f.rounds):  # 智能检测装备「精测视觉」Pre-A+轮 | 金额：…
+        got = _valid_zh(f, q.group("co"), f.t[a:q.start()])
+        if got:
+            return got
     p = _ZH_POSSESSIVE.match(text, a, b)
     if p and re.search(r"由|领投|投资|获|\x00", text[p.end():b] + (text[b:clauses[k + 1][1]] if k + 1 < len(clauses) else "")):
         # 迈科智造的B轮融资由招商局创投领投; …公司柔仓科技，9月份的D轮融资超2亿美元，由今日资本领投
@@ -272,6 +277,7 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
 
 
 REF = "\x01ref"
+_ZH_QUOTED_ROUND = re.compile(r"[“「『\"](?P<co>[^”」』\"\x00]{2,20})[”」』\"]\s*(?P<r>\x00+)")
 _ZH_THIS_IS_ITS = re.compile(r"(?:本轮|此轮|本次|此次|这)(?:融资)?(?:为|是)(?:其|该公司|公司)(?:的)?(?:最新一轮)?\x00+\s*(?:融资|投资)?")
 _ZH_IS_A = re.compile(r"(?:是|为)(?:一家|国内|中国|全球)")
 _ZH_WHEN = re.compile(r"(?:其中|而|今年|去年|\d{1,2}\s*月(?:份|底|初|中旬|上旬|下旬)?|年初|年中|年底|年末|月底|月初|本月|上月)*")
@@ -292,6 +298,14 @@ def _zh_object_company(f: Frame, text: str, start: int, end: int):
         return None
     s = start + m.start("co")
     return _clean_company_zh(f, s, start + m.end("co"))
+
+
+def record_company(f: Frame, a: int, b: int):
+    """The company a labelled record names ("公司：X", "Company: X"): (name, "") or None."""
+    if CJK.search(f.t[a:b]):
+        return _clean_company_zh(f, a, b)
+    got = _clean_company_en(f, a, b)
+    return (got[0], "") if got else None
 
 
 def zh_is_a(f: Frame, a: int, b: int) -> str | None:
@@ -439,6 +453,8 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
 
 _EN_OBJ_IN = re.compile(r"\b(?:round|investment|funding|financing|stake|invested|invests|million|billion|capital)\b"
                         r"[^.;]{0,60}?\b(?:in|into|of|for)\s+(?:the\s+)?", _I)
+_EN_BACK = re.compile(r"\b(?:back|backs|backed|fund|funds|funded)\s+(?P<co>[^,.;]{2,80}?)\s+(?:in|with|via)\s+(?:a|an|its|their)?\s*"
+                      r"(?=[$¥€\d]|US\$|RMB|USD|Series|seed|angel|pre-)", _I)
 _EN_LED_TO = re.compile(r"\b(?:co-)?led\s+(?P<co>[A-Z][^,.;]{1,60}?)\s+(?:to|in\s+(?:its|their))\s+"
                         r"(?:complete|close|raise|secure|finish|completing|closing|raising)\b")
 _EN_WHICH_IS = re.compile(r"\b(?:funding|round|financing|investment|raise|deal)\b[^.;]{0,20}?\b(?:which\s+is|is|marks|was)\s+"
@@ -459,6 +475,10 @@ def en_investor_first(f: Frame, a: int, b: int):
             return got
     if not any(a <= s < b for s, *_ in (*f.amounts, *f.rounds)):
         return None
+    for m in _EN_BACK.finditer(f.t, a, b):  # "GGV Capital, Primavera Capital back … Xinyun Tech in $40m Series C"
+        got = _clean_company_en(f, m.start("co"), m.end("co"))
+        if got is not None and not is_investor(f, got[0]):
+            return got
     for m in _EN_LED_TO.finditer(f.t, a, b):  # Sequoia China led Gaoyuan Robotics to complete a Series A
         got = _clean_company_en(f, m.start("co"), m.end("co"))
         if got is not None:

@@ -285,7 +285,8 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?:solely|exclusively|entirely)\s+(?:funded\s+|backed\s+|financed\s+)?by\s+", _I), "sole"),
     (re.compile(r"\blead\s+investors?\s+(?:was|were|is|are|being|include|included|including)\s+", _I), "lead"),
     (re.compile(r"\blead\s+investors?\s+(?:in|of|for|behind)\s+[^.;]{2,80}?\s+(?:was|were|is|are)\s+", _I), "lead"),
-    (re.compile(r"\b(?:lead\s+investors?|led\s+by|co-investors?|investors?|backers?|participants?|who\s+invested|"
+    (re.compile(r"\b(?:lead\s+investors?|led\s+by|lead)\s*:\s*", _I), "lead"),
+    (re.compile(r"\b(?:co-investors?|other\s+investors?|investors?|backers?|participants?|who\s+invested|"
                 r"who\s+backed\s+it|investors\s+in\s+the\s+round)\s*:\s*", _I), "follow"),
     (re.compile(r"\b(?:with\s+)?participation\s+(?:from|of|by)\s+|\b(?:came|comes|come)\s+from\s+", _I), "follow"),
     (re.compile(r"\bothers?\s+(?:joining|participating|investing|taking\s+part)\s+(?:were|was|are|is|include[ds]?)\s+|"
@@ -305,7 +306,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:\s+(?:was|were|is|are|as))\s+(?:the\s+)?(?:co-)?lead\s+investors?\b", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|headed|spearheaded)\s+"
                 r"(?!by\b)(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
-    (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|"
+    (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|back|backs|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly|together))*\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|"
                 r"provides|injects)\b(?=[^.;]{0,80}"
@@ -322,7 +323,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
 ]
 _EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)", _I)
 _EN_STOP = re.compile(
-    r";|\((?!(?:co-)?lead(?:\s+investors?)?\))|(?<!lead)(?<!investor)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
+    r";|\||\((?!(?:co-)?lead(?:\s+investors?)?\))|(?<!lead)(?<!investor)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
     r"fellow|new\s+investor|investors?\b))|\s+(?:with|on|in|at|to|for|as|while|after|before|via|under|which|who|"
     r"that|bringing|according|through|during|valuing|raising|among|from|was|were|is|are|has|have|had|also|"
     r"participating|participated|joining|joined|invested|investing|following|followed|led|co-led|leading|"
