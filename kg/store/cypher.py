@@ -41,10 +41,8 @@ import fcntl
 import json
 import math
 import os
-import re
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -54,6 +52,7 @@ import yaml
 from kg.config import Config
 from kg.errors import BackendError, WorkspaceError
 from kg.model import LIST_PROPS, Batch
+from kg.store.dialect import Outcome, Shaper, Statement, quote_ident, redact
 
 __all__ = [
     "ATOMIC_ROWS",
@@ -73,21 +72,9 @@ __all__ = [
 
 ATOMIC_ROWS = 50_000  # Neo4j: up to this many rows per apply() go in one transaction
 IMPORTS_FILE = "imports.jsonl"
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 # ---------------------------------------------------------------------------------------------- Cypher text
-def quote_ident(name: str) -> str:
-    """A label or relationship type as a Cypher identifier; only plain names are accepted.
-
-    >>> quote_ident("Investor")
-    '`Investor`'
-    """
-    if not isinstance(name, str) or not _IDENT.match(name):
-        raise WorkspaceError(f"{name!r} cannot be a label or relationship type (letters, digits and _ only)")
-    return f"`{name}`"
-
-
 def _server_ident(name: str) -> str:
     """A label or type the server itself reported, quoted whatever its characters."""
     return "`" + str(name).replace("`", "``") + "`"
@@ -156,30 +143,6 @@ def rel_merge_cypher(type_: str, start: str, end: str, list_keys: tuple[str, ...
 
 
 # ---------------------------------------------------------------------------------------------- planning writes
-@dataclass
-class Statement:
-    """One parameterised write: ``kind`` is "node" or "rel", ``name`` its label or type."""
-
-    kind: str
-    name: str
-    cypher: str
-    params: dict
-
-    @property
-    def rows(self) -> int:
-        return len(self.params.get("rows", ()))
-
-
-@dataclass
-class Outcome:
-    """What a statement did: exact creations (server counters) and its RETURN columns."""
-
-    nodes_created: int = 0
-    rels_created: int = 0
-    seen: int = 0
-    changed: int = 0
-
-
 @lru_cache(maxsize=1)
 def _schema_ends() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     from ontology import HERE
@@ -261,57 +224,11 @@ def plan_writes(batch: Batch, ends: dict[str, str], batch_size: int) -> list[Sta
 
 
 # ---------------------------------------------------------------------------------------------- shaping results
-class Shaper:
-    """Turns a server's nodes, relationships and paths into plain dicts.
-
-    A relationship's ends arrive as the server's internal ids; they become the ends' ``id``
-    properties, from the nodes in the same result when possible, else in one lookup at the end.
-    """
-
-    def __init__(self):
-        self.ids: dict[Any, Any] = {}  # internal id -> id property
-        self._pending: list[tuple[dict, str, Any]] = []
-
-    def node(self, internal, labels, props: dict) -> dict:
-        out = dict(props)
-        labels = sorted(labels or ())
-        out["_label"] = labels[0] if labels else None
-        if internal is not None and "id" in props:
-            self.ids[internal] = props["id"]
-        return out
-
-    def rel(self, type_: str, props: dict, start, end) -> dict:
-        out = dict(props)
-        out["_type"] = type_
-        for key, internal in (("_start", start), ("_end", end)):
-            out[key] = None
-            self._pending.append((out, key, internal))
-        return out
-
-    def finish(self, lookup: Callable[[list], dict]) -> None:
-        """Fill in relationship ends; ``lookup(internal ids) -> {internal: id}`` for ends not seen."""
-        missing = list({i for _, _, i in self._pending if i not in self.ids})
-        if missing:
-            self.ids.update(lookup(missing))
-        for d, key, internal in self._pending:
-            d[key] = self.ids.get(internal)
-        self._pending.clear()
-
-
 def _column_value(v):
     """Integral floats in result columns become ints (``sum()`` of ints is a float on FalkorDB)."""
     if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53:
         return int(v)
     return v
-
-
-def redact(url: str) -> str:
-    """A URL without its password, for messages.
-
-    >>> redact("redis://user:secret@db:6379")
-    'redis://user:***@db:6379'
-    """
-    return re.sub(r"(//[^/@:]*:)[^/@]*@", r"\1***@", url)
 
 
 # ---------------------------------------------------------------------------------------------- the store
@@ -545,6 +462,12 @@ def open_cypher_store(config: Config) -> CypherStore:
     if config.backend == "neo4j":
         from kg.store.neo4j import Neo4jExecutor
 
-        return CypherStore(Neo4jExecutor.connect(config.neo4j_uri, config.neo4j_username, config.neo4j_password,
-                                                 config.neo4j_database), config)
+        store = CypherStore(Neo4jExecutor.connect(config.neo4j_uri, config.neo4j_username, config.neo4j_password,
+                                                  config.neo4j_database), config)
+        try:
+            store.ensure_schema()  # constraints and indexes at the first connect; later connects only read
+        except BackendError:
+            store.close()
+            raise
+        return store
     raise BackendError(f"{config.backend!r} is not a Cypher backend (use neo4j or falkordb)")

@@ -32,7 +32,7 @@ from falkordb.path import Path as FPath
 from falkordb.query_result import QueryResult
 
 from kg.errors import BackendError
-from kg.store.cypher import Outcome, Shaper, Statement, quote_ident, redact
+from kg.store.dialect import Outcome, Shaper, Statement, internal_id_lookup, redact, unique_id_ddl
 
 __all__ = ["FalkorExecutor", "ParamError", "params_header", "param_literal"]
 
@@ -317,7 +317,7 @@ class FalkorExecutor:
         return str(v)  # durations, points: shown, not computed with
 
     def _lookup(self, internal_ids: list) -> dict:
-        res = self._query("MATCH (n) WHERE id(n) IN $ids RETURN id(n) AS i, n.id AS id", {"ids": internal_ids},
+        res = self._query(internal_id_lookup(self.dialect), {"ids": internal_ids},
                           read_only=True)
         return {int(i): nid for i, nid in res.result_set}
 
@@ -355,7 +355,7 @@ class FalkorExecutor:
         for label in labels:
             if label not in indexed:
                 try:
-                    self._query(f"CREATE INDEX FOR (n:{quote_ident(label)}) ON (n.id)")
+                    self._query(unique_id_ddl(self.dialect, label))
                 except BackendError as exc:
                     if "already indexed" not in str(exc):
                         raise

@@ -4,8 +4,10 @@ Reads run as managed read transactions (``session(default_access_mode=READ)`` +
 ``execute_read``), so the server refuses writes in them and a cluster routes them to any member,
 with the query timeout on the transaction. One :meth:`Neo4jExecutor.run_writes` call is one
 managed write transaction (the driver retries it whole on transient errors), unless the batch is
-too large for one (see :data:`kg.store.cypher.ATOMIC_ROWS`). Schema: named uniqueness
-constraints on ``id``, ``CREATE CONSTRAINT … IF NOT EXISTS``.
+too large for one (see :data:`kg.store.cypher.ATOMIC_ROWS`). Schema, made at the first connect
+(:func:`kg.store.cypher.open_cypher_store`) and idempotent: a named uniqueness constraint on ``id``
+per label and the range indexes of :data:`kg.store.dialect.INDEXED`, created only when
+``SHOW CONSTRAINTS`` / ``SHOW INDEXES`` lack them (so later connects only read).
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from neo4j import exceptions as nx
 from neo4j.graph import Node, Path, Relationship
 
 from kg.errors import BackendError
-from kg.store.cypher import Outcome, Shaper, Statement, quote_ident, redact
+from kg.store.dialect import (INDEXED, Outcome, Shaper, Statement, index_name, internal_id_lookup, property_index_ddl,
+                              redact, unique_id_ddl)
 
 __all__ = ["Neo4jExecutor"]
 
@@ -36,6 +39,7 @@ class Neo4jExecutor:
         self.database = database or None
         self.uri = uri
         self.user = user
+        self.password_given = True
 
     @classmethod
     def connect(cls, uri: str, user: str | None, password: str | None, database: str | None) -> Neo4jExecutor:
@@ -47,6 +51,7 @@ class Neo4jExecutor:
         except (nx.ConfigurationError, ValueError) as exc:
             raise BackendError(f"NEO4J_URI {redact(uri)!r} is not usable: {exc}") from None
         ex = cls(driver, database, uri, user)
+        ex.password_given = bool(password)
         try:
             with driver.session(database=ex.database, default_access_mode=neo4j.READ_ACCESS) as s:
                 s.run("RETURN 1 AS ok").consume()
@@ -69,9 +74,11 @@ class Neo4jExecutor:
 
     def _describe_error(self, exc: Exception, cypher: str | None) -> BackendError:
         where = self.describe()
-        if isinstance(exc, nx.AuthError):
-            hint = "set NEO4J_PASSWORD" if self.user is not None else "set NEO4J_USERNAME and NEO4J_PASSWORD"
-            return BackendError(f"{where} refused the credentials of user {self.user or 'neo4j'!r} ({hint})")
+        if isinstance(exc, nx.AuthError):  # the server does not say whether the user or the password is wrong
+            if not self.password_given:
+                return BackendError(f"{where} needs a password for user {self.user or 'neo4j'!r}: set NEO4J_PASSWORD")
+            return BackendError(f"{where} refused the credentials of user {self.user or 'neo4j'!r}: check "
+                                f"NEO4J_PASSWORD (and NEO4J_USERNAME)")
         if isinstance(exc, nx.ServiceUnavailable):
             return BackendError(f"cannot reach {where} ({exc}). Is it running? Check NEO4J_URI")
         if isinstance(exc, nx.SessionExpired):
@@ -135,8 +142,7 @@ class Neo4jExecutor:
         return str(v)
 
     def _lookup(self, element_ids: list) -> dict:
-        rows = self.read("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS i, n.id AS id",
-                         {"ids": [i for i in element_ids if i is not None]}, 10_000)
+        rows = self.read(internal_id_lookup(self.dialect), {"ids": [i for i in element_ids if i is not None]}, 10_000)
         return {r["i"]: r["id"] for r in rows}
 
     # ------------------------------------------------------------------ writing
@@ -182,13 +188,31 @@ class Neo4jExecutor:
             raise self._error(exc, cypher) from None
         return self._rows(keys, records)
 
+    def schema_names(self) -> set[str]:
+        """Names of the constraints and indexes the database has (read in a read session)."""
+        def work(tx):
+            names = [r["name"] for r in tx.run("SHOW CONSTRAINTS YIELD name RETURN name")]
+            return names + [r["name"] for r in tx.run("SHOW INDEXES YIELD name RETURN name")]
+
+        try:
+            with self._session(read=True) as s:
+                return set(s.execute_read(work))
+        except _DRIVER_ERRORS as exc:
+            raise self._error(exc, "SHOW CONSTRAINTS") from None
+
     def ensure_schema(self, labels: list[str]) -> None:
+        """A uniqueness constraint on ``id`` for each label, the range indexes of :data:`INDEXED`;
+        only what is missing is created (``IF NOT EXISTS`` covers a concurrent creator)."""
+        have = self.schema_names()
+        todo = [unique_id_ddl(self.dialect, label) for label in labels if index_name(label, "id") not in have]
+        todo += [property_index_ddl(label, prop) for label, prop in INDEXED
+                 if label in labels and index_name(label, prop) not in have]
+        if not todo:
+            return
         try:
             with self._session(read=False) as s:
-                for label in labels:
-                    name = f"iikg_{label.lower()}_id"
-                    s.run(f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{quote_ident(label)}) "
-                          f"REQUIRE n.id IS UNIQUE").consume()
+                for ddl in todo:
+                    s.run(ddl).consume()
         except _DRIVER_ERRORS as exc:
             raise self._error(exc, "CREATE CONSTRAINT") from None
 
