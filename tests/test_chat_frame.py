@@ -276,6 +276,29 @@ def test_operations_on_the_previous_answer(dev_store_ro):
     assert avg["intent"] == "amount_avg" and "北京" in avg["interpretation"]
 
 
+def test_time_between_rounds(dev_store_ro):
+    from kg.queries import run
+
+    rounds = run(dev_store_ro, "deals", company="蓝昇信息", group_by="round", order="date").rows
+    import datetime as dt
+
+    d = [dt.date.fromisoformat(r["date"]) for r in rounds]
+    pair = answer(dev_store_ro, "蓝昇信息的第一轮和第二轮融资隔了多久")
+    assert pair["intent"] == "round_interval" and pair["value"] == (d[1] - d[0]).days
+    mean = answer(dev_store_ro, "How long on average between 蓝昇信息's rounds?")
+    gaps = [(b - a).days for a, b in zip(d, d[1:])]
+    assert mean["value"] == round(sum(gaps) / len(gaps), 1) and not mean["partial"]
+
+
+def test_currency_of_the_announcement(dev_store_ro):
+    from kg.queries import run
+
+    usd = run(dev_store_ro, "deals", currency="USD").value
+    ans = answer(dev_store_ro, "有多少起美元融资")
+    assert ans["value"] == usd and "美元" in ans["interpretation"]
+    assert "currency" not in answer(dev_store_ro, "2019年的融资总额 in RMB")["params"].get("filters", {})
+
+
 def test_pronoun_is_the_last_company(dev_store_ro):
     s = Session()
     answer(dev_store_ro, "蓝昇信息融过几轮？", s)

@@ -53,7 +53,8 @@ DEV = {
               {"group_by": "round", "company": "博联网络", "order": "date"}, {"investor": "红杉资本（中国）,深创投", "group_by": "company"},
               {"group_by": "investor", "lead_only": True, "region": "广东"}, {"measure": "investors", "year": 2019},
               {"date_to": "2018", "max_amount": "1亿元", "round": "early"}, {"measure": "max", "disclosed": True},
-              {"measure": "min", "investor": "深创投", "min_amount": "5000万元"}, {"disclosed": False, "group_by": "company"}],
+              {"measure": "min", "investor": "深创投", "min_amount": "5000万元"}, {"disclosed": False, "group_by": "company"},
+              {"currency": "USD", "group_by": "company"}, {"min_amount": "10亿元", "min_inclusive": True}],
 }
 
 TRICKY = {

@@ -724,7 +724,8 @@ WEAK = {"neighborhood", "largest_rounds", "funding_history", "timeline", "segmen
 def _frame_specific(f, intent: str) -> bool:
     """Does the frame ask for something the named-query intents cannot express (or read wrongly)?"""
     fl = f.filters
-    if f.setop == "minus" or (f.setop == "both" and not fl.get("investor")) or f.seq is not None or f.repeat or f.yesno or f.order == "asc" or f.top_ties or f.groups_in:
+    if f.setop == "minus" or (f.setop == "both" and not fl.get("investor")) or f.seq is not None or f.repeat \
+            or f.ask == "interval" or fl.get("currency") or f.yesno or f.order == "asc" or f.top_ties or f.groups_in:
         return True
     if f.measure in ("share", "avg", "median", "min", "max"):
         return True
@@ -878,7 +879,7 @@ def _answer(store, q: str, session) -> dict:
         if session is not None:
             session.record(p0, ok=False)
         return out
-    if frame.seq is not None and not frame.filters.get("company"):
+    if (frame.seq is not None or frame.ask == "interval") and not frame.filters.get("company"):
         out = _base(q, lang)
         out["text"] = ("请告诉我是哪家公司的融资。" if lang == "zh" else "Which company's round do you mean?")
         out.update(partial=True, ignored=[])

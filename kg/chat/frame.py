@@ -82,6 +82,7 @@ class Frame:
     language: str = "zh"
     subject_company: str | None = None
     subject_investor: str | None = None
+    interval: list = field(default_factory=list)  # with ask "interval": the two rounds (1, 2, -1) or all gaps
     having: tuple | None = None      # (measure, op, n): groups with more/at least/fewer than n deals or companies
     compare: bool = False            # side by side: each of the named years/regions/investors and the difference
     absent: list = field(default_factory=list)    # names the ontology knows that have no deals in the graph
@@ -264,6 +265,11 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         if y:
             fl.pop("date_to", None)
             fl["date_to"] = str(int(y) - 1)
+    # ---- currency of the announcement
+    for cur, rx in V["currency"].items():
+        if r.has(rx):
+            fl["currency"] = cur
+    interval = r.has(V["interval"])
     # ---- stage, disclosure
     for stage, rx in V["stage"].items():
         if r.has(rx):
@@ -287,10 +293,9 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             f.repeat = int(n)
     seq_words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
     if companies or r.has(V["pronoun"]["company"], mark=False):
-        for name, rx in V["sequence"].items():
-            if r.has(rx):
-                f.seq = seq_words[name]
-                break
+        found = sorted((st, name) for name, rx in V["sequence"].items() for st, _, _ in r.find(rx))
+        if found:
+            f.seq = seq_words[found[0][1]]
     f.yesno = r.has(V["yesno"])
     _having(p, f, r)
     f.compare = r.has(V["compare"])
@@ -458,6 +463,12 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         f.target = "companies" if investors else "investors"
     if f.setop and not f.group_by:
         f.group_by = "company" if f.target == "companies" else "investor"
+    # ---- the time between a company's rounds
+    if interval and (companies or r.has(V["pronoun"]["company"], mark=False)):
+        seqs = [seq_words[n] for n, rx in V["sequence"].items() if rx.search(sk)]
+        f.ask, f.measure, f.group_by, f.target = "interval", "list", None, "deals"
+        f.seq = None
+        f.interval = sorted(set(seqs), key=lambda x: (x == -1, x))[:2] if len(set(seqs)) >= 2 else []
     # ---- a round of a company's history
     if f.seq is not None:
         if re.search(r"哪一?年|which\s+year|what\s+year|\bwhen\b|什么时候|何时", sk, re.IGNORECASE):

@@ -15,6 +15,8 @@ __all__ = ["execute", "frame_intent", "interpretation"]
 def frame_intent(f: Frame) -> str:
     """The intent a frame answers, named after the named query it generalises where there is one."""
     fl = f.filters
+    if f.ask == "interval":
+        return "round_interval"
     if f.seq is not None:
         return "company_round"
     if f.setop == "minus":
@@ -66,7 +68,7 @@ def _params(f: Frame, **extra) -> dict:
     fl = dict(f.filters)
     out = {}
     for k in ("year", "date_from", "date_to", "segment", "region", "company", "lead_only", "min_amount", "max_amount",
-              "disclosed", "min_inclusive"):
+              "disclosed", "min_inclusive", "currency"):
         if fl.get(k) is not None:
             out[k] = fl[k]
     if fl.get("round"):
@@ -121,7 +123,9 @@ def execute(store, f: Frame, answer_money) -> dict:
     """Run ``f``'s plan; the answer's fields (text, entities, value, rows, cypher, …)."""
     q = _Run(store)
     out: dict = {"entities": [], "value": None, "rows": []}
-    if f.seq is not None:
+    if f.ask == "interval":
+        _interval(store, f, q, out)
+    elif f.seq is not None:
         _history(store, f, q, out, answer_money)
     elif f.setop:
         _setop(store, f, q, out)
@@ -237,6 +241,43 @@ def _share(store, f: Frame, q: _Run, out: dict) -> None:
                part=num, whole=den)
 
 
+def _day(date: str | None):
+    """An ISO date (2019, 2019-07, 2019-07-22) as a date, the first of its month or year when less precise."""
+    import datetime as dt
+
+    if not date or len(date) < 4 or not date[:4].isdigit():
+        return None
+    y, m, d = int(date[:4]), int(date[5:7]) if len(date) >= 7 else 1, int(date[8:10]) if len(date) >= 10 else 1
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _interval(store, f: Frame, q: _Run, out: dict) -> None:
+    """Days between two of a company's rounds (first and second, …), or the average gap between its rounds."""
+    hist = copy_frame(f)
+    for k in ("lead_only", "investor"):
+        hist.filters.pop(k, None)
+    rows = [r for r in q(**_params(hist, group_by="round", order="date")).rows if _day(r.get("date"))]
+    out["rows"] = rows
+    if len(rows) < 2:
+        out["gaps"] = []
+        return
+    if f.interval:
+        a, b = (rows[i - 1] if i > 0 else rows[i] for i in f.interval)
+        if f.interval[-1] == -1:
+            b = rows[-1]
+        gaps = [(_day(b["date"]) - _day(a["date"])).days]
+        out["pair"] = (a, b)
+    else:
+        days = [_day(r["date"]) for r in rows]
+        gaps = [(y - x).days for x, y in zip(days, days[1:])]
+    out["gaps"] = gaps
+    out["value"] = round(sum(gaps) / len(gaps), 1) if not f.interval else gaps[0]
+    out["entities"] = [r["key"] for r in rows]
+
+
 def _history(store, f: Frame, q: _Run, out: dict, money) -> None:
     hist = copy_frame(f)
     for k in ("lead_only", "investor"):
@@ -296,6 +337,9 @@ def interpretation(store, f: Frame) -> str:
         parts.append(((">=" if incl else ">") if not zh else ("不低于" if incl else "超过")) + _money(fl["min_amount"], f.language))
     if fl.get("max_amount"):
         parts.append(("<" if not zh else "低于") + _money(fl["max_amount"], f.language))
+    if fl.get("currency"):
+        parts.append(f"以{ {'USD': '美元', 'CNY': '人民币'}.get(fl['currency'], fl['currency'])}计价" if zh else
+                     f"in {fl['currency']}")
     if fl.get("disclosed") is True:
         parts.append("已披露金额" if zh else "disclosed amounts")
     elif fl.get("disclosed") is False:
@@ -324,6 +368,8 @@ def _what(f: Frame, store=None) -> str:
          "province": ("省份", "province"), "city": ("城市", "city"), "macro": ("大区", "macro region"),
          "year": ("年份", "year"), "month": ("月份", "month"), "type": ("轮次", "round type")}
     i = 0 if zh else 1
+    if f.ask == "interval":
+        return "融资间隔（天）" if zh else "time between rounds (days)"
     if f.seq is not None:
         nth = {1: ("第一轮", "first round"), 2: ("第二轮", "second round"), 3: ("第三轮", "third round"),
                4: ("第四轮", "fourth round"), -1: ("最近一轮", "latest round")}.get(f.seq, (f"第{f.seq}轮", f"round {f.seq}"))
@@ -397,6 +443,21 @@ def compose(store, f: Frame, out: dict, money) -> str:
             body += f"等 {len(xs)} 个" if zh else f" and {more} more"
         return body
 
+    if f.ask == "interval":
+        gaps = out.get("gaps") or []
+        if not gaps:
+            return (f"{line}：少于两轮有日期的融资，无法计算间隔。" if zh else
+                    f"{line}: fewer than two dated rounds, so no time between them.")
+        v = out["value"]
+        months = round(v / 30.44, 1)
+        if out.get("pair"):
+            a, b = out["pair"]
+            return (f"{line}：{a['key']}（{a['date']}）到 {b['key']}（{b['date']}）相隔 {v} 天（约 {months} 个月）。" if zh else
+                    f"{line}: {v} days (about {months} months) from {a['key']} ({a['date']}) to {b['key']} ({b['date']}).")
+        return (f"{line}：{len(gaps) + 1} 轮融资，平均间隔 {v} 天（约 {months} 个月）；各次间隔 " +
+                "、".join(f"{g} 天" for g in gaps) + "。" if zh else
+                f"{line}: {len(gaps) + 1} rounds, on average {v} days (about {months} months) apart; gaps: " +
+                ", ".join(f"{g} days" for g in gaps) + ".")
     if f.seq is not None:
         r = out.get("round")
         if r is None:

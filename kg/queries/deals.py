@@ -73,6 +73,8 @@ def _prepare(p) -> None:
             p.cy[k] = float(p.values[k])
     if p.values.get("round_id") is not None:
         p.cy["round_id"] = p.values["round_id"]
+    if p.values.get("currency") is not None:
+        p.cy["currency"] = p.values["currency"] = str(p.values["currency"]).upper()
     if p.values.get("k") is not None:
         p.cy["limit"] = int(p.values["k"])
     if p.values["group_by"] in ("province", "city"):
@@ -91,6 +93,8 @@ def _conditions(p) -> list[str]:
         out.append("c.id = $company")
     if p.values.get("round_id") is not None:
         out.append("r.id = $round_id")
+    if p.values.get("currency") is not None:
+        out.append("r.currency = $currency")
     if p.values.get("min_amount") is not None:
         out.append("r.amount_cny >= $min_amount" if p.values.get("min_inclusive") else "r.amount_cny > $min_amount")
     if p.values.get("max_amount") is not None:
@@ -167,6 +171,10 @@ def deal_rounds(ix, p) -> np.ndarray:
         if p.values["round_id"] in ix.r_pos:
             only[ix.r_pos[p.values["round_id"]]] = True
         m &= only
+    if p.values.get("currency") is not None:
+        cur = ix.memo(("deals", "currency"), lambda: np.array(
+            [str((ix.r_props[r] or {}).get("currency") or "") for r in range(len(ix.r_ids))], dtype=str))
+        m &= cur == p.values["currency"]
     with np.errstate(invalid="ignore"):
         if p.values.get("min_amount") is not None:
             lo = float(p.values["min_amount"])
@@ -466,6 +474,7 @@ deals = register(NamedQuery(
         Param("investor", "str", None, help="investor(s) that joined the round (several: the same round)"),
         Param("company", "entity", labels=("Company",), help="only this company's rounds"),
         Param("round_id", "str", None, help="only this round (its id)"),
+        Param("currency", "str", None, help="only rounds announced in this currency (USD, CNY …)"),
         *filter_params("year", "date_from", "date_to", "segment", "region", "round", "lead_only"),
         Param("min_amount", "amount", help="rounds of more than this amount (CNY yuan)"),
         Param("min_inclusive", "bool", False, help="min_amount includes itself (at least, 及以上)"),
