@@ -58,7 +58,7 @@ from pathlib import Path
 from kg.errors import InputError
 from kg.model import Batch
 from loaders.news_company import REF, en_anchors, record_company, zh_is_a, en_investor_first, zh_anchor, zh_investor_first
-from loaders.news_nlp import Frame, Lexicon, clauses, is_investor, units
+from loaders.news_nlp import Frame, Lexicon, clauses, is_investor, spans, units
 from loaders.news_rules import CJK
 from loaders.news_roles import en_roles, resolve_investor, split_names, zh_roles
 from loaders.news_rules import descriptor_region, descriptor_segment
@@ -150,6 +150,7 @@ class _Anchor:
     company: str
     descriptor: str
     ref: bool = False  # named by reference (这家企业, the company): the company named before
+    cells: list = field(default_factory=list)  # a table row's investor cells ("X | B轮 | 2亿元 | A、B")
 
 
 _RECORD_COMPANY = re.compile(r"(?:^|[|\n;。])\s*(?:公司|企业|项目|融资方|融资企业|公司名称|Company|Startup|Firm)\s*:\s*"
@@ -228,7 +229,33 @@ def _anchors(f: Frame) -> list[_Anchor]:
             if not (mine and theirs and not mine & theirs):
                 continue
         merged.append(an)
+    if not merged:
+        row = _table_row(f)
+        if row:
+            merged.append(row)
     return merged
+
+
+def _table_row(f: Frame) -> _Anchor | None:
+    """A deal written as one table row without words: "凌云光智 | B轮 | 2亿人民币 | 红杉中国、IDG资本"."""
+    cells = spans(f.t, re.compile(r"\s*\|\s*"))
+    if len(cells) < 3 or len(f.t) > 200 or not f.rounds:
+        return None
+    company, investors = None, []
+    for ca, cb in cells:
+        marks = [m for m in (*f.rounds, *f.amounts, *f.dates) if ca <= m[0] < cb]
+        names = [n for n in f.names if ca <= n[0] < cb and n[2] == "INVESTOR"]
+        if names:
+            investors.append((ca, cb))
+        elif company is None and not marks and 2 <= len(f.t[ca:cb].strip()) <= 40:
+            got = record_company(f, ca, cb)
+            if got:
+                company = (ca, got)
+    if company is None:
+        return None
+    an = _Anchor(0, 0, *company[1])
+    an.cells = investors
+    return an
 
 
 def _same_company(x: str, y: str) -> bool:
@@ -408,7 +435,7 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
     deal.evidence = ev
     # roles
     masked = f.mask(_company_spans(f, an.company, a, b))
-    chunks: list[tuple[int, int, str]] = []
+    chunks: list[tuple[int, int, str]] = [(ca, cb, "follow") for ca, cb in an.cells]
     if f.lang == "zh":
         trig = f.mask(_company_spans(f, an.company, a, b), rounds=False)
         for ca, cb in clauses(f, a, b):

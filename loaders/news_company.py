@@ -67,6 +67,9 @@ _ZH_PAREN = re.compile(r"[(（][^()（）]*[)）]")
 def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     """(company, descriptor) from the noun phrase ``t[a:b]`` before a financing predicate."""
     np_ = f.t[a:b]
+    bracketed_name = re.fullmatch(r"\s*[【\[]([^】\]]{2,20})[】\]]\s*", np_)
+    if bracketed_name and not is_investor(f, bracketed_name.group(1)):  # 【凌云光智】获得B轮融资 | 金额：…
+        return _valid_zh(f, bracketed_name.group(1), "")
     known = known_company(f, a, b)
     if known:
         return known[0], f.t[a:known[1]]

@@ -85,10 +85,10 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
     if thanks:  # 感谢元禾原点的信任与支持: the post thanks its investors
         return [(thanks.start("list"), thanks.end("list"), "follow")]
     lab = _ZH_LABEL.match(masked, a, b)
-    if lab:  # 领投：A！跟投：B、C！
+    if lab:  # 领投：A！跟投：B、C！ / 投资方：A（领投）、B
         kind = lab.group("label")
         role = "lead" if kind in _LEAD_LABELS else ("follow" if kind in _FOLLOW_LABELS else "follow")
-        return [(lab.end(), b, role)]
+        return _marked_list(masked, lab.end(), b, role)
     lead_as = _ZH_LEAD_AS.match(masked, a, b)
     if lead_as:  # 作为领投方，光速中国参与了…: the next clause's subject leads
         nxt = re.compile(r"[\s,]*(?P<n>[^,;。]{2,40}?)(?=参与|投资|领投|出资|注资)").match(masked, lead_as.end(), len(masked))
@@ -103,14 +103,7 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
             role = "lead" if "领投" in kind else ("sole" if m.group("sole") else "follow")
             return [(m.end(), adv.start(), role), (adv.end(), b, "advisor")]
     if m and _ZH_ROLE_MARK.search(masked, m.end(), b):  # 投资方：今日资本（领投）、华创资本
-        pieces = []
-        for p in re.finditer(r"[^、,]+", masked[m.end():b]):
-            ps, pe = m.end() + p.start(), m.end() + p.end()
-            mark = _ZH_ROLE_MARK.search(masked, ps, pe)
-            role = ("lead" if "领投" in mark.group("role") else "sole" if mark.group("role") == "独家" else "follow") \
-                if mark else "follow"
-            pieces.append((ps, mark.start() if mark else pe, role))
-        return pieces
+        return _marked_list(masked, m.end(), b, "follow")
     if m and not re.search(r"领投|跟投|参投|顾问", masked[m.end():b]):
         kind = m.group("kind")
         role = "advisor" if "顾问" in kind else ("lead" if "领投" in kind else ("sole" if m.group("sole") else "follow"))
@@ -151,6 +144,20 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
         out.append((cs, s, role))
         prev = e
     return out
+
+
+def _marked_list(masked: str, s: int, b: int, role: str) -> list[tuple[int, int, str]]:
+    """A name list whose items may carry their role in brackets (今日资本（领投）、华创资本)."""
+    if not _ZH_ROLE_MARK.search(masked, s, b):
+        return [(s, b, role)]
+    pieces = []
+    for p in re.finditer(r"[^、,]+", masked[s:b]):
+        ps, pe = s + p.start(), s + p.end()
+        mark = _ZH_ROLE_MARK.search(masked, ps, pe)
+        r = ("lead" if "领投" in mark.group("role") else "sole" if mark.group("role") == "独家" else "follow") \
+            if mark else role
+        pieces.append((ps, mark.start() if mark else pe, r))
+    return pieces
 
 
 def split_names(f: Frame, masked: str, a: int, b: int) -> list[tuple[int, str, str | None]]:

@@ -392,3 +392,17 @@ def test_title_case_headlines(text, investors):
 def test_english_news_wire_shapes(text, rnd, investors, leads):
     d = one(text)
     assert (d.company, d.round, d.investors, d.lead_investors) == ("Gewu Tech", rnd, investors, leads)
+
+
+@pytest.mark.parametrize("text, company, investors, leads", [
+    ("【凌云光智】获得B轮融资 | 金额：2亿人民币 | 投资方：红杉中国、IDG资本 | 所属行业：工业互联网", "凌云光智",
+     ["红杉资本（中国）", "IDG资本"], []),
+    ("融资方：凌云光智；融资轮次：B轮；融资金额：2亿元；投资方：红杉中国（领投）、IDG资本", "凌云光智",
+     ["红杉资本（中国）", "IDG资本"], ["红杉资本（中国）"]),
+    ("凌云光智 | B轮 | 2亿人民币 | 红杉中国、IDG资本", "凌云光智", ["红杉资本（中国）", "IDG资本"], []),
+    ("Company: Zhongke Vision | Round: Series B | Amount: RMB 200 million | Lead investor: Casstar | Other investors: "
+     "Legend Star, Oriza Seed", "Zhongke Vision", ["中科创星", "联想之星", "元禾原点"], ["中科创星"]),
+])
+def test_records_and_table_rows(text, company, investors, leads):
+    d = one(text)
+    assert (d.company, d.round, d.amount, d.investors, d.lead_investors) == (company, "B轮", 200_000_000, investors, leads)
