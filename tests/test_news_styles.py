@@ -22,7 +22,7 @@ from loaders.news_company import reduce_company
 from loaders.news_rules import normalise_map
 
 from .conftest import FIXTURES
-from .test_news_cli import _ent, _f1, _norm, _rnd
+from .test_news_cli import _f1, _norm, _rnd
 
 FIELDS = ["company", "round", "amount", "currency", "date", "investors", "lead"]
 
