@@ -129,12 +129,19 @@ _DECOR_CHARS = re.compile("[\U00010000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0
 _OTHER_SYMBOL = re.compile("[\u2100-\u23FF\u2190-\u21FF\u25A0-\u25FF\U000E0000-\U000E007F]")
 
 
+_TRAD_DEAL_CHARS = set("億萬輪資領參與為於佈幣顧問獲驗數")
+
+
 def _to_simplified(out: str, offs: list[int]) -> tuple[str, list[int]]:
     if _TRAD_HINT.search(out):
         conv = _t2s(out)
         changed = sum(1 for x, y in zip(out, conv) if x != y)
         if changed < 2 or changed * 25 < len(_TRAD_HINT.findall(out)):
-            return out, offs  # a simplified text with a rare form in a name (蓝昇信息): kept as written
+            # a simplified text with a rare form in a name (蓝昇信息) is kept as written, but for the
+            # words of a deal (3.5億元B輪)
+            if len(conv) != len(out):
+                return out, offs
+            return "".join(y if x in _TRAD_DEAL_CHARS else x for x, y in zip(out, conv)), offs
         if len(conv) == len(out):
             out = conv
         else:  # a phrase conversion changed the length: convert character by character
@@ -180,7 +187,7 @@ _EN_NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "a hundred": 100,
                 "one hundred": 100, "hundred": 100}
 _EN_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|" + "|".join(sorted(_EN_NUMWORDS, key=len, reverse=True))
-_EN_MULT = r"billion|million|thousand|bn|mln|mn|m|b|k"
+_EN_MULT = r"billion|million|thousand|bln|bn|mln|mn|m|b|k"
 _EN_CUR_PRE = r"US\$|U\.S\.\s?\$|USD|RMB|CNY|HK\$|HKD|EUR|JPY|€|\$|¥"
 _EN_CUR_POST = (r"US\s?dollars|U\.S\.\s?dollars|American dollars|dollars|USD|Chinese yuan|yuan|renminbi|RMB|CNY|"
                 r"HK\s?dollars|Hong Kong dollars|HKD|euros?|EUR|Japanese yen|yen|JPY")
@@ -196,7 +203,7 @@ _EN_VAGUE = re.compile(
     rf"(?:(?P<cur1>{_EN_CUR_PRE})\s?)?\b(?P<v>tens of millions|hundreds of millions|several (?:hundred |tens of )?"
     r"(?:million|billion)|multi-?million|millions|billions|eight-figure|nine-figure|double-digit million)"
     rf"(?:\s+(?:of\s+)?(?P<cur2>{_EN_CUR_POST})\b)?", _I)
-_EN_MULT_VAL = {"billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6,
+_EN_MULT_VAL = {"billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mln": 1e6, "mn": 1e6, "m": 1e6,
                 "thousand": 1e3, "k": 1e3}
 
 

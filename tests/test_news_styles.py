@@ -406,3 +406,10 @@ def test_english_news_wire_shapes(text, rnd, investors, leads):
 def test_records_and_table_rows(text, company, investors, leads):
     d = one(text)
     assert (d.company, d.round, d.amount, d.investors, d.lead_investors) == (company, "B轮", 200_000_000, investors, leads)
+
+
+@pytest.mark.parametrize("text, amount", [("格物科技完成3.5億元B轮融资。", 350_000_000),
+                                          ("Gewu Tech raised RMB 1.2 bln in a Series B round.", 1_200_000_000)])
+def test_a_stray_traditional_amount_and_bln(text, amount):
+    d = one(text)
+    assert (d.round, d.amount, d.currency) == ("B轮", amount, "CNY")
