@@ -902,7 +902,8 @@ def _answer(store, q: str, session) -> dict:
         out["text"] += " " + _unknown_text(store, lang).split("。" if lang == "zh" else ". ", 1)[-1]
         return out
     named_followup = previous is not None and p.followup and not followup and not specific
-    if followup or (not named_followup and p.intent not in NAMED_ONLY and (frame.compare or not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only")))
+    together = len(frame.filters.get("investor") or []) > 1 and not frame.setop and frame.measure != "list"
+    if followup or (not named_followup and (p.intent not in NAMED_ONLY or together) and (frame.compare or not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only")))
                     and specific):
         return _answer_frame(store, q, frame, session)
     if session is not None:  # a follow-up may need the frame even when a named query answered

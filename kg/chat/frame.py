@@ -183,6 +183,8 @@ def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
                 bool(re.match(r"\s*(?:是)?(?:哪|什么|有哪)|\s*(?:by|ranked|with\s+the|had|has|raised|saw|in\s+which)\b",
                               after + r.text[e:e + 12], re.IGNORECASE)) or \
                 bool(re.search(r"\b(?:which|what|top\s*\d*|by|per|each)\s+(?:\w+\s+){0,2}$", before, re.IGNORECASE)) or \
+                bool(re.search(r"\b(?:busiest|most\s+active|largest|biggest|leading|highest|lowest|fewest|quietest)\s*$",
+                               before, re.IGNORECASE)) or \
                 dim in ("year", "month") and bool(re.search(r"哪|which|what|每|各|按|by|per|each", w, re.IGNORECASE))
             grouped = grouped or bool(re.match(r"(?:which|what|哪)", w, re.IGNORECASE))
             if dim == "type" and re.search(r"Ⓑ", r.text[max(0, s - 3):e + 3]):
@@ -325,6 +327,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             count_unit = "companies"
         elif re.match(r"\s*(?:deals?|rounds?|financings?|times)\b", after, re.IGNORECASE):
             count_unit = "deals"
+        if re.fullmatch(r"portfolio\s+size", w, re.IGNORECASE):
+            count_unit = "companies"
         if count_unit:
             break
     desc = r.find(V["order"]["desc"])
@@ -378,7 +382,12 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         last_inv = max(s for s, _, _ in t_investors)
         last_co = max(s for s, _, _ in t_companies)
         who = any(re.fullmatch(r"谁|who", w, re.IGNORECASE) for _, _, w in t_investors)
-        if who and not re.search(r"\bwho\s+(?:raised|received|got|secured|closed)\b|谁.{0,6}(?:拿到|获得|完成|融到|融了|获投)",
+        asked = [(s0, "inv") for s0, _, _ in t_investors] + [(s0, "co") for s0, _, _ in t_companies]
+        asked = [kind for s0, kind in sorted(asked)
+                 if re.search(r"(?:哪些|哪家|哪个|哪几家|which|what)\s*(?:\w{0,2})?\s*$", sk[max(0, s0 - 6):s0], re.IGNORECASE)]
+        if asked:  # 哪些投资机构…项目 / which investors … companies: the noun the question word asks for
+            want_investors, want_companies = asked[0] == "inv", asked[0] == "co"
+        elif who and not re.search(r"\bwho\s+(?:raised|received|got|secured|closed)\b|谁.{0,6}(?:拿到|获得|完成|融到|融了|获投)",
                                  sk, re.IGNORECASE):
             want_companies = False
         elif last_co > last_inv and not re.search(r"(?:投资方|投资人|投资机构|机构|investors?|backers?)\s*(?:of|in|for)\b",
@@ -421,6 +430,10 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             f.target = "deals"
     if f.target in ("companies", "investors") and f.measure == "list" and not f.group_by:
         f.group_by = "company" if f.target == "companies" else "investor"
+    if f.target == "deals" and f.measure == "list" and not f.group_by and not f.yesno and \
+            re.search(r"列出|列举|哪些融资|哪几笔|哪些交易|有哪些轮|\blist\b|\bshow\b|\bwhich\s+(?:deals|rounds)\b|"
+                      r"\bwhat\s+(?:deals|rounds)\b", sk, re.IGNORECASE):
+        f.group_by, f.target = "round", "deals"  # the rounds themselves
     if f.group_by:
         if by_companies:
             f.rank_by = "companies"
@@ -430,7 +443,7 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             f.rank_by = "deals"
         if rank_all and f.k is None:
             f.top_ties = False
-        elif ranked and f.measure == "list" and f.k is None:
+        elif ranked and f.measure in ("list", "avg", "median", "amount", "max", "min") and f.k is None:
             # "the most": the leaders (all of them when tied); a plural question with one clear leader
             # gets the whole ranking
             f.top_ties = True

@@ -34,6 +34,8 @@ def frame_intent(f: Frame) -> str:
     if f.measure in ("avg", "median", "max", "min"):
         return f"amount_{f.measure}"
     g = f.group_by
+    if g == "round":
+        return "rounds"
     if g == "company":
         return "portfolio" if fl.get("investor") else "companies"
     if g == "investor":
@@ -193,7 +195,10 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
             rows = leaders
     elif (f.co_investors or f.groups_in) and f.k:
         rows = rows[: f.k]
-    out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
+    if f.group_by == "round":  # a list of rounds answers with the companies that raised them
+        out["entities"] = list(dict.fromkeys(r["company"] for r in rows if r.get("company")))
+    else:
+        out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
     out["rows"] = rows
     out["by"] = by
     out["total"] = total if not (f.co_investors or f.groups_in) else len(rows)
@@ -366,7 +371,7 @@ def _what(f: Frame, store=None) -> str:
          "share": ("占比（%）", "share (%)")}
     g = {"investor": ("投资机构", "investor"), "company": ("公司", "company"), "segment": ("细分领域", "segment"),
          "province": ("省份", "province"), "city": ("城市", "city"), "macro": ("大区", "macro region"),
-         "year": ("年份", "year"), "month": ("月份", "month"), "type": ("轮次", "round type")}
+         "year": ("年份", "year"), "month": ("月份", "month"), "type": ("轮次", "round type"), "round": ("轮", "round")}
     i = 0 if zh else 1
     if f.ask == "interval":
         return "融资间隔（天）" if zh else "time between rounds (days)"
@@ -400,6 +405,8 @@ def _what(f: Frame, store=None) -> str:
                 f"{'家公司' if what == 'companies' else '起'}）" if zh else
                 f"{g[f.group_by][1] if f.group_by else ''} with {({'>': 'more than', '>=': 'at least', '<': 'fewer than'})[op]} "
                 f"{n} {what}")
+    if f.group_by == "round":
+        return "逐轮列出" if zh else "each round"
     if f.group_by:
         by = f.rank_by or "deals"
         rank = {"deals": ("按融资数", "by deals"), "companies": ("按公司数", "by companies"),
@@ -498,6 +505,17 @@ def compose(store, f: Frame, out: dict, money) -> str:
             d = a - b
             diff = (f"；相差 {fmt(abs(d))}" if zh else f"; a difference of {fmt(abs(d))}")
         return f"{line}：" + "；".join(items) + diff + "。" if zh else f"{line}: " + "; ".join(items) + diff + "."
+    if f.group_by == "round":
+        rows = out.get("rows") or []
+        if not rows:
+            return f"{line}：没有符合条件的融资。" if zh else f"{line}: no matching round."
+        items = [(f"{r.get('company')} {_key_text(r.get('type') or '', 'type', 'zh') if r.get('type') else r['key']}"
+                  f"（{r.get('date') or '日期未知'}，{money(r.get('amount'), 'zh')}）") if zh else
+                 (f"{r.get('company')} {_key_text(r.get('type') or '', 'type', 'en') if r.get('type') else r['key']}"
+                  f" ({r.get('date') or 'undated'}, {money(r.get('amount'), 'en')})") for r in rows[:20]]
+        more = len(rows) - 20
+        body = ("；" if zh else "; ").join(items) + ((f" 等 {len(rows)} 轮" if zh else f" and {more} more") if more > 0 else "")
+        return f"{line}：{body}。" if zh else f"{line}: {body}."
     if f.group_by or f.setop or f.repeat:
         if not ents:
             return f"{line}：没有找到符合条件的结果。" if zh else f"{line}: nothing matches."
