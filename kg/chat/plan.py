@@ -169,6 +169,8 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     order = f.order if f.order in ("asc", "desc") else "desc"
     if f.group_by in ("year", "month") and not (f.k or f.top_ties) and f.order != "asc":
         order = "key"  # a time series reads in time order
+    if f.group_by == "round" and not (f.k or f.top_ties):
+        order = "date"  # rounds listed in the order they happened
     res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order, k=k))
     rows = list(res.rows)
     if f.co_investors:
