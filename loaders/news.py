@@ -171,9 +171,13 @@ def _anchors(f: Frame) -> list[_Anchor]:
         if an.company == REF:
             if not last:
                 sig = _SIGNATURE.search(f.t)  # "祝贺我司完成Pre-A轮融资！…——智算工场": the post's signature
-                if not sig:
+                subj = _EN_SUBJECT.match(f.t, an.unit_start) if f.lang == "en" else None
+                if subj and not is_investor(f, subj.group(1)):  # "X, which …, is the latest to raise: it took in …"
+                    last.append(subj.group(1))
+                elif sig:
+                    last.append(sig.group(1))
+                else:
                     return False
-                last.append(sig.group(1))
             an.company = last[-1]
             an.ref = True
         else:
@@ -355,6 +359,7 @@ def _dateline(f: Frame, before: int) -> tuple | None:
 
 
 _NOT_DONE = re.compile(alternation(words("not_done", "zh")) + "|" + alternation(words("not_done", "en"), english=True), _I)
+_EN_SUBJECT = re.compile(r"\s*([A-Z][\w&.+-]*(?:\s+[A-Z][\w&.+-]*){0,4})(?=,|\s+(?:is|was|has|had|which|who)\b)")
 _SIGNATURE = re.compile(r"(?:——|—|--|－－)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9 ]{1,20}?)\s*[。!.]?\s*$")
 _THIS_ROUND = re.compile(r"本轮|本次|此轮|此次|该轮|\bth(?:is|e)\s+(?:round|deal|financing)\b", _I)
 _UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)

@@ -311,8 +311,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
      "advisor"),
     (re.compile(r"(?:\s+(?:was|were|is|are|as))\s+(?:the\s+)?(?:sole|only|exclusive)\s+investors?\b", _I), "sole"),
     (re.compile(r"(?:\s+(?:was|were|is|are|as))\s+(?:the\s+)?(?:co-)?lead\s+investors?\b", _I), "lead"),
-    (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|headed|spearheaded)\s+"
-                r"(?!by\b)(?=the\b|this\b|a\b|an\b|its\b|[A-Z])", _I), "lead"),
+    (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|headed|spearheaded|co-leads|leads|heads)\s+"
+                r"(?!by\b)(?=the\b|this\b|a\b|an\b|its\b|[A-Z]|[$¥€\d]|US\$|RMB\b|USD\b)", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|back|backs|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly|together))*\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|"

@@ -413,3 +413,14 @@ def test_records_and_table_rows(text, company, investors, leads):
 def test_a_stray_traditional_amount_and_bln(text, amount):
     d = one(text)
     assert (d.round, d.amount, d.currency) == ("B轮", amount, "CNY")
+
+
+@pytest.mark.parametrize("text", [
+    "Tencent leads $30 million Series B in factory AI startup Gewu Tech",
+    "Gewu Tech, which makes AI inspection systems, is the latest to raise: it took in $30 million in a Series B round "
+    "led by Tencent.",
+    "Gewu Tech completes $30 million Series B to expand its factory AI platform, led by Tencent",
+])
+def test_english_present_tense_and_it(text):
+    d = one(text)
+    assert (d.company, d.round, d.amount, d.lead_investors) == ("Gewu Tech", "B轮", 30_000_000, ["腾讯"])
