@@ -102,7 +102,10 @@ def test_synthetic_marking_and_provenance(demo_store):
     src = source_of(2019)
     assert summary["source"] == src
     new = [(n, d) for n, d in G.nodes(data=True) if src in (d.get("sources") or [])]
-    assert len(new) == summary["companies"] + summary["events"] + summary["investors_synthetic"]
+    assert len(new) == sum(summary["all"].values())
+    # 2019 is the calibrated year: its companies and rounds exactly; the syndicates' investors are shared by all years
+    r2019 = [n for n, d in new if d["_label"] == "Round" and d["year"] == 2019]
+    assert len(r2019) == summary["events"] and summary["all"]["Investor"] == summary["investors_synthetic"]
     assert all(d.get("synthetic") is True for _, d in new)
     # the real nodes keep their provenance and are not marked
     t5 = load_targets().table5
@@ -116,7 +119,8 @@ def test_synthetic_marking_and_provenance(demo_store):
     for u, v, k, d in G.edges(keys=True, data=True):
         if G.nodes[u].get("synthetic") or G.nodes[v].get("synthetic"):
             assert d.get("synthetic") is True and d["sources"] == [src], (u, v, k)
-    t5_rels = [(u, v) for u, v, k in G.edges(keys=True) if k == "INVESTED_IN" and G.nodes[u]["name"] in t5]
+    t5_rels = [(u, v) for u, v, k in G.edges(keys=True) if k == "INVESTED_IN" and G.nodes[u]["name"] in t5
+               and G.nodes[v].get("year") == 2019]
     assert len(t5_rels) == sum(t5.values())
 
 
@@ -165,9 +169,10 @@ def test_another_seed_does_not_merge_into_existing_companies(tmp_path):
     store = EmbeddedStore(tmp_path / "ws")
     run_demo(store, 400, seed=1)
     n1 = len(store.nodes_by_label("Company"))
-    run_demo(store, 400, seed=2)
+    s = run_demo(store, 400, seed=2)
     G = store.graph
-    assert len(store.nodes_by_label("Company")) == n1 + quotas(400).companies
+    assert len(store.nodes_by_label("Company")) == n1 + s["all"]["Company"]
+    assert s["years"][2019]["companies"] == quotas(400).companies
     both = [n for n in store.nodes_by_label("Company") if len(G.nodes[n]["sources"]) > 1]
     assert both == []
 
@@ -294,3 +299,49 @@ def test_cli_demo_and_report(kg, tmp_path):
     assert re.search(r"\n(\d+) of (\d+) published numbers reproduced", r.stdout)
     r = kg("demo", "--deals", "0", workspace=ws)
     assert r.returncode == 1 and "--deals must be between" in r.stderr and "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------------------------------------- other years
+def test_other_years_follow_the_stated_trend_and_leave_2019_as_calibrated(tmp_path):
+    from kg.demo import DEMO_YEARS, year_deals
+    from kg.demo.targets import VALUE_ADDED_CNY_YI, year_factor
+
+    assert DEMO_YEARS == (2016, 2017, 2018, 2019)
+    assert year_factor(2018) == pytest.approx(4389 / 5361) and VALUE_ADDED_CNY_YI[2019] == 5361
+    assert year_factor(2017) == pytest.approx(year_factor(2018) * 4389 / 5361)
+    only = EmbeddedStore(tmp_path / "a")
+    run_demo(only, 752, years=(2019,))
+    every = EmbeddedStore(tmp_path / "b")
+    s = run_demo(every, 752)
+    rounds = {y: [n for n in every.nodes_by_label("Round") if every.graph.nodes[n]["year"] == y] for y in DEMO_YEARS}
+    for y in DEMO_YEARS:
+        assert len(rounds[y]) == year_deals(752, y) == s["years"][y]["events"], y
+    assert [len(rounds[y]) for y in DEMO_YEARS] == [413, 504, 616, 752]
+    # 2019 exactly as when it was the only year: same rounds, same amounts, same investors
+    g1, g2 = only.graph, every.graph
+    r1 = {n: (d.get("amount_cny"), d["date"]) for n, d in g1.nodes(data=True) if d["_label"] == "Round"}
+    assert r1 == {n: (g2.nodes[n].get("amount_cny"), g2.nodes[n]["date"]) for n in rounds[2019]}
+    inv1 = {(u, v, d["lead"]) for u, v, k, d in g1.edges(keys=True, data=True) if k == "INVESTED_IN"}
+    inv2 = {(u, v, d["lead"]) for u, v, k, d in g2.edges(keys=True, data=True) if k == "INVESTED_IN" and v in r1}
+    assert inv1 == inv2
+    # amounts scale with the events; every year is marked synthetic
+    amt = {y: sum(g2.nodes[n].get("amount_cny") or 0 for n in rounds[y]) for y in DEMO_YEARS}
+    assert amt[2018] / amt[2019] == pytest.approx(616 / 752, abs=0.01)
+    assert all(g2.nodes[n].get("synthetic") for y in DEMO_YEARS for n in rounds[y])
+    # the same syndicates invest year after year: investors active in 2016 and 2019 alike
+    active = collections.defaultdict(set)
+    for u, v, k in g2.edges(keys=True):
+        if k == "INVESTED_IN" and g2.nodes[u].get("synthetic"):
+            active[u].add(g2.nodes[v]["year"])
+    assert sum(1 for ys in active.values() if {2016, 2019} <= ys) > 100
+    assert not [n for n in every.nodes_by_label("Investor") if g2.nodes[n].get("synthetic")
+                and n not in {u for u, _, k in g1.edges(keys=True) if k == "INVESTED_IN"}]
+
+
+def test_cli_demo_years(kg, tmp_path):
+    ws = tmp_path / "ws"
+    r = kg("demo", "--deals", "200", "--years", "2018-2019", workspace=ws)
+    assert r.returncode == 0, r.stderr
+    assert "2018: 164 events" in r.stdout and "2017" not in r.stdout
+    r = kg("demo", "--years", "next year", workspace=ws)
+    assert r.returncode == 1 and "--years" in r.stderr and "Traceback" not in r.stderr

@@ -19,10 +19,15 @@ def _yi(v: float) -> str:
 @click.option("--deals", type=int, default=None, metavar="N",
               help="How many deals (default 752, the report's 2019 count; shares hold at any size).")
 @click.option("--seed", type=int, default=None, metavar="S", help="Random seed (default 2019): same seed, same data.")
+@click.option("--years", default=None, metavar="Y1-Y2",
+              help="Years to generate (default 2016-2019; 2019 is always included and calibrated).")
 @pass_config
-def demo(config: Config, deals, seed):
-    """Synthetic 2019 deals calibrated to the report's figures, marked synthetic."""
-    from kg.demo import DEFAULT_DEALS, DEFAULT_SEED, MAX_DEALS, run_demo
+def demo(config: Config, deals, seed, years):
+    """Synthetic 2019 deals calibrated to the report's figures, marked synthetic.
+
+    With --years (default 2016-2019) the years before 2019 too, sized by the report's core-industry
+    value added (2018 vs 2019; before 2018 the same growth continued), with 2019's shape."""
+    from kg.demo import DEFAULT_DEALS, DEFAULT_SEED, DEMO_YEARS, MAX_DEALS, run_demo
 
     deals = DEFAULT_DEALS if deals is None else deals
     seed = DEFAULT_SEED if seed is None else seed
@@ -30,6 +35,7 @@ def demo(config: Config, deals, seed):
         raise InputError(f"--deals must be between 1 and {MAX_DEALS:,} (got {deals:,})")
     if seed < 0:
         raise InputError(f"--seed must be 0 or more (got {seed})")
+    span = _years(years) if years else DEMO_YEARS
     store = open_configured_store(config)
     bars = []
 
@@ -40,7 +46,7 @@ def demo(config: Config, deals, seed):
         return bars[-1].update
 
     try:
-        s = run_demo(store, deals, seed, progress=progress if deals > 20000 else None)
+        s = run_demo(store, deals, seed, progress=progress if deals > 20000 else None, years=span)
     finally:
         for bar in bars:
             bar.close()
@@ -51,6 +57,10 @@ def demo(config: Config, deals, seed):
     click.echo(f"demo (seed {seed}): {s['events']:,} events for {s['companies']:,} companies, "
                f"{s['companies_multi_round']:,} with two or more rounds; {s['disclosed_events']:,} disclosed, "
                f"{_yi(s['disclosed_amount_cny'])} in all")
+    others = {y: v for y, v in s["years"].items() if y != 2019}
+    if others:
+        click.echo("other years (sized by the report's core-industry value added, 2019's shape): " + "; ".join(
+            f"{y}: {v['events']:,} events, {_yi(v['disclosed_amount_cny'])}" for y, v in sorted(others.items())))
     click.echo(f"investors: the {s['investors_table5']} of Table 5 and {s['investors_synthetic']:,} synthetic ones "
                f"in {s['syndicates']:,} syndicates; {s['participations']:,} participations, {s['leads']:,} leads")
     if c["nodes_created"] or c["rels_created"] or c["nodes_updated"] or c["rels_updated"]:
@@ -60,6 +70,21 @@ def demo(config: Config, deals, seed):
     else:
         click.echo("already loaded: nothing changed")
     click.echo(f"everything new is marked synthetic, source '{s['source']}'; compare with the report: kg report")
+
+
+def _years(text: str) -> tuple[int, ...]:
+    """``2016-2019``, ``2018,2019`` or ``2019`` as years (between 2000 and 2030)."""
+    try:
+        if "-" in text:
+            a, b = (int(x) for x in text.split("-", 1))
+            out = tuple(range(min(a, b), max(a, b) + 1))
+        else:
+            out = tuple(int(x) for x in text.replace(" ", "").split(",") if x)
+    except ValueError:
+        raise InputError(f"--years takes a span like 2016-2019 or a list like 2018,2019 (got {text!r})") from None
+    if not out or not all(2000 <= y <= 2030 for y in out):
+        raise InputError(f"--years must lie between 2000 and 2030 (got {text!r})")
+    return out
 
 
 @click.command()

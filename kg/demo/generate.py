@@ -37,7 +37,7 @@ from kg.demo.targets import ASSUMPTIONS, EARLY_TYPES, LATER_TYPES, largest_remai
 from kg.model import Batch
 from ontology import load as load_ontology, norm_key
 
-__all__ = ["DemoData", "generate", "demo_batch", "DEFAULT_SEED", "DEFAULT_DEALS", "MAX_DEALS", "TABLE5_STYLE",
+__all__ = ["DemoData", "generate", "demo_batch", "keep_syndicates", "DEFAULT_SEED", "DEFAULT_DEALS", "MAX_DEALS", "TABLE5_STYLE",
            "source_of"]
 
 DEFAULT_SEED = 2019
@@ -135,13 +135,14 @@ class DemoData:
     p_ev: np.ndarray
     p_lead: np.ndarray
     clubs: list[tuple[str, str]] = field(default_factory=list)  # (region bucket, stage group)
+    year: int = YEAR          # the year of every event (2019: the report's calibrated year)
 
     @property
     def source(self) -> str:
         return source_of(self.seed)
 
     def dates(self) -> list[str]:
-        return [f"{YEAR}-{m:02d}-{d:02d}" for m, d in zip(self.ev_month.tolist(), self.ev_day.tolist())]
+        return [f"{self.year}-{m:02d}-{d:02d}" for m, d in zip(self.ev_month.tolist(), self.ev_day.tolist())]
 
     def summary(self) -> dict:
         """Counts of what was generated (printed by ``kg demo``)."""
@@ -226,13 +227,14 @@ def _allocate_multi(rng, q_p: np.ndarray, sizes: list[int]) -> tuple[np.ndarray,
 
 
 # ---------------------------------------------------------------------------------------------- generate
-def generate(n: int = DEFAULT_DEALS, seed: int = DEFAULT_SEED, avoid=frozenset()) -> DemoData:
-    """Synthetic deals: ``n`` venture events in 2019 with the report's shape, deterministic for ``seed``.
+def generate(n: int = DEFAULT_DEALS, seed: int = DEFAULT_SEED, avoid=frozenset(), year: int = YEAR) -> DemoData:
+    """Synthetic deals: ``n`` venture events in ``year`` (2019 unless said) with the report's shape,
+    deterministic for ``seed`` (and ``year``: another year draws from its own stream).
 
     ``avoid``: names that must not be generated (nodes already in the store from elsewhere)."""
     if not 1 <= n <= MAX_DEALS:
         raise ValueError(f"the number of deals must be between 1 and {MAX_DEALS:,}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if year == YEAR else [seed, year])
     onto = load_ontology()
     t = load_targets()
     q = quotas(n, rng, t)
@@ -282,7 +284,7 @@ def generate(n: int = DEFAULT_DEALS, seed: int = DEFAULT_SEED, avoid=frozenset()
 
     # months (exact counts), days; then a company's rounds in stage order over time
     ev_month = rng.permutation(np.repeat(np.arange(1, 13), q.months))
-    dim = np.array([calendar.monthrange(YEAR, m)[1] for m in range(1, 13)])
+    dim = np.array([calendar.monthrange(year, m)[1] for m in range(1, 13)])
     ev_day = (rng.random(E) * dim[ev_month - 1]).astype(np.int64) + 1
     stage = np.array([onto.round_by_type(x).stage for x in TYPES])[ev_type]
     by_date = np.lexsort((ev_day, ev_month, ev_co))
@@ -307,7 +309,7 @@ def generate(n: int = DEFAULT_DEALS, seed: int = DEFAULT_SEED, avoid=frozenset()
                     co_name=_names_by_segment(rng, co_seg, len(segments), avoid), co_seg=co_seg, co_prov=co_prov,
                     co_city=co_city, ev_co=ev_co, ev_type=ev_type, ev_month=ev_month, ev_day=ev_day,
                     ev_amount=ev_amount, inv_name=inv_name, inv_kind=inv_kind, inv_table5=inv_table5,
-                    inv_club=inv_club, p_inv=p_inv, p_ev=p_ev, p_lead=p_lead, clubs=clubs)
+                    inv_club=inv_club, p_inv=p_inv, p_ev=p_ev, p_lead=p_lead, clubs=clubs, year=year)
 
 
 def _in_main_macro(province: str) -> bool:
@@ -528,6 +530,28 @@ def _investors(rng, q, t, E, ev_co, ev_type, ev_seg, ev_prov, provinces, segment
     return ([*t5_names, *syn_names], [*t5_kinds, *kinds], inv_table5, inv_club, p_inv, p_ev, p_lead, clubs)
 
 
+def keep_syndicates(other: DemoData, base: DemoData) -> None:
+    """Make ``other`` (another year's deals) reuse ``base``'s synthetic investors: the k-th member of a
+    syndicate (same region bucket and stage group) in ``other`` becomes the k-th member (modulo its
+    size) of that syndicate in ``base``, so syndicates keep investing together from year to year.
+    Syndicates ``base`` lacks keep their own, new investors."""
+    members: dict[tuple, list[int]] = {}
+    for i in np.flatnonzero(~base.inv_table5).tolist():
+        members.setdefault(tuple(base.clubs[int(base.inv_club[i])]), []).append(i)
+    seen: dict[tuple, int] = {}
+    names, kinds = list(other.inv_name), list(other.inv_kind)
+    for j in np.flatnonzero(~other.inv_table5).tolist():
+        key = tuple(other.clubs[int(other.inv_club[j])])
+        pool = members.get(key)
+        if not pool:
+            continue
+        k = seen.get(key, 0)
+        seen[key] = k + 1
+        m = pool[k % len(pool)]
+        names[j], kinds[j] = base.inv_name[m], base.inv_kind[m]
+    other.inv_name, other.inv_kind = names, kinds
+
+
 def _kinds(rng, inv_club: np.ndarray, clubs) -> list[str]:
     """Investor kind by the stage of its syndicate (corporates in strategic rounds, PE in late ones)."""
     table = {"early": (["vc", "state_fund", "cvc"], [0.78, 0.12, 0.10]),
@@ -586,7 +610,7 @@ def demo_batch(data: DemoData) -> Batch:
         tname = TYPES[ty]
         rid = f"round:{norm_co[co]}|{tname}|{date[:7]}"
         ev_ids.append(rid)
-        props = {"id": rid, "type": tname, "label": labels[tname], "date": date, "year": YEAR, "month": date[:7],
+        props = {"id": rid, "type": tname, "label": labels[tname], "date": date, "year": data.year, "month": date[:7],
                  "disclosed": not math.isnan(amt), "synthetic": True, "sources": src}
         if not math.isnan(amt):
             props.update(amount=amt, currency="CNY", amount_cny=amt)

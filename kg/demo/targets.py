@@ -27,7 +27,7 @@ import numpy as np
 
 from ontology import load as load_ontology
 
-__all__ = ["Targets", "ASSUMPTIONS", "load_targets", "largest_remainder", "Quotas", "quotas",
+__all__ = ["Targets", "ASSUMPTIONS", "DEMO_YEARS", "VALUE_ADDED_CNY_YI", "VALUE_ADDED_SOURCE", "year_factor", "load_targets", "largest_remainder", "Quotas", "quotas",
            "EARLY_TYPES", "LATER_TYPES", "LISTED_TYPES"]
 
 EARLY_TYPES = ("seed", "angel", "pre_a", "a", "a_plus")          # the report's "A+轮及以前"
@@ -74,6 +74,29 @@ ASSUMPTIONS: dict = {
     "later_weights": {"pre_b": 0.06, "b": 0.38, "b_plus": 0.12, "c": 0.18, "c_plus": 0.06, "d": 0.09,
                       "e_plus": 0.04, "pre_ipo": 0.07},
 }
+
+
+# Other years. The report's venture figures are for 2019 only; the one yearly series it prints for the
+# whole industry is the core industry's value added (report 2020 §1.2 text, 中国信息通信研究院测算:
+# 2018 4389亿元, 2019 5361亿元). The demo's events and disclosed amounts in other years follow it:
+# 2018 = 2019 × 4389/5361; before 2018 (the report gives nothing) the same yearly growth (×5361/4389)
+# is assumed to run backwards. Every other shape (regions, months, stages, segments) is 2019's.
+VALUE_ADDED_CNY_YI = {2018: 4389, 2019: 5361}
+VALUE_ADDED_SOURCE = "report 2020 §1.2 text (核心产业增加值 2018 4389亿元, 2019 5361亿元)"
+DEMO_YEARS = (2016, 2017, 2018, 2019)
+
+
+def year_factor(year: int) -> float:
+    """The demo's size in ``year`` relative to 2019: the report's value-added ratio where it gives one,
+    else that growth rate continued (a stated assumption, see above)."""
+    va = VALUE_ADDED_CNY_YI
+    if year in va:
+        return va[year] / va[2019]
+    growth = va[2019] / va[2018]
+    first, last = min(va), max(va)
+    if year < first:
+        return va[first] / va[2019] / growth ** (first - year)
+    return growth ** (year - last)
 
 
 def largest_remainder(weights, total: int, rng: np.random.Generator | None = None) -> list[int]:
