@@ -658,17 +658,9 @@ _CLEAR = [
 
 
 def _amount_value(txt: str) -> float | None:
-    t = txt.strip().lower().replace(",", "")
-    t = re.sub(r"\b(yuan|rmb|cny)\b", "", t).strip()
-    m = re.match(r"^(us\$|\$|¥)?\s*(\d+(?:\.\d+)?)\s*(m|mn|million|b|bn|billion|k)?\s*(usd|dollars)?$", t)
-    if m:
-        mult = {"m": 1e6, "mn": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9, "k": 1e3}.get(m.group(3) or "", 1)
-        v = float(m.group(2)) * mult
-        if m.group(1) in ("us$", "$") or m.group(4):
-            return load_ontology().to_cny(v, "USD")
-        return v
+    """An amount as a question writes it, in CNY yuan (the one amount parser: loaders.parse.parse_amount)."""
     try:
-        a = parse_amount(txt)
+        a = parse_amount(txt.strip())
     except FieldError:
         return None
     if a is None:
