@@ -55,7 +55,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 
 # (key, what, limit, unit, size it applies at); see evaluate()
 TARGETS = [
-    ("chat_p95_ms", "chat answer p95 (warm)", 50, "ms", 100_000),
+    ("chat_p95_ms", "chat answer p95 (warm)", 20, "ms", 100_000),
     ("queries_p95_ms", "every named query p95 (warm)", 100, "ms", 100_000),
     ("coinvest_ratio", "coinvest_network / scipy BᵀB", 2, "×", 1_000_000),
     ("load_s", "kg load deals, embedded", 60, "s", 1_000_000),
@@ -549,12 +549,16 @@ _TEMPLATES_ZH = [
     "{inv}和{inv2}共同投资了哪些公司？", "{region}最活跃的投资机构是哪些？", "{segment}领域有多少家公司获得融资？",
     "{region}的A轮融资有多少起？", "2019年最大的几笔融资是哪些？", "{co}拿了多少钱？", "{inv}和{co}有什么关系？",
     "各细分领域的融资情况", "2019年每个月的融资数量", "{region}有哪些工业互联网政策？", "{inv}投了{region}的哪些公司？",
+    "2019年{region}融资金额的平均值是多少", "{segment}领域融资金额的中位数是多少", "{inv}在哪个城市出手最多",
+    "{inv}投过但{inv2}没投过的公司", "{co}的第一轮融资是谁投的", "早期融资占全部融资的比例", "融资总额最高的三个城市",
+    "{inv}投过{co}吗？", "2018年和2019年相比融资数量", "融资超过5起的省份有哪些",
 ]
 _TEMPLATES_EN = [
     "Which companies did {inv} invest in?", "Who co-invests most with {inv}?", "How many deals in {region} in 2019?",
     "Who invested in {co}?", "Funding history of {co}", "Top investors in {segment}",
     "Largest rounds in {region}", "How much was raised in {region} in 2019?", "How many companies did {inv} back?",
-    "What do {inv} and {inv2} both invest in?",
+    "What do {inv} and {inv2} both invest in?", "What is the median deal size in {region}?",
+    "Which segment had the fewest deals in 2019?", "How long between {co}'s first and latest rounds?",
 ]
 
 
