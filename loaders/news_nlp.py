@@ -83,7 +83,7 @@ class Lexicon:
 @Language.component("iikg_news_marks")
 def news_marks(doc: Doc) -> Doc:
     """Amounts, dates and round labels found by rules over ``doc.text``, as span groups."""
-    text = doc.text
+    text = doc.user_data.get("iikg_text") or doc.text  # doc.text walks every token: the frame gives it
     for kind, marks in (("amount", find_amounts(text)), ("date", find_dates(text)), ("round", find_rounds(text))):
         spans = []
         for m in marks:
@@ -156,7 +156,7 @@ def names(doc: Doc) -> list[Span]:
     """Gazetteer matches that hold in context: ASCII names not inside a longer word, short Chinese
     aliases (two characters) only between separators or role words (阿里 not in 阿里山), the
     longest of overlapping matches first."""
-    text = doc.text
+    text = doc.user_data.get("iikg_text") or doc.text
     good = []
     for sp in doc.spans.get("names", []):
         s, e = sp.start_char, sp.end_char
@@ -195,7 +195,11 @@ class Frame:
         self.t, self.offsets = normalise_map(text)
         self.lang = "zh" if is_cjk_text(self.t) else "en"
         self.lexicon = lexicon
-        doc = pipeline(self.lang, lexicon)(self.t)
+        nlp = pipeline(self.lang, lexicon)
+        doc = nlp.make_doc(self.t)
+        doc.user_data["iikg_text"] = self.t
+        for _, proc in nlp.pipeline:
+            doc = proc(doc)
         self.doc = doc
         self.names = [(s.start_char, s.end_char, s.label_, s.id_) for s in names(doc)]
         self.amounts = [(s.start_char, s.end_char, s._.iikg_value, s._.iikg_currency) for s in doc.spans["amount"]]
