@@ -8,6 +8,7 @@ from kg.errors import KGError
 from web import graphview
 from web.data import get_entity, jsonable, request_params, run_query
 from web.i18n import STRINGS
+from web.query import param_label
 
 bp = Blueprint("paths", __name__)
 
@@ -46,7 +47,7 @@ def path():
         extra = {p.name: p for p in queries().REGISTRY["path"].params if p.name not in ("a", "b")}
     except (KGError, KeyError):
         pass
-    return render_template("path.html", data=data, error=error, view=view, args=args, a_name=a_name, b_name=b_name,
+    return render_template("path.html", param_label=param_label, data=data, error=error, view=view, args=args, a_name=a_name, b_name=b_name,
                            extra=extra, rel_keys=[k for k in STRINGS if k.startswith("rel_")], json_twin=url_for("paths.api_path", **args) if a and b else None)
 
 

@@ -33,6 +33,32 @@ def api_regions():
     return jsonify(regions_data(request.args))
 
 
+def _localised(data: dict) -> dict:
+    """The tables' rows with regions, segments and known investors named in the UI language (the
+    JSON twin keeps the stored names); communities numbered from 1 as the network page numbers them."""
+    from web.explore import region_name, segment_name
+    from web.network import _investor_name
+
+    def row(r: dict) -> dict:
+        out = dict(r)
+        if isinstance(out.get("region"), str):
+            out["region"] = region_name(out["region"])
+        if isinstance(out.get("top_segments"), list):
+            out["top_segments"] = [segment_name(x) for x in out["top_segments"]]
+        for k in ("top_investors", "investors"):
+            if isinstance(out.get(k), list):
+                out[k] = [_investor_name(x) for x in out[k]]
+        if isinstance(out.get("community"), int) and not isinstance(out.get("community"), bool):
+            out["community"] = out["community"] + 1
+        return out
+
+    out = {level: [row(r) for r in data[level]["rows"]] for level in ("province", "macro")}
+    out["region"] = region_name(data["region"]) if data.get("region") else None
+    if data.get("clusters"):
+        out["clusters"] = [row(r) for r in data["clusters"]["rows"]]
+    return out
+
+
 @bp.route("/regions")
 def regions():
     error, data = None, None
@@ -62,5 +88,6 @@ def regions():
             by_community = any(isinstance(n.get("community"), int) for n in nodes if n.get("label") == "Investor")
             view = graphview.view(data["clusters"]["graph"], color_by="community" if by_community else "label")
     args = {k: v for k, v in request.args.items() if v.strip() and k in ("year", "segment", "region")}
-    return render_template("regions.html", data=data, error=error, chart=chart, view=view, args=args,
+    shown = _localised(data) if data else None
+    return render_template("regions.html", data=data, shown=shown, error=error, chart=chart, view=view, args=args,
                            options=facet_options(), json_twin=url_for("regions.api_regions", **args))
