@@ -66,7 +66,16 @@ def request_params(args, name: str) -> dict:
 def get_entity(eid: str) -> dict | None:
     """The node's properties plus ``label`` (None when there is no such node)."""
     store = get_store()
-    G = getattr(store, "graph", None)
+    entity = getattr(store, "entity", None)
+    if callable(entity) and not hasattr(store, "read"):  # the embedded store reads one node without the graph
+        props = entity(eid)
+        if props is None:
+            return None
+        props = dict(props)
+        props["label"] = props.pop("_label", None)
+        props.setdefault("id", eid)
+        return props
+    G = getattr(store, "graph", None) if not hasattr(store, "read") else None
     if G is not None:
         if eid not in G:
             return None

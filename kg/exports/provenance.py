@@ -137,11 +137,9 @@ def marks(store, ids, sources: bool = True) -> dict[str, tuple[bool, list[str]]]
     ids = list(dict.fromkeys(str(i) for i in ids if i))
     if not ids or store is None:
         return {}
-    if hasattr(store, "graph") and not hasattr(store, "read"):
-        return _embedded_marks(store, ids, sources)
-    if hasattr(store, "read"):
+    if hasattr(store, "read"):  # a Cypher store (asking an embedded store for .graph may build it: never here)
         return _cypher_marks(store, ids)
-    return {}
+    return _embedded_marks(store, ids, sources)
 
 
 def any_synthetic(store, rows) -> bool:
