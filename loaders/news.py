@@ -384,8 +384,9 @@ def _excluded(f: Frame, masked: str, a: int, b: int, hist) -> set[str]:
     return out
 
 
-def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal:
-    hist = _background(f, a, b, an.clause_start)
+def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None,
+          foreign: list[tuple[int, int]] = (), extra: list[tuple[int, int]] = ()) -> Deal:
+    hist = _background(f, a, b, an.clause_start) + list(foreign)
     deal = Deal(company=an.company, descriptor=an.descriptor or None, span=(a, b))
     ev: dict[str, list[int]] = {}
     ua, ub = _unit_of(f, an.clause_start)
@@ -451,6 +452,12 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None) -> Deal
             ua, ub = max(ua, a), min(ub, b)
             if ua < ub and not _inside(ua, hist):
                 chunks.extend(c for c in en_roles(f, ua, ub) if not _inside(c[0], hist))
+    for xa, xb in extra:  # a later sentence about this deal's company
+        if f.lang == "zh":
+            for ca, cb in clauses(f, xa, xb):
+                chunks.extend(zh_roles(f, masked, f.mask(rounds=False), ca, cb))
+        else:
+            chunks.extend(en_roles(f, xa, xb))
     found: list[tuple[int, str, str]] = []
     where: dict[str, list[int]] = {}
     for s, e, role in chunks:
@@ -537,12 +544,25 @@ def extract(text: str, lexicon: Lexicon | None = None) -> list[Deal]:
         return []
     f = Frame(text, lexicon)
     anchors = _anchors(f)
+    # a later sentence whose subject is one deal's company belongs to that deal ("A raised …, while B
+    # raised …. A, a welding-robot maker, said existing investor C also participated.")
+    about: list[tuple[int, int, str]] = []
+    if len({norm_key(an.company) for an in anchors}) > 1:
+        for ua, ub in units(f):
+            head = f.t[ua:ub].lstrip(" \"“「『")
+            for an in anchors:
+                if len(an.company) >= 2 and head.startswith(an.company) and ua > an.clause_start:
+                    about.append((ua, ub, norm_key(an.company)))
+                    break
     deals: list[Deal] = []
     for i, an in enumerate(anchors):
         a = 0 if i == 0 else an.clause_start
         b = anchors[i + 1].clause_start if i + 1 < len(anchors) else len(f.t)
         prior = [d for d in f.dates if d[1] <= a]
-        deal = _fill(f, an, a, b, prior[-1][2] if prior else None)
+        key = norm_key(an.company)
+        foreign = [(ua, ub) for ua, ub, k in about if k != key and a <= ua < b]
+        extra = [(ua, ub) for ua, ub, k in about if k == key and not a <= ua < b]
+        deal = _fill(f, an, a, b, prior[-1][2] if prior else None, foreign, extra)
         deals.append(deal)
     return deals
 
