@@ -30,10 +30,33 @@ def _prepare(p) -> None:
     p.cy.update(text=p["text"], limit=p["limit"], label=p["label"])
 
 
+_LEVEL = {"country": 0, "macro": 1, "province": 2, "city": 3}
+
+
 def _search(store, p) -> dict:
+    """Best first: exact names, aliases and English names (1), then prefixes, parts and near
+    spellings, across every kind; at equal scores investors, companies, regions… in that order.
+    One row per name and kind: 上海 the province-level municipality stands for 上海 the city too."""
     labels = (p["label"],) if p["label"] else ()
-    hits = catalog(store).search(p["text"], labels, limit=p["limit"])
-    return {"main": [{"id": e.id, "label": e.label, "name": e.name, "score": s} for s, e in hits]}
+    limit = p["limit"]
+    hits = catalog(store).search(p["text"], labels, limit=limit + 8)
+    best: dict[tuple[str, str], tuple[float, object]] = {}
+    order: list[tuple[str, str]] = []
+    for s, e in hits:
+        key = (e.label, e.name)
+        if key not in best:
+            best[key] = (s, e)
+            order.append(key)
+            continue
+        s0, e0 = best[key]
+        if s > s0 or (s == s0 and _level(e.id) < _level(e0.id)):
+            best[key] = (s, e)
+    rows = [{"id": e.id, "label": e.label, "name": e.name, "score": s} for s, e in (best[k] for k in order)]
+    return {"main": rows[:limit]}
+
+
+def _level(eid: str) -> int:
+    return _LEVEL.get(str(eid).split(":", 1)[0], 9)
 
 
 def _shape(raw, p) -> dict:
