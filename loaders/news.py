@@ -153,7 +153,7 @@ class _Anchor:
     cells: list = field(default_factory=list)  # a table row's investor cells ("X | B轮 | 2亿元 | A、B")
 
 
-_RECORD_COMPANY = re.compile(r"(?:^|[|\n;。])\s*(?:公司|企业|项目|融资方|融资企业|公司名称|Company|Startup|Firm)\s*:\s*"
+_RECORD_COMPANY = re.compile(r"(?:^|[|\n;。]|\.\s)\s*(?:公司|企业|项目|融资方|融资企业|公司名称|Company|Startup|Firm)\s*:\s*"
                              r"(?P<co>[^|\n;。,:]{2,40}?)\s*(?=[|\n;。,]|$)", _I)
 
 

@@ -301,7 +301,8 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+|"
                 r"\b(?:continued\s+|further\s+)?(?:support|participation|investment|backing)\s+from\s+", _I), "follow"),
     (re.compile(r"\b(?:investors|backers|participants|shareholders)\s+"
-                r"(?:in\s+(?:the|this)\s+(?:round|deal|financing)\s+)?(?:include|included|includes|including|such\s+as|like|are|were)\s+", _I), "follow"),
+                r"(?:in\s+(?:the|this|its)\s+(?:\w+\s+)?(?:round|deal|financing)\s+)?(?:include|included|includes|including|such\s+as|"
+                r"like|are|were)\s+", _I), "follow"),
     (re.compile(r"\b(?:funding|investment|financing|capital|money|million|billion|round|series)\s+(?:[\w$.+-]+\s+){0,6}?"
                 r"(?:from|by)\s+", _I), "follow"),
 ]
@@ -330,7 +331,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
 ]
 _EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)", _I)
 _EN_STOP = re.compile(
-    r";|\||\((?!(?:co-)?lead(?:\s+investors?)?\))|(?<!lead)(?<!investor)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
+    r";|\||,\s+[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}\s+(?:said|says|told|reported|announced|added|noted)\b|\((?!(?:co-)?lead(?:\s+investors?)?\))|(?<!lead)(?<!investor)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
     r"fellow|new\s+investor|investors?\b))|\s+(?:with|on|in|at|to|for|as|while|after|before|via|under|which|who|"
     r"that|bringing|according|through|during|valuing|raising|among|from|was|were|is|are|has|have|had|also|"
     r"participating|participated|joining|joined|invested|investing|following|followed|led|co-led|leading|"
