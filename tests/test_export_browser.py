@@ -84,3 +84,60 @@ def test_html_of_the_dev_subgraph_draws(browser, tmp_path, dev_store_ro):
         assert page.evaluate("() => document.querySelector('#graph canvas') !== null")
     finally:
         ctx.close()
+
+
+def _coinvest_graph():
+    return {"nodes": [{"id": "investor:a", "label": "Investor", "name": "甲资本", "community": 0},
+                      {"id": "investor:b", "label": "Investor", "name": "乙创投", "community": 0},
+                      {"id": "investor:c", "label": "Investor", "name": "丙基金", "community": 1},
+                      {"id": "round:x|a|2019-01", "label": "Round", "name": "A轮"}],
+            "edges": [{"source": "investor:a", "target": "investor:b", "type": "CO_INVESTED", "weight": 4},
+                      {"source": "investor:b", "target": "investor:c", "type": "CO_INVESTED", "weight": 1},
+                      {"source": "investor:a", "target": "round:x|a|2019-01", "type": "INVESTED_IN"}]}
+
+
+def test_html_is_built_with_pyvis_and_draws_co_investment_without_arrows(browser, tmp_path):
+    from pyvis.network import Network
+
+    from kg.exports.html import network
+
+    assert isinstance(network([], [], {}, {}), Network)   # the export goes through pyvis
+    f = tmp_path / "co.html"
+    f.write_bytes(export(_coinvest_graph(), "html").data)
+    ctx, page, requests, errors = _open(browser, f)
+    try:
+        assert errors == [] and all(u.startswith("file:") for u in requests)
+        edges = page.evaluate("""() => { const b = window.iikgNetwork.body.edges;
+            return Object.values(b).map(e => [e.fromId, e.toId, e.options.arrows.to.enabled, e.options.width]); }""")
+        arrows = {(a, b): on for a, b, on, _ in edges}
+        assert arrows[("investor:a", "investor:b")] is False and arrows[("investor:b", "investor:c")] is False
+        assert arrows[("investor:a", "round:x|a|2019-01")] is True
+        width = {(a, b): w for a, b, _, w in edges}
+        assert width[("investor:a", "investor:b")] > width[("investor:b", "investor:c")]   # width = shared rounds
+    finally:
+        ctx.close()
+
+
+def test_notebook_view_is_the_offline_page_in_an_iframe(browser):
+    from kg.exports.html import repr_html
+
+    html = repr_html(hostile_graph(), title="<b>t</b>")
+    assert html.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts' in html
+    assert "<script" not in html and "<b>t</b>" not in html   # the whole page is one escaped attribute
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.set_content(f"<!doctype html><html><body>{html}</body></html>")
+        frame = page.frames[1]
+        deadline = time.monotonic() + 30
+        while not frame.evaluate("() => window.iikgReady === true"):
+            assert time.monotonic() < deadline, errors
+            time.sleep(0.05)
+        assert frame.evaluate("() => window.iikgNetwork.body.data.nodes.length") == len(hostile_graph()["nodes"])
+        assert frame.locator("h1").inner_text() == "<b>t</b>"
+        assert [u for u in requests if u.startswith("http")] == [] and errors == []
+    finally:
+        ctx.close()

@@ -1,11 +1,16 @@
-"""A standalone, offline HTML graph: one file with vis-network inlined (``kg/vendor``), no network at all.
+"""A standalone, offline HTML graph: one file with vis-network inlined (``kg/vendor``), no network at all,
+built with pyvis: the nodes and edges go into a :class:`pyvis.network.Network` and its
+``generate_html`` renders the project's own template (``kg/templates_export/pyvis.html``, through
+``set_template_dir``, autoescaped) instead of pyvis's CDN one. :func:`repr_html` is the notebook view
+of any answer, result or graph (an ``<iframe srcdoc>`` holding that file).
 
 Names are hostile: the page text goes through Jinja2's autoescaping, the graph data sits in a
 ``<script type="application/json">`` with ``<``, ``>``, ``&`` written as ``\\u003c`` etc., hover
 titles are DOM text nodes (never HTML), and a Content-Security-Policy forbids every load from
 elsewhere. Physics stops once the layout settles; above :data:`PHYSICS_MAX` nodes positions are
 computed here instead (the browser would take tens of seconds). Nodes are coloured by label (with
-a legend) and sized by degree.
+a legend) and sized by degree; co-investment edges are drawn without arrows and as wide as
+their shared rounds.
 """
 from __future__ import annotations
 
@@ -26,11 +31,14 @@ from kg.exports.base import (
     truncation_note,
 )
 
-__all__ = ["PHYSICS_MAX", "TEMPLATES", "VENDOR", "script_json", "write_html"]
+__all__ = ["PHYSICS_MAX", "TEMPLATE", "TEMPLATES", "UNDIRECTED", "VENDOR", "network", "repr_html", "script_json",
+           "write_html"]
 
 KG = Path(__file__).resolve().parent.parent
 VENDOR = KG / "vendor" / "vis-network"
 TEMPLATES = KG / "templates_export"
+TEMPLATE = "pyvis.html"
+UNDIRECTED = {"CO_INVESTED"}   # relationship types without a direction (drawn without arrows)
 PHYSICS_MAX = 300      # above this many nodes the layout is computed server-side
 TABLE_ROWS = 500       # rows shown in the page's table (the CSV/XLSX exports have them all)
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
@@ -58,14 +66,6 @@ def _vendor() -> tuple[str, str]:
     if "</script" in js.lower() or "<!--" in js or "</style" in css.lower():
         raise RuntimeError("the vendored vis-network cannot be inlined safely")
     return js, css
-
-
-@functools.lru_cache(maxsize=1)
-def _template():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined)
-    return env.get_template("graph.html")
 
 
 def _tip(lines: list[tuple[str, object]], limit: int = 14) -> str:
@@ -100,6 +100,63 @@ def _layout(p: Payload) -> dict:
     return {k: (x * scale, y * scale) for k, (x, y) in pos.items()}
 
 
+def _weight(props: dict):
+    for k in ("weight", "shared_rounds", "rounds"):
+        v = props.get(k)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v
+    return None
+
+
+def _options(physics: bool, n: int, font: str) -> dict:
+    """vis-network options (pyvis carries them into the template)."""
+    return {
+        "autoResize": True,
+        "nodes": {"shape": "dot", "scaling": {"min": 8, "max": 40,
+                                              "label": {"enabled": True, "min": 11, "max": 20, "drawThreshold": 6}},
+                  "font": {"face": font, "size": 13, "color": "#222", "strokeWidth": 3, "strokeColor": "#fff"},
+                  "borderWidth": 1.5},
+        "edges": {"smooth": False, "width": 1, "color": {"color": "#9aa5b1", "highlight": "#333", "hover": "#333"},
+                  "scaling": {"min": 1, "max": 8}},
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": n > 400},
+        "layout": {"improvedLayout": n <= 150, "randomSeed": 7},
+        "physics": ({"enabled": True, "solver": "forceAtlas2Based",
+                     "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110, "avoidOverlap": 0.2},
+                     "stabilization": {"enabled": True, "iterations": 200, "updateInterval": 20}}
+                    if physics else {"enabled": False}),
+    }
+
+
+def network(nodes: list[dict], edges: list[dict], options: dict, context: dict):
+    """A pyvis Network holding ``nodes`` and ``edges`` (vis dicts) and ``options``, rendering the
+    project's template with ``context`` as its page text. The lists are set directly: pyvis's
+    ``add_node``/``add_edge`` check every earlier item (quadratic: seconds for a few thousand)."""
+    from jinja2 import StrictUndefined
+    from markupsafe import Markup
+    from pyvis.network import Network
+
+    net = Network(height="100%", width="100%", directed=False, cdn_resources="in_line")
+    net.set_template_dir(str(TEMPLATES), TEMPLATE)
+    env = net.templateEnv
+    env.autoescape = True          # names are hostile: every {{ }} is escaped unless marked safe here
+    env.undefined = StrictUndefined
+    env.globals.update(context)
+
+    def iikg_data(nodes_, edges_, options_, physics_enabled):
+        opts = json.loads(options_) if isinstance(options_, str) else options_
+        return Markup(script_json({"nodes": nodes_, "edges": edges_, "options": opts,
+                                   "physics": bool(physics_enabled), "font": FONT,
+                                   "filename": context.get("filename", "graph.png")}))
+
+    env.globals["iikg_data"] = iikg_data
+    net.nodes = nodes
+    net.node_ids = [n["id"] for n in nodes]
+    net.node_map = {n["id"]: n for n in nodes}
+    net.edges = edges
+    net.options = options
+    return net
+
+
 def render(p: Payload, filename: str = "graph.png") -> str:
     deg = p.degree()
     physics = len(p.nodes) <= PHYSICS_MAX
@@ -121,11 +178,20 @@ def render(p: Payload, filename: str = "graph.png") -> str:
         nodes.append(d)
     names = {n["id"]: n["caption"] for n in p.nodes}
     edges = []
+    weighted = False
     for e in p.edges:
         lines = [(k, v) for k, v in flat_props(e["props"]).items()]
-        tip = f"{names[e['source']]} —{e['type']}→ {names[e['target']]}" + ("\n" + _tip(lines) if lines else "")
-        edges.append({"from": e["source"], "to": e["target"], "tip": tip})
-    data = {"nodes": nodes, "edges": edges, "physics": physics, "font": FONT, "filename": filename}
+        directed = e["type"] not in UNDIRECTED
+        arrow = "→" if directed else "—"
+        tip = f"{names[e['source']]} —{e['type']}{arrow} {names[e['target']]}" + ("\n" + _tip(lines) if lines else "")
+        d = {"from": e["source"], "to": e["target"], "tip": tip}
+        if directed:
+            d["arrows"] = "to"
+        w = _weight(e["props"])
+        if w is not None and not directed:
+            d["value"] = w
+            weighted = True
+        edges.append(d)
     legend = [{"label": lab, "zh": LABEL_ZH.get(lab, ""), "color": color_of(lab), "count": c}
               for lab, c in sorted(counts.items(), key=lambda kv: -kv[1])]
     columns = list(p.columns)
@@ -133,14 +199,29 @@ def render(p: Payload, filename: str = "graph.png") -> str:
     js, css = _vendor()
     from markupsafe import Markup
 
-    return _template().render(
+    context = dict(
         title=p.title, generator=p.provenance.get("generator", "IIKG"),
         generated_at=p.provenance.get("generated_at", ""),
         n_nodes=len(p.nodes), n_edges=len(p.edges), n_rows=len(p.rows),
         truncated=truncation_note(p), synthetic=SYNTHETIC_NOTE if p.synthetic else "",
         legend=legend, physics=physics, about=[(k, v) for k, v in about(p) if k != "title"],
-        columns=columns, rows=rows,
-        data_json=Markup(script_json(data)), vis_js=Markup(js), vis_css=Markup(css))
+        columns=columns, rows=rows, weighted=weighted, filename=filename,
+        vis_js=Markup(js), vis_css=Markup(css))
+    return network(nodes, edges, _options(physics, len(nodes), FONT), context).generate_html()
+
+
+def repr_html(obj, *, title: str | None = None, height: int = 560, max_nodes: int | None = None) -> str:
+    """The notebook view of an answer, a :class:`kg.result.Result`, a graph dict or a networkx graph:
+    the standalone HTML export in an ``<iframe srcdoc>`` (its own page, so its scripts and its
+    Content-Security-Policy apply; nothing is loaded from the internet). Hook it as
+    ``Result._repr_html_ = lambda self: repr_html(self)``."""
+    from markupsafe import escape
+
+    from kg.exports import export
+
+    page = export(obj, "html", title=title, max_nodes=max_nodes).data.decode("utf-8")
+    return (f'<iframe srcdoc="{escape(page)}" style="width: 100%; height: {int(height)}px; border: 1px solid #ddd" '
+            'sandbox="allow-scripts allow-downloads" title="IIKG graph"></iframe>')
 
 
 def _cell(v):
