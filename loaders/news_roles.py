@@ -325,13 +325,18 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
     (re.compile(r"-(?:co-)?led\b", _I), "lead"),
+    (re.compile(r"\s+(?:is|are|was|were)\s+(?:co-)?leading\b|,?\s+which\s+(?:co-)?led\s+(?:the|this)\s+(?:round|deal|investment)", _I),
+     "lead"),
+    (re.compile(r"\s+(?:were|was|are|is)\s+(?:also\s+)?among\s+(?:the\s+)?(?:\w+\s+)?(?:investors|backers|participants)\b|"
+                r"\s+re-?upped\b", _I), "follow"),
     (re.compile(r"\s+(?:co-)?leads?(?=\s*(?:[,;.]|$))", _I), "lead"),
     (re.compile(r"\s+(?:(?:acting|serving|acted|served|came\s+in)\s+)?(?:leading|as\s+(?:the\s+)?(?:co-)?lead(?:\s+investors?)?)\b",
                 _I), "lead"),
 ]
-_EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)", _I)
+_EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)|\s*\((?:which|who)\s+(?:co-)?led\s+(?:the|this)\s+"
+                           r"(?:round|deal|investment|financing)\)", _I)
 _EN_STOP = re.compile(
-    r";|\||,\s+[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}\s+(?:said|says|told|reported|announced|added|noted)\b|\((?!(?:co-)?lead(?:\s+investors?)?\))|(?<!lead)(?<!investor)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
+    r";|\||,\s+[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}\s+(?:said|says|told|reported|announced|added|noted)\b|\((?!(?:co-)?lead(?:\s+investors?)?\)|(?:which|who)\s+(?:co-)?led\b)|(?<!lead)(?<!investor)(?<!round)(?<!deal)(?<!investment)(?<!financing)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
     r"fellow|new\s+investor|investors?\b))|\s+(?:with|on|in|at|to|for|as|while|after|before|via|under|which|who|"
     r"that|bringing|according|through|during|valuing|raising|among|from|was|were|is|are|has|have|had|also|"
     r"participating|participated|joining|joined|invested|investing|following|followed|led|co-led|leading|"
@@ -390,7 +395,8 @@ def _en_list_before(t: str, lo: int, pos: int) -> tuple[int, int]:
 
 
 def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
-    t = f.t
+    # role asides ("A (lead), B", "A (which led the round), B") do not end a list: blanked, same length
+    t = _EN_LEAD_MARK.sub(lambda m: " " * len(m.group()), f.t) if "(" in f.t else f.t
     out: list[tuple[int, int, str]] = []
     for rx, role in _EN_POST:
         for m in rx.finditer(t, a, b):
@@ -402,7 +408,7 @@ def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
                 e = cut.start() if cut else e
             if e > s:
                 out.append((s, e, role))
-    for m in _EN_LEAD_MARK.finditer(t, a, b):  # "Who invested: A (lead), B and C"
+    for m in _EN_LEAD_MARK.finditer(f.t, a, b):  # "Who invested: A (lead), B and C"
         bounds = [x.end() for x in re.finditer(r"[,:;]|\band\b", t[a:m.start()])]
         s = a + (bounds[-1] if bounds else 0)
         out.append((s, m.start(), "lead"))
