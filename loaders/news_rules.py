@@ -381,7 +381,8 @@ _ROUND_RULES: list[tuple[re.Pattern, str, int]] = [
     (re.compile(r"种子轮|种子(?:投资|融资)(?=[,;。!?\s了的]|$)|\bseed(?:\s+|-)(?:round|funding|financing|investment|stage)\b",
                 _I), "种子轮", 2),
     (re.compile(r"定向增发|定增"), "定向增发", 1),
-    (re.compile(r"(?<=引入)[^,;。]{0,20}?(?:作为|为)(?:其|公司的?)?战略投资(?:者|方|人)|引入战略投资(?:者|方|人)"), "战略投资", 0),
+    (re.compile(r"(?<=引入)[^,;。]{0,40}?(?:(?:作为|为)(?:其|公司的?)?|[两三四五多几]家|等)战略投资(?:者|方|人)|引入(?:了)?战略投资(?:者|方|人)"),
+     "战略投资", 0),
     (re.compile(r"战略(?:投资|融资|入股)(?![人者方机基部引管集公])|战投(?![人者方机基部])|\bstrategic\s+(?:investment|round|financing|funding|"
                 r"stake)\b", _I), "战略投资", 0),
 ]
