@@ -6,7 +6,7 @@
  *
  * Names come from users' files: they are only ever drawn as chart text (canvas) or set as textContent;
  * tooltips use ECharts' rich-text mode (drawn on the canvas, never HTML). A synthetic spec gets a
- * visible caption on the chart and a badge below it. */
+ * visible caption on the chart ("合成数据" / "synthetic data"), data-synthetic="1" and says so in its aria-label. */
 (function () {
   'use strict';
   if (window.IIKGCharts) { return; }
@@ -133,23 +133,6 @@
     return 240 + extra;
   }
 
-  // a badge below the chart, unless the page already marks this chart (its figure or heading has one)
-  function badge(el) {
-    var next = el.nextElementSibling;
-    if (next && next.classList.contains('chart-synthetic')) { return; }
-    var fig = el.closest('figure');
-    if (fig && fig.querySelector('.badge.synthetic')) { return; }
-    var prev = el.previousElementSibling;
-    if (prev && /^H[1-6]$/.test(prev.tagName) && prev.querySelector('.badge.synthetic')) { return; }
-    var p = document.createElement('p');
-    p.className = 'chart-synthetic small';
-    var b = document.createElement('span');
-    b.className = 'badge synthetic';
-    b.textContent = SYN;
-    p.appendChild(b);
-    el.parentNode.insertBefore(p, el.nextSibling);
-  }
-
   function draw(el) {
     if (el.getAttribute('data-drawn')) { return; }
     var s = parse(el);
@@ -161,7 +144,7 @@
     var chart = window.echarts.init(el, null, { renderer: 'canvas', locale: zh ? 'ZH' : 'EN' });
     chart.setOption(option(s, el));
     el.setAttribute('aria-label', (s.title || '') + (s.synthetic ? ' (' + SYN + ')' : ''));
-    if (s.synthetic) { badge(el); el.setAttribute('data-synthetic', '1'); }
+    if (s.synthetic) { el.setAttribute('data-synthetic', '1'); }
     drawn.push(chart);
     if (window.ResizeObserver) { new ResizeObserver(function () { chart.resize(); }).observe(el); }
   }
