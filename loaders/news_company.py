@@ -413,6 +413,7 @@ def _clean_company_en(f: Frame, a: int, b: int) -> tuple[str, str] | None:
             remember_full_form(f, short.group(1).strip(), run.group().replace("\x01", ", "))
         return short.group(1).strip(), before
     np_ = re.sub(r"\s*\([^()]*\)", " ", np_)  # Youibot Robotics ("Youibot" or "the Company"), a leading …
+    np_ = re.sub(r"\s*(?:—|–|--)\s*(?:a|an|the|which|who|one)\b[^—–]*?(?:—|–|--)\s*$", " ", np_, flags=_I)  # X — a … —
     said = _EN_SAID.search(np_)
     if said:  # "X said on Wednesday that the company has closed …": X
         np_ = np_[:said.start()]

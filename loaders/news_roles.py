@@ -301,7 +301,7 @@ _EN_POST: list[tuple[re.Pattern, str]] = [
                 r"\b(?:also\s+)?(?:joining|participating)\s+(?:were|are)\s+", _I), "follow"),
     (re.compile(r"\b(?:joined|backed|supported|followed)\s+by\s+|\balongside\s+|"
                 r"\b(?:continued\s+|further\s+)?(?:support|participation|investment|backing)\s+from\s+", _I), "follow"),
-    (re.compile(r"\b(?:investors|backers|participants|shareholders)\s+"
+    (re.compile(r"\b(?:investors|backers|participants|shareholders)\s*,?\s+"
                 r"(?:in\s+(?:the|this|its)\s+(?:\w+\s+)?(?:round|deal|financing)\s+)?(?:include|included|includes|including|such\s+as|"
                 r"like|are|were)\s+", _I), "follow"),
     (re.compile(r"\b(?:funding|investment|financing|capital|money|million|billion|round|series)\s+(?:[\w$.+-]+\s+){0,6}?"
