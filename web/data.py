@@ -13,7 +13,7 @@ from kg.errors import KGError, QueryError
 from web.state import cached, get_state, get_store
 
 __all__ = ["queries", "run_query", "query_accepts", "get_entity", "loaded_info", "has_module", "jsonable",
-           "request_params", "mark_synthetic", "rows_synthetic", "flag_rows"]
+           "request_params", "mark_synthetic", "rows_synthetic", "flag_rows", "safe_run_cached"]
 
 
 def has_module(name: str) -> bool:
@@ -174,3 +174,39 @@ def flag_rows(rows: list) -> list:
         rid = row_id(r) if isinstance(r, dict) else None
         out.append({**r, "synthetic": m[rid][0]} if rid in m else r)
     return out
+
+
+_RESULTS = None  # (store id, version, what, name, params) -> a named query's Result, warm
+
+
+def _cached_result(what: str, name: str, params: dict, compute):
+    """``compute()`` kept per store version (the pages never change a Result they get: they copy
+    what they reshape); uncached on a store without a version."""
+    global _RESULTS
+    from web.state import LRU
+
+    store = get_store()
+    version = getattr(store, "version", None)
+    if version is None:
+        return compute()
+    if _RESULTS is None:
+        _RESULTS = LRU(48)
+    key = (id(store), version, what, name, tuple(sorted((k, str(v)) for k, v in params.items())))
+    hit = _RESULTS.get(key)
+    if hit is None:
+        hit = compute()
+        _RESULTS.put(key, hit)
+    return hit
+
+
+def safe_run_cached(name: str, **params) -> tuple[object | None, str | None]:
+    """:func:`safe_run` kept per store version: for the pages that page and sort the same result."""
+    try:
+        return _cached_result("run", name, params, lambda: run_query(name, **params)), None
+    except KGError as exc:
+        return None, str(exc)
+
+
+def marked_query(name: str, **params):
+    """``run_query`` with :func:`mark_synthetic` applied, kept per store version (query pages)."""
+    return _cached_result("marked", name, params, lambda: mark_synthetic(run_query(name, **params)))

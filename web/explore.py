@@ -12,7 +12,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import chart_specs, charts, graphview
 from web.data import (flag_rows, get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, rows_synthetic,
-                      run_query, safe_run)
+                      run_query, safe_run, safe_run_cached)
 from web.filters import money
 from web.i18n import column_name, get_lang, label_name, t
 
@@ -337,22 +337,22 @@ def _section(key, qname, param, eid, extra, year, args) -> dict | None:
     params = {param: eid, **{k: (MARKET if v == "market" else v) for k, v in extra.items()}}
     if year and query_accepts(qname, "year"):
         params["year"] = year
-    res, err = safe_run(qname, **params)
+    res, err = safe_run_cached(qname, **params)
     sec = {"key": key, "query": qname, "params": params, "error": err}
     if res is None:
         return sec
     d = result_dict(res)
     page = table_page(d, paging(args, key))
     page["rows"] = flag_rows(page["rows"])
-    sec.update(page, synthetic=rows_synthetic(d["rows"], d["value"]), cypher=d.get("cypher"),
-               params_cypher=d.get("params_cypher"))
-    res.meta = {**(res.meta or {}), "synthetic": sec["synthetic"]}
+    if "synthetic" not in (res.meta or {}):  # once per cached result
+        res.meta = {**(res.meta or {}), "synthetic": rows_synthetic(d["rows"], d["value"])}
+    sec.update(page, synthetic=res.meta["synthetic"], cypher=d.get("cypher"), params_cypher=d.get("params_cypher"))
     sec["_result"] = res  # for the summary, charts and graph; dropped before JSON
     return sec
 
 
 def _count(name, **params):
-    res, _ = safe_run(name, **params)
+    res, _ = safe_run_cached(name, **params)
     return None if res is None else res.value
 
 
@@ -528,8 +528,8 @@ def _area_page(eid, label, data, year):
     several round groups costs ~10 ms a query at 100k deals, these two scans ~1 ms each."""
     param = "region" if label == "Region" else "segment"
     f = {param: eid, **({"year": year} if year else {})}
-    tl, _ = safe_run("timeline", by="month", **f)
-    tl_listed, _ = safe_run("timeline", by="month", round="listed", **f)
+    tl, _ = safe_run_cached("timeline", by="month", **f)
+    tl_listed, _ = safe_run_cached("timeline", by="month", round="listed", **f)
 
     def whole(res) -> int:
         return 0 if res is None else res.value + int(res.meta.get("undated") or 0) + int(res.meta.get("imprecise") or 0)
@@ -560,9 +560,9 @@ def _area_page(eid, label, data, year):
         if not year:
             data["years"] = years
         else:
-            yt, _ = safe_run("timeline", by="year", **{param: eid})
+            yt, _ = safe_run_cached("timeline", by="year", **{param: eid})
             data["years"] = [str(r["period"])[:4] for r in (yt.rows if yt is not None else [])]
-    st, _ = safe_run("segment_stage", **f)
+    st, _ = safe_run_cached("segment_stage", **f)
     if st is not None and st.rows:
         groups = [g for g in ("early", "later", "strategic", "other") if any(r.get(g) for r in st.rows)]
         rows = [{**r, "total": (r.get("total") or 0) - (r.get("listed") or 0)} for r in st.rows]
@@ -577,8 +577,8 @@ def _area_page(eid, label, data, year):
             charts.append(_mix_chart("segment_mix", [(segment_name(r["segment"]), r["total"]) for r in ranked],
                                      syn, unit=t("deals"), series=t("deals")))
     if label == "Segment":
-        rs, _ = safe_run("region_summary", level="province", **f)
-        rl, _ = safe_run("region_summary", level="province", round="listed", **f)
+        rs, _ = safe_run_cached("region_summary", level="province", **f)
+        rl, _ = safe_run_cached("region_summary", level="province", round="listed", **f)
         if rs is not None:
             gone = {r["region"]: r["deals"] for r in (rl.rows if rl is not None else [])}
             pairs = sorted(((region_name(r["region"]), r["deals"] - gone.get(r["region"], 0)) for r in rs.rows),

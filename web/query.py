@@ -10,7 +10,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
 from web import graphview
-from web.data import jsonable, mark_synthetic, queries, request_params, run_query
+from web.data import jsonable, marked_query, queries, request_params
 
 bp = Blueprint("query", __name__)
 
@@ -107,7 +107,7 @@ def query_data(name: str, args, page_key: str | None = None) -> dict:
     from web.explore import paging, result_dict, table_page
 
     params = request_params(args, name)
-    res = mark_synthetic(run_query(name, **params))
+    res = marked_query(name, **params)
     d = result_dict(res)
     own = {p.name for p in queries().REGISTRY[name].params}
     alias = {k: (f"_{k}" if k in own else k) for k in PAGE_ARGS}
