@@ -207,3 +207,25 @@ def test_two_thousand_nodes_settle_fast_with_readable_labels(browser, served):
     assert m2["drawn"] >= 10 and m2["overlapping"] < 0.05 * m2["drawn"], m2
     assert page.errors == [], page.errors
     page.context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_clipped_on_network_regions_and_path(browser, served, size, lang):
+    from test_pages_browser import OVERFLOW_JS
+
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                              locale="zh-CN" if lang == "zh" else "en-US")
+    page = ctx.new_page()
+    for path in ("/network", "/network?segment=平台&min_shared=2", "/regions?region=长三角", "/path"):
+        page.goto(served + path)
+        page.wait_for_function("() => [...document.querySelectorAll('.graph[data-graph]')].every(x => x.dataset.stable === '1')",
+                               timeout=30000)
+        assert page.evaluate(OVERFLOW_JS) == [], (path, lang, size)
+        # the centrality table shows its last column (PageRank) inside its box or scrolls there
+        if path == "/network":
+            cell = page.locator(".net-tables table").first.locator("thead th").last
+            box, wrap = cell.bounding_box(), page.locator(".net-tables .table-wrap").first.bounding_box()
+            assert box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1 or \
+                page.evaluate("() => getComputedStyle(document.querySelector('.net-tables .table-wrap')).overflowX") == "auto"
+    ctx.close()

@@ -47,8 +47,22 @@ def path():
         extra = {p.name: p for p in queries().REGISTRY["path"].params if p.name not in ("a", "b")}
     except (KGError, KeyError):
         pass
-    return render_template("path.html", param_label=param_label, data=data, error=error, view=view, args=args, a_name=a_name, b_name=b_name,
+    examples = _examples() if not (a and b) else []
+    return render_template("path.html", param_label=param_label, examples=examples, data=data, error=error, view=view, args=args, a_name=a_name, b_name=b_name,
                            extra=extra, rel_keys=[k for k in STRINGS if k.startswith("rel_")], json_twin=url_for("paths.api_path", **args) if a and b else None)
+
+
+def _examples() -> list[dict]:
+    """Pairs to try when the form is empty: the most active investor and the next two."""
+    try:
+        rows = run_query("top_investors", k=3).rows
+    except KGError:
+        return []
+    from web.network import _investor_name
+
+    names = [r.get("investor") for r in rows if r.get("investor")]
+    return [{"a": _investor_name(names[0]), "b": _investor_name(b), "href": url_for("paths.path", a=names[0], b=b)}
+            for b in names[1:3]]
 
 
 def _name(v: str) -> str:
