@@ -53,6 +53,7 @@ MESH_CELLS = 64     # cells along the longer side of the mesh, at most
 TEMP = 0.1          # first step length, as a share of the component's extent
 GAP = 2.0           # space between packed components
 _EPS = 1e-4         # softening of the repulsion at distance 0
+SMALL_GROUP = 8     # grouped_layout: groups up to this size are drawn as a ring
 
 
 def layout(nodes: Iterable[Hashable], edges: Iterable[tuple], *, seed: int = 1, scale: float = 1.0,
@@ -323,7 +324,12 @@ def grouped_layout(nodes: Iterable[Hashable], edges: Iterable[tuple], groups: di
         local = {int(v): i for i, v in enumerate(m)}
         inside = E[(lab[E[:, 0]] == g) & (lab[E[:, 1]] == g)] if len(E) else E
         sub = np.array([[local[int(a)], local[int(b)]] for a, b in inside], dtype=np.int64).reshape(-1, 2)
-        X = positions(len(m), sub, seed=seed, aspect=1.0)
+        if len(m) <= SMALL_GROUP:   # a handful: a small ring (forces would cost more than they change)
+            a = 2 * np.pi * np.arange(len(m)) / max(len(m), 1)
+            r = 0.0 if len(m) == 1 else 0.5 / math.sin(math.pi / len(m)) if len(m) > 2 else 0.5
+            X = np.column_stack([r * np.cos(a), r * np.sin(a)])
+        else:
+            X = positions(len(m), sub, seed=seed, aspect=1.0)
         P[m] = X - X.min(axis=0)
     order = np.argsort(lab, kind="stable")
     bounds = np.searchsorted(lab[order], np.arange(len(order_keys) + 1))
