@@ -44,7 +44,7 @@ __all__ = ["SECTIONS", "TARGETS", "evaluate", "markdown", "param_sets", "questio
            "write_deals_csv"]
 
 SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view", "pages",  # pages: kg/bench_pages.py
-            "neo4j")  # neo4j: kg/bench_neo4j.py (a real Neo4j from tests/neo4j; needs Java 17 and Maven)
+            "neo4j", "scale")  # scale: kg/bench_scale.py (the columnar workspace: load, reopen, append, disk)  # neo4j: kg/bench_neo4j.py (a real Neo4j from tests/neo4j; needs Java 17 and Maven)
 DEFAULT_SECTIONS = ("load", "falkordb", "queries", "chat", "coinvest", "serve", "view")
 ROOT = Path(__file__).resolve().parent.parent  # the source tree whose code the subprocesses must run
 SEED = 2019
@@ -220,7 +220,7 @@ class Sample:
 
     def ensure_workspace(self) -> Path:
         """The read workspace (seed + the CSV), loaded through the real command when missing."""
-        if not (self.ws / "graph.pickle").exists() or not (self.ws / ".complete").exists():
+        if not (self.ws / "store" / "manifest.json").exists() or not (self.ws / ".complete").exists():
             self.ensure_csv()
             shutil.rmtree(self.ws, ignore_errors=True)
             for args in (("load", "seed"), ("load", "deals", self.csv)):
@@ -246,8 +246,8 @@ def timed(name, fn):
             T[name] = T.get(name, 0.0) + time.perf_counter() - t
     return wrap
 D.parse_deals = timed("parse_s", D.parse_deals)
-E.EmbeddedStore._apply = timed("apply_s", E.EmbeddedStore._apply)
-E.EmbeddedStore._save = timed("save_s", E.EmbeddedStore._save)
+E.EmbeddedStore._plan = timed("apply_s", E.EmbeddedStore._plan)
+E.W.write_version = timed("save_s", E.W.write_version)
 E.EmbeddedStore.reload = timed("open_s", E.EmbeddedStore.reload)
 import kg.loading as L
 L.prepare_reads = timed("index_s", L.prepare_reads)
@@ -341,7 +341,7 @@ def bench_load(sample: Sample, repeats: int = 1) -> dict:
         if r["exit"] == 0:
             opens.append(json.loads(r["stdout"].strip().splitlines()[-1]) | {"peak_rss_mb": r["peak_rss_mb"]})
     if opens:
-        out["snapshot"] = {"mb": round((sample.ws / "graph.pickle").stat().st_size / 2 ** 20, 1),
+        out["snapshot"] = {"mb": round(sum(p.stat().st_size for p in (sample.ws / "store").iterdir()) / 2 ** 20, 1),
                            "open_s": statistics.median(x["open_s"] for x in opens),
                            "index_s": statistics.median(x["index_s"] for x in opens),
                            "peak_rss_mb": max(x["peak_rss_mb"] for x in opens)}
@@ -833,7 +833,8 @@ def run_bench(sizes, sections=DEFAULT_SECTIONS, workdir=None, *, repeats: int = 
                  ("coinvest", lambda s=sample: bench_coinvest(s, min(repeats, 3))),
                  ("serve", lambda s=sample: bench_serve(s, 3)),
                  ("pages", lambda s=sample: __import__("kg.bench_pages", fromlist=["x"]).bench_pages(s, repeats)),
-                 ("neo4j", lambda s=sample: __import__("kg.bench_neo4j", fromlist=["x"]).bench_neo4j(s))]
+                 ("neo4j", lambda s=sample: __import__("kg.bench_neo4j", fromlist=["x"]).bench_neo4j(s)),
+                 ("scale", lambda s=sample: __import__("kg.bench_scale", fromlist=["x"]).bench_scale(s))]
         for name, fn in steps:
             if name in sections:
                 _log(f"{n:,} deals: {name}")
@@ -1014,8 +1015,11 @@ def _sizes(text: str) -> list[int]:
 @click.option("--view-sizes", default=",".join(map(str, VIEW_SIZES)), show_default=True, help="Graph view sizes (nodes).")
 @click.option("--markdown", "md", type=click.Path(exists=True, dir_okay=False),
               help="Print the Markdown tables of an earlier results JSON and exit.")
-def bench(sizes, only, out, workdir, repeats, n_questions, per_row_rows, view_sizes, md):
-    """Benchmarks at 10k, 100k, 1M demo deals: load, queries, chat, co-investment, serve, graph view."""
+@click.argument("section", required=False, type=click.Choice(["scale"]))
+def bench(sizes, only, out, workdir, repeats, n_questions, per_row_rows, view_sizes, md, section):
+    """Benchmarks at 10k, 100k, 1M demo deals: load, queries, chat, co-investment, serve, graph view.
+    ``kg bench scale [--sizes 100000,1000000]``: the workspace at scale (kg/bench_scale.py)."""
+    only = section or only
     if md:
         click.echo(markdown(json.loads(Path(md).read_text(encoding="utf-8"))))
         return

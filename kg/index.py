@@ -3,19 +3,17 @@
 The index holds one array per round property (type, date, year, amount, company), the
 investor–round participations as parallel arrays (and as a scipy sparse incidence matrix for
 co-investment projections), and per-company segment and region sets. It is built once per
-``store.version`` and cached beside the store, so every query after a write sees the new data.
+``store.version`` and cached in memory, so every query after a write sees the new data. On the
+embedded store it is built straight from the workspace's Arrow tables (no networkx walk, nothing
+read back from a pickle: the index is never saved, building it is cheaper than reading it).
 """
 from __future__ import annotations
 
-import contextlib
-import copy
 import gc
-import os
-import pickle
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -165,6 +163,158 @@ def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_index(store) -> GraphIndex:
+    """The index of ``store``: from its Arrow tables when it has them, else from ``store.graph``."""
+    tables = getattr(store, "tables", None)
+    if tables is not None and hasattr(tables, "nodes") and hasattr(tables, "rels"):
+        return _build_from_tables(store, tables)
+    return _build_from_graph(store)
+
+
+class _RoundProps(Sequence):
+    """``GraphIndex.r_props`` read from the Round table the first time a query asks for one."""
+
+    def __init__(self, table, ids: list[str]):
+        self._table, self._n, self._rows = table, len(ids), None
+
+    def _load(self) -> list[dict]:
+        if self._rows is None:
+            from kg.store.workspace import decode_rows
+
+            self._rows = [{"_label": "Round", **d} for d in decode_rows(self._table)] if self._table is not None else []
+            self._table = None
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):
+        return self._load()[i]
+
+    def __iter__(self):
+        return iter(self._load())
+
+
+def _values(t, name: str) -> list:
+    from kg.store.workspace import column_values
+
+    return column_values(t, name) if t is not None and name in t.column_names else [None] * (t.num_rows if t is not None else 0)
+
+
+def _names(t) -> list[str]:
+    """node_name of each row of a node table (name, else title, else id)."""
+    if t is None:
+        return []
+    names, titles, ids = _values(t, "name"), _values(t, "title"), t.column("id").to_pylist()
+    return [str(n) if n else str(ti) if ti else str(i or "") for n, ti, i in zip(names, titles, ids)]
+
+
+def _positions(col, ids) -> np.ndarray:
+    """Position of each value of ``col`` in ``ids`` (an Arrow array), -1 when absent."""
+    import pyarrow.compute as pc
+
+    pos = pc.index_in(col, value_set=ids).fill_null(-1)
+    return pos.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _build_from_tables(store, tables) -> GraphIndex:
+    import pyarrow as pa
+
+    ix = GraphIndex(version=store.version)
+    N, R = tables.nodes, tables.rels
+    inv, co, seg, rnd = N.get("Investor"), N.get("Company"), N.get("Segment"), N.get("Round")
+    empty = pa.array([], pa.string())
+    inv_id = inv.column("id").combine_chunks() if inv is not None else empty
+    co_id = co.column("id").combine_chunks() if co is not None else empty
+    r_id = rnd.column("id").combine_chunks() if rnd is not None else empty
+    ix.inv_ids = inv_id.to_pylist()
+    ix.inv_names = _names(inv)
+    ix.inv_pos = {n: i for i, n in enumerate(ix.inv_ids)}
+    if seg is not None:
+        ix.seg_names = dict(zip(seg.column("id").to_pylist(), _names(seg)))
+    ix.co_ids = co_id.to_pylist()
+    ix.co_names = _names(co)
+    ix.co_pos = {n: i for i, n in enumerate(ix.co_ids)}
+    nco = len(ix.co_ids)
+    segs: list[list] = [[] for _ in range(nco)]
+    regs: list[list] = [[] for _ in range(nco)]
+    t = R.get("IN_SEGMENT")
+    if t is not None and nco:
+        c = _positions(t.column("_start"), co_id)
+        for ci, e in zip(c.tolist(), t.column("_end").to_pylist()):
+            if ci >= 0:
+                segs[ci].append(e)
+    t = R.get("LOCATED_IN")
+    region_kind: dict[str, tuple] = {}
+    if t is not None and nco:
+        for lt in N.values():
+            if "level" in lt.column_names:
+                for i, lv, nm in zip(lt.column("id").to_pylist(), _values(lt, "level"), _names(lt)):
+                    region_kind[i] = (lv, nm)
+        c = _positions(t.column("_start"), co_id)
+        for ci, e in zip(c.tolist(), t.column("_end").to_pylist()):
+            if ci >= 0:
+                regs[ci].append(e)
+    none = (None, None)
+    for ci in range(nco):
+        ix.co_segments.append(tuple(sorted(segs[ci])))
+        rs = regs[ci]
+        ix.co_regions.append(frozenset(rs))
+        kinds = [region_kind.get(r, none) for r in dict.fromkeys(rs)]
+        ix.co_provinces.append(tuple(sorted(k[1] for k in kinds if k[0] == "province")))
+        ix.co_cities.append(tuple(sorted(k[1] for k in kinds if k[0] == "city")))
+    nr = len(r_id)
+    ix.r_ids = r_id.to_pylist()
+    ix.r_pos = {n: i for i, n in enumerate(ix.r_ids)}
+    ix.r_labels = _values(rnd, "label")
+    ix.r_props = _RoundProps(rnd, ix.r_ids)
+    comps = np.full(nr, -1, dtype=np.int64)
+    t = R.get("RAISED")
+    if t is not None and nr and nco:
+        c = _positions(t.column("_start"), co_id)
+        r = _positions(t.column("_end"), r_id)
+        keep = (c >= 0) & (r >= 0)
+        c, r = c[keep], r[keep]
+        big = np.iinfo(np.int64).max
+        first = np.full(nr, big, dtype=np.int64)
+        np.minimum.at(first, r, c)  # the first company (in index order) that RAISED it
+        comps = np.where(first == big, -1, first)
+    types = [x if isinstance(x, str) and x else (str(x) if x else "") for x in _values(rnd, "type")]
+    dates = [x if isinstance(x, str) else (str(x) if x else "") for x in _values(rnd, "date")]
+    years = [int(y) if isinstance(y, (int, float)) and not isinstance(y, bool) else -1 for y in _values(rnd, "year")]
+    amounts = [float(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else np.nan
+               for a in _values(rnd, "amount_cny")]
+    ix.r_type = np.array(types, dtype=str) if types else np.array([], dtype="U1")
+    ix.r_date = np.array(dates, dtype=str) if dates else np.array([], dtype="U1")
+    ix.r_id_arr = np.array(ix.r_ids, dtype=str) if ix.r_ids else np.array([], dtype="U1")
+    ix.r_year = np.array(years, dtype=np.int64)
+    ix.r_amount = np.array(amounts, dtype=np.float64)
+    ix.r_company = comps
+    t = R.get("INVESTED_IN")
+    if t is not None and nr and len(ix.inv_ids):
+        p_inv = _positions(t.column("_start"), inv_id)
+        p_round = _positions(t.column("_end"), r_id)
+        lead = np.array([bool(x) for x in _values(t, "lead")], dtype=bool)
+        keep = (p_inv >= 0) & (p_round >= 0)
+        p_inv, p_round, lead = p_inv[keep], p_round[keep], lead[keep]
+    else:
+        p_inv = p_round = np.array([], dtype=np.int64)
+        lead = np.array([], dtype=bool)
+    order = np.lexsort((p_round, p_inv)) if len(p_inv) else np.array([], dtype=np.int64)
+    ix.p_inv, ix.p_round, ix.p_lead = p_inv[order], p_round[order], lead[order]
+    _finish(ix)
+    return ix
+
+
+def _finish(ix: GraphIndex) -> None:
+    _, ix.inv_ptr = _csr(ix.p_inv, len(ix.inv_ids))
+    ix.rp_order, ix.rp_ptr = _csr(ix.p_round, len(ix.r_ids))
+    has_co = ix.r_company >= 0
+    co_keys = np.where(has_co, ix.r_company, len(ix.co_ids))
+    order, ptr = _csr(co_keys, len(ix.co_ids) + 1)
+    ix.co_round_order, ix.co_ptr = order, ptr[:-1] if len(ptr) > 1 else ptr
+
+
+def _build_from_graph(store) -> GraphIndex:
     """Read ``store.graph`` once into arrays (through networkx's adjacency dicts: the views are slow)."""
     G = store.graph
     ix = GraphIndex(version=store.version)
@@ -234,78 +384,19 @@ def build_index(store) -> GraphIndex:
     p_round = np.array(pr, dtype=np.int64)
     order = np.lexsort((p_round, p_inv)) if len(p_inv) else np.array([], dtype=np.int64)
     ix.p_inv, ix.p_round, ix.p_lead = p_inv[order], p_round[order], np.array(pl, dtype=bool)[order]
-    _, ix.inv_ptr = _csr(ix.p_inv, len(ix.inv_ids))
-    ix.rp_order, ix.rp_ptr = _csr(ix.p_round, len(ix.r_ids))
-    has_co = ix.r_company >= 0
-    co_keys = np.where(has_co, ix.r_company, len(ix.co_ids))
-    order, ptr = _csr(co_keys, len(ix.co_ids) + 1)
-    ix.co_round_order, ix.co_ptr = order, ptr[:-1] if len(ptr) > 1 else ptr
+    _finish(ix)
     return ix
-
-
-INDEX_FILE = "graph.index.pickle"
-INDEX_FORMAT = 2  # bump when GraphIndex or build_index changes: older files are then rebuilt
-
-
-def _snapshot_sig(store):
-    """The signature of the snapshot the in-memory graph equals (None when not backed by one)."""
-    sig = getattr(store, "_mtime", None)
-    ws = getattr(store, "workspace", None)
-    return (sig, Path(ws) / INDEX_FILE) if sig is not None and ws is not None else (None, None)
-
-
-def _load_saved(store) -> GraphIndex | None:
-    """The index saved beside the snapshot, if it was built from exactly this snapshot."""
-    sig, path = _snapshot_sig(store)
-    if path is None:
-        return None
-    try:
-        with open(path, "rb") as fh:
-            head = pickle.load(fh)
-            if head != {"format": INDEX_FORMAT, "snapshot": list(sig)}:
-                return None
-            ix = pickle.load(fh)
-        nodes = store.graph._node
-        ix.r_props = [nodes[r] for r in ix.r_ids]  # the graph's own dicts, as build_index keeps them
-    except (OSError, EOFError, KeyError, AttributeError, ValueError, TypeError, pickle.UnpicklingError):
-        return None
-    ix.version = store.version
-    ix._memo, ix._region_members = {}, {}
-    return ix
-
-
-def _save(store, ix: GraphIndex) -> None:
-    """Keep the index beside the snapshot (atomically; best effort) so the next process (a server
-    start, a CLI query) reads arrays instead of walking the graph again."""
-    sig, path = _snapshot_sig(store)
-    if path is None or not path.parent.is_dir():
-        return
-    tmp = path.with_name(f".{INDEX_FILE}.{os.getpid()}.tmp")
-    try:
-        saved = copy.copy(ix)
-        saved.r_props, saved._memo, saved._region_members = [], {}, {}
-        with open(tmp, "wb") as fh:
-            pickle.dump({"format": INDEX_FORMAT, "snapshot": list(sig)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(saved, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
 
 
 def graph_index(store) -> GraphIndex:
-    """The index of an embedded store, rebuilt when ``store.version`` changed (read from the copy
-    kept beside the snapshot when that copy was built from the same snapshot)."""
+    """The index of an embedded store, rebuilt when ``store.version`` changed."""
     ix = _CACHE.get(store)
     if ix is not None and ix.version == store.version:
         return ix
     with _BUILDING:  # a server's warm-up thread and its first request build it once, not twice
         ix = _CACHE.get(store)
         if ix is None or ix.version != store.version:
-            ix = _load_saved(store)
-            if ix is None:
-                ix = build_index(store)
-                _save(store, ix)
+            ix = build_index(store)
             _CACHE[store] = ix
             # long-lived like the graph (see EmbeddedStore.reload): keep its millions of tuples, sets and
             # lists out of the cyclic GC's full collections, which otherwise stall queries for a second

@@ -5,9 +5,7 @@ Shared by the CLI (``kg load …``) and the web import. Exit codes as CONTRACT.m
 """
 from __future__ import annotations
 
-import contextlib
 import csv
-import gc
 import hashlib
 import os
 import time
@@ -16,6 +14,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.store import Store
+from kg.store.workspace import no_gc as _no_gc
 
 __all__ = ["LoadReport", "load_deals", "load_seed", "write_rejects"]
 
@@ -75,18 +74,6 @@ def _progress_bar(total: int | None, desc: str):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, unit="row", disable=None, leave=False)
-
-
-@contextlib.contextmanager
-def _no_gc():
-    """Loading builds millions of small, long-lived objects: pausing the cyclic GC halves the time."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def load_deals(store: Store, path: str | os.PathLike, workspace: str | os.PathLike, *,
@@ -158,13 +145,7 @@ def check_input(path) -> None:
 
 
 def prepare_reads(store) -> None:
-    """After a load: build an embedded store's query index now and keep it beside the snapshot
-    (``graph.index.pickle``), so the first query, page or server start reads it instead of
-    building it. Nothing to do for a server backend."""
-    if getattr(store, "kind", None) != "embedded":
-        return
-    from kg.index import graph_index
-
-    gc.freeze()  # the graph just written is long-lived: collections need not walk its millions of objects
-    with _no_gc():
-        graph_index(store)
+    """After a load: nothing left to prepare. The embedded workspace is columnar, and a reader
+    (a server start, a CLI query) builds its query index from the tables in a fraction of a second
+    (no index file is kept: reading one back would cost as much, and it was a pickle)."""
+    return None

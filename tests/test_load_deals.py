@@ -198,13 +198,15 @@ def test_same_deal_from_two_sources_is_one_round(workspace, tmp_path):
     assert len(store.imports()) == 2
 
 
-def big_file(path, n):
+def big_file(path, n, bad=0):
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["date", "company", "round", "amount", "investors", "lead_investors", "province", "city"])
         for i in range(n):
             w.writerow([f"2019-{i % 12 + 1:02d}-01", f"公司{i}", "A轮", f"{i % 97 + 1}00万元",
                         f"机构{i % 301}、机构{(i * 7) % 301}", f"机构{i % 301}", "浙江", "杭州"])
+        for i in range(bad):  # rows the load sets aside: the rejects file
+            w.writerow(["2019-13-45", f"坏公司{i}", "A轮", "很多", "机构1", "", "浙江", "杭州"])
     return path
 
 
@@ -214,15 +216,16 @@ def test_kill_9_during_a_load_leaves_the_previous_state(workspace, tmp_path, dev
     store = EmbeddedStore(workspace)
     load_seed(store)
     load_deals(store, dev_deals_path, workspace)
-    snapshot = (workspace / "graph.pickle").read_bytes()
+    manifest = workspace / "store" / "manifest.json"
+    snapshot = manifest.read_bytes()
     before = store.stats()
-    f = big_file(tmp_path / "big.csv", 20000)
+    f = big_file(tmp_path / "big.csv", 20000, bad=50)
     cmd = [sys.executable, "-m", "kg", "--workspace", str(workspace), "load", "deals", str(f)]
     # how long an uninterrupted load takes here, on a copy
     probe = tmp_path / "probe"
     shutil.copytree(workspace, probe)
     t0 = time.monotonic()
-    subprocess.run([*cmd[:4], str(probe), *cmd[5:]], cwd=str(ROOT), check=True, capture_output=True)
+    assert subprocess.run([*cmd[:4], str(probe), *cmd[5:]], cwd=str(ROOT), capture_output=True).returncode == 2
     duration = time.monotonic() - t0
     full = EmbeddedStore(probe).stats()
     killed = 0
@@ -233,21 +236,31 @@ def test_kill_9_during_a_load_leaves_the_previous_state(workspace, tmp_path, dev
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         after = EmbeddedStore(workspace).stats()
-        if proc.returncode == 0 or after == full:  # finished (or killed just after the rename): all of it
+        if proc.returncode == 2 or after == full:  # finished (or killed just after the rename): all of it
             assert after == full
             break
         killed += 1
         assert after == before
-        assert (workspace / "graph.pickle").read_bytes() == snapshot
+        assert manifest.read_bytes() == snapshot
+        for rej in (workspace / "rejects").glob("*.csv"):  # written before the store: whole or absent
+            with open(rej, encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.reader(fh))
+            assert rows[0][:2] == ["line", "reason"] and len(rows) == 51, rej
+        assert not list((workspace / "rejects").glob("*.tmp")) if (workspace / "rejects").exists() else True
     assert killed >= 2
     # the workspace still works, and no temporary snapshot is left behind
     rep = load_deals(EmbeddedStore(workspace), dev_deals_path, workspace)
     assert rep.exit_code == 0
-    assert not list(workspace.glob(".*.tmp"))
+    assert not list(workspace.rglob("*.tmp"))
+    # and only files a manifest names are left: what the killed writers wrote is collected
+    names = {e["file"] for m in ("manifest.json", "manifest.prev.json")
+             for e in json.loads((workspace / "store" / m).read_text("utf-8"))["files"]}
+    assert {p.name for p in (workspace / "store").glob("*.parquet")} == names
 
 
-def test_corrupt_snapshot_gives_a_clear_message(workspace, kg):
-    (workspace / "graph.pickle").write_bytes(b"not a pickle")
+def test_corrupt_manifest_gives_a_clear_message(workspace, kg):
+    (workspace / "store").mkdir()
+    (workspace / "store" / "manifest.json").write_bytes(b"not a manifest")
     p = kg("stats", "--json", workspace=workspace)
     assert p.returncode == 1 and "cannot be read" in p.stderr and "Traceback" not in p.stderr
 

@@ -1,10 +1,9 @@
 """What the embedded store keeps so that reads after a load start fast: the counts of nodes and
-relationships in the snapshot, and the query index built by the loading commands."""
+relationships in the manifest, and a query index built straight from the columnar tables."""
 from __future__ import annotations
 
-import pickle
+import json
 
-from kg.index import INDEX_FILE
 from kg.store.embedded import SNAPSHOT, EmbeddedStore
 
 
@@ -25,23 +24,23 @@ def test_counts_follow_every_load_and_reopen(workspace, dev_deals_path):
     load_deals(store, dev_deals_path, workspace)  # again: nothing new
     assert store.stats() == after
     reopened = EmbeddedStore(workspace)
-    assert reopened._stats is not None  # read from the snapshot, not counted again
+    assert reopened._stats is not None  # read from the manifest, not counted again
     assert reopened.stats() == after == _walk(reopened)
     # the caller's copy is its own
     reopened.stats()["nodes"]["Round"] = -1
     assert reopened.stats() == after
 
 
-def test_a_snapshot_without_counts_is_counted(workspace, dev_deals_path):
+def test_a_manifest_without_counts_is_counted(workspace, dev_deals_path):
     from kg.loading import load_deals
 
     store = EmbeddedStore(workspace)
     load_deals(store, dev_deals_path, workspace)
     expect = store.stats()
     path = workspace / SNAPSHOT
-    state = pickle.loads(path.read_bytes())
-    del state["stats"]  # as written before the counts were kept
-    path.write_bytes(pickle.dumps(state))
+    state = json.loads(path.read_text("utf-8"))
+    del state["stats"]
+    path.write_text(json.dumps(state), "utf-8")
     old = EmbeddedStore(workspace)
     assert old._stats is None
     assert old.stats() == expect
@@ -76,26 +75,28 @@ def test_clear_resets_the_counts(workspace, dev_deals_path):
     assert store.stats() == {"nodes": {}, "relationships": {}} == EmbeddedStore(workspace).stats()
 
 
-def test_loading_commands_leave_the_query_index_beside_the_snapshot(workspace, dev_deals_path, kg):
-    assert kg("load", "seed", workspace=workspace).returncode == 0
-    index = workspace / INDEX_FILE
-    assert index.exists()
-    seeded = index.stat().st_mtime_ns
-    assert kg("load", "deals", dev_deals_path, workspace=workspace).returncode == 0
-    assert index.stat().st_mtime_ns > seeded
-    # the saved index is the one for this snapshot: a fresh process reads it instead of building one
-    from kg.index import _load_saved, build_index
+def test_the_query_index_from_the_tables_equals_the_one_from_the_graph(workspace, dev_deals_path, kg):
+    """No index file (it was a pickle): a reader builds the index from the tables, and it is the
+    index the networkx walk gives, field by field."""
+    import numpy as np
 
+    from kg.index import _build_from_graph, build_index
+
+    assert kg("load", "seed", workspace=workspace).returncode == 0
+    assert kg("load", "deals", dev_deals_path, workspace=workspace).returncode == 0
+    assert not list(workspace.rglob("*.pickle"))
     store = EmbeddedStore(workspace)
-    saved = _load_saved(store)
-    assert saved is not None
-    built = build_index(store)
-    assert saved.r_ids == built.r_ids and saved.inv_ids == built.inv_ids and saved.co_ids == built.co_ids
-    # a load that loads nothing leaves it alone
-    bad = workspace / "bad.csv"
-    bad.write_text("date,company,round\n", encoding="utf-8")
-    kg("load", "deals", bad, workspace=workspace)
-    assert _load_saved(EmbeddedStore(workspace)) is not None
+    fast = build_index(store)
+    assert store._graph is None  # the tables were enough
+    slow = _build_from_graph(store)
+    for f in ("inv_ids", "inv_names", "co_ids", "co_names", "co_segments", "co_regions", "co_provinces",
+              "co_cities", "seg_names", "r_ids", "r_labels", "inv_pos", "co_pos", "r_pos"):
+        assert getattr(fast, f) == getattr(slow, f), f
+    for f in ("r_id_arr", "r_type", "r_date", "r_year", "r_company", "p_inv", "p_round", "p_lead", "inv_ptr",
+              "rp_order", "rp_ptr", "co_round_order", "co_ptr"):
+        assert np.array_equal(getattr(fast, f), getattr(slow, f)), f
+    assert np.array_equal(fast.r_amount, slow.r_amount, equal_nan=True)
+    assert list(fast.r_props) == list(slow.r_props) and fast.r_props[3] == slow.r_props[3]
 
 
 def test_the_server_warms_index_catalogue_and_chat_in_the_background(dev_workspace):

@@ -1,17 +1,23 @@
-"""Stores: where the graph lives. Every backend implements :class:`Store`.
+"""Stores: where the graph lives. Every backend implements :class:`Store` (writing, counts).
 
-- ``embedded`` (default): networkx in memory, one atomic snapshot in the workspace.
+- ``embedded`` (default): a columnar workspace (Parquet tables + a JSON manifest, no pickle;
+  ``kg.store.workspace``, docs/STORE.md); networkx and the query index are built from it in memory.
 - ``neo4j`` / ``falkordb``: a Cypher server (``kg.store.cypher``), same batches, same queries.
+
+:class:`GraphReader` is the read interface of issue 19 that callers outside ``kg/store`` are to use
+instead of a backend's internals (``store.graph``, ``read(cypher)``). The embedded store implements
+it today; the Cypher stores and the callers' migration are still to come (docs/STORE.md, "Read
+interface").
 """
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from kg.config import Config
 from kg.errors import BackendError
 from kg.model import Batch
 
-__all__ = ["Store", "open_store"]
+__all__ = ["GraphReader", "Store", "open_store"]
 
 
 @runtime_checkable
@@ -28,6 +34,44 @@ class Store(Protocol):
         """The import manifest: one record per load."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class GraphReader(Protocol):
+    """What readers (queries, chat, web, report, exports) may ask of any store.
+
+    Tables are ``pyarrow.Table``; values are plain Python (str, int, float, bool, list of str; a
+    property whose values mix types comes back as JSON text in :meth:`entities`, decoded everywhere
+    else). Ids are the natural keys of docs/INTERFACES.md (``investor:<name>``, ``round:…``).
+    """
+
+    version: int
+    """Changes on every write this process sees (after :meth:`refresh`): key caches on it."""
+
+    def refresh(self) -> bool:
+        """Pick up another process's write; True when the version changed."""
+
+    def entity(self, key: str) -> dict | None:
+        """One node by id: its properties plus ``_label``; None when there is none."""
+
+    def entities(self, kind: str, columns: list[str] | None = None) -> Any:
+        """Every node of label ``kind`` as a table: ``id`` and its property columns."""
+
+    def relationships(self, type_: str) -> Any:
+        """Every relationship of ``type_`` as a table: ``_start``, ``_end`` and its properties."""
+
+    def neighbours(self, key: str, type_: str | None = None, direction: str = "both") -> list[tuple]:
+        """``(type, other id, "out"|"in", properties)`` of each relationship at node ``key``."""
+
+    def deals(self) -> Any:
+        """Rounds as filterable columns: the Round properties (``id``, ``type``, ``date``, ``year``,
+        ``amount_cny``, …) plus ``company_id`` (who RAISED it); filter with ``pyarrow.compute``."""
+
+    def catalogue(self) -> Any:
+        """The name catalogue: ``id``, ``label``, ``name`` (a policy's title), ``aliases``."""
+
+    def stats(self) -> dict:
+        """``{"nodes": {label: n}, "relationships": {type: n}}``"""
 
 
 def open_store(config: Config) -> Store:

@@ -1,12 +1,16 @@
-"""The embedded store: a networkx MultiDiGraph in memory, kept in the workspace folder.
+"""The embedded store: Parquet tables in the workspace folder, networkx on demand.
 
-The whole state (graph and import manifest) is one snapshot file, ``graph.pickle``. Every write
-goes to a temporary file in the same folder, is fsynced and renamed over the snapshot, so a load
-killed at any point leaves the workspace exactly as before it or exactly as after it. Writers
-take an exclusive lock on ``.lock``; readers never block.
+The workspace on disk is columnar and holds no pickle (``kg.store.workspace``, ``docs/STORE.md``):
+one table per node label and relationship type, a JSON manifest naming the exact files of the
+current version, replaced atomically. An import appends its new and changed rows as new files;
+compaction folds them back. A load killed at any point leaves the workspace as before it or as
+after it. Writers take an exclusive lock on ``.lock``; readers never block and always see one
+version.
 
-Nodes are keyed by their ``id`` property and carry their label in ``_label``; relationships are keyed by type
-(``G.edges[u, v, "INVESTED_IN"]``), so each (type, start, end) exists once.
+In memory the store keeps the tables (Arrow) of the version it read. ``.graph`` (a networkx
+MultiDiGraph: nodes keyed by ``id`` with their label in ``_label``, relationships keyed by type,
+``G.edges[u, v, "INVESTED_IN"]``) is built from them the first time a caller touches it, and kept
+up to date by this process's own writes. ``kg.index.graph_index`` reads the tables directly.
 """
 from __future__ import annotations
 
@@ -14,20 +18,22 @@ import contextlib
 import fcntl
 import gc
 import os
-import pickle
 import time
 from pathlib import Path
 
 import networkx as nx
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kg.errors import WorkspaceError
 from kg.model import LIST_PROPS, Batch, merge_props
+from kg.store import workspace as W
+from kg.store.workspace import no_gc as _no_gc
 
 __all__ = ["EmbeddedStore", "SNAPSHOT"]
 
-SNAPSHOT = "graph.pickle"
-WRITTEN = ".snapshot-written"
-FORMAT = 1
+SNAPSHOT = f"{W.STORE_DIR}/{W.MANIFEST}"  # the file whose presence means "a workspace was written here"
+FORMAT = W.FORMAT_VERSION
 
 
 def _merge(old: dict, new: dict) -> bool:
@@ -58,96 +64,51 @@ def _merge(old: dict, new: dict) -> bool:
     return changed
 
 
-def _draining(d: dict):
-    """``d.items()`` in order, each item removed as it is handed out (its memory freed as it goes)."""
-    for k in list(d):
-        yield k, d.pop(k)
-    d.clear()
-
-
 class EmbeddedStore:
-    """networkx graph persisted atomically in ``workspace``."""
+    """Columnar workspace in ``workspace``; the networkx graph built on demand."""
 
     kind = "embedded"
 
     def __init__(self, workspace: str | os.PathLike):
         self.workspace = Path(workspace)
         self.workspace.mkdir(parents=True, exist_ok=True)
-        self.path = self.workspace / SNAPSHOT
-        self.graph = nx.MultiDiGraph()
-        self.manifest: list[dict] = []
+        self.path = W.manifest_path(self.workspace)
         self.version = 0  # bumps on every change seen by this process: caches key on it
-        self._mtime = None
+        self._graph: nx.MultiDiGraph | None = None
+        self._tables: W.Tables | None = None
         self._by_label: dict[str, list[str]] | None = None
-        self._stats: dict | None = None  # counts by label and type, kept in the snapshot and by apply
-        self._remove_stale_temp_files()
+        self._stats: dict | None = None
         self.reload()
-
-    def _remove_stale_temp_files(self) -> None:
-        """Temporary snapshots left by a writer that was killed (its pid is gone) are garbage."""
-        for tmp in self.workspace.glob(f".{SNAPSHOT}.*.tmp"):
-            try:
-                pid = int(tmp.name.split(".")[-2])
-                os.kill(pid, 0)
-            except (ValueError, ProcessLookupError):
-                tmp.unlink(missing_ok=True)
-            except PermissionError:
-                pass
 
     # ------------------------------------------------------------------ reading
     def reload(self) -> None:
-        """Read the snapshot from disk (an empty graph when there is none)."""
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            moved_aside = any(self.workspace.glob(f"{SNAPSHOT}.*"))  # the advice for a damaged one was taken
-            if (self.workspace / WRITTEN).exists() and not moved_aside:
-                raise WorkspaceError(
-                    f"the workspace snapshot {self.path} is missing, but a snapshot was written in "
-                    f"{self.workspace} before. Restore graph.pickle, or start afresh: remove "
-                    f"{self.workspace / WRITTEN} (or use an empty folder) and load your files again.") from None
-            self.graph, self.manifest, self._mtime = nx.MultiDiGraph(), [], None
-            self._stats = {"nodes": {}, "relationships": {}}
-            self._changed()
-            return
-        try:
-            with open(self.path, "rb") as fh:
-                # millions of small dicts: the cyclic GC would walk them again and again while loading
-                gc_was = gc.isenabled()
-                gc.disable()
-                try:
-                    state = pickle.load(fh)
-                finally:
-                    if gc_was:
-                        gc.enable()
-            if not isinstance(state, dict) or state.get("format") != FORMAT:
-                raise ValueError("unknown snapshot format")
-        except Exception as exc:  # corrupt, truncated or foreign file
-            raise WorkspaceError(
-                f"the workspace snapshot {self.path} cannot be read ({type(exc).__name__}: {exc}). "
-                f"Move it aside (mv {self.path} {self.path}.damaged) and load your files again."
-            ) from None
-        had_graph = self.graph.number_of_nodes() > 0
-        self.graph, self.manifest = state["graph"], state.get("imports", [])
-        stats = state.get("stats")
-        self._stats = stats if isinstance(stats, dict) and {"nodes", "relationships"} <= stats.keys() else None
-        self._mtime = (st.st_mtime_ns, st.st_size)
-        # the loaded graph is long-lived: keep it out of later collections (latency spikes); the graph
-        # it replaces must be collected first, or freezing would keep it alive for good
-        gc.unfreeze()
-        if had_graph:
-            gc.collect()
-        gc.freeze()
+        """Read the current version from disk (empty when there is none)."""
+        tables = W.read_version(self.workspace)
+        self._tables = tables
+        self._graph = None
+        stats = tables.manifest.get("stats")
+        self._stats = ({k: dict(v) for k, v in stats.items()}
+                       if isinstance(stats, dict) and {"nodes", "relationships"} <= stats.keys() else None)
         self._changed()
 
+    @property
+    def manifest(self) -> list[dict]:
+        """The import records (the import manifest of CONTRACT.md)."""
+        return self._tables.manifest.get("imports", [])
+
+    @property
+    def _mtime(self):
+        """The signature of the version in memory (changes with every write)."""
+        return self._tables.sig
+
     def refresh(self) -> bool:
-        """Reload if another process wrote a newer snapshot; True when it did."""
+        """Reload if another process wrote a newer version; True when it did."""
         try:
-            st = self.path.stat()
-            sig = (st.st_mtime_ns, st.st_size)
+            st = os.stat(self.path)
+            sig = (st.st_ino, st.st_mtime_ns, st.st_size)
         except FileNotFoundError:
             sig = None
-        if sig != self._mtime:
+        if sig != self._tables.sig:
             self.reload()
             return True
         return False
@@ -156,19 +117,67 @@ class EmbeddedStore:
         self.version += 1
         self._by_label = None
 
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The whole graph as networkx (built from the tables the first time it is asked for)."""
+        if self._graph is None:
+            self._graph = self._build_graph()
+        return self._graph
+
+    @graph.setter
+    def graph(self, value) -> None:
+        self._graph = value
+
+    @property
+    def tables(self) -> W.Tables:
+        """The Arrow tables of the version in memory (``.nodes[label]``, ``.rels[type]``)."""
+        return self._tables
+
+    def _build_graph(self) -> nx.MultiDiGraph:
+        G = nx.MultiDiGraph()
+        node, succ, pred = G._node, G._succ, G._pred
+        gc_was = gc.isenabled()
+        gc.disable()  # millions of small dicts: the cyclic GC would walk them again and again
+        try:
+            for label, t in self._tables.nodes.items():
+                for nid, d in zip(t.column("id").to_pylist(), W.decode_rows(t)):
+                    nd = {"_label": label}
+                    nd.update(d)
+                    node[nid] = nd
+                    succ[nid] = {}
+                    pred[nid] = {}
+            for type_, t in self._tables.rels.items():
+                starts, ends = t.column("_start").to_pylist(), t.column("_end").to_pylist()
+                for s, e, d in zip(starts, ends, W.decode_rows(t, skip=W.EDGE_KEY)):
+                    out = succ.get(s)
+                    if out is None or e not in node:
+                        continue  # cannot happen in a workspace this store wrote
+                    keys = out.get(e)
+                    if keys is None:
+                        keys = out[e] = {}
+                        pred[e][s] = keys
+                    keys[type_] = d
+        finally:
+            if gc_was:
+                gc.enable()
+        gc.freeze()  # long-lived: keep it out of later full collections (latency spikes)
+        return G
+
     def nodes_by_label(self, label: str) -> list[str]:
-        """Ids of the nodes with ``label`` (index rebuilt after each change)."""
+        """Ids of the nodes with ``label``, in the order they were first written."""
         if self._by_label is None:
-            idx: dict[str, list[str]] = {}
-            for n, d in self.graph.nodes(data=True):
-                idx.setdefault(d.get("_label"), []).append(n)
-            self._by_label = idx
-        return self._by_label.get(label, [])
+            self._by_label = {}
+        hit = self._by_label.get(label)
+        if hit is None:
+            t = self._tables.nodes.get(label)
+            hit = self._by_label[label] = t.column("id").to_pylist() if t is not None else []
+        return hit
 
     def stats(self) -> dict:
-        """Counts of nodes by label and relationships by type (kept with the snapshot: no graph walk)."""
+        """Counts of nodes by label and relationships by type (kept in the manifest: no walk)."""
         if self._stats is None:
-            self._stats = self._count()
+            self._stats = {"nodes": {k: t.num_rows for k, t in self._tables.nodes.items() if t.num_rows},
+                           "relationships": {k: t.num_rows for k, t in self._tables.rels.items() if t.num_rows}}
         return {k: dict(sorted(v.items())) for k, v in self._stats.items()}
 
     def _count(self) -> dict:
@@ -183,6 +192,81 @@ class EmbeddedStore:
     def imports(self) -> list[dict]:
         return list(self.manifest)
 
+    # ------------------------------------------------------------------ the read protocol
+    def entity(self, key: str) -> dict | None:
+        """A node's properties plus ``_label`` by id (None when absent); no graph needed."""
+        if self._graph is not None:
+            d = self._graph._node.get(key)
+            return dict(d) if d is not None else None
+        want = pa.array([key], pa.string())
+        for label, t in self._tables.nodes.items():
+            hit = t.filter(pc.is_in(t.column("id"), value_set=want))
+            if hit.num_rows:
+                return {"_label": label, **W.decode_rows(hit)[0]}
+        return None
+
+    def entities(self, kind: str, columns: list[str] | None = None) -> pa.Table:
+        """Every node of label ``kind`` as a table (``id`` and its properties; JSON columns as text)."""
+        t = self._tables.nodes.get(kind)
+        if t is None:
+            return pa.table({"id": pa.array([], pa.string())})
+        return t.select(columns) if columns else t
+
+    def relationships(self, type_: str) -> pa.Table:
+        """Every relationship of ``type_`` as a table (``_start``, ``_end`` and its properties)."""
+        t = self._tables.rels.get(type_)
+        if t is None:
+            return pa.table({"_start": pa.array([], pa.string()), "_end": pa.array([], pa.string())})
+        return t
+
+    def neighbours(self, key: str, type_: str | None = None, direction: str = "both") -> list[tuple]:
+        """``(type, other id, direction, props)`` of the relationships at node ``key``."""
+        out = []
+        want = pa.array([key], pa.string())
+        for t_name, t in self._tables.rels.items():
+            if type_ is not None and t_name != type_:
+                continue
+            for col, other, d in (("_start", "_end", "out"), ("_end", "_start", "in")):
+                if direction not in (d, "both"):
+                    continue
+                hit = t.filter(pc.is_in(t.column(col), value_set=want))
+                for o, props in zip(hit.column(other).to_pylist(), W.decode_rows(hit, skip=W.EDGE_KEY)):
+                    out.append((t_name, o, d, props))
+        return out
+
+    def catalogue(self) -> pa.Table:
+        """The name catalogue: ``id``, ``label``, ``name``, ``aliases`` of every named node."""
+        parts = []
+        for label, t in self._tables.nodes.items():
+            col = "name" if "name" in t.column_names else "title" if "title" in t.column_names else None
+            if col is None:
+                names = pa.nulls(t.num_rows, pa.string())
+            elif pa.types.is_string(t.schema.field(col).type) and not W._is_json(t.schema.field(col)):
+                names = t.column(col)
+            else:
+                names = pa.array([None if v is None else str(v) for v in W.column_values(t, col)], pa.string())
+            if "aliases" in t.column_names and pa.types.is_list(t.schema.field("aliases").type):
+                aliases = t.column("aliases")
+            else:
+                aliases = pa.nulls(t.num_rows, pa.list_(pa.string()))
+            parts.append(pa.table({"id": t.column("id"), "label": pa.array([label] * t.num_rows, pa.string()),
+                                   "name": names, "aliases": aliases}))
+        if not parts:
+            return pa.table({"id": pa.array([], pa.string()), "label": pa.array([], pa.string()),
+                             "name": pa.array([], pa.string()), "aliases": pa.array([], pa.list_(pa.string()))})
+        return pa.concat_tables(parts)
+
+    def deals(self) -> pa.Table:
+        """Rounds as filterable columns: the Round table with ``company_id`` (who RAISED it)."""
+        t = self._tables.nodes.get("Round")
+        if t is None:
+            return pa.table({"id": pa.array([], pa.string()), "company_id": pa.array([], pa.string())})
+        raised = self._tables.rels.get("RAISED")
+        if raised is None or raised.num_rows == 0:
+            return t.append_column("company_id", pa.nulls(t.num_rows, pa.string()))
+        pos = pc.index_in(t.column("id"), value_set=raised.column("_end"))
+        return t.append_column("company_id", pc.take(raised.column("_start"), pos))
+
     # ------------------------------------------------------------------ writing
     @contextlib.contextmanager
     def _lock(self):
@@ -193,116 +277,173 @@ class EmbeddedStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def _find_nodes(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        """The stored nodes among ``ids``: id -> (label, properties)."""
+        found: dict[str, tuple[str, dict]] = {}
+        if not ids or not self._tables.nodes:
+            return found
+        want = pa.array(ids, pa.string())
+        for label, t in self._tables.nodes.items():
+            mask = pc.is_in(t.column("id"), value_set=want)
+            if not pc.any(mask).as_py():
+                continue
+            sub = t.filter(mask)
+            for nid, row in zip(sub.column("id").to_pylist(), W.decode_rows(sub)):
+                found[nid] = (label, row)
+        return found
+
+    def _existing_ids(self, ids: set) -> set:
+        if not ids:
+            return set()
+        want = pa.array(list(ids), pa.string())
+        out: set = set()
+        for t in self._tables.nodes.values():
+            col = t.column("id")
+            out.update(col.filter(pc.is_in(col, value_set=want)).to_pylist())
+        return out
+
+    def _find_rels(self, type_: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        t = self._tables.rels.get(type_)
+        if t is None or t.num_rows == 0 or not keys:
+            return {}
+        want = pa.array([f"{s}\x1f{e}" for s, e in keys], pa.string())
+        sub = t.filter(pc.is_in(W.key_array(t, "rels"), value_set=want))
+        return {(s, e): d for s, e, d in zip(sub.column("_start").to_pylist(), sub.column("_end").to_pylist(),
+                                             W.decode_rows(sub, skip=W.EDGE_KEY))}
+
     def apply(self, batch: Batch, *, record: dict | None = None, progress=None) -> dict:
         """Upsert ``batch`` and append ``record`` to the import manifest, atomically on disk.
 
         Returns counts of what changed: nodes_created, nodes_updated, rels_created, rels_updated.
         """
-        with self._lock():
+        with self._lock(), _no_gc():
             self.refresh()
-            try:
-                counts = self._apply(batch, progress)
+            W.clean_orphans(self.workspace)
+            counts, d_nodes, d_rels, new_stats = self._plan(batch, progress)
+            changed = any(counts.values())
+            if changed or record is not None:
+                imports = list(self.manifest)
                 if record is not None:
-                    self.manifest.append({**record, "changes": counts, "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
-                if counts["nodes_created"] or counts["nodes_updated"] or counts["rels_created"] \
-                        or counts["rels_updated"] or record is not None:
-                    self._save()
-            except BaseException:
-                # leave memory as the disk is: nothing half-applied survives an error or Ctrl-C
-                self.reload()
-                raise
+                    imports.append({**record, "changes": counts, "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+                delta_nodes = {lb: W.encode_rows([r for _, r in rows], W.NODE_KEY, [(k,) for k, _ in rows])
+                               for lb, rows in d_nodes.items() if rows}
+                delta_rels = {tp: W.encode_rows([r for _, r in rows], W.EDGE_KEY, [k for k, _ in rows])
+                              for tp, rows in d_rels.items() if rows}
+                self._tables = W.write_version(self.workspace, self._tables, delta_nodes=delta_nodes,
+                                               delta_rels=delta_rels, stats=new_stats, imports=imports)
+                self._stats = new_stats
+                if self._graph is not None:
+                    self._patch_graph(d_nodes, d_rels)
             self._changed()
             return counts
 
-    def _apply(self, batch: Batch, progress=None) -> dict:
-        """Upsert into the graph's own dicts (what ``add_node``/``add_edge`` do, without their
-        per-call overhead: a million-deal load is several million items)."""
-        G = self.graph
-        node, succ, pred = G._node, G._succ, G._pred
-        c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
-        created = updated = 0
-        # a batch handed over for good (``batch.consumable``, set by kg.loading for the batch it
-        # parsed and drops afterwards) is emptied as it is written, and gives its relationship
-        # dicts to the graph instead of copies: a million-deal load then never holds two copies
+    def _plan(self, batch: Batch, progress=None):
+        """What ``batch`` changes: counts, the full new state of each changed node and
+        relationship, and the new counts by label and type. Nothing is written here."""
         take = getattr(batch, "consumable", False) is True
-        new_nodes: dict[str, int] = {}
-        new_rels: dict[str, int] = {}
+        c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
+        all_ids = [nid for nodes in batch.nodes.values() for nid in nodes]
+        found = self._find_nodes(all_ids)
+        pending: dict[str, list] = {}  # id -> [label, props, changed]
+        stats = self.stats()
         for label, nodes in batch.nodes.items():
-            before = created
-            for nid, props in (_draining(nodes) if take else nodes.items()):
-                cur = node.get(nid)
+            for nid, props in nodes.items():
+                hit = pending.get(nid)
+                if hit is None:
+                    f = found.get(nid)
+                    if f is not None:
+                        hit = pending[nid] = [f[0], f[1], False]
+                if hit is not None:
+                    if _merge(hit[1], props):
+                        c["nodes_updated"] += 1
+                        hit[2] = True
+                else:
+                    d = props if take else dict(props)
+                    d.pop("_label", None)
+                    pending[nid] = [label, d, True]
+                    c["nodes_created"] += 1
+                    stats["nodes"][label] = stats["nodes"].get(label, 0) + 1
+            if progress:
+                progress(len(nodes))
+        del found
+        d_nodes: dict[str, list] = {}
+        for nid, (label, props, ch) in pending.items():
+            if ch:
+                d_nodes.setdefault(label, []).append((nid, props))
+        d_rels: dict[str, list] = {}
+        for type_, rels in batch.rels.items():
+            ends = {x for k in rels for x in k}
+            ends.difference_update(pending)
+            missing = ends - self._existing_ids(ends)
+            if missing:
+                s, e = next(k for k in rels if k[0] in missing or k[1] in missing)
+                raise WorkspaceError(f"relationship {type_} refers to a missing node: {s!r} -> {e!r}")
+            found_r = self._find_rels(type_, list(rels))
+            out = d_rels.setdefault(type_, [])
+            for key, props in rels.items():
+                cur = found_r.get(key)
                 if cur is not None:
                     if _merge(cur, props):
-                        updated += 1
+                        c["rels_updated"] += 1
+                        out.append((key, cur))
                 else:
-                    d = {"_label": label}
-                    d.update(props)
-                    node[nid] = d
+                    out.append((key, props if take else dict(props)))
+                    c["rels_created"] += 1
+            created = sum(1 for k in rels if k not in found_r)
+            if created:
+                stats["relationships"][type_] = stats["relationships"].get(type_, 0) + created
+            if progress:
+                progress(len(rels))
+        return c, d_nodes, d_rels, stats
+
+    def _patch_graph(self, d_nodes: dict, d_rels: dict) -> None:
+        """Bring the in-memory graph to the version just written (only what changed)."""
+        G = self._graph
+        node, succ, pred = G._node, G._succ, G._pred
+        for label, rows in d_nodes.items():
+            for nid, props in rows:
+                cur = node.get(nid)
+                if cur is None:
+                    cur = node[nid] = {"_label": label}
                     succ[nid] = {}
                     pred[nid] = {}
-                    created += 1
-                if progress:
-                    progress(1)
-            if created > before:
-                new_nodes[label] = new_nodes.get(label, 0) + created - before
-        c["nodes_created"], c["nodes_updated"] = created, updated
-        created = updated = 0
-        for type_, rels in batch.rels.items():
-            before = created
-            for (s, e), props in (_draining(rels) if take else rels.items()):
-                out = succ.get(s)
-                if out is None or e not in node:
-                    raise WorkspaceError(f"relationship {type_} refers to a missing node: {s!r} -> {e!r}")
-                keys = out.get(e)
+                else:
+                    lb = cur.get("_label", label)
+                    cur.clear()
+                    cur["_label"] = lb
+                cur.update(props)
+        for type_, rows in d_rels.items():
+            for (s, e), props in rows:
+                keys = succ[s].get(e)
                 if keys is None:
-                    keys = out[e] = {}
+                    keys = succ[s][e] = {}
                     pred[e][s] = keys
                 cur = keys.get(type_)
-                if cur is not None:
-                    if _merge(cur, props):
-                        updated += 1
+                if cur is None:
+                    keys[type_] = dict(props)
                 else:
-                    keys[type_] = props if take else dict(props)
-                    created += 1
-                if progress:
-                    progress(1)
-            if created > before:
-                new_rels[type_] = new_rels.get(type_, 0) + created - before
-        c["rels_created"], c["rels_updated"] = created, updated
-        if self._stats is not None:
-            for part, new in (("nodes", new_nodes), ("relationships", new_rels)):
-                counts = self._stats[part]
-                for k, n in new.items():
-                    counts[k] = counts.get(k, 0) + n
+                    cur.clear()
+                    cur.update(props)
         if hasattr(nx, "_clear_cache"):
             nx._clear_cache(G)
-        return c
 
-    def _save(self) -> None:
-        state = {"format": FORMAT, "graph": self.graph, "imports": self.manifest, "stats": self.stats()}
-        tmp = self.path.with_name(f".{SNAPSHOT}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
-        marker = self.workspace / WRITTEN
-        if not marker.exists():  # from now on a missing snapshot is an accident, not a new workspace
-            marker.touch()
-        dfd = os.open(self.workspace, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-        st = self.path.stat()
-        self._mtime = (st.st_mtime_ns, st.st_size)
+    def compact(self) -> None:
+        """Fold every appended file back into one file per table (a new version, same content)."""
+        with self._lock():
+            self.refresh()
+            self._tables = W.write_version(self.workspace, self._tables, delta_nodes={}, delta_rels={},
+                                           stats=self.stats(), imports=list(self.manifest), compact=True)
+            self._changed()
 
     def clear(self) -> None:
         """Remove everything (atomic like every write)."""
         with self._lock():
-            self.graph, self.manifest = nx.MultiDiGraph(), []
+            self.refresh()
+            self._tables = W.write_version(self.workspace, self._tables, delta_nodes={}, delta_rels={},
+                                           stats={"nodes": {}, "relationships": {}}, imports=[],
+                                           replace_all=True)
             self._stats = {"nodes": {}, "relationships": {}}
-            self._save()
+            self._graph = None
             self._changed()
 
     def close(self) -> None:
