@@ -21,13 +21,15 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["HERE", "Neo4jServer", "ServerError", "build"]
+__all__ = ["BENCH_JAVA_OPTS", "HERE", "JAVA_OPTS", "Neo4jServer", "ServerError", "build"]
 
 HERE = Path(__file__).resolve().parent / "neo4j"
 TARGET = HERE / "target"
 CLASSPATH = TARGET / "classpath.txt"
-# a small, quick JVM: the tests' graphs are small and start-up time is what counts
+# a small, quick JVM: the tests' graphs are small and start-up time is what counts (C1 only)
 JAVA_OPTS = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms256m", "-Xmx2g", "-Xss2m"]
+# for measuring: the full JIT and a parallel collector, as a Neo4j server runs
+BENCH_JAVA_OPTS = ["-XX:+UseG1GC", "-Xms1g", "-Xmx4g", "-Xss2m"]
 
 
 class ServerError(RuntimeError):
@@ -73,8 +75,9 @@ class Neo4jServer:
     user = "neo4j"
     database = "neo4j"
 
-    def __init__(self, password: str | None = None):
+    def __init__(self, password: str | None = None, java_opts: list[str] | None = None):
         self.password = password or "iikg-" + secrets.token_hex(8)
+        self.java_opts = list(java_opts or JAVA_OPTS)
         self.uri: str | None = None
         self.proc: subprocess.Popen | None = None
         self.started_s: float | None = None  # seconds from exec to the URI line
@@ -85,7 +88,7 @@ class Neo4jServer:
         cp = f"{TARGET / 'classes'}{os.pathsep}{CLASSPATH.read_text().strip()}"
         env = {**os.environ, "NEO4J_PASSWORD": self.password}
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(["java", *JAVA_OPTS, "-cp", cp, "iikg.Neo4jLauncher"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen(["java", *self.java_opts, "-cp", cp, "iikg.Neo4jLauncher"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
         threading.Thread(target=self._drain, daemon=True).start()
         line: list[str] = []
