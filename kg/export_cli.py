@@ -85,11 +85,12 @@ def register(main: click.Group) -> None:
         store = open_configured_store(config)
         try:
             result = _run(store, query, parse_params(params), question)
+            # while the store is open: the file marks what is synthetic, and where each fact came from
+            exp = export(result, fmt.lower(), title=title, max_nodes=max_nodes, store=store)
         finally:
             close = getattr(store, "close", None)
             if close:
                 close()
-        exp = export(result, fmt.lower(), title=title, max_nodes=max_nodes)
         path = output_path(output, exp.filename)
         if path is None:
             sys.stdout.flush()

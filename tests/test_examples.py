@@ -73,7 +73,7 @@ def test_readme_follow_ups_are_answered_in_a_conversation(up_store):
 def test_home_and_chat_examples_are_answered_on_the_shipped_data(up_store, lang):
     from web import create_app
 
-    app = create_app({"TESTING": True, "WORKSPACE": str(up_store.workspace)})
+    app = create_app({"TESTING": True}, store=up_store)
     client = app.test_client()
     html = client.get(f"/?lang={lang}").get_data(as_text=True) + client.get(f"/chat?lang={lang}").get_data(as_text=True)
     chips = [re.sub(r"&#3[49];|&amp;|&quot;", lambda m: {"&#34;": '"', "&#39;": "'", "&amp;": "&",

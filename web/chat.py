@@ -100,11 +100,11 @@ def chat():
     for i, a in enumerate(data["answers"]):
         cards.append({"answer": a, "view": graphview.view(a.get("graph")) if (a.get("graph") or {}).get("nodes") else None,
                       "latest": i == len(data["answers"]) - 1, "links": _entity_links(a)})
-    from web.explore import EXAMPLES
+    from web.explore import examples
 
     return render_template("chat.html", data=data, cards=cards, error=error, question=q if error else "",
                            intent_name=intent_name,
-                           examples=EXAMPLES[get_lang()],
+                           examples=examples(),
                            json_twin=url_for("chat.api_chat", session=data["session"]) if data["session"] else None)
 
 

@@ -18,19 +18,22 @@ from web.i18n import column_name, get_lang, label_name, t
 
 bp = Blueprint("explore", __name__)
 
-EXAMPLES = {
-    "zh": ["深创投投资了哪些公司？", "2019年投资工业互联网企业最多的机构有哪些？", "红杉资本（中国）和深创投共同投资了哪些企业？",
-           "长三角地区2019年有多少笔融资？", "数澜科技的融资历史", "哪些机构经常和中金一起投资？"],
-    "en": ["Which companies did Shenzhen Capital invest in?", "Top investors in 2019",
-           "Who co-invests most with Sequoia China?", "How many deals in the Yangtze River Delta in 2019?",
-           "Funding history of 数澜科技", "Path between 深创投 and 数澜科技"],
-}
+def examples(lang: str | None = None) -> list[str]:
+    """Example questions made from the loaded data's own names (never names the data lacks)."""
+    from kg.chat.answer import suggestions
+
+    from web.state import get_store
+
+    try:
+        return suggestions(get_store(), lang or get_lang())
+    except KGError:
+        return []
 
 
 # ------------------------------------------------------------------ home
 def home_data() -> dict:
     info = loaded_info()
-    data = {"loaded": info, "examples": EXAMPLES[get_lang()], "top_investors": None, "segments": None}
+    data = {"loaded": info, "examples": examples(), "top_investors": None, "segments": None}
     res, _ = _optional("top_investors", k=10)
     if res is not None:
         data["top_investors"] = {"columns": res.columns, "rows": res.rows[:10]}
