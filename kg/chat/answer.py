@@ -628,11 +628,13 @@ def suggestions(store, lang: str) -> list[str]:
     co, city = (d.get("co") or [None])[0], (d.get("city") or [None])[0]
     if lang == "zh":
         out = [f"{inv[0]}投了哪些公司？", f"和{inv[0]}一起投资次数最多的三家机构", f"{inv[0]}和{b}都投资过哪些公司？",
-               co and f"{co}的投资方有哪些？", city and f"{city}有多少起融资？", "2019年出手最多的投资机构", "哪个省的融资最多？"]
+               co and f"{co}的投资方有哪些？", city and f"{city}有多少起融资？", "2019年出手最多的投资机构", "哪个省的融资最多？",
+               city and f"{city}融资金额的平均值是多少", f"{inv[0]}在哪个城市出手最多"]
     else:
         out = [f"Which companies has {inv[0]} backed?", f"Who co-invests most with {inv[0]}?",
                f"What did {inv[0]} and {b} both invest in?", co and f"Who invested in {co}?",
-               city and f"How many deals happened in {city}?", "Top 5 investors in 2019", "Which province has the most deals?"]
+               city and f"How many deals happened in {city}?", "Top 5 investors in 2019", "Which province has the most deals?",
+               city and f"What is the median deal size in {city}?", f"In which city did {inv[0]} invest the most?"]
     return [x for x in out if x]
 
 
