@@ -82,7 +82,8 @@ def run_demo(store, deals: int = DEFAULT_DEALS, seed: int = DEFAULT_SEED, progre
         for rel, rels in extra.rels.items():
             batch.rels.setdefault(rel, {}).update(rels)
     t1 = time.perf_counter()
-    record = {"kind": "demo", "file": source, "seed": seed, "deals": deals, "rows": deals, "loaded": deals,
+    events = sum(v["events"] for v in per_year.values())   # every year's rounds: what the manifest shows as loaded
+    record = {"kind": "demo", "file": source, "seed": seed, "deals": deals, "rows": events, "loaded": events,
               "rejected": 0, "batch": batch.counts(), "years": years}
     changes = store.apply(batch, record=record, progress=progress(len(batch)) if progress else None)
     t2 = time.perf_counter()
