@@ -96,7 +96,7 @@
     var catAxis = {
       type: 'category', data: s.categories,
       axisTick: { alignWithLabel: true },
-      axisLabel: { fontSize: 11, hideOverlap: !horizontal, overflow: 'truncate', width: horizontal ? 130 : 90, interval: horizontal ? 0 : 'auto' }
+      axisLabel: { fontSize: 11, hideOverlap: !horizontal, overflow: 'truncate', width: horizontal ? 170 : 90, interval: horizontal ? 0 : 'auto' }
     };
     var valAxis = {
       type: 'value', name: s.unit || '', nameTextStyle: { fontSize: 11, align: horizontal ? 'right' : 'left' },
