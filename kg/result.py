@@ -35,3 +35,9 @@ class Result:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the result's graph as the offline pyvis page (kg.exports.html)."""
+        from kg.exports.html import repr_html
+
+        return repr_html(self)
