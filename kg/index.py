@@ -13,6 +13,8 @@ import gc
 import threading
 import weakref
 from collections.abc import Sequence
+from itertools import groupby
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -235,33 +237,33 @@ def _build_from_tables(store, tables) -> GraphIndex:
     ix.co_names = _names(co)
     ix.co_pos = {n: i for i, n in enumerate(ix.co_ids)}
     nco = len(ix.co_ids)
-    segs: list[list] = [[] for _ in range(nco)]
-    regs: list[list] = [[] for _ in range(nco)]
+    empty_set = frozenset()
+    ix.co_segments = [()] * nco
+    ix.co_regions = [empty_set] * nco
+    ix.co_provinces = [()] * nco
+    ix.co_cities = [()] * nco
     t = R.get("IN_SEGMENT")
     if t is not None and nco:
         c = _positions(t.column("_start"), co_id)
-        for ci, e in zip(c.tolist(), t.column("_end").to_pylist()):
-            if ci >= 0:
-                segs[ci].append(e)
+        pairs = sorted(p for p in zip(c.tolist(), t.column("_end").to_pylist()) if p[0] >= 0)
+        for ci, grp in groupby(pairs, key=itemgetter(0)):
+            ix.co_segments[ci] = tuple(e for _, e in grp)
     t = R.get("LOCATED_IN")
-    region_kind: dict[str, tuple] = {}
     if t is not None and nco:
+        region_kind: dict[str, tuple] = {}
         for lt in N.values():
             if "level" in lt.column_names:
                 for i, lv, nm in zip(lt.column("id").to_pylist(), _values(lt, "level"), _names(lt)):
                     region_kind[i] = (lv, nm)
+        none = (None, None)
         c = _positions(t.column("_start"), co_id)
-        for ci, e in zip(c.tolist(), t.column("_end").to_pylist()):
-            if ci >= 0:
-                regs[ci].append(e)
-    none = (None, None)
-    for ci in range(nco):
-        ix.co_segments.append(tuple(sorted(segs[ci])))
-        rs = regs[ci]
-        ix.co_regions.append(frozenset(rs))
-        kinds = [region_kind.get(r, none) for r in dict.fromkeys(rs)]
-        ix.co_provinces.append(tuple(sorted(k[1] for k in kinds if k[0] == "province")))
-        ix.co_cities.append(tuple(sorted(k[1] for k in kinds if k[0] == "city")))
+        pairs = sorted(p for p in zip(c.tolist(), t.column("_end").to_pylist()) if p[0] >= 0)
+        for ci, grp in groupby(pairs, key=itemgetter(0)):
+            rs = [e for _, e in grp]
+            ix.co_regions[ci] = frozenset(rs)
+            kinds = [region_kind.get(r, none) for r in rs]
+            ix.co_provinces[ci] = tuple(sorted(k[1] for k in kinds if k[0] == "province"))
+            ix.co_cities[ci] = tuple(sorted(k[1] for k in kinds if k[0] == "city"))
     nr = len(r_id)
     ix.r_ids = r_id.to_pylist()
     ix.r_pos = {n: i for i, n in enumerate(ix.r_ids)}

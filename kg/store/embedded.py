@@ -306,8 +306,10 @@ class EmbeddedStore:
         t = self._tables.rels.get(type_)
         if t is None or t.num_rows == 0 or not keys:
             return {}
-        want = pa.array([f"{s}\x1f{e}" for s, e in keys], pa.string())
-        sub = t.filter(pc.is_in(W.key_array(t, "rels"), value_set=want))
+        rows = pa.table({"_start": pa.array([k[0] for k in keys], pa.string()),
+                         "_end": pa.array([k[1] for k in keys], pa.string())})
+        pos = W.positions_of(rows, t, "rels")
+        sub = t.take(pa.array(pos[pos >= 0]))
         return {(s, e): d for s, e, d in zip(sub.column("_start").to_pylist(), sub.column("_end").to_pylist(),
                                              W.decode_rows(sub, skip=W.EDGE_KEY))}
 
@@ -325,10 +327,12 @@ class EmbeddedStore:
                 imports = list(self.manifest)
                 if record is not None:
                     imports.append({**record, "changes": counts, "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
-                delta_nodes = {lb: W.encode_rows([r for _, r in rows], W.NODE_KEY, [(k,) for k, _ in rows])
-                               for lb, rows in d_nodes.items() if rows}
-                delta_rels = {tp: W.encode_rows([r for _, r in rows], W.EDGE_KEY, [k for k, _ in rows])
-                              for tp, rows in d_rels.items() if rows}
+                if getattr(batch, "consumable", False) is True:
+                    batch.nodes.clear()  # its dicts live on in d_nodes/d_rels only: freed as they are encoded
+                    batch.rels.clear()
+                keep = self._graph is not None  # then the graph is patched with them afterwards
+                delta_nodes = self._encode(d_nodes, W.NODE_KEY, keep)
+                delta_rels = self._encode(d_rels, W.EDGE_KEY, keep)
                 self._tables = W.write_version(self.workspace, self._tables, delta_nodes=delta_nodes,
                                                delta_rels=delta_rels, stats=new_stats, imports=imports)
                 self._stats = new_stats
@@ -336,6 +340,17 @@ class EmbeddedStore:
                     self._patch_graph(d_nodes, d_rels)
             self._changed()
             return counts
+
+    @staticmethod
+    def _encode(delta: dict, key: tuple, keep: bool) -> dict:
+        out = {}
+        for name in list(delta):
+            rows = delta[name] if keep else delta.pop(name)
+            if rows:
+                keys = [(k,) for k, _ in rows] if key == W.NODE_KEY else [k for k, _ in rows]
+                out[name] = W.encode_rows([r for _, r in rows], key, keys)
+            del rows
+        return out
 
     def _plan(self, batch: Batch, progress=None):
         """What ``batch`` changes: counts, the full new state of each changed node and

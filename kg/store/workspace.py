@@ -46,7 +46,7 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "STORE_DIR", "MANIFEST", "PREVIOUS", "LEG
            "manifest_path", "check_legacy", "no_gc"]
 
 FORMAT = "iikg-workspace"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: relationship ends stored as (label, position); 1: as ids (still read)
 STORE_DIR = "store"
 MANIFEST = "manifest.json"
 PREVIOUS = "manifest.prev.json"
@@ -210,6 +210,23 @@ def key_array(table: pa.Table, kind: str) -> pa.Array:
     return pc.binary_join_element_wise(table.column("_start"), table.column("_end"), "\x1f").combine_chunks()
 
 
+def positions_of(rows: pa.Table, table: pa.Table, kind: str) -> np.ndarray:
+    """Position in ``table`` of each row of ``rows`` with the same key, -1 when none. For
+    relationships only the rows of ``table`` that start at one of ``rows``' starts are keyed (a
+    small import into a large workspace must not join millions of id pairs)."""
+    if kind == "nodes":
+        return pc.index_in(rows.column("id"), value_set=table.column("id")).fill_null(-1).to_numpy(
+            zero_copy_only=False).astype(np.int64)
+    cand = np.flatnonzero(pc.is_in(table.column("_start"), value_set=rows.column("_start").unique()).to_numpy(
+        zero_copy_only=False))
+    if not len(cand):
+        return np.full(rows.num_rows, -1, dtype=np.int64)
+    sub = table.select(["_start", "_end"]).take(pa.array(cand))
+    hit = pc.index_in(key_array(rows, kind), value_set=key_array(sub, kind)).fill_null(-1).to_numpy(
+        zero_copy_only=False).astype(np.int64)
+    return np.where(hit >= 0, cand[np.maximum(hit, 0)], -1)
+
+
 def fold(base: pa.Table | None, delta: pa.Table, kind: str) -> pa.Table:
     """``base`` with the rows of ``delta`` replacing those with the same key in place, new keys appended."""
     if base is None or base.num_rows == 0:
@@ -217,15 +234,85 @@ def fold(base: pa.Table | None, delta: pa.Table, kind: str) -> pa.Table:
     if delta.num_rows == 0:
         return base
     base, delta = unify([base, delta])
-    pos = pc.index_in(key_array(delta, kind), value_set=key_array(base, kind)).to_numpy(zero_copy_only=False)
+    pos = positions_of(delta, base, kind)
     n = base.num_rows
-    found = ~np.isnan(pos) if pos.dtype.kind == "f" else np.ones(len(pos), bool)
-    order = np.arange(n, dtype=np.int64)
+    found = pos >= 0
     combined = pa.concat_tables([base, delta])
+    if not found.any():
+        return combined
+    order = np.arange(n, dtype=np.int64)
     d_idx = np.arange(len(pos), dtype=np.int64) + n
     order[pos[found].astype(np.int64)] = d_idx[found]
     order = np.concatenate([order, d_idx[~found]])
     return combined.take(pa.array(order))
+
+
+# ---------------------------------------------------------------------------------------------- endpoints on disk
+# In memory a relationship table has the endpoint ids (``_start``, ``_end``); on disk it has each
+# endpoint's label and row position in that label's node table (``_start_label``, ``_start_pos``,
+# ``_end_label``, ``_end_pos``): ids are long strings and would be stored again with every
+# relationship. Positions are stable: a folded node table keeps every row where it was first
+# written (a changed node is replaced in place, new ones are appended, compaction keeps the order).
+def _locate(ids: pa.ChunkedArray | pa.Array, nodes: dict[str, pa.Table]) -> tuple[pa.Array, pa.Array]:
+    """(label, position) of each id in the node tables; raises when one is in none."""
+    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    n = len(ids)
+    labels = np.full(n, -1, dtype=np.int32)
+    pos = np.full(n, -1, dtype=np.int64)
+    names = list(nodes)
+    todo = np.arange(n)
+    for k, name in enumerate(names):
+        if not len(todo):
+            break
+        sub = ids if len(todo) == n else ids.take(pa.array(todo))
+        hit = pc.index_in(sub, value_set=nodes[name].column("id")).fill_null(-1).to_numpy(zero_copy_only=False)
+        found = hit >= 0
+        labels[todo[found]] = k
+        pos[todo[found]] = hit[found]
+        todo = todo[~found]
+    if len(todo):
+        raise WorkspaceError(f"relationship end {ids[int(todo[0])].as_py()!r} is no node")
+    lab = pa.DictionaryArray.from_arrays(pa.array(labels, pa.int32()), pa.array(names, pa.string()))
+    return lab, pa.array(pos, pa.int64())
+
+
+def _rels_to_disk(t: pa.Table, nodes: dict[str, pa.Table]) -> pa.Table:
+    sl, sp = _locate(t.column("_start"), nodes)
+    el, ep = _locate(t.column("_end"), nodes)
+    rest = t.drop_columns(["_start", "_end"])
+    cols = [sl, sp, el, ep, *rest.columns]
+    fields = [pa.field("_start_label", sl.type), pa.field("_start_pos", pa.int64()),
+              pa.field("_end_label", el.type), pa.field("_end_pos", pa.int64()), *rest.schema]
+    return pa.Table.from_arrays(cols, schema=pa.schema(fields))
+
+
+def _ids_at(labels, pos, nodes: dict[str, pa.Table]) -> pa.Array:
+    labels = labels.combine_chunks() if isinstance(labels, pa.ChunkedArray) else labels
+    if not isinstance(labels, pa.DictionaryArray):
+        labels = labels.dictionary_encode()
+    names = labels.dictionary.to_pylist()
+    codes = labels.indices.to_numpy(zero_copy_only=False)
+    p = pos.to_numpy() if isinstance(pos, pa.Array) else pos.combine_chunks().to_numpy()
+    offsets, parts, off = [], [], 0
+    for name in names:
+        ids = nodes[name].column("id").combine_chunks() if name in nodes else pa.array([], pa.string())
+        offsets.append(off)
+        parts.append(ids)
+        off += len(ids)
+    sizes = np.array([len(x) for x in parts] or [0], dtype=np.int64)
+    if len(p) and ((p < 0).any() or (p >= sizes[codes]).any()):
+        raise ValueError("a relationship refers to a node position that is not there")
+    allids = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    return allids.take(pa.array(p + np.array(offsets or [0], dtype=np.int64)[codes]))
+
+
+def _rels_from_disk(t: pa.Table, nodes: dict[str, pa.Table]) -> pa.Table:
+    start = _ids_at(t.column("_start_label"), t.column("_start_pos"), nodes)
+    end = _ids_at(t.column("_end_label"), t.column("_end_pos"), nodes)
+    rest = t.drop_columns(["_start_label", "_start_pos", "_end_label", "_end_pos"])
+    return pa.Table.from_arrays([start, end, *rest.columns],
+                                schema=pa.schema([pa.field("_start", pa.string()), pa.field("_end", pa.string()),
+                                                  *rest.schema]))
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -241,14 +328,17 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)[:60] or "x"
 
 
-def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table) -> dict:
+def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table, nodes=None) -> dict:
+    rows = table.num_rows
+    if kind == "rels":
+        table = _rels_to_disk(table, nodes)
     fname = f"v{version:06d}-{kind}-{_safe(name)}-{secrets.token_hex(3)}.parquet"
     path = folder / fname
     with open(path, "wb") as fh:
         pq.write_table(table, fh, compression="zstd", write_page_checksum=True)
         fh.flush()
         os.fsync(fh.fileno())
-    return {"kind": kind, "name": name, "file": fname, "rows": table.num_rows, "bytes": path.stat().st_size,
+    return {"kind": kind, "name": name, "file": fname, "rows": rows, "bytes": path.stat().st_size,
             "version": version}
 
 
@@ -290,6 +380,7 @@ def _bad(path: Path, why: str, workspace: Path) -> WorkspaceError:
     advice = (f"the previous version is intact: go back to it with mv {prev} {cur}"
               if _prev_is_good(workspace, path) else
               f"move the workspace aside (mv {workspace} {workspace}.damaged) and load your files again")
+    why = " ".join(str(why).split())[:300]  # one line, whatever the decoder said
     return WorkspaceError(f"the workspace file {path} cannot be read ({why}); {advice}")
 
 
@@ -337,7 +428,7 @@ class Tables:
         return self.manifest["version"]
 
 
-def _read_file(folder: Path, entry: dict, workspace: Path) -> pa.Table:
+def _read_file(folder: Path, entry: dict, workspace: Path, nodes=None) -> pa.Table:
     path = folder / str(entry.get("file", ""))
     if path.parent != folder:
         raise _bad(manifest_path(workspace), f"a file outside the workspace: {entry.get('file')!r}", workspace)
@@ -345,11 +436,16 @@ def _read_file(folder: Path, entry: dict, workspace: Path) -> pa.Table:
     if size != entry.get("bytes"):
         raise _bad(path, f"{size} bytes, the manifest says {entry.get('bytes')}: truncated or replaced", workspace)
     try:
-        t = pq.read_table(path, page_checksum_verification=True)
+        t = pq.ParquetFile(path, page_checksum_verification=True).read()
     except Exception as exc:  # noqa: BLE001 - any decoding failure of a damaged file
         raise _bad(path, f"{type(exc).__name__}: {exc}", workspace) from None
     if t.num_rows != entry.get("rows"):
         raise _bad(path, f"{t.num_rows} rows, the manifest says {entry.get('rows')}", workspace)
+    if entry.get("kind") == "rels" and "_start" not in t.column_names:
+        try:
+            t = _rels_from_disk(t, nodes)
+        except (KeyError, ValueError, IndexError, pa.ArrowException) as exc:
+            raise _bad(path, f"{type(exc).__name__}: {exc}", workspace) from None
     return t
 
 
@@ -364,9 +460,10 @@ def read_version(workspace: Path) -> Tables:
         nodes: dict[str, pa.Table] = {}
         rels: dict[str, pa.Table] = {}
         try:
-            for e in m["files"]:
-                t = _read_file(folder, e, workspace)
+            # nodes first: relationship files name their ends by (label, position) in the node tables
+            for e in sorted(m["files"], key=lambda e: e.get("kind") != "nodes"):
                 into = nodes if e.get("kind") == "nodes" else rels
+                t = _read_file(folder, e, workspace, nodes)
                 into[e["name"]] = fold(into.get(e["name"]), t, e["kind"])
         except FileNotFoundError:
             if attempt == _RETRIES - 1:
@@ -408,13 +505,13 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
         for kind, tables in (("nodes", nodes), ("rels", rels)):
             for name, t in tables.items():
                 if t.num_rows:
-                    files.append(_write_table(folder, version, kind, name, t) | {"base": True})
+                    files.append(_write_table(folder, version, kind, name, t, nodes) | {"base": True})
     else:
         files = list(old_files)
         for kind, tables in (("nodes", delta_nodes), ("rels", delta_rels)):
             for name, t in tables.items():
                 if t.num_rows:
-                    files.append(_write_table(folder, version, kind, name, t))
+                    files.append(_write_table(folder, version, kind, name, t, nodes))
     m = {"format": FORMAT, "format_version": FORMAT_VERSION, "version": version, "files": files,
          "stats": stats, "imports": imports, "written_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     cur = folder / MANIFEST
