@@ -5,6 +5,7 @@ English page, no "Platform" or "Yangtze River Delta" on a Chinese one. Names fro
 synthetic investors) are data and stay as written."""
 from __future__ import annotations
 
+import functools
 import re
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -57,6 +58,13 @@ def client(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def vocabulary():
+    return ontology_words()
+
+
+@functools.lru_cache(maxsize=1)
+def ontology_words():
+    """(Chinese-only labels, English-only labels, (English, Chinese) name pairs) of the ontology's
+    segments, regions and round labels."""
     from ontology import load
 
     o = load()
@@ -65,14 +73,15 @@ def vocabulary():
         zh.add(s.name)
         en.add(s.name_en)
     for r in o.regions:
-        if r.level in ("macro", "province") and r.name_en and r.name != r.name_en:
+        if r.level in ("macro", "province", "city") and r.name_en and r.name != r.name_en:
             zh.add(r.name)
             en.add(r.name_en)
     for r in o.rounds:
         if r.label_en and r.label != r.label_en and re.search(r"[\u4e00-\u9fff]", r.label):
             zh.add(r.label)
             en.add(r.label_en)
-    return zh - en, en - zh
+    glosses = {(x.name_en, x.name) for x in (*o.segments, *o.regions) if x.name_en}
+    return zh - en, en - zh, glosses
 
 
 def e(eid: str) -> str:
@@ -82,28 +91,137 @@ def e(eid: str) -> str:
 # the pages of the network and regions areas, the path finder and the error page, with their facets
 PAGES = ["/network", "/network?segment=平台&min_shared=2", "/network?year=2019&region=长三角",
          "/network?min_shared=40", "/regions", "/regions?region=长三角&year=2019", "/regions?segment=平台",
-         "/path", "/path?a=深创投&b=红杉资本（中国）", "/entity/nothing:here"]
+         "/path", "/path?a=深创投&b=红杉资本（中国）", "/entity/nothing:here",
+         "/", "/search?q=红杉", "/search?q=Shanghai", "/report", "/import", "/query", "/chat",
+         e("investor:深创投"), e("investor:红杉资本(中国)"), e("province:浙江"), e("city:杭州"), e("macro:长三角"),
+         e("segment:平台"), e("segment:安全")]
+
+# a sample value for each parameter a named query needs (and a few facets worth seeing)
+SAMPLE = {"investor": "深创投", "a": "深创投", "b": "红杉资本（中国）", "company": None, "entity": "深创投",
+          "region": "浙江", "text": "红杉"}
+QUERY_EXTRA = {"deals": [{"group_by": "round"}, {"group_by": "segment"}, {"group_by": "province"}, {"group_by": "macro"}, {"group_by": "type"}],
+               "region_summary": [{"level": "macro"}, {"level": "city"}], "segment_stage": [{}],
+               "region_clusters": [{"region": "长三角"}], "top_investors": [{"segment": "平台"}]}
+
+# chat questions per language: a ranking, a portfolio, an average, a region breakdown, a segment list
+QUESTIONS = {"zh": ["哪些机构投资最多", "深创投投资了哪些公司", "2019年平均每轮融资金额是多少", "各省份的融资事件数",
+                    "平台领域有哪些公司"],
+             "en": ["Which investors made the most deals?", "Which companies did Shenzhen Capital invest in?",
+                    "What was the average round size in 2019?", "How many deals per province?",
+                    "Which companies are in the platform segment?"]}
 
 
 def _read(client, lang, path):
+    """The page's text nodes, what the user typed (the URL's values) taken out: it is theirs."""
+    from urllib.parse import parse_qsl, urlsplit
+
     client.get(f"/lang/{lang}")
     r = client.get(path, follow_redirects=True)
     assert r.status_code in (200, 404), (path, r.status_code)
-    return texts(r.get_data(as_text=True))
+    typed = sorted({v for _, v in parse_qsl(urlsplit(path).query) if len(v) > 1}, key=len, reverse=True)
+    out = []
+    for t in texts(r.get_data(as_text=True)):
+        for v in typed:
+            t = t.replace(v, " ")
+        if t.strip():
+            out.append(t.strip())
+    return out
+
+
+_SPLIT = re.compile(r"[、,，;；·:：（）()/|→—\s]+")
+
+
+def leaks(found: list[str], lang: str, vocabulary) -> tuple[list[str], list[str]]:
+    """(raw keys and identifiers, the other language's ontology labels) in a page's text nodes."""
+    zh_words, en_words, glosses = vocabulary
+    keys = sorted({k for t in found for k in KEY.findall(t)} | {t for t in found if t in RAW}
+                  | {w for t in found for w in re.findall(r"\b(?:None|nan|NaN|undefined)\b", t)})
+    wrong = set()
+    for t in found:
+        if lang == "en":
+            for en, zh in glosses:  # "Zhejiang (浙江)": a name glossed in its own language is fine
+                t = t.replace(f"{en} ({zh})", en).replace(f"{en}（{zh}）", en)
+            # a Chinese label standing on its own (not inside a longer Chinese name, nor in the
+            # bracket of a name: 宝山钢铁（上海）)
+            t = re.sub(r"(?<=[\u4e00-\u9fff])[（(][^）)]*[）)]", "", t)
+            for run in re.findall(r"[A-Za-z0-9+\-]*[\u4e00-\u9fff][\u4e00-\u9fffA-Za-z0-9+\-]*", t):
+                for part in {run, *_SPLIT.split(run)}:
+                    if part in zh_words:
+                        wrong.add(part)
+        else:  # an English label as a whole text or list item ("Shenzhen Capital" is a name, not a label)
+            for part in re.split(r"\s*[、,，;；·:：（）()/|→—]\s*", t):
+                if part.strip() in en_words:
+                    wrong.add(part.strip())
+    return keys, sorted(wrong)
+
+
+def _check(client, vocabulary, lang, path):
+    found = _read(client, lang, path)
+    keys, wrong = leaks(found, lang, vocabulary)
+    assert keys == [], (path, lang, keys)
+    assert wrong == [], (path, lang, wrong)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("path", PAGES)
 def test_one_language_per_page(client, vocabulary, lang, path):
-    zh_words, en_words = vocabulary
-    found = _read(client, lang, path)
-    keys = sorted({k for t in found for k in KEY.findall(t)} | {t for t in found if t in RAW})
-    assert keys == [], (path, keys)
-    other = zh_words if lang == "en" else en_words
-    # a text node that is exactly another language's segment, region or round label
-    wrong = sorted({t for t in found for part in re.split(r"[、,;·:：（）()]\s*", t) if part.strip() in other
-                    for t in [part.strip()]})
-    assert wrong == [], (path, lang, wrong)
+    _check(client, vocabulary, lang, path)
+
+
+@pytest.fixture(scope="module")
+def samples(client):
+    """Ids of a company, a policy, a factory and a listed company of the demo workspace."""
+    d = client.get("/api/query/portfolio", query_string={"investor": "深创投"}).get_json()
+    company = d["rows"][0]["company"]
+    cid = d["rows"][0]["company_id"]
+    pol = client.get("/api/query/policies").get_json()["rows"][0]
+    return {"company": company, "company_id": cid, "policy_id": pol.get("id") or pol.get("policy_id")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_company_and_policy_pages(client, vocabulary, samples, lang):
+    _check(client, vocabulary, lang, e(samples["company_id"]))
+    if samples["policy_id"]:
+        _check(client, vocabulary, lang, e(samples["policy_id"]))
+
+
+def _query_urls(samples) -> list[str]:
+    from urllib.parse import urlencode
+
+    from kg.queries import REGISTRY
+
+    urls = []
+    for name, q in sorted(REGISTRY.items()):
+        need = {p.name: (SAMPLE.get(p.name) or samples["company"]) for p in q.params if p.required}
+        urls.append(f"/query/{name}?" + urlencode({**need, "_run": 1}))
+        for extra in QUERY_EXTRA.get(name, []):
+            urls.append(f"/query/{name}?" + urlencode({**need, **extra, "_run": 1}))
+    return urls
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_named_query_page(client, vocabulary, samples, lang):
+    bad = []
+    for url in _query_urls(samples):
+        found = _read(client, lang, url)
+        keys, wrong = leaks(found, lang, vocabulary)
+        if keys or wrong:
+            bad.append((url, keys, wrong))
+    assert bad == []
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chat_answers(client, vocabulary, lang):
+    client.get(f"/lang/{lang}")
+    client.get("/chat?new=1")
+    bad = []
+    for q in QUESTIONS[lang]:
+        r = client.get("/chat", query_string={"q": q}, follow_redirects=True)
+        assert r.status_code == 200
+        keys, wrong = leaks(texts(r.get_data(as_text=True)), lang, vocabulary)
+        if keys or wrong:
+            bad.append((q, keys, wrong))
+    assert bad == []
 
 
 def test_english_network_names_known_investors_in_english(client):

@@ -14,7 +14,7 @@ from web import chart_specs, charts, graphview
 from web.data import (flag_rows, get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, rows_synthetic,
                       run_query, safe_run, safe_run_cached)
 from web.filters import money
-from web.i18n import column_name, get_lang, label_name, t
+from web.i18n import column_name, get_lang, label_name, pick, round_type_name, t, term, terms
 
 bp = Blueprint("explore", __name__)
 
@@ -25,7 +25,7 @@ def examples(lang: str | None = None) -> list[str]:
     from web.state import get_store
 
     try:
-        return suggestions(get_store(), lang or get_lang())
+        return [terms(q, lang) for q in suggestions(get_store(), lang or get_lang())]
     except KGError:
         return []
 
@@ -60,8 +60,7 @@ IMPORT_KINDS = {"seed": ("报告数据", "Report facts"), "demo": ("演示数据
 
 
 def _pair(table: dict, key) -> str:
-    x = table.get(key)
-    return str(key or "") if x is None else (x[0] if get_lang() == "zh" else x[1])
+    return pick(table, key)
 
 
 @bp.route("/")
@@ -206,14 +205,10 @@ VALUE_NAMES = {
 HIDDEN_PROPS = ("id", "name", "sources", "aliases", "synthetic", "name_en", "_label", "label_en", "sources_total")
 
 
-def round_type_name(code) -> str:
-    """A round type's name in the UI language (``pre_a`` → Pre-A轮 / Pre-Series A)."""
-    from ontology import load
-
-    rt = next((r for r in load().rounds if r.type == code), None)
-    if rt is None:
-        return str(code or "")
-    return rt.label if get_lang() == "zh" else (rt.label_en or rt.label)
+def value_name(key: str, value) -> str:
+    """A coded property value (kind: vc, board: star) in the UI language; other values as they are."""
+    pair = VALUE_NAMES.get(key, {}).get(str(value))
+    return str(value) if pair is None else (pair[0] if get_lang() == "zh" else pair[1])
 
 
 def prop_items(props: dict) -> list[tuple[str, object]]:
@@ -230,8 +225,7 @@ def prop_items(props: dict) -> list[tuple[str, object]]:
         elif isinstance(v, bool):
             v = t("yes") if v else t("no")
         elif k in VALUE_NAMES and str(v) in VALUE_NAMES[k]:
-            pair = VALUE_NAMES[k][str(v)]
-            v = pair[0] if zh else pair[1]
+            v = value_name(k, v)
         elif k.endswith("_cny"):
             v = money(v)
         elif isinstance(v, (list, tuple)):
@@ -385,7 +379,7 @@ def entity_data(eid: str, args=None) -> dict | None:
     if isinstance(props.get("sources"), list) and len(props["sources"]) > MAX_SOURCES:  # a big import lists thousands
         props["sources_total"] = len(props["sources"])
         props["sources"] = props["sources"][:MAX_SOURCES]
-    data = {"id": eid, "label": label, "name": graphview.display_name(node), "properties": props,
+    data = {"id": eid, "label": label, "name": graphview.stored_name(node), "properties": props,
             "year": year, "summary": [], "charts": [], "attributes": [], "graph": None, "sections": sections}
     build = {"Investor": _investor_page, "Company": _company_page, "Region": _area_page, "Segment": _area_page}.get(label)
     if build is not None:
@@ -597,49 +591,25 @@ def _area_page(eid, label, data, year):
 
 
 def localize_rows(rows: list[dict]) -> list[dict]:
-    """Rows for an English page: segment and region cells by their English names (the JSON keeps
-    the stored names)."""
+    """Rows for a page: segment and region cells in the UI language (the JSON keeps the stored names)."""
     out = []
     for r in rows:
         r = dict(r)
-        if isinstance(r.get("segment"), str):
-            r["segment"] = "、".join(segment_name(x) for x in r["segment"].split("、"))
-        for col in ("region", "province", "city"):
+        for col in ("segment", "region", "province", "city", "macro", "round"):
             if isinstance(r.get(col), str):
-                r[col] = region_name(r[col])
+                r[col] = terms(r[col])
         out.append(r)
     return out
 
 
 def segment_name(name) -> str:
     """A segment's name in the UI language."""
-    if get_lang() == "zh" or not name:
-        return name or ""
-    from ontology import load
-
-    seg = next((s for s in load().segments if s.name == name), None)
-    return seg.name_en if seg and seg.name_en else name
+    return term(name) or ""
 
 
 def region_name(name) -> str:
     """A region's name in the UI language (province and city names, 、-joined lists too)."""
-    if get_lang() == "zh" or not name:
-        return name or ""
-    from ontology import load
-
-    onto = load()
-    out = []
-    for part in str(name).split("、"):
-        reg = None
-        for level in ("province", "city", "macro"):
-            try:
-                reg = onto.region(part, level=level)
-            except Exception:  # noqa: BLE001 - an unknown name stays as written
-                reg = None
-            if reg is not None:
-                break
-        out.append(getattr(reg, "name_en", None) or part)
-    return "、".join(out)
+    return terms(name) or ""
 
 
 @bp.route("/api/entity/<path:eid>")

@@ -68,11 +68,14 @@ def _join(v) -> str:
 
 
 def _plain(v) -> str:
+    """A value as text; the ontology's labels in it (segments, regions, round labels) in the UI language."""
+    from web.i18n import terms
+
     if isinstance(v, dict):
-        return str(v.get("name") or v.get("title") or v.get("id") or v)
+        return terms(str(v.get("name") or v.get("title") or v.get("id") or v))
     if isinstance(v, float):
         return number(v)
-    return "" if v is None else str(v)
+    return "" if v is None else terms(str(v))
 
 
 def table_columns(columns, rows) -> list[str]:
@@ -91,17 +94,31 @@ def table_columns(columns, rows) -> list[str]:
             continue
         if c.endswith("_ids") and c[:-4] in cols:
             continue
+        if c.endswith(("_name", "_name_en")) and c.split("_name")[0] in cols:
+            continue  # board_name beside board: the cell shows board in the UI language
         shown.append(c)
     return shown
+
+
+VALUE_COLUMNS = ("board", "kind", "level")
 
 
 def cell(row: dict, col: str) -> Markup:
     """One table cell: linked when the row carries the entity's id, money formatted, lists joined."""
     v = row.get(col)
+    if col in VALUE_COLUMNS and isinstance(v, str):  # a coded value (board: star) by its name
+        from web.explore import value_name
+
+        return escape(value_name(col, v))
+    if col in ("type", "key") and isinstance(v, str):  # a round type code (a_plus) by its name
+        from web.i18n import is_round_type, round_type_name
+
+        if col == "type" or is_round_type(v):
+            return escape(round_type_name(v))
     link_id = row.get(col + "_id")
     if link_id is None and col in ("name", "title") and isinstance(row.get("id"), str) and ":" in row["id"]:
         link_id = row["id"]
-    if isinstance(link_id, str) and link_id:
+    if isinstance(link_id, str) and ":" in link_id:  # entity ids are label:key (a group's key_id may not be)
         return Markup('<a href="{}">{}</a>').format(entity_url(link_id), _join(v))
     ids = row.get(col + "_ids")
     if isinstance(ids, (list, tuple)) and isinstance(v, (list, tuple)) and len(ids) == len(v):

@@ -52,11 +52,20 @@ _HIDDEN_PROPS = {"id", "label", "name", "sources", "aliases", "_label", "x", "y"
 _MONEY = ("amount_cny", "total_cny", "amount_total")
 
 
-def display_name(node: dict) -> str:
+def stored_name(node: dict) -> str:
+    """A node's name as stored (what JSON twins carry)."""
     for k in ("name", "title"):
         if node.get(k):
             return str(node[k])
     return str(node.get("id", "")).split(":", 1)[-1]
+
+
+def display_name(node: dict) -> str:
+    """A node's name on a page: as stored, the ontology's labels in it (a round's A轮, a region, a
+    segment) in the UI language."""
+    from web.i18n import terms
+
+    return terms(stored_name(node))
 
 
 def _fmt(k, v) -> str:

@@ -6,9 +6,12 @@ key is a bug (a test walks every template for keys not in :data:`STRINGS`).
 """
 from __future__ import annotations
 
+import functools
+import re
+
 from flask import Blueprint, Flask, g, make_response, redirect, request
 
-__all__ = ["LANGS", "STRINGS", "t", "get_lang", "init_app", "label_name"]
+__all__ = ["LANGS", "STRINGS", "t", "get_lang", "init_app", "label_name", "term", "terms", "round_type_name"]
 
 LANGS = ("zh", "en")
 COOKIE = "lang"
@@ -51,6 +54,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "truncated": ("结果已截断", "results truncated"),
     "what_is_loaded": ("已加载的数据", "What is loaded"),
     "imports": ("导入记录", "Imports"),
+    "seed_file": ("《工业互联网投融资报告（2020）》与本体", "The 2020 industrial-internet investment report and the ontology"),
     "nothing_loaded": ("工作区还是空的。用 kg load seed、kg demo 或导入页加载数据。",
                        "The workspace is empty. Load data with kg load seed, kg demo or the import page."),
     "synthetic_badge": ("含合成演示数据", "Synthetic demo data"),
@@ -236,7 +240,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "deals_timeline": ("融资事件时间线", "Deals over time"),
     "year_filter": ("年份", "Year"),
     "all_years": ("全部年份", "All years"),
-    "apply": ("应用", "Apply"),
     "led": ("领投", "lead"),
     "graph_companies_note": ("关系图显示投资轮次最多的 {shown} 家企业（共 {total} 家）；表格列出全部。",
                              "the graph shows the {shown} companies with the most rounds (of {total}); the table lists them all."),
@@ -275,6 +278,14 @@ COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+def pick(table: dict, key, default: str | None = None) -> str:
+    """``table[key]`` (a (Chinese, English) pair) in the UI language; ``default`` (else the key) when absent."""
+    pair = table.get(key)
+    if pair is None:
+        return str(key or "") if default is None else default
+    return pair[0] if get_lang() == "zh" else pair[1]
+
+
 def column_name(col: str) -> str:
     pair = COLUMNS.get(col)
     return col if pair is None else (pair[0] if get_lang() == "zh" else pair[1])
@@ -283,6 +294,76 @@ def column_name(col: str) -> str:
 # display names of node labels and relationship types, used by graphs and tables
 def label_name(label: str) -> str:
     return t("label_" + label) if ("label_" + label) in STRINGS else label
+
+
+# The ontology's vocabulary (segments, regions, round labels) in the page's language. Names of
+# investors and companies are names, not labels: they stay as stored. One home for the rule: tables
+# (web.filters.cell), graphs (web.graphview.display_name), charts and pages all come here.
+@functools.lru_cache(maxsize=1)
+def _vocabulary() -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str]]]:
+    """(Chinese -> English, English -> Chinese, round type -> (Chinese, English)) from the ontology."""
+    from ontology import load
+
+    onto = load()
+    en: dict[str, str] = {}
+    for x in (*onto.segments, *(r for r in onto.regions if r.level != "country")):
+        if x.name and getattr(x, "name_en", None) and x.name != x.name_en:
+            en.setdefault(x.name, x.name_en)
+    rounds = {}
+    for r in onto.rounds:
+        rounds[r.type] = (r.label, r.label_en or r.label)
+        if r.label_en and r.label != r.label_en:
+            en.setdefault(r.label, r.label_en)
+    en.setdefault("平均", "Average")
+    zh = {v: k for k, v in en.items()}
+    return en, zh, rounds
+
+
+def term(value, lang: str | None = None):
+    """One ontology label (a segment, a region, a round label) in the UI language; anything else as it is."""
+    if not isinstance(value, str) or not value:
+        return value
+    en, zh, _ = _vocabulary()
+    return (zh if (lang or get_lang()) == "zh" else en).get(value, value)
+
+
+_PIECES = re.compile(r"(\s*[、,，;；/]\s*)")
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+
+
+@functools.lru_cache(maxsize=1)
+def _zh_pattern() -> re.Pattern:
+    """The ontology's Chinese labels standing on their own: not inside a longer Chinese word (杭州 in
+    a company's name) nor in a name's bracket (宝山钢铁（上海）)."""
+    words = sorted(_vocabulary()[0], key=len, reverse=True)
+    return re.compile(f"(?<![{_CJK}（(])(?:" + "|".join(re.escape(w) for w in words) + f")(?![{_CJK}）)])")
+
+
+def terms(text, lang: str | None = None):
+    """A display string with the ontology's labels in it in the UI language: "A轮 2019-03-01" →
+    "Series A 2019-03-01", "平台、安全" → "Platform、Security"; English labels become Chinese only as
+    whole pieces (split at 、 , ; /), so "Shenzhen Capital" stays a name."""
+    if not isinstance(text, str) or not text:
+        return text
+    lang = lang or get_lang()
+    if lang == "zh":
+        return "".join(term(p, lang) if i % 2 == 0 else p for i, p in enumerate(_PIECES.split(text)))
+    if not re.search(f"[{_CJK}]", text):
+        return text
+    en = _vocabulary()[0]
+    return _zh_pattern().sub(lambda m: en[m.group(0)], text)
+
+
+def is_round_type(code) -> bool:
+    return code in _vocabulary()[2]
+
+
+def round_type_name(code, lang: str | None = None) -> str:
+    """A round type's name in the UI language (``pre_a`` → Pre-A轮 / Pre-Series A)."""
+    pair = _vocabulary()[2].get(code)
+    if pair is None:
+        return str(code or "")
+    return pair[0] if (lang or get_lang()) == "zh" else pair[1]
 
 
 def get_lang() -> str:
@@ -321,4 +402,5 @@ def switch(code: str):
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(_=t, get_lang=get_lang, label_name=label_name, column_name=column_name)
+    app.jinja_env.globals.update(_=t, get_lang=get_lang, label_name=label_name, column_name=column_name,
+                                 term=term, terms=terms, round_type_name=round_type_name)

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import graphview
 from web.data import jsonable, marked_query, queries, request_params
+from web.i18n import pick
 
 bp = Blueprint("query", __name__)
 
@@ -69,6 +70,61 @@ PARAMS = {
     "min_inclusive": ("含下限", "Minimum included"), "max_inclusive": ("含上限", "Maximum included"),
 }
 
+# what each parameter asks for, in both UI languages (the queries' own help is English and names
+# parameters by their identifiers)
+HELP = {
+    "investor": ("参与轮次的投资机构（名称、别名或 ID）", "an investor that joined the round (name, alias or id)"),
+    "company": ("只看这家企业的轮次", "only this company's rounds"),
+    "year": ("只看这一年的轮次", "only rounds of this year"),
+    "date_from": ("此日期及以后（2019、2019-09、2019-09-18）", "on or after this date (2019, 2019-09, 2019-09-18)"),
+    "date_to": ("此日期及以前（2019-09 含整月）", "on or before this date (2019-09: the whole month)"),
+    "segment": ("细分领域（名称、别名或 ID）", "industry segment (name, alias or id)"),
+    "region": ("省份、城市或宏观区域（含其下属地区）", "province, city or macro region (with the places inside it)"),
+    "round": ("轮次（如 A轮、B轮、战略投资；可多个）", "round labels (Series A, Series B, Strategic…; several allowed)"),
+    "lead_only": ("只看该机构领投的轮次", "only rounds the investor led"),
+    "min_amount": ("金额下限（人民币元，或写 1亿元）", "lowest amount in CNY yuan (or 1亿元)"),
+    "max_amount": ("金额上限（人民币元）", "highest amount in CNY yuan"),
+    "min_inclusive": ("金额下限本身也算在内（及以上）", "the lowest amount itself counts (at least)"),
+    "k": ("显示前几项", "how many to show"),
+    "by": ("排名依据", "what to rank by"),
+    "measure": ("统计什么", "what is measured and ranked"),
+    "group_by": ("按什么分组", "what to group by"),
+    "order": ("排列顺序", "the order of the groups"),
+    "round_id": ("只看这一轮（其 ID）", "only this round (its id)"),
+    "currency": ("只看以此币种公布的轮次（USD、CNY…）", "only rounds announced in this currency (USD, CNY…)"),
+    "disclosed": ("只看金额已披露（是）或未披露（否）的轮次", "only rounds whose amount was (yes) or was not (no) disclosed"),
+    "min_shared": ("两家机构至少共同参与的轮次数", "the fewest rounds a pair must share"),
+    "a": ("第一个实体（名称、别名或 ID）", "first entity (name, alias or id)"),
+    "b": ("第二个实体", "second entity"),
+    "max_hops": ("路径最长步数（1–6）", "the longest path accepted (1–6)"),
+    "entity": ("任意实体（名称、别名或 ID）", "any entity (name, alias or id)"),
+    "hops": ("向外走几步（1–3）", "how far to go (1–3)"),
+    "limit": ("最多返回的节点数", "the most nodes returned"),
+    "level": ("级别", "level"),
+    "board": ("上市板块", "stock-market board"),
+    "text": ("要查找的文字", "what to look for"),
+    "label": ("只看这一类实体", "only this kind of entity"),
+}
+# the values of the queries' declared choices, in both UI languages
+CHOICES = {
+    "deals": ("交易数", "deals"), "companies": ("企业数", "companies"), "leads": ("领投数", "leads"),
+    "investors": ("投资机构数", "investors"), "amount": ("金额", "amount"), "avg": ("平均金额", "average amount"),
+    "median": ("金额中位数", "median amount"), "max": ("最大金额", "largest amount"), "min": ("最小金额", "smallest amount"),
+    "disclosed": ("已披露金额", "disclosed amount"), "none": ("不分组", "no grouping"), "investor": ("投资机构", "investor"),
+    "company": ("企业", "company"), "segment": ("细分领域", "segment"), "province": ("省份", "province"),
+    "city": ("城市", "city"), "macro": ("宏观区域", "macro region"), "year": ("年份", "year"), "month": ("月份", "month"),
+    "type": ("轮次类型", "round type"), "round": ("轮次", "round"), "desc": ("从大到小", "largest first"),
+    "asc": ("从小到大", "smallest first"), "date": ("按时间", "by date"), "key": ("按名称", "by name"),
+}
+
+
+def param_help(name: str) -> str:
+    return pick(HELP, name, "")
+
+
+def choice_label(value) -> str:
+    return pick(CHOICES, str(value))
+
 
 def query_title(name: str, doc: str = "") -> tuple[str, str]:
     """(title, one-line description) of a query in the UI language."""
@@ -81,10 +137,7 @@ def query_title(name: str, doc: str = "") -> tuple[str, str]:
 
 
 def param_label(name: str) -> str:
-    from web.i18n import get_lang
-
-    x = PARAMS.get(name)
-    return name.replace("_", " ") if x is None else (x[0] if get_lang() == "zh" else x[1])
+    return pick(PARAMS, name, name.replace("_", " "))
 
 
 def registry_data() -> dict:
@@ -189,7 +242,8 @@ def page(name):
     title, summary = query_title(name, q.doc)
     return render_template("query.html", q=q.describe(), params=q.params, given=given, data=data, error=error,
                            view=view, choices=_choices, json_twin=twin, page_url=lambda **kw: _page_url(name, kw),
-                           title=title, summary=summary, param_label=param_label)
+                           title=title, summary=summary, param_label=param_label, param_help=param_help,
+                           choice_label=choice_label)
 
 
 def _page_url(name: str, changes: dict) -> str:

@@ -68,8 +68,9 @@ def display_note(note: str) -> str:
     """A figure's note with any internal key (``strategic_share``) in words."""
     import re
 
-    from web.i18n import COLUMNS, column_name
+    from web.i18n import COLUMNS, column_name, terms
 
+    note = terms(str(note))
     return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
                   lambda m: column_name(m.group(0)) if m.group(0) in COLUMNS else m.group(0).replace("_", " "), str(note))
 
