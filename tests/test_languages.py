@@ -46,7 +46,28 @@ class _Text(HTMLParser):
 def texts(html: str) -> list[str]:
     p = _Text()
     p.feed(html)
-    return p.out
+    return p.out + drawn(html)
+
+
+def drawn(html: str) -> list[str]:
+    """What charts and graphs draw on their canvas: a chart spec's title, categories, series names and
+    unit (``data-spec``), a graph payload's node labels and tooltips and its legend."""
+    import html as html_lib
+    import json
+
+    out: list[str] = []
+    for raw in re.findall(r"data-spec='([^']*)'", html):
+        spec = json.loads(html_lib.unescape(raw))
+        out += [spec.get("title") or "", spec.get("unit") or "", *spec.get("categories", []),
+                *(s.get("name") or "" for s in spec.get("series", []))]
+    for raw in re.findall(r'<script type="application/json" id="[^"]*">(.*?)</script>', html, re.S):
+        view = json.loads(raw)
+        if not isinstance(view, dict) or "nodes" not in view:
+            continue
+        for n in view.get("nodes") or []:
+            out += [str(n.get("label") or ""), *str(n.get("title") or "").split("\n")]
+        out += [str(x.get("name") or "") for x in view.get("legend") or []]
+    return [x.strip() for x in out if x and x.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +102,15 @@ def ontology_words():
             zh.add(r.label)
             en.add(r.label_en)
     glosses = {(x.name_en, x.name) for x in (*o.segments, *o.regions) if x.name_en}
-    return zh - en, en - zh, glosses
+    # the UI's own words: a page in one language never shows the other's (a header, a choice, a title)
+    from web import query
+    from web.i18n import COLUMNS, STRINGS
+
+    pairs = [*STRINGS.values(), *COLUMNS.values(), *query.PARAMS.values(), *query.CHOICES.values(),
+             *((x[0], x[1]) for x in query.TITLES.values())]
+    ui_zh = {a for a, b in pairs if a != b and "{" not in a}
+    ui_en = {b for a, b in pairs if a != b and "{" not in b and len(b) > 2 and not b.isupper()}  # SVG, PNG: formats
+    return zh - en, en - zh, glosses, ui_zh - ui_en, ui_en - ui_zh
 
 
 def e(eid: str) -> str:
@@ -133,7 +162,7 @@ _SPLIT = re.compile(r"[、,，;；·:：（）()/|→—\s]+")
 
 def leaks(found: list[str], lang: str, vocabulary) -> tuple[list[str], list[str]]:
     """(raw keys and identifiers, the other language's ontology labels) in a page's text nodes."""
-    zh_words, en_words, glosses = vocabulary
+    zh_words, en_words, glosses, ui_zh, ui_en = vocabulary
     keys = sorted({k for t in found for k in KEY.findall(t)} | {t for t in found if t in RAW}
                   | {w for t in found for w in re.findall(r"\b(?:None|nan|NaN|undefined)\b", t)})
     wrong = set()
@@ -152,6 +181,8 @@ def leaks(found: list[str], lang: str, vocabulary) -> tuple[list[str], list[str]
             for part in re.split(r"\s*[、,，;；·:：（）()/|→—]\s*", t):
                 if part.strip() in en_words:
                     wrong.add(part.strip())
+    ui_other = ui_zh if lang == "en" else ui_en
+    wrong |= {t.rstrip(":：").strip() for t in found if t.rstrip(":：").strip() in ui_other}
     return keys, sorted(wrong)
 
 

@@ -69,10 +69,20 @@ def display_name(node: dict) -> str:
 
 
 def _fmt(k, v) -> str:
+    from web.i18n import round_type_name, terms
+
     if k in _MONEY or k.endswith("_cny"):
         return money(v)
+    if k == "type" and isinstance(v, str):
+        return round_type_name(v)
+    if k in ("kind", "level", "board") and isinstance(v, str):  # coded values (kind: vc) in words
+        from web.explore import value_name
+
+        return value_name(k, v)
+    if isinstance(v, str):
+        return terms(v)
     if isinstance(v, (list, tuple)):
-        return "、".join(str(x) for x in v[:8]) + ("…" if len(v) > 8 else "")
+        return "、".join(terms(str(x)) for x in v[:8]) + ("…" if len(v) > 8 else "")
     if isinstance(v, bool):
         return "✓" if v else "✗"
     if isinstance(v, float) and v.is_integer():
