@@ -123,7 +123,11 @@ PAGES = ["/network", "/network?segment=平台&min_shared=2", "/network?year=2019
          "/path", "/path?a=深创投&b=红杉资本（中国）", "/entity/nothing:here",
          "/", "/search?q=红杉", "/search?q=Shanghai", "/report", "/import", "/query", "/chat",
          e("investor:深创投"), e("investor:红杉资本(中国)"), e("province:浙江"), e("city:杭州"), e("macro:长三角"),
-         e("segment:平台"), e("segment:安全")]
+         e("segment:平台"), e("segment:安全"),
+         # errors a user can cause: a query or an entity that is not there, a bad or unknown value
+         "/query/nope", "/query/portfolio?investor=不存在的机构&_run=1", "/query/deals?group_by=foo&_run=1",
+         "/query/largest_rounds?k=abc&_run=1", "/query/portfolio?_run=1", "/query/deals?year=20x9&_run=1",
+         "/query/deals?round=Z轮&_run=1", "/query/deals?lead_only=true&_run=1"]
 
 # a sample value for each parameter a named query needs (and a few facets worth seeing)
 SAMPLE = {"investor": "深创投", "a": "深创投", "b": "红杉资本（中国）", "company": None, "entity": "深创投",
@@ -181,6 +185,8 @@ def leaks(found: list[str], lang: str, vocabulary) -> tuple[list[str], list[str]
             for part in re.split(r"\s*[、,，;；·:：（）()/|→—]\s*", t):
                 if part.strip() in en_words:
                     wrong.add(part.strip())
+    if lang == "zh":  # an English sentence (a message, a help text) on a Chinese page; names are capitalised
+        wrong |= {t for t in found if re.search(r"\b[a-z]{2,}(?:[ ,;:'-]+[a-z]{2,}\b){3,}", t)}
     ui_other = ui_zh if lang == "en" else ui_en
     wrong |= {t.rstrip(":：").strip() for t in found if t.rstrip(":：").strip() in ui_other}
     return keys, sorted(wrong)
@@ -206,14 +212,16 @@ def samples(client):
     company = d["rows"][0]["company"]
     cid = d["rows"][0]["company_id"]
     pol = client.get("/api/query/policies").get_json()["rows"][0]
-    return {"company": company, "company_id": cid, "policy_id": pol.get("id") or pol.get("policy_id")}
+    history = client.get("/api/query/funding_history", query_string={"company": company}).get_json()["rows"]
+    factory = client.get("/api/query/factories").get_json()["rows"][0]
+    return {"company": company, "company_id": cid, "policy_id": pol.get("id") or pol.get("policy_id"),
+            "round_id": history[0]["round_id"], "factory_id": factory["factory_id"]}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_company_and_policy_pages(client, vocabulary, samples, lang):
-    _check(client, vocabulary, lang, e(samples["company_id"]))
-    if samples["policy_id"]:
-        _check(client, vocabulary, lang, e(samples["policy_id"]))
+def test_company_round_policy_and_factory_pages(client, vocabulary, samples, lang):
+    for key in ("company_id", "round_id", "policy_id", "factory_id"):
+        _check(client, vocabulary, lang, e(samples[key]))
 
 
 def _query_urls(samples) -> list[str]:

@@ -104,7 +104,11 @@ def _register_errors(app: Flask) -> None:
     def kg_error(exc):
         # the database or the workspace failing is the server's side (503: try again); the rest is the request's
         status = 503 if isinstance(exc, (BackendError, WorkspaceError)) else 400
-        return render_error(status, str(exc))
+        if _wants_json():
+            return render_error(status, str(exc))
+        from web.i18n import error_text
+
+        return render_error(status, error_text(exc))
 
     @app.errorhandler(413)
     def too_large(exc):

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from kg.errors import KGError
 from web import graphview
 from web.data import has_module, jsonable, mark_synthetic
-from web.i18n import get_lang, t
+from web.i18n import error_text, get_lang, t
 from web.state import get_state, get_store
 
 bp = Blueprint("chat", __name__)
@@ -94,7 +94,7 @@ def chat():
             ans = ask(q, sid)
             return redirect(url_for("chat.chat", session=ans["session"], _anchor=f"a{ans['turn']}"))
         except KGError as exc:
-            error = str(exc)
+            error = error_text(exc)
     data = conversation(sid)
     cards = []
     for i, a in enumerate(data["answers"]):

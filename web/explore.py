@@ -14,7 +14,7 @@ from web import chart_specs, charts, graphview
 from web.data import (flag_rows, get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, rows_synthetic,
                       run_query, safe_run, safe_run_cached)
 from web.filters import money
-from web.i18n import column_name, get_lang, label_name, pick, round_type_name, t, term, terms
+from web.i18n import column_name, error_text, get_lang, label_name, pick, round_type_name, t, term, terms
 
 bp = Blueprint("explore", __name__)
 
@@ -143,7 +143,7 @@ def search():
     try:
         data = search_data(q, _limit_arg(50), request.args.get("label"))
     except KGError as exc:
-        data, error = {"q": q, "results": []}, str(exc)
+        data, error = {"q": q, "results": []}, error_text(exc)
     if len(data["results"]) == 1 and request.args.get("go"):
         from flask import redirect
 

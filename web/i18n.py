@@ -145,6 +145,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "report_intro": ("用当前加载的数据重新计算《工业互联网投融资报告（2020）》的表 5 和图 5、10、11、12，并与报告公布的数字并列比较。",
                      "The report's Table 5 and Figures 5, 10, 11 and 12 recomputed from the data loaded now, side by side with the published numbers."),
     "ours": ("当前数据", "Loaded data"),
+    "report_agreement": ("{ok} / {checks} 项检查与报告公布的数字一致（容差 {tolerance}%）。",
+                         "{ok} / {checks} checks agree with the published numbers (within {tolerance}%)."),
     "published": ("报告公布", "Published"),
     "diff": ("差异", "Difference"),
     "report_unavailable": ("报告模块尚不可用。", "The report module is not available."),
@@ -366,6 +368,71 @@ def round_type_name(code, lang: str | None = None) -> str:
     if pair is None:
         return str(code or "")
     return pair[0] if (lang or get_lang()) == "zh" else pair[1]
+
+
+# the messages of kg.errors.QueryError (English, naming parameters by their identifiers) in the UI
+# language: "k: expected a whole number, got 'x'" → "数量：应为整数，收到 'x'"
+_ERRORS: list[tuple[re.Pattern, str, str]] = [(re.compile(p), zh, en) for p, zh, en in [
+    (r"^expected true or false, got (?P<v>.+)$", "应为“是”或“否”，收到 {v}", "expected yes or no, got {v}"),
+    (r"^expected a whole number, got (?P<v>.+)$", "应为整数，收到 {v}", "expected a whole number, got {v}"),
+    (r"^must be between (?P<a>\S+) and (?P<b>\S+), got (?P<v>.+)$", "应在 {a} 到 {b} 之间，收到 {v}",
+     "must be between {a} and {b}, got {v}"),
+    (r"^expected a (?:finite )?number, got (?P<v>.+)$", "应为数字，收到 {v}", "expected a number, got {v}"),
+    (r"^expected an amount in CNY yuan, got (?P<v>.+)$", "应为人民币金额（元），收到 {v}",
+     "expected an amount in CNY yuan, got {v}"),
+    (r"^expected a non-negative amount, got (?P<v>.+)$", "金额不能为负，收到 {v}", "expected an amount of 0 or more, got {v}"),
+    (r"^cannot convert (?P<v>.+) to CNY$", "无法把 {v} 换算为人民币", "cannot convert {v} to CNY"),
+    (r"^expected a date like .*, got (?P<v>.+)$", "应为日期，如 2019、2019-09 或 2019-09-18，收到 {v}",
+     "expected a date like 2019, 2019-09 or 2019-09-18, got {v}"),
+    (r"^expected a round type or label, got (?P<v>.+)$", "应为轮次，如 A轮，收到 {v}", "expected a round such as Series A, got {v}"),
+    (r"^unknown round (?P<v>'[^']*'|\S+).*$", "未知轮次 {v}；请用 A轮、B轮、战略投资 等", "unknown round {v}; use Series A, Series B, Strategic…"),
+    (r"^expected one of (?P<c>.+), got (?P<v>.+)$", "应为以下之一：{c}；收到 {v}", "expected one of {c}; got {v}"),
+    (r"^empty (?:value|\w+ name)$", "不能为空", "needs a value"),
+    (r"^no (?P<w>\w+) named (?P<v>'[^']*'|\S+)(?:; did you mean (?P<n>.+)\?)?$", "没有名为 {v} 的{w}{hint}", "no {w} named {v}{hint}"),
+    (r"^(?P<v>'[^']*'|\S+) could be any of (?P<n>.+); be more specific$", "{v} 可能指：{n}；请写得更具体",
+     "{v} could be any of {n}; be more specific"),
+    (r"^missing parameter (?P<p>\w+).*$", "缺少必填参数：{p}", "missing required parameter: {p}"),
+    (r"^unknown query (?P<v>'[^']*').*$", "没有名为 {v} 的查询", "no query named {v}"),
+    (r"^lead_only needs an investor.*$", "“仅领投”需要指定投资机构", "“Leads only” needs an investor"),
+]]
+
+
+def error_text(exc) -> str:
+    """A user-facing error (a :class:`kg.errors.KGError` or its message) in the UI language: the
+    parameter or query it names by its label, the message translated when it is one of the query
+    layer's known shapes, else as it is."""
+    from web.query import TITLES, choice_label, param_label
+
+    msg = str(exc)
+    zh = get_lang() == "zh"
+    subject, rest = "", msg
+    m = re.match(r"^([a-z][a-z0-9_]*): (.+)$", msg, re.S)
+    if m:
+        subject = pick({k: (v[0], v[1]) for k, v in TITLES.items()}, m.group(1), "") or param_label(m.group(1))
+        rest = m.group(2)
+        inner = re.match(r"^([a-z][a-z0-9_]*): (.+)$", rest, re.S)  # "deals: lead_only needs…"
+        if inner and not rest.startswith("lead_only"):
+            subject, rest = param_label(inner.group(1)), inner.group(2)
+    for pattern, zh_text, en_text in _ERRORS:
+        hit = pattern.match(rest)
+        if hit:
+            d = {k: (v or "") for k, v in hit.groupdict().items()}
+            if "c" in d:
+                d["c"] = ("、" if zh else ", ").join(choice_label(x.strip()) for x in d["c"].split(","))
+            if "p" in d:
+                d["p"] = param_label(d["p"])
+            if "w" in d:
+                d["w"] = column_name(d["w"]) if d["w"] in COLUMNS else d["w"]
+                d["w"] = d["w"] if zh else d["w"].lower()
+            n = d.pop("n", "")
+            d["hint"] = (f"；是否要找：{n}？" if zh else f"; did you mean {n}?") if n and "{hint}" in (zh_text + en_text) else ""
+            if n and "{n}" in zh_text:
+                d["n"] = n
+            rest = (zh_text if zh else en_text).format(**d)
+            break
+    else:
+        return msg if not subject else f"{subject}{'：' if zh else ': '}{rest}"
+    return f"{subject}{'：' if zh else ': '}{rest}" if subject else rest
 
 
 def get_lang() -> str:

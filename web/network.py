@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import graphview
 from web.data import jsonable, run_query
-from web.i18n import get_lang, t
+from web.i18n import error_text, get_lang, t
 
 bp = Blueprint("network", __name__)
 
@@ -107,7 +107,7 @@ def network():
         data = network_data(request.args)
         view = _view(data, focus=[focus] if focus else ())
     except KGError as exc:
-        error = str(exc)
+        error = error_text(exc)
     facets = facets_from(request.args)
     centrality = (data or {}).get("meta", {}).get("centrality") or []
     empty_hint = None

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import graphview
 from web.data import get_entity, jsonable, request_params, run_query
-from web.i18n import STRINGS
+from web.i18n import STRINGS, error_text
 from web.query import param_label
 
 bp = Blueprint("paths", __name__)
@@ -39,7 +39,7 @@ def path():
                 ends = [e["id"] for e in (data.get("meta", {}).get("resolved") or {}).values() if isinstance(e, dict)]
                 view = graphview.view(data["graph"], focus=ends, layout=False)
         except KGError as exc:
-            error = str(exc)
+            error = error_text(exc)
     extra = {}
     try:
         from web.data import queries

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import graphview
 from web.data import jsonable, marked_query, queries, request_params
-from web.i18n import pick
+from web.i18n import error_text, pick
 
 bp = Blueprint("query", __name__)
 
@@ -216,7 +216,7 @@ def api_query(name):
 def page(name):
     q = queries().REGISTRY.get(name)
     if q is None:
-        abort(404, description=f"unknown query {name!r}")
+        abort(404, description=error_text(f"unknown query {name!r}"))
     given = {k: v for k, v in request.args.items() if not k.startswith("_") and v.strip()
              and not k.startswith("rows_")}
     should_run = bool(given) or request.args.get("_run") or not any(p.required for p in q.params)
@@ -227,7 +227,7 @@ def page(name):
             args.setdefault("rows_limit", "50")
             data = query_data(name, args, page_key="rows")
         except KGError as exc:
-            error = str(exc)
+            error = error_text(exc)
     from web.i18n import get_lang
 
     if data and get_lang() == "en":

@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import chart_specs, graphview
 from web.data import jsonable, rows_synthetic, run_query
-from web.i18n import get_lang, t
+from web.i18n import error_text, get_lang, t
 from web.network import facet_options
 
 bp = Blueprint("regions", __name__)
@@ -65,7 +65,7 @@ def regions():
     try:
         data = regions_data(request.args)
     except KGError as exc:
-        error = str(exc)
+        error = error_text(exc)
     chart = {}
     view = None
     if data:

@@ -11,7 +11,7 @@ from kg.errors import KGError
 from web import charts
 from web.data import has_module, jsonable
 from web.filters import money, number
-from web.i18n import get_lang, t
+from web.i18n import error_text, get_lang, t
 from web.state import cached, get_store
 
 bp = Blueprint("report", __name__)
@@ -64,12 +64,46 @@ LEVELS = {"macro": ("区域", "Macro region"), "province": ("省份", "Province"
           "city": ("城市", "City")}
 
 
+# the notes of the report's figures (kg.reporting and the seed's figures.yaml write them in English),
+# in Chinese for the Chinese page; a note not listed here shows as written (and the language test says so)
+NOTES_ZH = [
+    (r"^(\d+) listed companies have no province in the graph$", "图谱中有 {0} 家上市企业没有省份信息"),
+    (r"^early = A\+ and earlier \(seed, angel, Pre-A, A, A\+\)$", "A+轮及以前 = 种子轮、天使轮、Pre-A轮、A轮、A+轮"),
+    (r"^§1\.2\.3 text gives 732 events", "§1.2.3 正文给出同样 678 家企业的 732 起事件。这里采用 752（§2.3.1），因为报告的其他数字与之吻合："
+     "270/752 = 35.9%（270/732 则为 36.9%），长三角 311/752 = 41%，三大区域 665/752 = 88.4%。"),
+    (r"^Derived, not printed: 京津冀 = 236", "推算值，报告未直接给出：京津冀 = 236 是唯一使 230/x 四舍五入为 97.5% 的整数；粤港澳大湾区 = 118 同样由 "
+     "115/x = 97.5% 推得，且等于广东 115 + 香港 3；中西部 = 87 是唯一四舍五入为 752 的 11.6% 的整数，且等于 752 - (311 + 236 + 118)。"
+     "上海 + 浙江 + 江苏 = 306，故有 5 起长三角事件不在这三个省市（报告未细分）。提到的活跃城市：北京、上海、杭州、南京、深圳；"
+     "提到的活跃中西部省份：四川、湖北、陕西、湖南。"),
+    (r"^456/752 = 60\.6%", "456/752 = 60.6%，与“超过 60%”一致。种子轮+天使轮、Pre-A轮和 A轮的占比合计 54.6%；A+轮及以前的其余部分报告未细分。"
+     "战略投资占比是战略投资占全部事件的比例。"),
+]
+# the sources of the report's figures ("report 2020 §2.3.1 text (Fig. 11)") in Chinese
+SOURCE_ZH = [(r"report (\d{4})", r"报告（\1）"), (r"\btext\b", "正文"), (r"describing Fig\. ?(\d+)", r"描述图\1"),
+             (r"Fig\. ?(\d+)", r"图\1"), (r"Table ?(\d+)", r"表\1"), (r"\(", "（"), (r"\)", "）")]
+
+
+def display_source(source: str) -> str:
+    import re
+
+    if get_lang() != "zh":
+        return source
+    for pattern, repl in SOURCE_ZH:
+        source = re.sub(pattern, repl, source)
+    return re.sub(r"\s*([（）])\s*", r"\1", source)
+
+
 def display_note(note: str) -> str:
-    """A figure's note with any internal key (``strategic_share``) in words."""
+    """A figure's note in the UI language, any internal key (``strategic_share``) in words."""
     import re
 
     from web.i18n import COLUMNS, column_name, terms
 
+    if get_lang() == "zh":
+        for pattern, zh in NOTES_ZH:
+            m = re.match(pattern, str(note))
+            if m:
+                return zh.format(*m.groups())
     note = terms(str(note))
     return re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b",
                   lambda m: column_name(m.group(0)) if m.group(0) in COLUMNS else m.group(0).replace("_", " "), str(note))
@@ -135,6 +169,11 @@ def pct(v) -> str:
     return "" if v is None else f"{float(v) * 100:.1f}%"
 
 
+# qualitative published values ("the most events": the report says which, not how many)
+WORDS_OF_VALUES = {"most": ("最多", "most"), "least": ("最少", "least"), "fewest": ("最少", "fewest"),
+                   "more": ("较多", "more"), "less": ("较少", "less")}
+
+
 def fmt_cell(col: str, v) -> Markup:
     if isinstance(v, dict):
         parts = []
@@ -150,6 +189,8 @@ def fmt_cell(col: str, v) -> Markup:
         return escape(money(v))
     if isinstance(v, (int, float)):
         return Markup('<span class="num">{}</span>').format(number(v))
+    if isinstance(v, str):
+        v = WORDS_OF_VALUES.get(v, (v, v))[0 if get_lang() == "zh" else 1]
     return escape("" if v is None else v)
 
 
@@ -181,7 +222,7 @@ def report():
     try:
         data = report_data(_year(request.args))
     except KGError as exc:
-        error = str(exc)
+        error = error_text(exc)
     from web.explore import chart_scripts
 
     scripts = chart_scripts()
@@ -192,5 +233,5 @@ def report():
                      "spec": figure_spec(f, rows) if scripts else None,
                      "chart": None if scripts else figure_chart({**f, "rows": rows})})
     args = {"year": request.args["year"]} if _year(request.args) else {}
-    return render_template("report.html", data=data, figs=figs, error=error, fmt_cell=fmt_cell,
+    return render_template("report.html", data=data, figs=figs, error=error, fmt_cell=fmt_cell, display_source=display_source,
                            chart_scripts=scripts, json_twin=url_for("report.api_report", **args))
