@@ -106,7 +106,7 @@ def ontology_words():
     from web import query
     from web.i18n import COLUMNS, STRINGS
 
-    pairs = [*STRINGS.values(), *COLUMNS.values(), *query.PARAMS.values(), *query.CHOICES.values(),
+    pairs = [*(v for k, v in STRINGS.items() if k != "switch_lang"), *COLUMNS.values(),  # the switch names the other *query.PARAMS.values(), *query.CHOICES.values(),
              *((x[0], x[1]) for x in query.TITLES.values())]
     ui_zh = {a for a, b in pairs if a != b and "{" not in a}
     ui_en = {b for a, b in pairs if a != b and "{" not in b and len(b) > 2 and not b.isupper()}  # SVG, PNG: formats
@@ -187,6 +187,8 @@ def leaks(found: list[str], lang: str, vocabulary) -> tuple[list[str], list[str]
                     wrong.add(part.strip())
     if lang == "zh":  # an English sentence (a message, a help text) on a Chinese page; names are capitalised
         wrong |= {t for t in found if re.search(r"\b[a-z]{2,}(?:[ ,;:'-]+[a-z]{2,}\b){3,}", t)}
+    else:  # a Chinese UI phrase inside an English text
+        wrong |= {w for t in found for w in ui_zh if len(w) >= 4 and w in t}
     ui_other = ui_zh if lang == "en" else ui_en
     wrong |= {t.rstrip(":：").strip() for t in found if t.rstrip(":：").strip() in ui_other}
     return keys, sorted(wrong)
@@ -267,3 +269,30 @@ def test_english_network_names_known_investors_in_english(client):
     found = _read(client, "en", "/network")
     assert "Community 1" in " ".join(found)
     assert not any(t in ("社区", "机构") for t in found)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_import_result_names_its_reasons_in_the_page_language(client, vocabulary, lang):
+    """An upload with bad rows (an impossible date, no company, an amount that is not one, an unknown
+    currency, a long row): the reasons read in the page's language. Runs last: it adds a deal."""
+    import io
+
+    data = ("date,company,round,amount,currency,investors,segment,province,city\n"
+            "2019-03-01,语言测试科技,A轮,3000万元,,深创投,平台,浙江,杭州\n"
+            "2019-13-45,坏日期科技,A轮,1000万元,,深创投,平台,浙江,杭州\n"
+            ",,A轮,1000万元,,深创投,平台,浙江,杭州\n"
+            "2019-04-01,坏金额科技,A轮,很多钱,,深创投,平台,浙江,杭州\n"
+            "2019-04-01,坏币种科技,A轮,1000,XYZ,深创投,平台,浙江,杭州\n"
+            "2019-04-01,多列科技,A轮,1000万元,,深创投,平台,浙江,杭州,多余,更多\n").encode()
+    client.get(f"/lang/{lang}")
+    html = client.get("/import").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    r = client.post("/import", data={"csrf_token": token, "file": (io.BytesIO(data), "languages.csv")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200
+    found = texts(r.get_data(as_text=True))
+    assert "坏日期科技" in found, "the rejected rows are listed"
+    keys, wrong = leaks([x for x in found if x != "languages.csv"], lang, vocabulary)
+    assert keys == [] and wrong == [], (keys, wrong)
+    if lang == "zh":
+        assert not [x for x in found if re.search(r"\b(?:impossible|empty|not an amount|unknown currency|fields)\b", x)]

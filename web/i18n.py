@@ -278,7 +278,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "published_share": ("报告公布占比", "Published share"), "diff_share": ("占比差异", "Share difference"),
     "strategic_share": ("战略投资占比", "strategic share"), "published_amount_share": ("报告公布金额占比", "Published amount share"),
     "length": ("长度", "Length"), "nodes": ("节点", "Nodes"), "count": ("数量", "Count"), "value": ("数值", "Value"),
-    "factory": ("灯塔工厂", "Lighthouse factory"), "field": ("领域", "Field"), "source": ("来源", "Source"),
+    "currency": ("币种", "Currency"), "factory": ("灯塔工厂", "Lighthouse factory"), "field": ("领域", "Field"), "source": ("来源", "Source"),
 }
 
 

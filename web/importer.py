@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, send_from
 
 from kg.errors import InputError, KGError
 from web.export import safe_filename
-from web.i18n import t
+from web.i18n import error_text, t
 from web.state import get_state, get_store
 
 bp = Blueprint("importer", __name__)
@@ -99,6 +100,47 @@ def _writer():
             live.refresh()
 
 
+# why a row was rejected (the loaders write "column: problem; …" in English), in the UI language
+REASONS = [(re.compile(p), zh, en) for p, zh, en in [
+    (r"^empty$", "为空", "empty"),
+    (r"^not an amount: (?P<v>.+)$", "不是有效的金额 {v}", "not an amount: {v}"),
+    (r"^negative amount (?P<v>.+)$", "金额为负：{v}", "negative amount {v}"),
+    (r"^impossible date (?P<v>'[^']*'|\S+).*$", "不存在的日期 {v}", "impossible date {v}"),
+    (r"^not a date: (?P<v>.+)$", "不是有效的日期 {v}", "not a date: {v}"),
+    (r"^unknown currency (?P<v>.+)$", "未知币种 {v}", "unknown currency {v}"),
+    (r"^(?P<n>\d+) fields but the header has (?P<w>\d+)$", "该行有 {n} 个字段，表头只有 {w} 个", "{n} fields but the header has {w}"),
+    (r"^a quote opened on line (?P<n>\d+) is not closed on that line.*$", "第 {n} 行的引号没有在该行闭合：此行单独列出，其后各行照常读取",
+     "a quote opened on line {n} is not closed on that line: this row is set aside, the lines after it are read"),
+    (r"^a quoted field opened on line (?P<n>\d+) runs to line (?P<m>\d+).*$",
+     "第 {n} 行开始的带引号字段一直延续到第 {m} 行：引号可能没有闭合，第 {n}–{m} 行单独列出",
+     "a quoted field opened on line {n} runs to line {m}: a quote is probably not closed; lines {n}-{m} are set aside"),
+]]
+
+
+def reason_text(reason: str) -> str:
+    """A rejected row's reason in the UI language: each "column: problem" by the column's name and the
+    problem in words (a problem not listed stays as written)."""
+    from web.i18n import COLUMNS, column_name, get_lang
+
+    zh = get_lang() == "zh"
+    m = re.match(r"^(\[[^\]]*\]\s*)", reason)  # a sheet's tag
+    tag, rest = (m.group(1), reason[m.end():]) if m else ("", reason)
+    out = []
+    for piece in rest.split("; "):
+        col, what = "", piece
+        cm = re.match(r"^([a-z_]+): (.+)$", piece)
+        if cm and (cm.group(1) in COLUMNS or cm.group(1) == "quote"):
+            col, what = cm.group(1), cm.group(2)
+        for pattern, zh_text, en_text in REASONS:
+            hit = pattern.match(what)
+            if hit:
+                what = (zh_text if zh else en_text).format(**hit.groupdict())
+                break
+        name = column_name(col) if col in COLUMNS else ""
+        out.append(f"{name}{'：' if zh else ': '}{what}" if name else what)
+    return tag + ("；" if zh else "; ").join(out)
+
+
 @bp.route("/import", methods=["GET", "POST"])
 def upload():
     result, error = None, None
@@ -106,8 +148,8 @@ def upload():
         try:
             result = import_upload()
         except KGError as exc:
-            error = str(exc)
-    return render_template("import.html", result=result, error=error, columns=COLUMNS,
+            error = error_text(exc)
+    return render_template("import.html", result=result, error=error, columns=COLUMNS, reason_text=reason_text,
                            max_mb=get_state().config.max_upload_mb)
 
 
