@@ -372,7 +372,21 @@ def round_type_name(code, lang: str | None = None) -> str:
 
 # the messages of kg.errors.QueryError (English, naming parameters by their identifiers) in the UI
 # language: "k: expected a whole number, got 'x'" → "数量：应为整数，收到 'x'"
-_ERRORS: list[tuple[re.Pattern, str, str]] = [(re.compile(p), zh, en) for p, zh, en in [
+def messages(rows) -> list[tuple[re.Pattern, str, str]]:
+    """A table of (regular expression, Chinese, English) for :func:`message`."""
+    return [(re.compile(p), zh, en) for p, zh, en in rows]
+
+
+def message(table, text: str) -> tuple[dict, str] | None:
+    """(the named groups, the UI language's template) of the first row of ``table`` matching ``text``."""
+    for pattern, zh, en in table:
+        hit = pattern.match(text)
+        if hit:
+            return {k: (v or "") for k, v in hit.groupdict().items()}, (zh if get_lang() == "zh" else en)
+    return None
+
+
+_ERRORS = messages([
     (r"^expected true or false, got (?P<v>.+)$", "应为“是”或“否”，收到 {v}", "expected yes or no, got {v}"),
     (r"^expected a whole number, got (?P<v>.+)$", "应为整数，收到 {v}", "expected a whole number, got {v}"),
     (r"^must be between (?P<a>\S+) and (?P<b>\S+), got (?P<v>.+)$", "应在 {a} 到 {b} 之间，收到 {v}",
@@ -394,7 +408,7 @@ _ERRORS: list[tuple[re.Pattern, str, str]] = [(re.compile(p), zh, en) for p, zh,
     (r"^missing parameter (?P<p>\w+).*$", "缺少必填参数：{p}", "missing required parameter: {p}"),
     (r"^unknown query (?P<v>'[^']*').*$", "没有名为 {v} 的查询", "no query named {v}"),
     (r"^lead_only needs an investor.*$", "“仅领投”需要指定投资机构", "“Leads only” needs an investor"),
-]]
+])
 
 
 def error_text(exc) -> str:
@@ -413,25 +427,20 @@ def error_text(exc) -> str:
         inner = re.match(r"^([a-z][a-z0-9_]*): (.+)$", rest, re.S)  # "deals: lead_only needs…"
         if inner and not rest.startswith("lead_only"):
             subject, rest = param_label(inner.group(1)), inner.group(2)
-    for pattern, zh_text, en_text in _ERRORS:
-        hit = pattern.match(rest)
-        if hit:
-            d = {k: (v or "") for k, v in hit.groupdict().items()}
-            if "c" in d:
-                d["c"] = ("、" if zh else ", ").join(choice_label(x.strip()) for x in d["c"].split(","))
-            if "p" in d:
-                d["p"] = param_label(d["p"])
-            if "w" in d:
-                d["w"] = column_name(d["w"]) if d["w"] in COLUMNS else d["w"]
-                d["w"] = d["w"] if zh else d["w"].lower()
-            n = d.pop("n", "")
-            d["hint"] = (f"；是否要找：{n}？" if zh else f"; did you mean {n}?") if n and "{hint}" in (zh_text + en_text) else ""
-            if n and "{n}" in zh_text:
-                d["n"] = n
-            rest = (zh_text if zh else en_text).format(**d)
-            break
-    else:
+    found = message(_ERRORS, rest)
+    if found is None:
         return msg if not subject else f"{subject}{'：' if zh else ': '}{rest}"
+    d, text = found
+    if "c" in d:
+        d["c"] = ("、" if zh else ", ").join(choice_label(x.strip()) for x in d["c"].split(","))
+    if "p" in d:
+        d["p"] = param_label(d["p"])
+    if "w" in d:
+        d["w"] = column_name(d["w"]) if d["w"] in COLUMNS else d["w"]
+        d["w"] = d["w"] if zh else d["w"].lower()
+    n = d.get("n", "")
+    d["hint"] = (f"；是否要找：{n}？" if zh else f"; did you mean {n}?") if n and "{hint}" in text else ""
+    rest = text.format(**d)
     return f"{subject}{'：' if zh else ': '}{rest}" if subject else rest
 
 

@@ -23,7 +23,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, send_from
 
 from kg.errors import InputError, KGError
 from web.export import safe_filename
-from web.i18n import error_text, t
+from web.i18n import error_text, message, messages, t
 from web.state import get_state, get_store
 
 bp = Blueprint("importer", __name__)
@@ -101,7 +101,7 @@ def _writer():
 
 
 # why a row was rejected (the loaders write "column: problem; …" in English), in the UI language
-REASONS = [(re.compile(p), zh, en) for p, zh, en in [
+REASONS = messages([
     (r"^empty$", "为空", "empty"),
     (r"^not an amount: (?P<v>.+)$", "不是有效的金额 {v}", "not an amount: {v}"),
     (r"^negative amount (?P<v>.+)$", "金额为负：{v}", "negative amount {v}"),
@@ -114,7 +114,7 @@ REASONS = [(re.compile(p), zh, en) for p, zh, en in [
     (r"^a quoted field opened on line (?P<n>\d+) runs to line (?P<m>\d+).*$",
      "第 {n} 行开始的带引号字段一直延续到第 {m} 行：引号可能没有闭合，第 {n}–{m} 行单独列出",
      "a quoted field opened on line {n} runs to line {m}: a quote is probably not closed; lines {n}-{m} are set aside"),
-]]
+])
 
 
 def reason_text(reason: str) -> str:
@@ -131,11 +131,9 @@ def reason_text(reason: str) -> str:
         cm = re.match(r"^([a-z_]+): (.+)$", piece)
         if cm and (cm.group(1) in COLUMNS or cm.group(1) == "quote"):
             col, what = cm.group(1), cm.group(2)
-        for pattern, zh_text, en_text in REASONS:
-            hit = pattern.match(what)
-            if hit:
-                what = (zh_text if zh else en_text).format(**hit.groupdict())
-                break
+        found = message(REASONS, what)
+        if found:
+            what = found[1].format(**found[0])
         name = column_name(col) if col in COLUMNS else ""
         out.append(f"{name}{'：' if zh else ': '}{what}" if name else what)
     return tag + ("；" if zh else "; ").join(out)
