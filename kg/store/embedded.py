@@ -85,7 +85,12 @@ class EmbeddedStore:
         """Read the current version from disk (empty when there is none)."""
         tables = W.read_version(self.workspace)
         self._tables = tables
-        self._graph = None
+        if self._graph is not None:
+            # the graph it replaces was frozen out of the cyclic GC (see _build_graph): free it now
+            self._graph = None
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
         stats = tables.manifest.get("stats")
         self._stats = ({k: dict(v) for k, v in stats.items()}
                        if isinstance(stats, dict) and {"nodes", "relationships"} <= stats.keys() else None)
