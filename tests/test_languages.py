@@ -265,6 +265,63 @@ def test_chat_answers(client, vocabulary, lang):
     assert bad == []
 
 
+# more questions: the web's part of each answer card (table, chips, graph, labels) in the page's
+# language; the answer's own sentence is the chat's (kg/chat) and is checked apart
+MORE_QUESTIONS = {
+    "zh": ["云星工业互联网融资了哪几轮", "2019年有多少A轮融资", "哪个领域融资最多", "比较深创投和红杉资本（中国）",
+           "2019年每月的融资事件数", "浙江最大的几笔融资", "长三角有多少融资事件", "北京的融资金额中位数是多少",
+           "平台领域最活跃的投资机构", "深创投的合投网络", "浙江发布了哪些政策", "有哪些灯塔工厂", "哪些企业在科创板上市",
+           "杭州有多少企业获得B轮融资"],
+    "en": ["What rounds did 云星工业互联网 raise?", "How many Series A deals were there in 2019?",
+           "Which segment has the most deals?", "Compare Shenzhen Capital and Sequoia Capital China",
+           "How many deals per month in 2019?", "What were the largest rounds in Zhejiang?",
+           "How many deals in the Yangtze River Delta?", "Which investors are most active in the platform segment?",
+           "Show the co-investment network of Shenzhen Capital", "Which policies were issued in Zhejiang?",
+           "Which lighthouse factories are in China?", "Which companies listed on the STAR market?",
+           "How many companies raised a Series B in Hangzhou?"],
+}
+
+
+def _latest_card(client, q) -> str:
+    r = client.get("/chat", query_string={"q": q}, follow_redirects=True)
+    assert r.status_code == 200
+    cards = re.findall(r'<section class="card answer-card latest".*?</section>', r.get_data(as_text=True), re.S)
+    assert cards, q
+    return cards[-1]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_answer_cards_around_the_answer(client, vocabulary, lang):
+    client.get(f"/lang/{lang}")
+    client.get("/chat?new=1")
+    bad = []
+    for q in MORE_QUESTIONS[lang]:
+        card = re.sub(r'<p class="answer-text">.*?</p>|<span class="q-bubble">.*?</span>', " ", _latest_card(client, q),
+                      flags=re.S)
+        keys, wrong = leaks(texts(card), lang, vocabulary)
+        if keys or wrong:
+            bad.append((q, keys, wrong))
+    assert bad == []
+
+
+# English answers whose sentence (kg/chat's, not the web's) still names Chinese labels: the chat's to fix
+CHAT_TEXT_KNOWN = ["What were the largest rounds in Zhejiang?", "blah blah"]
+
+
+@pytest.mark.xfail(reason="kg/chat: English answers name round labels (战略投资, C轮) and example questions name "
+                          "regions (北京) in Chinese", strict=False)
+def test_english_answer_sentences(client, vocabulary):
+    client.get("/lang/en")
+    client.get("/chat?new=1")
+    bad = []
+    for q in CHAT_TEXT_KNOWN:
+        text = re.search(r'<p class="answer-text">(.*?)</p>', _latest_card(client, q), re.S).group(1)
+        _, wrong = leaks(texts(text), "en", vocabulary)
+        if wrong:
+            bad.append((q, wrong))
+    assert bad == []
+
+
 def test_english_network_names_known_investors_in_english(client):
     found = _read(client, "en", "/network")
     assert "Community 1" in " ".join(found)

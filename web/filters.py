@@ -90,8 +90,8 @@ def table_columns(columns, rows) -> list[str]:
     for c in cols:
         if c == "id" and ("name" in cols or "title" in cols):
             continue
-        if c.endswith("_id") and c[:-3] in cols:
-            continue
+        if c.endswith("_id") and (c[:-3] in cols or rows and _is_entity_id(rows[0].get(c))):
+            continue  # a link target (company_id beside company; a policy's policy_id links its title)
         if c.endswith("_ids") and c[:-4] in cols:
             continue
         if c.endswith(("_name", "_name_en")) and c.split("_name")[0] in cols:
@@ -101,6 +101,10 @@ def table_columns(columns, rows) -> list[str]:
 
 
 VALUE_COLUMNS = ("board", "kind", "level")
+
+
+def _is_entity_id(v) -> bool:
+    return isinstance(v, str) and ":" in v and not v.startswith(("http:", "https:"))
 
 
 def cell(row: dict, col: str) -> Markup:
@@ -116,8 +120,9 @@ def cell(row: dict, col: str) -> Markup:
         if col == "type" or is_round_type(v):
             return escape(round_type_name(v))
     link_id = row.get(col + "_id")
-    if link_id is None and col in ("name", "title") and isinstance(row.get("id"), str) and ":" in row["id"]:
-        link_id = row["id"]
+    if link_id is None and col in ("name", "title"):  # the row's own entity: id, or policy_id beside a title
+        link_id = next((row[k] for k in ("id", *(k for k in row if k.endswith("_id") and k[:-3] not in row))
+                        if _is_entity_id(row.get(k))), None)
     if isinstance(link_id, str) and ":" in link_id:  # entity ids are label:key (a group's key_id may not be)
         return Markup('<a href="{}">{}</a>').format(entity_url(link_id), _join(v))
     ids = row.get(col + "_ids")
