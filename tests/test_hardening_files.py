@@ -31,7 +31,7 @@ GOOD = [["2019-01-02", "甲科技", "A轮", "1亿元", "", "深创投"],
 
 
 def snapshot_state(ws):
-    p = ws / "graph.pickle"
+    p = ws / "store" / "manifest.json"  # the workspace's one pointer to its current version
     return p.read_bytes() if p.exists() else None
 
 
@@ -131,7 +131,7 @@ def test_excel_without_a_deals_header_or_rows(workspace, tmp_path):
     wb.save(tmp_path / "header.xlsx")
     with pytest.raises(InputError, match="no rows"):
         load_deals(EmbeddedStore(workspace), tmp_path / "header.xlsx", workspace)
-    assert not (workspace / "graph.pickle").exists()
+    assert not (workspace / "store" / "manifest.json").exists()
 
 
 # ---------------------------------------------------------------------------------------------- delimiters
@@ -172,7 +172,7 @@ def test_a_quote_left_open_does_not_swallow_rows(workspace, tmp_path):
         rep = load_deals(EmbeddedStore(workspace), f, workspace)
     except InputError as exc:  # a clear message naming the line is fine
         assert "line 2" in str(exc) and "quote" in str(exc).lower()
-        assert not (workspace / "graph.pickle").exists()
+        assert not (workspace / "store" / "manifest.json").exists()
         return
     # or every row accounted for: loaded or rejected, one each
     assert rep.rows == 3 and {"乙智能", "丙数据"} <= companies(workspace)
@@ -200,7 +200,7 @@ def test_mixed_encodings_load_right_or_say_which_line(workspace, tmp_path, major
     except InputError as exc:
         msg = str(exc)
         assert "encoding" in msg and "line 4" in msg and "mixed.csv" in msg, msg
-        assert not (workspace / "graph.pickle").exists()
+        assert not (workspace / "store" / "manifest.json").exists()
         return
     # a correct load: every name exactly as written, never mojibake
     assert rep.loaded == 4 and companies(workspace) == {r[1] for r in MIXED_ROWS}
@@ -227,7 +227,7 @@ def test_deals_on_several_sheets_are_all_loaded_or_refused(workspace, tmp_path):
         rep = load_deals(EmbeddedStore(workspace), f, workspace)
     except InputError as exc:
         assert "2019" in str(exc) and "2020" in str(exc), exc  # names the sheets
-        assert not (workspace / "graph.pickle").exists()
+        assert not (workspace / "store" / "manifest.json").exists()
         return
     assert rep.loaded == 3 and companies(workspace) == {"甲科技", "乙智能", "丙数据"}
 
@@ -250,7 +250,7 @@ def test_merged_two_row_headers_get_a_clear_message(workspace, tmp_path, layout)
     wb.save(tmp_path / "merged.xlsx")
     with pytest.raises(InputError, match="(?i)merged|two rows|header"):
         load_deals(EmbeddedStore(workspace), tmp_path / "merged.xlsx", workspace)
-    assert not (workspace / "graph.pickle").exists()
+    assert not (workspace / "store" / "manifest.json").exists()
 
 
 def test_uncomputed_formula_amounts_are_not_silently_undisclosed(workspace, tmp_path):

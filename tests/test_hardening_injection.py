@@ -53,7 +53,6 @@ VETTED = {
     ("kg/queries/deals.py", "_statements", "lead"): "one of two fixed texts chosen just above",
     ("kg/queries/deals.py", "_statements", "head"): "built just above from the fixed conditions",
     ("kg/queries/deals.py", "_statements", "key"): "_KEY[group_by], group_by a checked choice (Param choices)",
-    ("kg/queries/deals.py", "_statements", "extra"): "one of two fixed texts chosen just above",
     ("kg/queries/deals.py", "_statements", "companies"): "one of two fixed texts chosen just above",
     ("kg/store/cypher.py", "_list_union", "var"): "the literal variable names 'n' / 'r'",
     ("kg/store/cypher.py", "_list_union", "key"): "a list-property name from kg.model.LIST_PROPS",
@@ -63,8 +62,11 @@ VETTED = {
     ("kg/store/cypher.py", "node_merge_cypher", "sets"): "built just above from quote_ident and _list_union",
     ("kg/store/cypher.py", "rel_merge_cypher", "_changed_expr('r', list_keys)"): "see _changed_expr",
     ("kg/store/cypher.py", "rel_merge_cypher", "sets"): "built just above from quote_ident and _list_union",
-    ("kg/store/neo4j.py", "ensure_schema", "name"): "iikg_<label>_id, the label checked by quote_ident in the "
-                                                     "same statement (and by CypherStore.ensure_schema before)",
+    ("kg/store/dialect.py", "internal_id_lookup", "f"): "INTERNAL_ID[dialect]: elementId or id, a fixed table",
+    ("kg/store/dialect.py", "unique_id_ddl", "index_name(label, 'id')"):
+        "iikg_<label>_id, the label checked by quote_ident in the same statement",
+    ("kg/store/dialect.py", "property_index_ddl", "index_name(label, prop)"):
+        "iikg_<label>_<prop>, both checked by quote_ident in the same statement",
     # the Cypher *export* (a script written to a file for the user, never run by IIKG): values go
     # through _string() (escaped literals), labels and types are checked against the schema
     ("kg/exports/cypher.py", "statements", "lab"): "checked by _label() against ontology LABELS",
@@ -334,9 +336,10 @@ def hostile_falkor(falkordb_server, tmp_path):
 def test_hostile_parameters_on_the_embedded_store(hostile_embedded):
     store = hostile_embedded
     before = _digest(store)
-    snap = (store.workspace / "graph.pickle").read_bytes()
+    manifest = store.workspace / "store" / "manifest.json"
+    snap = manifest.read_bytes()
     _check_results(store)
-    assert _digest(store) == before and (store.workspace / "graph.pickle").read_bytes() == snap
+    assert _digest(store) == before and manifest.read_bytes() == snap
 
 
 @pytest.mark.falkordb

@@ -218,7 +218,7 @@ def test_public_host_without_token_exits_1_with_one_line(workspace):
 def test_kg_up_on_a_public_host_without_token_refuses_before_writing(workspace):
     r = run_kg("--workspace", workspace, "up", "--host", "0.0.0.0", "--port", "0", "--no-open", timeout=120)
     assert r.returncode == 1 and "token" in r.stderr and "Traceback" not in r.stderr
-    assert not (workspace / "graph.pickle").exists()
+    assert not (workspace / "store" / "manifest.json").exists()
 
 
 def test_public_host_needs_the_token_on_every_request(dev_workspace):

@@ -122,7 +122,7 @@ def test_extract_json_end_to_end(tmp_path, workspace):
     assert [text[slice(*sp)] for sp in evidence["investors"]] == ["中金资本", "红杉资本（中国）", "深创投"]
     assert 0.9 <= confidence <= 1.0
     assert outs[2]["deals"][0]["company"] == "Gewu Tech"
-    assert not (workspace / "graph.pickle").exists()  # nothing stored
+    assert not (workspace / "store" / "manifest.json").exists()  # nothing stored
 
     # the whole dev set through the real command, scored like score_news.py
     g = tmp_path / "dev.txt"

@@ -76,7 +76,7 @@ def test_a_line_in_neither_encoding_is_named(workspace, tmp_path):
         load_deals(EmbeddedStore(workspace), f, workspace)
     msg = str(exc.value)
     assert "bad-line.csv, line 3" in msg and "encoding" in msg and "nothing was loaded" in msg
-    assert not (workspace / "graph.pickle").exists()
+    assert not (workspace / "store" / "manifest.json").exists()
 
 
 # ---------------------------------------------------------------------------------------------- quotes

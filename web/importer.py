@@ -91,10 +91,7 @@ def _writer():
     try:
         yield own
     finally:
-        # nothing else holds this private graph: break networkx's view <-> graph cycles so that it is
-        # freed now (the embedded store gc.freeze()s what it loads, so the cyclic GC would never see it)
-        g, own.graph = own.graph, None
-        g.__dict__.clear()
+        own.graph = None  # the store drops its graph (built only if someone asked for it) and frees it
         state = get_state()
         with getattr(state, "_store_lock", None) or contextlib.nullcontext():
             live.refresh()
