@@ -251,18 +251,24 @@ def test_every_named_query_page(client, vocabulary, samples, lang):
     assert bad == []
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_chat_answers(client, vocabulary, lang):
+def _chat_leaks(client, vocabulary, lang, questions, part) -> list:
+    """(question, raw keys, wrong-language labels) of each question whose ``part(page or card)`` leaks."""
     client.get(f"/lang/{lang}")
     client.get("/chat?new=1")
     bad = []
-    for q in QUESTIONS[lang]:
+    for q in questions:
         r = client.get("/chat", query_string={"q": q}, follow_redirects=True)
         assert r.status_code == 200
-        keys, wrong = leaks(texts(r.get_data(as_text=True)), lang, vocabulary)
+        keys, wrong = leaks(texts(part(r.get_data(as_text=True))), lang, vocabulary)
         if keys or wrong:
             bad.append((q, keys, wrong))
-    assert bad == []
+    return bad
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chat_answers(client, vocabulary, lang):
+    """The whole chat page after each question, the answers' sentences included."""
+    assert _chat_leaks(client, vocabulary, lang, QUESTIONS[lang], lambda html: html) == []
 
 
 # more questions: the web's part of each answer card (table, chips, graph, labels) in the page's
@@ -282,26 +288,19 @@ MORE_QUESTIONS = {
 }
 
 
-def _latest_card(client, q) -> str:
-    r = client.get("/chat", query_string={"q": q}, follow_redirects=True)
-    assert r.status_code == 200
-    cards = re.findall(r'<section class="card answer-card latest".*?</section>', r.get_data(as_text=True), re.S)
-    assert cards, q
+def _latest_card(html: str) -> str:
+    cards = re.findall(r'<section class="card answer-card latest".*?</section>', html, re.S)
+    assert cards
     return cards[-1]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_answer_cards_around_the_answer(client, vocabulary, lang):
-    client.get(f"/lang/{lang}")
-    client.get("/chat?new=1")
-    bad = []
-    for q in MORE_QUESTIONS[lang]:
-        card = re.sub(r'<p class="answer-text">.*?</p>|<span class="q-bubble">.*?</span>', " ", _latest_card(client, q),
+    def around(html):
+        return re.sub(r'<p class="answer-text">.*?</p>|<span class="q-bubble">.*?</span>', " ", _latest_card(html),
                       flags=re.S)
-        keys, wrong = leaks(texts(card), lang, vocabulary)
-        if keys or wrong:
-            bad.append((q, keys, wrong))
-    assert bad == []
+
+    assert _chat_leaks(client, vocabulary, lang, MORE_QUESTIONS[lang], around) == []
 
 
 # English answers whose sentence (kg/chat's, not the web's) still names Chinese labels: the chat's to fix
@@ -311,15 +310,10 @@ CHAT_TEXT_KNOWN = ["What were the largest rounds in Zhejiang?", "blah blah"]
 @pytest.mark.xfail(reason="kg/chat: English answers name round labels (战略投资, C轮) and example questions name "
                           "regions (北京) in Chinese", strict=False)
 def test_english_answer_sentences(client, vocabulary):
-    client.get("/lang/en")
-    client.get("/chat?new=1")
-    bad = []
-    for q in CHAT_TEXT_KNOWN:
-        text = re.search(r'<p class="answer-text">(.*?)</p>', _latest_card(client, q), re.S).group(1)
-        _, wrong = leaks(texts(text), "en", vocabulary)
-        if wrong:
-            bad.append((q, wrong))
-    assert bad == []
+    def sentence(html):
+        return re.search(r'<p class="answer-text">(.*?)</p>', _latest_card(html), re.S).group(1)
+
+    assert _chat_leaks(client, vocabulary, "en", CHAT_TEXT_KNOWN, sentence) == []
 
 
 def test_english_network_names_known_investors_in_english(client):
