@@ -256,7 +256,7 @@ def test_csv_zip_of_a_graph_has_no_rows_and_says_when_truncated(dev_graph):
 
 
 def test_xlsx_has_rows_nodes_edges_about_and_no_formulas():
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     r = Result(name="q", params={}, rows=[{"投资方": "深创投", "金额": 1.5e8, "名单": FORMULA}], columns=["投资方", "金额", "名单"],
                graph=hostile_graph(), cypher="MATCH (n) RETURN n")
     wb = openpyxl.load_workbook(io.BytesIO(export(r, "xlsx").data))
@@ -276,7 +276,7 @@ def test_xlsx_has_rows_nodes_edges_about_and_no_formulas():
 
 
 def test_xlsx_cut_has_a_note_sheet_first(dev_graph):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     wb = openpyxl.load_workbook(io.BytesIO(export(dev_graph, "xlsx", max_nodes=5).data))
     assert wb.sheetnames[0] == "note"
     assert "truncated" in wb["note"]["A1"].value

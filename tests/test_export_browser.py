@@ -19,9 +19,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("no Chromium at /usr/bin/chromium")
+    from playwright import sync_api  # installed by .ci/run, as Chromium is: a missing one fails, never skips
+
+    assert os.path.exists(CHROMIUM), f"no Chromium at {CHROMIUM}: .ci/run installs Debian's chromium"
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b

@@ -19,7 +19,6 @@ from kg.export_cli import output_path, parse_params
 @pytest.fixture
 def cli(_dev_snapshot, monkeypatch, tmp_path):
     """Invoke ``kg --workspace <seeded dev workspace> …`` in process, from ``tmp_path``."""
-    pytest.importorskip("kg.queries")
     from kg.cli import main
 
     monkeypatch.chdir(tmp_path)
@@ -84,7 +83,6 @@ def test_export_mistakes_are_one_line_and_exit_1(cli, args, message):
 
 
 def test_export_a_question(cli, tmp_path):
-    pytest.importorskip("kg.chat")
     out = tmp_path / "ask.json"
     r = cli("export", "--ask", "深创投和谁一起投资？", "--format", "json", "-o", out)
     assert r.exit_code == 0, r.output
@@ -102,7 +100,6 @@ def test_export_unknown_format_is_refused(cli):
 
 def test_kg_export_console_entry_point(dev_workspace, tmp_path):
     """Through the installed ``kg`` script (what users run)."""
-    pytest.importorskip("kg.queries")
     exe = shutil.which("kg")
     cmd = [exe] if exe else [sys.executable, "-c", "from kg.cli import main; main()"]
     out = tmp_path / "out"

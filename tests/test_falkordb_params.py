@@ -88,7 +88,7 @@ def test_lookalikes_of_the_plain_types():
 
 
 def test_numpy_numbers():
-    np = pytest.importorskip("numpy")
+    import numpy as np
     assert param_literal([np.int64(5), np.float64(2.5), np.float32(0.5)]) == "[5,2.5,0.5]"
     with pytest.raises(ParamError):
         param_literal(np.int64(0) + np.float64("nan"))

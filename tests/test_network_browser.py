@@ -9,9 +9,9 @@ Chromium via Playwright) at 1366×768:
 
 Never `playwright install`: the browser is /usr/bin/chromium.
 """
+# ruff: noqa: F811 - the browser fixture is imported from test_browser and taken as a parameter
 from __future__ import annotations
 
-import os
 import random
 import threading
 
@@ -21,9 +21,7 @@ from test_browser import CHROMIUM, browser  # noqa: F401 - the same Chromium, la
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed at /usr/bin/chromium"),
 ]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 VIEWPORT = {"width": 1366, "height": 768}
 

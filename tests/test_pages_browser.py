@@ -6,7 +6,6 @@ Never `playwright install`: the browser is /usr/bin/chromium.
 """
 from __future__ import annotations
 
-import os
 import threading
 from urllib.parse import quote
 
@@ -16,9 +15,7 @@ from test_browser import CHROMIUM, browser  # noqa: F401 - the same Chromium, la
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed at /usr/bin/chromium"),
 ]
-playwright_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 # every element whose content may be wider than its box must scroll inside it (overflow-x auto/scroll)
 OVERFLOW_JS = """() => {
