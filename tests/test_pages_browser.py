@@ -4,6 +4,7 @@ inside itself), a cut says so where it is visible, paging works, the summary com
 
 Never `playwright install`: the browser is /usr/bin/chromium.
 """
+# ruff: noqa: F811 - the browser fixture is imported from test_browser and taken as a parameter
 from __future__ import annotations
 
 import threading
