@@ -13,7 +13,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import graphview
 from web.data import jsonable, run_query
-from web.i18n import error_text, get_lang, t
+from web.i18n import error_text, get_lang, round_type_name, t, term
 
 bp = Blueprint("network", __name__)
 
@@ -29,7 +29,6 @@ def facet_options() -> dict:
     from ontology import load
 
     onto = load()
-    zh = get_lang() == "zh"
     years = []
     try:
         tl = run_query("timeline", by="year")
@@ -38,10 +37,9 @@ def facet_options() -> dict:
         pass
     return {
         "years": years,
-        "segments": [(s.name, s.name if zh else s.name_en) for s in onto.segments],
-        "regions": [(r.name, r.name if zh else r.name_en) for r in onto.regions if r.level == "macro"]
-                   + [(r.name, r.name if zh else r.name_en) for r in onto.regions if r.level == "province"],
-        "rounds": [(r.label, r.label if zh else r.label_en) for r in onto.rounds],
+        "segments": [(s.name, term(s.name)) for s in onto.segments],
+        "regions": [(r.name, term(r.name)) for level in ("macro", "province") for r in onto.regions if r.level == level],
+        "rounds": [(r.label, round_type_name(r.type)) for r in onto.rounds],
     }
 
 
