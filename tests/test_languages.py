@@ -120,7 +120,9 @@ def e(eid: str) -> str:
 # the pages of the network and regions areas, the path finder and the error page, with their facets
 PAGES = ["/network", "/network?segment=平台&min_shared=2", "/network?year=2019&region=长三角",
          "/network?min_shared=40", "/regions", "/regions?region=长三角&year=2019", "/regions?segment=平台",
-         "/path", "/path?a=深创投&b=红杉资本（中国）", "/entity/nothing:here",
+         "/path", "/path?a=深创投&b=红杉资本（中国）", "/entity/nothing:here", "/path?a=province:浙江&b=segment:平台",
+         "/network?focus=investor:深创投", "/regions?region=浙江&segment=平台", "/query/neighborhood?entity=province:浙江",
+         "/search?q=平台", "/search?q=长三角",
          "/", "/search?q=红杉", "/search?q=Shanghai", "/report", "/import", "/query", "/chat",
          e("investor:深创投"), e("investor:红杉资本(中国)"), e("province:浙江"), e("city:杭州"), e("macro:长三角"),
          e("segment:平台"), e("segment:安全"),

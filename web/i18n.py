@@ -189,7 +189,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_toggle": ("菜单", "Menu"),
     "share": ("占比", "Share"),
     "total": ("合计", "Total"),
-    "hops": ("跳数", "Hops"),
+    "hops": ("步", "hops"),
     "limit": ("上限", "Limit"),
     "view_in_network": ("在合投网络中查看", "Open in the co-investment network"),
     "ask_about": ("就此提问", "Ask about it"),
