@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+KEY = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[A-Z]+(?:_[A-Z]+)+\b")  # weighted_degree, INVESTED_IN
 RAW = {"pagerank", "weighted_degree", "shared_rounds", "min_shared", "coinvest_network", "a_plus", "pre_a",
        "seed_angel", "undefined", "None", "nan", "NaN"}
 
@@ -188,7 +188,8 @@ def leaks(found: list[str], lang: str, vocabulary) -> tuple[list[str], list[str]
                 if part.strip() in en_words:
                     wrong.add(part.strip())
     if lang == "zh":  # an English sentence (a message, a help text) on a Chinese page; names are capitalised
-        wrong |= {t for t in found if re.search(r"\b[a-z]{2,}(?:[ ,;:'-]+[a-z]{2,}\b){3,}", t)}
+        wrong |= {t for t in found if re.search(r"\b[a-z]{2,}(?:[ ,;:'-]+[a-z]{2,}\b){3,}", t)
+                  or re.fullmatch(r"[a-z]{3,}:?", t)}  # a lone lowercase word: a key or a value in code
     else:  # a Chinese UI phrase inside an English text
         wrong |= {w for t in found for w in ui_zh if len(w) >= 4 and w in t}
     ui_other = ui_zh if lang == "en" else ui_en

@@ -14,7 +14,7 @@ from web import chart_specs, charts, graphview
 from web.data import (flag_rows, get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, rows_synthetic,
                       run_query, safe_run, safe_run_cached)
 from web.filters import money
-from web.i18n import column_name, error_text, get_lang, label_name, pick, round_type_name, t, term, terms
+from web.i18n import column_name, error_text, get_lang, label_name, pick, rel_name, round_type_name, t, term, terms
 
 bp = Blueprint("explore", __name__)
 
@@ -52,9 +52,6 @@ def _optional(name, **params):
     return safe_run(name, **params)
 
 
-REL_NAMES = {"INVESTED_IN": ("投资", "invested in"), "RAISED": ("融资", "raised"), "LOCATED_IN": ("位于", "located in"),
-             "PART_OF": ("隶属", "part of"), "IN_SEGMENT": ("所属领域", "in segment"), "ISSUED_IN": ("发布于", "issued in"),
-             "OPERATES": ("运营", "operates")}
 IMPORT_KINDS = {"seed": ("报告数据", "Report facts"), "demo": ("演示数据", "Demo data"), "deals": ("融资数据文件", "Deals file"),
                 "news": ("公告", "Announcements"), "web": ("网页导入", "Web import")}
 
@@ -86,7 +83,7 @@ def home():
         else:
             seg_chart = charts.bars(pairs, title=t("segments"))
     return render_template("home.html", data=data, top_chart=top_chart, seg_chart=seg_chart, top_spec=top_spec,
-                           seg_spec=seg_spec, chart_scripts=scripts, rel_name=lambda k: _pair(REL_NAMES, k),
+                           seg_spec=seg_spec, chart_scripts=scripts, rel_name=rel_name,
                            import_kind=lambda k: _pair(IMPORT_KINDS, k), json_twin=url_for("explore.api_home"))
 
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
-from web.i18n import get_lang, label_name
+from web.i18n import VALUE_WORDS, get_lang, label_name, rel_name, value_word
 
 __all__ = ["money", "number", "entity_url", "cell", "table_columns", "init_app", "MONEY_COLUMNS"]
 
@@ -61,9 +61,14 @@ def entity_url(eid: str) -> str:
     return url_for("explore.entity", eid="_") [:-1] + quote(str(eid), safe="")
 
 
+def list_sep() -> str:
+    """What joins the items of a list in the UI language."""
+    return "、" if get_lang() == "zh" else ", "
+
+
 def _join(v) -> str:
     if isinstance(v, (list, tuple, set)):
-        return "、".join(_plain(x) for x in v)
+        return list_sep().join(_plain(x) for x in v)
     return _plain(v)
 
 
@@ -119,6 +124,10 @@ def cell(row: dict, col: str) -> Markup:
 
         if col == "type" or is_round_type(v):
             return escape(round_type_name(v))
+    if col == "types" and isinstance(v, (list, tuple)):  # a path's relationship types in words
+        return escape(list_sep().join(rel_name(str(x)) for x in v))
+    if col == "key" and isinstance(v, str) and v in VALUE_WORDS:
+        return escape(value_word(v))
     link_id = row.get(col + "_id")
     if link_id is None and col in ("name", "title"):  # the row's own entity: id, or policy_id beside a title
         link_id = next((row[k] for k in ("id", *(k for k in row if k.endswith("_id") and k[:-3] not in row))
@@ -128,7 +137,7 @@ def cell(row: dict, col: str) -> Markup:
     ids = row.get(col + "_ids")
     if isinstance(ids, (list, tuple)) and isinstance(v, (list, tuple)) and len(ids) == len(v):
         parts = [Markup('<a href="{}">{}</a>').format(entity_url(i), _plain(n)) for i, n in zip(ids, v)]
-        return Markup("、").join(parts)
+        return Markup(list_sep()).join(parts)
     if col in MONEY_COLUMNS or col.endswith("_cny"):
         return Markup('<span class="num" title="{}">{}</span>').format(number(v), money(v))
     if isinstance(v, bool):

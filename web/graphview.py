@@ -82,7 +82,9 @@ def _fmt(k, v) -> str:
     if isinstance(v, str):
         return terms(v)
     if isinstance(v, (list, tuple)):
-        return "、".join(terms(str(x)) for x in v[:8]) + ("…" if len(v) > 8 else "")
+        from web.filters import list_sep
+
+        return list_sep().join(terms(str(x)) for x in v[:8]) + ("…" if len(v) > 8 else "")
     if isinstance(v, bool):
         return "✓" if v else "✗"
     if isinstance(v, float) and v.is_integer():
@@ -266,7 +268,9 @@ def _legend(nodes: list[dict], color_by: str, comm: dict, info: list[dict] | Non
         for c in sorted(groups)[:top]:
             members = groups[c]
             size = sizes.get(c) or len(members)
-            lead = "、".join(_short(m, 12) for m in members[:3]) + ("…" if len(members) > 3 else "")
+            from web.filters import list_sep
+
+            lead = list_sep().join(_short(m, 12) for m in members[:3]) + ("…" if len(members) > 3 else "")
             out.append({"key": f"c{c}", "community": c, "number": c + 1, "size": size, "drawn": len(members),
                         "lead": members[:3], "name": f"{t('community')} {c + 1} ({size}): {lead}",
                         "color": community_color(c), "shape": "dot"})

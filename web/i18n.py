@@ -20,6 +20,7 @@ COOKIE = "lang"
 STRINGS: dict[str, tuple[str, str]] = {
     "app_name": ("工业互联网投资图谱", "Industrial Internet Investment Graph"),
     "app_short": ("IIKG", "IIKG"),
+    "nav_main": ("主导航", "Main"),
     "nav_home": ("首页", "Home"),
     "nav_chat": ("问答", "Ask"),
     "nav_network": ("合投网络", "Co-investment"),
@@ -278,7 +279,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "published_events": ("报告公布事件数", "Published events"), "diff_events": ("事件数差异", "Events difference"),
     "published_share": ("报告公布占比", "Published share"), "diff_share": ("占比差异", "Share difference"),
     "strategic_share": ("战略投资占比", "strategic share"), "published_amount_share": ("报告公布金额占比", "Published amount share"),
-    "length": ("长度", "Length"), "nodes": ("节点", "Nodes"), "count": ("数量", "Count"), "value": ("数值", "Value"),
+    "length": ("长度", "Length"), "nodes": ("节点", "Nodes"), "types": ("关系", "Relationships"), "count": ("数量", "Count"), "value": ("数值", "Value"),
     "currency": ("币种", "Currency"), "factory": ("灯塔工厂", "Lighthouse factory"), "field": ("领域", "Field"), "source": ("来源", "Source"),
 }
 
@@ -299,6 +300,22 @@ def column_name(col: str) -> str:
 # display names of node labels and relationship types, used by graphs and tables
 def label_name(label: str) -> str:
     return t("label_" + label) if ("label_" + label) in STRINGS else label
+
+
+def rel_name(rel: str) -> str:
+    """A relationship type (INVESTED_IN) in words."""
+    return t("rel_" + rel) if ("rel_" + rel) in STRINGS else rel
+
+
+# coded words in results (a group's key "all", the report's above/below average, most/fewest)
+VALUE_WORDS = {"all": ("全部", "all"), "above": ("高于平均", "above average"), "below": ("低于平均", "below average"),
+               "most": ("最多", "most"), "least": ("最少", "least"), "fewest": ("最少", "fewest"),
+               "more": ("较多", "more"), "less": ("较少", "less")}
+
+
+def value_word(v):
+    """A coded word of a result (``all``, ``above``…) in the UI language; any other value as it is."""
+    return pick(VALUE_WORDS, v) if isinstance(v, str) and v in VALUE_WORDS else v
 
 
 # The ontology's vocabulary (segments, regions, round labels) in the page's language. Names of

@@ -68,6 +68,7 @@ PARAMS = {
     "max_hops": ("最多步数", "Maximum steps"), "disclosed": ("已披露金额", "Disclosed"), "group_by": ("分组", "Group by"),
     "measure": ("度量", "Measure"), "order": ("排序", "Order"), "round_id": ("轮次 ID", "Round id"),
     "min_inclusive": ("含下限", "Minimum included"), "max_inclusive": ("含上限", "Maximum included"),
+    "currency": ("币种", "Currency"),
 }
 
 # what each parameter asks for, in both UI languages (the queries' own help is English and names
@@ -115,6 +116,7 @@ CHOICES = {
     "city": ("城市", "city"), "macro": ("宏观区域", "macro region"), "year": ("年份", "year"), "month": ("月份", "month"),
     "type": ("轮次类型", "round type"), "round": ("轮次", "round"), "desc": ("从大到小", "largest first"),
     "asc": ("从小到大", "smallest first"), "date": ("按时间", "by date"), "key": ("按名称", "by name"),
+    "quarter": ("季度", "quarter"),
 }
 
 

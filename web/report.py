@@ -11,7 +11,7 @@ from kg.errors import KGError
 from web import charts
 from web.data import has_module, jsonable
 from web.filters import money, number
-from web.i18n import error_text, get_lang, t
+from web.i18n import error_text, get_lang, t, value_word
 from web.state import cached, get_store
 
 bp = Blueprint("report", __name__)
@@ -169,11 +169,6 @@ def pct(v) -> str:
     return "" if v is None else f"{float(v) * 100:.1f}%"
 
 
-# qualitative published values ("the most events": the report says which, not how many)
-WORDS_OF_VALUES = {"most": ("最多", "most"), "least": ("最少", "least"), "fewest": ("最少", "fewest"),
-                   "more": ("较多", "more"), "less": ("较少", "less")}
-
-
 def fmt_cell(col: str, v) -> Markup:
     if isinstance(v, dict):
         parts = []
@@ -189,9 +184,7 @@ def fmt_cell(col: str, v) -> Markup:
         return escape(money(v))
     if isinstance(v, (int, float)):
         return Markup('<span class="num">{}</span>').format(number(v))
-    if isinstance(v, str):
-        v = WORDS_OF_VALUES.get(v, (v, v))[0 if get_lang() == "zh" else 1]
-    return escape("" if v is None else v)
+    return escape("" if v is None else value_word(v))
 
 
 def figure_chart(fig: dict) -> Markup:
