@@ -27,7 +27,6 @@ CYPHER = re.compile(r"\b(MATCH|MERGE|CREATE|UNWIND|RETURN|DETACH|DELETE|REMOVE|F
 
 # (file, function, expression pasted into Cypher) -> why it cannot carry user text
 VETTED = {
-    ("kg/chat/nlu.py", "_graph_names", "label"): "loops over the module's fixed LABELS tuple",
     ("kg/report.py", "report_graph", "label"): "loops over the fixed _REPORT_LABELS tuple",
     ("kg/report.py", "report_graph", "rel"): "loops over the fixed _REPORT_RELS tuple",
     ("kg/queries/base.py", "render", "' AND '.join(conds)"):
@@ -54,6 +53,8 @@ VETTED = {
     ("kg/queries/deals.py", "_statements", "head"): "built just above from the fixed conditions",
     ("kg/queries/deals.py", "_statements", "key"): "_KEY[group_by], group_by a checked choice (Param choices)",
     ("kg/queries/deals.py", "_statements", "companies"): "one of two fixed texts chosen just above",
+    ("kg/queries/resolve.py", "entity_rows", "label"): "callers pass their module's fixed LABELS / LABEL_ORDER",
+    ("kg/queries/resolve.py", "entity_rows", "ret"): "n.<c> AS <c> for c in the fixed NAME_COLUMNS only",
     ("kg/store/cypher.py", "_list_union", "var"): "the literal variable names 'n' / 'r'",
     ("kg/store/cypher.py", "_list_union", "key"): "a list-property name from kg.model.LIST_PROPS",
     ("kg/store/cypher.py", "_changed_expr", "var"): "the literal variable names 'n' / 'r'",

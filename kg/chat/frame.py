@@ -152,6 +152,8 @@ def _name_like(chunk: str, start: int, skeleton: str) -> bool:
     c = chunk.strip()
     if _ORG_SUFFIX.search(c) or (_LATIN_NAME.match(c) and len(c) >= 3):
         return True
+    if _CJK.search(c) and len(c) >= 2 and len(_CJK.findall(skeleton)) <= len(c) + 2:
+        return True  # a Chinese stretch in an English question is a name
     if _CJK.search(c) and len(c) >= 2:
         before = skeleton[:start].rstrip()
         return not before or before.endswith(("在", "于", "和", "与", "跟", "投了", "投资了", "投过"))

@@ -254,20 +254,14 @@ class Lexicon:
 
 
 def _graph_names(store):
-    """(id, label, props) of every Investor, Company, Region and Segment in the store."""
-    if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "graph"):
-        G = store.graph
-        for label in LABELS:
-            for n in store.nodes_by_label(label):
-                yield n, label, G.nodes[n]
-        return
+    """(id, label, props) of every Investor, Company, Region and Segment in the store (through its read
+    interface: no graph is built for this)."""
+    from kg.queries.resolve import entity_rows
+
     for label in LABELS:  # fixed labels, never user input
-        rows = store.read(f"MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.name_en AS name_en, "
-                          "n.full AS full, n.aliases AS aliases, n.level AS level", {})
-        for r in rows:
+        for r in entity_rows(store, label):
             if r.get("id"):
-                aliases = r.get("aliases") or []
-                yield r["id"], label, {**r, "aliases": [aliases] if isinstance(aliases, str) else aliases}
+                yield r["id"], label, {**r, "aliases": r.get("aliases") or []}
 
 
 # ------------------------------------------------------------------------------- spaCy components

@@ -54,23 +54,57 @@ class Correction:
 
 
 class _Index:
+    """Near-miss lookups over the lexicon's names, each table built the first time a question needs it
+    (most questions name nothing unknown and never pay for it)."""
+
     def __init__(self, lexicon):
-        self.cjk: dict[str, list[tuple[str, str]]] = {}
-        self.latin: list[str] = []
-        self.latin_ids: list[str] = []
-        for surface, ids in lexicon.patterns.items():
-            if surface in lexicon.weak:
+        self.lexicon = lexicon
+        self._cjk = self._latin = None
+
+    def _names(self):
+        lex = self.lexicon
+        for surface, ids in lex.patterns.items():
+            if surface in lex.weak:
                 continue
-            entries = [lexicon.entries.get(i) for i in ids]
-            ids = [e.id for e in entries if e is not None and e.label in ("Investor", "Company", "Region") and e.in_graph]
-            if not ids:
-                continue
-            if re.fullmatch(r"[\u3400-\u9fff]{4,12}", surface):
-                for i in range(len(surface)):
-                    self.cjk.setdefault(surface[:i] + "?" + surface[i + 1:], []).append((surface, ids[0]))
-            elif re.fullmatch(r"[a-z][a-z0-9&.' -]{4,}", surface):
-                self.latin.append(surface)
-                self.latin_ids.append(ids[0])
+            for i in ids:
+                e = lex.entries.get(i)
+                if e is not None and e.label in ("Investor", "Company", "Region") and e.in_graph:
+                    yield surface, e.id
+                    break
+
+    @property
+    def cjk(self) -> dict:
+        """(length, first half) and (length, second half) -> names: one character off a name leaves one
+        half intact."""
+        if self._cjk is None:
+            table: dict = {}
+            for surface, id_ in self._names():
+                if re.fullmatch(r"[\u3400-\u9fff]{4,12}", surface):
+                    h = len(surface) // 2
+                    table.setdefault((len(surface), 0, surface[:h]), []).append((surface, id_))
+                    table.setdefault((len(surface), 1, surface[h:]), []).append((surface, id_))
+            self._cjk = table
+        return self._cjk
+
+    def cjk_near(self, w: str) -> dict:
+        """id -> name for the names that differ from ``w`` in exactly one character."""
+        h, out = len(w) // 2, {}
+        for key in ((len(w), 0, w[:h]), (len(w), 1, w[h:])):
+            for surface, id_ in self.cjk.get(key, ()):
+                if sum(a != b for a, b in zip(surface, w)) == 1:
+                    out.setdefault(id_, surface)
+        return out
+
+    @property
+    def latin(self) -> tuple[list, list]:
+        if self._latin is None:
+            names, ids = [], []
+            for surface, id_ in self._names():
+                if re.fullmatch(r"[a-z][a-z0-9&.' -]{4,}", surface):
+                    names.append(surface)
+                    ids.append(id_)
+            self._latin = (names, ids)
+        return self._latin
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -109,10 +143,7 @@ def corrections(text: str, skeleton: str, lexicon, protected=()) -> list[Correct
                 w = run[s:s + L]
                 if w in known or any(i in covered for i in range(skel0 + s, skel0 + s + L)):
                     continue
-                hits = {}
-                for i in range(L):
-                    for surface, id_ in ix.cjk.get(w[:i] + "?" + w[i + 1:], ()):
-                        hits.setdefault(id_, surface)
+                hits = ix.cjk_near(w)
                 if hits:
                     best = Correction(base + s, base + s + L, w, [(v, k) for k, v in hits.items()])
                     break
@@ -120,7 +151,7 @@ def corrections(text: str, skeleton: str, lexicon, protected=()) -> list[Correct
                 break
         if best:
             out.append(best)
-    if ix.latin:
+    if _LATIN_RUN.search(skeleton):
         from rapidfuzz import fuzz, process
 
         for m in _LATIN_RUN.finditer(skeleton):
@@ -137,11 +168,12 @@ def corrections(text: str, skeleton: str, lexicon, protected=()) -> list[Correct
                     phrase = " ".join(chunk)
                     if len(phrase) < 5 or phrase.lower() in known:
                         continue
-                    res = process.extract(phrase.lower(), ix.latin, scorer=fuzz.ratio, limit=3, score_cutoff=86)
+                    latin, latin_ids = ix.latin
+                    res = process.extract(phrase.lower(), latin, scorer=fuzz.ratio, limit=3, score_cutoff=86)
                     if not res:
                         continue
                     top = res[0][1]
-                    choices = [(ix.latin[j], ix.latin_ids[j]) for _, sc, j in res if sc >= top - 2]
+                    choices = [(latin[j], latin_ids[j]) for _, sc, j in res if sc >= top - 2]
                     start = base + len(" ".join(words[:s])) + (1 if s else 0)
                     found = Correction(start, start + len(phrase), phrase, choices)
                     break

@@ -59,19 +59,38 @@ def round_types(labels: list[str]) -> tuple[str, ...]:
 
 def region_closure(store, region_id: str) -> frozenset:
     """The region and every region PART_OF it within two hops (what the Cypher pattern
-    ``(:Region)-[:PART_OF*0..2]->(:Region {id: $region})`` reaches)."""
-    pred = store.graph._pred
+    ``(:Region)-[:PART_OF*0..2]->(:Region {id: $region})`` reaches), read through the store's
+    relationships table (:class:`kg.store.GraphReader`), never a whole graph."""
+    members = _part_of(store)
     seen = {region_id}
     frontier = [region_id]
     for _ in range(2):
         nxt = []
         for n in frontier:
-            for s, keys in pred.get(n, {}).items():
-                if "PART_OF" in keys and s not in seen:
+            for s in members.get(n, ()):
+                if s not in seen:
                     seen.add(s)
                     nxt.append(s)
         frontier = nxt
     return frozenset(seen)
+
+
+_PART_OF: dict = {}
+
+
+def _part_of(store) -> dict:
+    """Region id -> the ids PART_OF it, cached per store version."""
+    key = (id(store), getattr(store, "version", None))
+    hit = _PART_OF.get(key)
+    if hit is None:
+        table = store.relationships("PART_OF")
+        d = table.select(["_start", "_end"]).to_pydict()
+        hit = {}
+        for a, b in zip(d["_start"], d["_end"]):
+            hit.setdefault(b, []).append(a)
+        _PART_OF.clear()
+        _PART_OF[key] = hit
+    return hit
 
 
 @dataclass

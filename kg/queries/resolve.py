@@ -154,15 +154,34 @@ def _rank(e: Entity):
 
 
 # ---------------------------------------------------------------------------- building the catalogue
-def _embedded_catalog(store) -> Catalog:
-    from kg.index import node_name
+NAME_COLUMNS = ("id", "name", "name_en", "full", "title", "aliases", "level")
 
+
+def entity_rows(store, label: str, columns=NAME_COLUMNS) -> list[dict]:
+    """The ``columns`` of every ``label`` node, through the store's read interface
+    (:class:`kg.store.GraphReader`): its ``entities`` table when it has one, else one fixed Cypher read."""
+    if hasattr(store, "entities"):
+        table = store.entities(label)
+        have = [c for c in columns if c in table.column_names]
+        data = table.select(have).to_pydict()
+        n = table.num_rows
+        return [{c: data[c][i] if c in data else None for c in columns} for i in range(n)]
+    ret = ", ".join(f"n.{c} AS {c}" for c in columns if c in NAME_COLUMNS)  # fixed names, never input
+    rows = store.read(f"MATCH (n:{label}) RETURN {ret}", {})
+    for r in rows:
+        if isinstance(r.get("aliases"), str):
+            r["aliases"] = [r["aliases"]]
+    return rows
+
+
+def _embedded_catalog(store) -> Catalog:
     cat = Catalog()
-    G = store.graph
     for label in LABEL_ORDER:
-        for n in store.nodes_by_label(label):
-            d = G.nodes[n]
-            cat.add(n, label, node_name(d), [*(d.get(k) for k in _NAME_PROPS), *(d.get("aliases") or [])])
+        for d in sorted(entity_rows(store, label), key=lambda r: str(r.get("id"))):
+            if not d.get("id"):
+                continue
+            name = d.get("name") or d.get("title") or d["id"]
+            cat.add(d["id"], label, str(name), [*(d.get(k) for k in _NAME_PROPS), *(d.get("aliases") or [])])
     return cat
 
 
