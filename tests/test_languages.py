@@ -51,7 +51,7 @@ def texts(html: str) -> list[str]:
 
 def drawn(html: str) -> list[str]:
     """What charts and graphs draw on their canvas: a chart spec's title, categories, series names and
-    unit (``data-spec``), a graph payload's node labels and tooltips and its legend."""
+    unit (``data-spec``), a graph payload's node and edge labels and tooltips, its legend and messages."""
     import html as html_lib
     import json
 
@@ -66,7 +66,10 @@ def drawn(html: str) -> list[str]:
             continue
         for n in view.get("nodes") or []:
             out += [str(n.get("label") or ""), *str(n.get("title") or "").split("\n")]
+        for edge in view.get("edges") or []:
+            out += [str(edge.get("label") or ""), *str(edge.get("title") or "").split("\n")]
         out += [str(x.get("name") or "") for x in view.get("legend") or []]
+        out += [str(v).replace("{n}", "1") for v in (view.get("strings") or {}).values()]
     return [x.strip() for x in out if x and x.strip()]
 
 

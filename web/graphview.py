@@ -244,12 +244,10 @@ def _short(s: str, n: int = 22) -> str:
 
 
 def _edge_title(e: dict, w) -> str:
-    rel = e.get("type", "")
-    key = "rel_" + rel
-    from web.i18n import STRINGS
+    from web.i18n import rel_name
 
-    name = t(key) if key in STRINGS else rel
-    bits = [name]
+    rel = e.get("type", "")
+    bits = [rel_name(rel)]
     if w is not None and rel not in ("INVESTED_IN", "RAISED"):
         bits.append(f"{t('shared_rounds')}: {_fmt('w', w)}")
     if e.get("lead"):

@@ -89,6 +89,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "rel_ISSUED_IN": ("发布于", "issued in"),
     "rel_OPERATES": ("运营", "operates"),
     "rel_CO_INVESTED": ("合投", "co-invested"),
+    "rel_INVESTED_IN_COMPANY": ("投资", "invested in"),
     "properties": ("属性", "Properties"),
     "sources": ("来源", "Sources"),
     "portfolio": ("投资组合", "Portfolio"),
