@@ -14,7 +14,7 @@ from web import chart_specs, charts, graphview
 from web.data import (flag_rows, get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, rows_synthetic,
                       run_query, safe_run, safe_run_cached)
 from web.filters import money
-from web.i18n import column_name, error_text, get_lang, label_name, pick, rel_name, round_type_name, t, term, terms
+from web.i18n import column_name, error_text, get_lang, label_name, pick, round_type_name, t, term, terms
 
 bp = Blueprint("explore", __name__)
 
@@ -83,7 +83,7 @@ def home():
         else:
             seg_chart = charts.bars(pairs, title=t("segments"))
     return render_template("home.html", data=data, top_chart=top_chart, seg_chart=seg_chart, top_spec=top_spec,
-                           seg_spec=seg_spec, chart_scripts=scripts, rel_name=rel_name,
+                           seg_spec=seg_spec, chart_scripts=scripts,
                            import_kind=lambda k: _pair(IMPORT_KINDS, k), json_twin=url_for("explore.api_home"))
 
 

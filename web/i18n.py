@@ -500,4 +500,4 @@ def switch(code: str):
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(_=t, get_lang=get_lang, label_name=label_name, column_name=column_name,
-                                 term=term, terms=terms, round_type_name=round_type_name)
+                                 term=term, terms=terms, round_type_name=round_type_name, rel_name=rel_name)

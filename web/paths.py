@@ -7,7 +7,7 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from kg.errors import KGError
 from web import graphview
 from web.data import get_entity, jsonable, request_params, run_query
-from web.i18n import STRINGS, error_text
+from web.i18n import error_text
 from web.query import param_label
 
 bp = Blueprint("paths", __name__)
@@ -49,7 +49,7 @@ def path():
         pass
     examples = _examples() if not (a and b) else []
     return render_template("path.html", param_label=param_label, examples=examples, data=data, error=error, view=view, args=args, a_name=a_name, b_name=b_name,
-                           extra=extra, rel_keys=[k for k in STRINGS if k.startswith("rel_")], json_twin=url_for("paths.api_path", **args) if a and b else None)
+                           extra=extra, json_twin=url_for("paths.api_path", **args) if a and b else None)
 
 
 def _examples() -> list[dict]:
