@@ -579,7 +579,7 @@ def _reported_2019(store, res, params: dict, lang: str) -> str:
         return ""
     try:
         if getattr(store, "kind", "embedded") == "embedded":
-            n = store.graph.nodes[iid].get("reported_2019_companies") if iid in store.graph else None
+            n = (store.entity(iid) or {}).get("reported_2019_companies")
         else:
             rows = store.read("MATCH (i:Investor {id: $id}) RETURN i.reported_2019_companies AS n", {"id": iid})
             n = rows[0].get("n") if rows else None

@@ -49,29 +49,33 @@ RETURN pol.id AS policy_id, pol.title AS title, pol.issued_on AS issued_on, pol.
 
 def _reference_nodes(p, label: str, located: str):
     """(id, properties, region ids) of the ``label`` nodes in the year and region filters (a region
-    includes its cities/members), ``located`` being the relationship to their regions."""
+    includes its cities/members), ``located`` being the relationship to their regions; read through
+    the store's tables (:class:`kg.store.GraphReader`)."""
     store = p.store
-    G = store.graph
     closure = region_closure(store, p.filters.region) if p.filters.region else None
-    for n in store.nodes_by_label(label):
-        d = G.nodes[n]
+    rel = store.relationships(located).select(["_start", "_end"]).to_pydict()
+    where: dict = {}
+    for a, b in zip(rel["_start"], rel["_end"]):
+        where.setdefault(a, []).append(b)
+    for d in store.entities(label).to_pylist():
+        n = d["id"]
         if p.filters.year is not None and d.get("year") != p.filters.year:
             continue
-        regions = [t for _, t, k in G.out_edges(n, keys=True) if k == located]
+        regions = where.get(n, [])
         if closure is not None and not set(regions) & closure:
             continue
         yield n, d, regions
 
 
 def _policies_embedded(ix, p) -> dict:
-    G = p.store.graph
+    names = {r["id"]: r["name"] for r in p.store.entities("Region").select(["id", "name"]).to_pylist()}
     out = []
     for n, d, regions in _reference_nodes(p, "Policy", "ISSUED_IN"):
         if p["level"] is not None and d.get("level") != p["level"]:
             continue
         out.append({"policy_id": n, "title": d.get("title"), "issued_on": d.get("issued_on"), "level": d.get("level"),
                     "sources": d.get("sources"), "region_ids": regions,
-                    "regions": [G.nodes[t].get("name") for t in regions]})
+                    "regions": [names.get(t) for t in regions]})
     return {"main": out}
 
 
@@ -121,13 +125,12 @@ def _listings_embedded(ix, p) -> dict:
 
     m = p.filters.round_mask(ix) & (ix.r_type == "ipo")
     out = []
-    G = p.store.graph
     for r in np.flatnonzero(m).tolist():
         d = ix.r_props[r]
         if p["board"] is not None and d.get("board") != p["board"]:
             continue
         c = int(ix.r_company[r])
-        code = d.get("code") if d.get("code") is not None else G.nodes[ix.co_ids[c]].get("code")
+        code = d.get("code") if d.get("code") is not None else (p.store.entity(ix.co_ids[c]) or {}).get("code")
         a = ix.r_amount[r]
         out.append({"company_id": ix.co_ids[c], "company": ix.co_names[c], "code": code, "board": d.get("board"),
                     "board_name": d.get("board_name"), "date": d.get("date"),
@@ -186,14 +189,19 @@ RETURN f.id AS factory_id, f.name AS factory, f.field AS field, f.year AS year, 
 
 
 def _factories_embedded(ix, p) -> dict:
-    G = p.store.graph
+    store = p.store
+    ops = store.relationships("OPERATES").select(["_start", "_end"]).to_pydict()
+    operators: dict = {}
+    for a, b in zip(ops["_start"], ops["_end"]):
+        operators.setdefault(b, []).append(a)
+    region_names = {r["id"]: r["name"] for r in store.entities("Region").select(["id", "name"]).to_pylist()}
     out = []
     for n, d, regions in _reference_nodes(p, "Factory", "LOCATED_IN"):
-        companies = [s for s, _, k in G.in_edges(n, keys=True) if k == "OPERATES"]
+        companies = operators.get(n, [])
         out.append({"factory_id": n, "factory": d.get("name"), "field": d.get("field"), "year": d.get("year"),
                     "recognition": d.get("recognition"), "sources": d.get("sources"),
-                    "company_ids": companies, "companies": [G.nodes[c].get("name") for c in companies],
-                    "region_ids": regions, "regions": [G.nodes[t].get("name") for t in regions]})
+                    "company_ids": companies, "companies": [(store.entity(c) or {}).get("name") for c in companies],
+                    "region_ids": regions, "regions": [region_names.get(t) for t in regions]})
     return {"main": out}
 
 
