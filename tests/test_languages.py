@@ -193,7 +193,8 @@ def leaks(found: list[str], lang: str, vocabulary) -> tuple[list[str], list[str]
     if lang == "zh":  # an English sentence (a message, a help text) on a Chinese page; names are capitalised
         wrong |= {t for t in found if re.search(r"\b[a-z]{2,}(?:[ ,;:'-]+[a-z]{2,}\b){3,}", t)
                   or re.fullmatch(r"[a-z]{3,}:?", t)}  # a lone lowercase word: a key or a value in code
-    else:  # a Chinese UI phrase inside an English text
+    else:  # a Chinese UI phrase inside an English text; Chinese list commas between English words
+        wrong |= {t[:60] for t in found if re.search(r"[A-Za-z.)*]、[A-Za-z(]", t)}
         wrong |= {w for t in found for w in ui_zh if len(w) >= 4 and w in t}
     ui_other = ui_zh if lang == "en" else ui_en
     wrong |= {t.rstrip(":：").strip() for t in found if t.rstrip(":：").strip() in ui_other}

@@ -14,7 +14,7 @@ from web import chart_specs, charts, graphview
 from web.data import (flag_rows, get_entity, jsonable, loaded_info, mark_synthetic, query_accepts, queries, rows_synthetic,
                       run_query, safe_run, safe_run_cached)
 from web.filters import money
-from web.i18n import column_name, error_text, get_lang, label_name, pick, round_type_name, t, term, terms
+from web.i18n import column_name, error_text, get_lang, label_name, list_sep, pick, round_type_name, t, term, terms
 
 bp = Blueprint("explore", __name__)
 
@@ -226,7 +226,7 @@ def prop_items(props: dict) -> list[tuple[str, object]]:
         elif k.endswith("_cny"):
             v = money(v)
         elif isinstance(v, (list, tuple)):
-            v = "、".join(str(x) for x in v)
+            v = list_sep().join(str(x) for x in v)
         out.append((label, v))
     return out
 

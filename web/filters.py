@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
-from web.i18n import VALUE_WORDS, get_lang, label_name, rel_name, value_word
+from web.i18n import VALUE_WORDS, get_lang, label_name, list_sep, rel_name, value_word
 
 __all__ = ["money", "number", "entity_url", "cell", "table_columns", "init_app", "MONEY_COLUMNS"]
 
@@ -59,11 +59,6 @@ def entity_url(eid: str) -> str:
     """``/entity/<id>`` with the id percent-encoded (ids hold Chinese, ``|``, ``/`` and worse)."""
     # every character encoded, "/" too: an id like "company:../x" must stay one path segment
     return url_for("explore.entity", eid="_") [:-1] + quote(str(eid), safe="")
-
-
-def list_sep() -> str:
-    """What joins the items of a list in the UI language."""
-    return "、" if get_lang() == "zh" else ", "
 
 
 def _join(v) -> str:
@@ -160,5 +155,5 @@ def column_title(col: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, number=number,
                                  reject_keys=lambda d, *keys: {k: v for k, v in d.items() if k not in keys})
-    app.jinja_env.globals.update(entity_url=entity_url, cell=cell, table_columns=table_columns,
+    app.jinja_env.globals.update(entity_url=entity_url, cell=cell, table_columns=table_columns, list_sep=list_sep,
                                  column_title=column_title, quote=quote)

@@ -82,7 +82,7 @@ def _fmt(k, v) -> str:
     if isinstance(v, str):
         return terms(v)
     if isinstance(v, (list, tuple)):
-        from web.filters import list_sep
+        from web.i18n import list_sep
 
         return list_sep().join(terms(str(x)) for x in v[:8]) + ("…" if len(v) > 8 else "")
     if isinstance(v, bool):
@@ -266,7 +266,7 @@ def _legend(nodes: list[dict], color_by: str, comm: dict, info: list[dict] | Non
         for c in sorted(groups)[:top]:
             members = groups[c]
             size = sizes.get(c) or len(members)
-            from web.filters import list_sep
+            from web.i18n import list_sep
 
             lead = list_sep().join(_short(m, 12) for m in members[:3]) + ("…" if len(members) > 3 else "")
             out.append({"key": f"c{c}", "community": c, "number": c + 1, "size": size, "drawn": len(members),

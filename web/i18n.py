@@ -303,6 +303,11 @@ def label_name(label: str) -> str:
     return t("label_" + label) if ("label_" + label) in STRINGS else label
 
 
+def list_sep() -> str:
+    """What joins the items of a list in the UI language."""
+    return "、" if get_lang() == "zh" else ", "
+
+
 def rel_name(rel: str) -> str:
     """A relationship type (INVESTED_IN) in words."""
     return t("rel_" + rel) if ("rel_" + rel) in STRINGS else rel
@@ -451,7 +456,7 @@ def error_text(exc) -> str:
         return msg if not subject else f"{subject}{'：' if zh else ': '}{rest}"
     d, text = found
     if "c" in d:
-        d["c"] = ("、" if zh else ", ").join(choice_label(x.strip()) for x in d["c"].split(","))
+        d["c"] = list_sep().join(choice_label(x.strip()) for x in d["c"].split(","))
     if "p" in d:
         d["p"] = param_label(d["p"])
     if "w" in d:
