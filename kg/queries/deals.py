@@ -290,6 +290,31 @@ def _codes(ix, p, rounds: np.ndarray):
 _ONE_CODE_PER_ROUND = ("none", "company", "year", "month", "type", "round")
 
 
+def _top_candidates(p, n, deals, total, ndisc, mx, mn, companies) -> np.ndarray:
+    """The groups that can be among the first ``k`` once sorted (every group tied with the k-th kept,
+    so the shared sort gives the same answer as over all of them); all groups when no cut applies."""
+    k, order, measure = p.values.get("k"), p.values["order"], p.values["measure"]
+    every = np.arange(n)
+    if not k or k >= n or order not in ("desc", "asc") or measure in ("median", "investors"):
+        return every
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = {"deals": deals.astype(float), "amount": np.where(ndisc > 0, total, np.nan),
+                 "avg": np.where(ndisc > 0, total / np.maximum(ndisc, 1), np.nan),
+                 "max": np.where(ndisc > 0, mx, np.nan), "min": np.where(ndisc > 0, mn, np.nan),
+                 "disclosed": ndisc.astype(float),
+                 "companies": companies.astype(float) if companies is not None else None}.get(measure)
+    if value is None:
+        return every
+    value = np.round(value, 2)  # the shape compares rounded money
+    known = ~np.isnan(value)
+    if known.sum() < k:
+        return every  # nulls sort last: too few known values to cut before shaping
+    v = -value[known] if order == "desc" else value[known]
+    kth = np.partition(v, k - 1)[k - 1]
+    sel = np.flatnonzero(known)[v <= kth]
+    return sel
+
+
 def _embedded(ix, p) -> dict:
     rounds = deal_rounds(ix, p)
     codes, rs, label = _codes(ix, p, rounds)
@@ -301,7 +326,12 @@ def _embedded(ix, p) -> dict:
         if g == "none" or p.values["measure"] == "investors":
             out["investors"] = []
         return out
-    u, inv = np.unique(codes, return_inverse=True)
+    if g == "round":  # each round its own group: the codes are the rounds, already distinct and sorted
+        u, inv = codes, np.arange(len(codes))
+    elif g == "none":
+        u, inv = np.zeros(1, dtype=np.int64), np.zeros(len(codes), dtype=np.int64)
+    else:
+        u, inv = np.unique(codes, return_inverse=True)
     n = len(u)
     amt = ix.r_amount[rs]
     disc = ~np.isnan(amt)
@@ -312,14 +342,20 @@ def _embedded(ix, p) -> dict:
     mn = np.full(n, np.inf)
     np.maximum.at(mx, inv[disc], amt[disc])
     np.minimum.at(mn, inv[disc], amt[disc])
-    if _need_companies(p):
+    if g in ("round", "company"):
+        companies = np.ones(n, dtype=np.int64)  # one company per round, one per company group
+    elif g == "none":
+        companies = np.array([np.count_nonzero(np.bincount(ix.r_company[rs], minlength=1))])
+    elif _need_companies(p):
         ncomp = len(ix.co_ids) + 1
         pairs = np.unique(inv.astype(np.int64) * ncomp + ix.r_company[rs])
         companies = np.bincount(pairs // ncomp, minlength=n)
     else:
         companies = None
+    keep = _top_candidates(p, n, deals, total, ndisc, mx, mn, companies)
     rows = []
-    for k, code in enumerate(u.tolist()):
+    for k in keep.tolist():
+        code = int(u[k]) if np.issubdtype(u.dtype, np.integer) else u[k]
         kid, key = label(code)
         d = int(ndisc[k])
         row = {"key_id": kid, "key": key, "deals": int(deals[k]),
@@ -333,7 +369,7 @@ def _embedded(ix, p) -> dict:
             row.update(date=ix.r_date[code] or None, type=ix.r_type[code] or None, company_id=ix.co_ids[c],
                        company=ix.co_names[c])
         rows.append(row)
-    out = {"groups": rows}
+    out = {"groups": rows, "total": n}
     if p.values["measure"] == "median":
         order = np.lexsort((amt[disc], inv[disc]))
         gi, ga = inv[disc][order], amt[disc][order]
@@ -351,8 +387,11 @@ def _embedded(ix, p) -> dict:
             round_code[rs] = inv
             pc = round_code[ix.p_round[parts]]
             ninv = len(ix.inv_ids) + 1
-            up = np.unique(pc * ninv + ix.p_inv[parts])
-            counts = np.bincount(up // ninv, minlength=n)
+            if n == 1:
+                counts = np.array([np.count_nonzero(np.bincount(ix.p_inv[parts], minlength=1))])
+            else:
+                up = np.unique(pc * ninv + ix.p_inv[parts])
+                counts = np.bincount(up // ninv, minlength=n)
         else:
             counts = np.zeros(n, dtype=np.int64)
             for k in range(n):
