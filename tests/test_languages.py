@@ -323,6 +323,17 @@ def test_english_answer_sentences(client, vocabulary):
     assert _chat_leaks(client, vocabulary, "en", CHAT_TEXT_KNOWN, sentence) == []
 
 
+def test_json_twins_keep_stored_names(client):
+    """Translation is for pages: the English page says Platform and Series A, its JSON twin the stored 平台 and A轮."""
+    client.get("/lang/en")
+    assert "<h1>Platform</h1>" in client.get(e("segment:平台")).get_data(as_text=True)
+    assert client.get("/api/entity/" + quote("segment:平台", safe="")).get_json()["name"] == "平台"
+    rows = client.get("/api/query/deals", query_string={"group_by": "type"}).get_json()["rows"]
+    assert {"a", "strategic"} <= {r["key"] for r in rows}
+    page = client.get("/query/deals?group_by=type&_run=1").get_data(as_text=True)
+    assert "Series A" in page and "Strategic" in page
+
+
 def test_english_network_names_known_investors_in_english(client):
     found = _read(client, "en", "/network")
     assert "Community 1" in " ".join(found)
