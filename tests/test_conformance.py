@@ -54,7 +54,8 @@ DEV = {
               {"group_by": "investor", "lead_only": True, "region": "广东"}, {"measure": "investors", "year": 2019},
               {"date_to": "2018", "max_amount": "1亿元", "round": "early"}, {"measure": "max", "disclosed": True},
               {"measure": "min", "investor": "深创投", "min_amount": "5000万元"}, {"disclosed": False, "group_by": "company"},
-              {"currency": "USD", "group_by": "company"}, {"min_amount": "10亿元", "min_inclusive": True}],
+              {"currency": "USD", "group_by": "company"}, {"min_amount": "10亿元", "min_inclusive": True},
+              {"group_by": "city", "k": 1, "ties": True}, {"group_by": "round", "measure": "max", "k": 1}],
 }
 
 TRICKY = {

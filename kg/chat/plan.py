@@ -164,6 +164,9 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     if f.measure in ("avg", "median", "max", "min", "amount", "companies", "investors") and f.group_by:
         by = f.measure if f.measure != "list" else by
     k = None if (f.top_ties or f.groups_in or f.co_investors or f.having) else f.k
+    ties = None
+    if f.top_ties and not (f.groups_in or f.co_investors or f.having):
+        k, ties = 1, True  # the leaders, every one tied at the top
     if f.having and f.having[0] == "companies" and by == "deals":
         by = "companies"
     order = f.order if f.order in ("asc", "desc") else "desc"
@@ -171,7 +174,10 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         order = "key"  # a time series reads in time order
     if f.group_by == "round" and not (f.k or f.top_ties):
         order = "date"  # rounds listed in the order they happened
-    res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order, k=k))
+    res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order, k=k,
+                      ties=ties))
+    if ties and f.plural_rank and len(res.rows) == 1:  # one clear leader of a plural question: the ranking
+        res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order))
     rows = list(res.rows)
     if f.co_investors:
         mine = set(f.filters.get("investor") or [])

@@ -459,6 +459,12 @@ def _shape(raw: dict, p) -> dict:
     total = raw.get("total", len(groups))
     k = p.values.get("k")
     kept = groups[:k] if k else groups[:ROWS_CAP]
+    if k and p.values.get("ties") and len(groups) > k and order in ("desc", "asc"):
+        last = value(groups[k - 1])
+        extra = 0
+        while k + extra < len(groups) and value(groups[k + extra]) == last:
+            extra += 1
+        kept = groups[:k + extra]  # every group tied with the k-th
     rows = []
     for r in kept:
         kid = r["key_id"]
@@ -510,6 +516,7 @@ deals = register(NamedQuery(
         Param("order", "choice", "desc", help="desc or asc by the measure; date or key for time order",
               choices=("desc", "asc", "date", "key")),
         Param("k", "int", None, help="the first k groups (all by default)", lo=1, hi=100000),
+        Param("ties", "bool", False, help="with k: also every group tied with the k-th"),
         Param("investor", "str", None, help="investor(s) that joined the round (several: the same round)"),
         Param("company", "entity", labels=("Company",), help="only this company's rounds"),
         Param("round_id", "str", None, help="only this round (its id)"),
