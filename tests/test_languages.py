@@ -323,6 +323,20 @@ def test_english_answer_sentences(client, vocabulary):
     assert _chat_leaks(client, vocabulary, "en", CHAT_TEXT_KNOWN, sentence) == []
 
 
+def test_every_query_parameter_and_choice_has_words():
+    """Every named query's title, parameters, their help and their declared choices have a Chinese and an
+    English name (web/query.py), so a parameter added to a query cannot reach a page as its identifier."""
+    from kg.queries import REGISTRY
+    from web import query
+
+    missing = sorted({f"title:{n}" for n in REGISTRY if n not in query.TITLES}
+                     | {f"param:{p.name}" for q in REGISTRY.values() for p in q.params if p.name not in query.PARAMS}
+                     | {f"help:{p.name}" for q in REGISTRY.values() for p in q.params if p.name not in query.HELP}
+                     | {f"choice:{c}" for q in REGISTRY.values() for p in q.params for c in (p.choices or ())
+                        if str(c) not in query.CHOICES})
+    assert missing == []
+
+
 def test_json_twins_keep_stored_names(client):
     """Translation is for pages: the English page says Platform and Series A, its JSON twin the stored 平台 and A轮."""
     client.get("/lang/en")

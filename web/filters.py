@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
-from web.i18n import VALUE_WORDS, get_lang, label_name, list_sep, rel_name, value_word
+from web.i18n import VALUE_WORDS, get_lang, label_name, list_sep, rel_name, source_name, value_word
 
 __all__ = ["money", "number", "entity_url", "cell", "table_columns", "init_app", "MONEY_COLUMNS"]
 
@@ -119,6 +119,8 @@ def cell(row: dict, col: str) -> Markup:
 
         if col == "type" or is_round_type(v):
             return escape(round_type_name(v))
+    if col == "source" and isinstance(v, str):  # provenance (report:…, synthetic:demo…) in words
+        return escape(source_name(v))
     if col == "types" and isinstance(v, (list, tuple)):  # a path's relationship types in words
         return escape(list_sep().join(rel_name(str(x)) for x in v))
     if col == "key" and isinstance(v, str) and v in VALUE_WORDS:
@@ -139,6 +141,8 @@ def cell(row: dict, col: str) -> Markup:
         return Markup("✓") if v else Markup("")
     if col in ("date", "period", "issued_on") or col.endswith("_date"):
         return Markup('<span class="nowrap">{}</span>').format(_join(v))
+    if col == "year" and isinstance(v, int):  # a year is a name of a year, not a quantity: 2019, not 2,019
+        return Markup('<span class="num">{}</span>').format(v)
     if isinstance(v, (int, float)):
         return Markup('<span class="num">{}</span>').format(number(v))
     if col == "label" and isinstance(v, str):

@@ -75,6 +75,10 @@ def _fmt(k, v) -> str:
         return money(v)
     if k == "type" and isinstance(v, str):
         return round_type_name(v)
+    if k == "source" and isinstance(v, str):
+        from web.i18n import source_name
+
+        return source_name(v)
     if k in ("kind", "level", "board") and isinstance(v, str):  # coded values (kind: vc) in words
         from web.explore import value_name
 

@@ -303,6 +303,37 @@ def label_name(label: str) -> str:
     return t("label_" + label) if ("label_" + label) in STRINGS else label
 
 
+# where a fact comes from (its ``sources``: report:…, file:NAME#L12, synthetic:demo seed=…, news:…) in
+# the UI language; the report's own references (Table 2 row 4, §2.3.1 text (Fig. 11)) in Chinese
+_SOURCE_KINDS = [
+    (r"^synthetic:demo seed=(?P<seed>\d+)$", "kg demo 合成数据（随机种子 {seed}）", "kg demo synthetic data (random seed {seed})"),
+    (r"^file:(?P<f>.+?)#L(?P<n>\d+)$", "{f} 第 {n} 行", "{f}, line {n}"),
+    (r"^news:(?P<h>\S+)$", "公告 {h}", "announcement {h}"),
+    (r"^report:(?P<r>.+)$", "{r}", "{r}"),
+]
+_REFERENCES_ZH = [(r"report (\d{4})", r"报告（\1）"), (r"\btext\b", "正文"), (r"describing Fig\. ?(\d+)", r"描述图\1"),
+                  (r"Fig\. ?(\d+)", r"图\1"), (r"Table ?(\d+)", r"表\1"), (r"\bleft column\b", "左栏"),
+                  (r"\bright column\b", "右栏"), (r"\brow (\d+)", r"第\1行"), (r"\(", "（"), (r"\)", "）")]
+
+
+@functools.lru_cache(maxsize=1)
+def _source_kinds():
+    return messages(_SOURCE_KINDS)
+
+
+def source_name(source) -> str:
+    """A fact's source in words, in the UI language."""
+    if not isinstance(source, str):
+        return source
+    found = message(_source_kinds(), source)
+    text = found[1].format(**found[0]) if found else source
+    if get_lang() != "zh":
+        return text
+    for pattern, repl in _REFERENCES_ZH:
+        text = re.sub(pattern, repl, text)
+    return re.sub(r"\s*([（）])\s*", r"\1", text)
+
+
 def list_sep() -> str:
     """What joins the items of a list in the UI language."""
     return "、" if get_lang() == "zh" else ", "
@@ -505,4 +536,5 @@ def switch(code: str):
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(_=t, get_lang=get_lang, label_name=label_name, column_name=column_name,
-                                 term=term, terms=terms, round_type_name=round_type_name, rel_name=rel_name)
+                                 term=term, terms=terms, round_type_name=round_type_name, rel_name=rel_name,
+                                 source_name=source_name)

@@ -68,7 +68,7 @@ PARAMS = {
     "max_hops": ("最多步数", "Maximum steps"), "disclosed": ("已披露金额", "Disclosed"), "group_by": ("分组", "Group by"),
     "measure": ("度量", "Measure"), "order": ("排序", "Order"), "round_id": ("轮次 ID", "Round id"),
     "min_inclusive": ("含下限", "Minimum included"), "max_inclusive": ("含上限", "Maximum included"),
-    "currency": ("币种", "Currency"),
+    "currency": ("币种", "Currency"), "ties": ("含并列", "Ties included"),
 }
 
 # what each parameter asks for, in both UI languages (the queries' own help is English and names
@@ -87,6 +87,7 @@ HELP = {
     "max_amount": ("金额上限（人民币元）", "highest amount in CNY yuan"),
     "min_inclusive": ("金额下限本身也算在内（及以上）", "the lowest amount itself counts (at least)"),
     "k": ("显示前几项", "how many to show"),
+    "ties": ("与第 k 项并列的分组也列出", "also every group tied with the k-th"),
     "by": ("排名依据", "what to rank by"),
     "measure": ("统计什么", "what is measured and ranked"),
     "group_by": ("按什么分组", "what to group by"),

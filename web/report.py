@@ -78,19 +78,10 @@ NOTES_ZH = [
     (r"^456/752 = 60\.6%", "456/752 = 60.6%，与“超过 60%”一致。种子轮+天使轮、Pre-A轮和 A轮的占比合计 54.6%；A+轮及以前的其余部分报告未细分。"
      "战略投资占比是战略投资占全部事件的比例。"),
 ]
-# the sources of the report's figures ("report 2020 §2.3.1 text (Fig. 11)") in Chinese
-SOURCE_ZH = [(r"report (\d{4})", r"报告（\1）"), (r"\btext\b", "正文"), (r"describing Fig\. ?(\d+)", r"描述图\1"),
-             (r"Fig\. ?(\d+)", r"图\1"), (r"Table ?(\d+)", r"表\1"), (r"\(", "（"), (r"\)", "）")]
-
-
 def display_source(source: str) -> str:
-    import re
+    from web.i18n import source_name
 
-    if get_lang() != "zh":
-        return source
-    for pattern, repl in SOURCE_ZH:
-        source = re.sub(pattern, repl, source)
-    return re.sub(r"\s*([（）])\s*", r"\1", source)
+    return source_name(source)
 
 
 def display_note(note: str) -> str:
