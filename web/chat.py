@@ -14,7 +14,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from kg.errors import KGError
 from web import graphview
 from web.data import has_module, jsonable, mark_synthetic
-from web.i18n import error_text, get_lang, t
+from web.i18n import error_text, pick, t
 from web.state import get_state, get_store
 
 bp = Blueprint("chat", __name__)
@@ -121,7 +121,7 @@ def intent_name(intent: str | None) -> str:
     if not intent or intent == "unknown":
         return t("not_understood")
     if intent in INTENTS:
-        return INTENTS[intent][0 if get_lang() == "zh" else 1]
+        return pick(INTENTS, intent)
     return query_title(intent)[0] if intent in TITLES else intent.replace("_", " ")
 
 

@@ -204,19 +204,16 @@ HIDDEN_PROPS = ("id", "name", "sources", "aliases", "synthetic", "name_en", "_la
 
 def value_name(key: str, value) -> str:
     """A coded property value (kind: vc, board: star) in the UI language; other values as they are."""
-    pair = VALUE_NAMES.get(key, {}).get(str(value))
-    return str(value) if pair is None else (pair[0] if get_lang() == "zh" else pair[1])
+    return pick(VALUE_NAMES.get(key, {}), str(value))
 
 
 def prop_items(props: dict) -> list[tuple[str, object]]:
     """(display name, display value) of the properties worth showing, in the UI language."""
-    zh = get_lang() == "zh"
     out = []
     for k, v in props.items():
         if k in HIDDEN_PROPS or v is None or v == "" or k.startswith("_"):
             continue
-        name = PROP_NAMES.get(k)
-        label = (name[0] if zh else name[1]) if name else column_name(k)
+        label = pick(PROP_NAMES, k, column_name(k))
         if k == "type":
             v = round_type_name(v)
         elif isinstance(v, bool):
