@@ -584,18 +584,6 @@ def _area_page(eid, label, data, year):
     data["charts"] = [c for c in charts if c]
 
 
-def localize_rows(rows: list[dict]) -> list[dict]:
-    """Rows for a page: segment and region cells in the UI language (the JSON keeps the stored names)."""
-    out = []
-    for r in rows:
-        r = dict(r)
-        for col in ("segment", "region", "province", "city", "macro", "round"):
-            if isinstance(r.get(col), str):
-                r[col] = terms(r[col])
-        out.append(r)
-    return out
-
-
 def segment_name(name) -> str:
     """A segment's name in the UI language."""
     return term(name) or ""
@@ -627,9 +615,7 @@ def entity(eid):
     data = entity_data(eid, request.args)
     if data is None:
         abort(404, description=t("not_found_entity"))
-    if get_lang() == "en":
-        for sec in data["sections"].values():
-            sec["rows"] = localize_rows(sec.get("rows") or [])
+    # table cells name segments, regions and rounds in the UI language (web.filters.cell)
     ego_view = None
     if data.get("graph"):
         g = data["graph"]

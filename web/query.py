@@ -231,12 +231,6 @@ def page(name):
             data = query_data(name, args, page_key="rows")
         except KGError as exc:
             error = error_text(exc)
-    from web.i18n import get_lang
-
-    if data and get_lang() == "en":
-        from web.explore import localize_rows
-
-        data["rows"] = localize_rows(data.get("rows") or [])
     if data and (data.get("graph") or {}).get("nodes"):
         view = graphview.view(data["graph"], color_by="community" if name == "coinvest_network" else "label",
                               omitted=int((data.get("meta") or {}).get("omitted") or 0))
