@@ -310,12 +310,10 @@ def test_answer_cards_around_the_answer(client, vocabulary, lang):
     assert _chat_leaks(client, vocabulary, lang, MORE_QUESTIONS[lang], around) == []
 
 
-# English answers whose sentence (kg/chat's, not the web's) still names Chinese labels: the chat's to fix
+# English answers whose sentences once named Chinese labels (round labels, regions in the suggestions)
 CHAT_TEXT_KNOWN = ["What were the largest rounds in Zhejiang?", "blah blah"]
 
 
-@pytest.mark.xfail(reason="kg/chat: English answers name round labels (战略投资, C轮) and example questions name "
-                          "regions (北京) in Chinese", strict=False)
 def test_english_answer_sentences(client, vocabulary):
     def sentence(html):
         return re.search(r'<p class="answer-text">(.*?)</p>', _latest_card(html), re.S).group(1)

@@ -433,7 +433,7 @@ def compose(p: Parse, res, store=None) -> dict:
         if picked and (singular or k == 1):
             value = picked[0].get("amount_cny")
         detail = _join([f"{r['company']} {r.get('round') or ''}（{money_text(r.get('amount_cny'), 'zh')}，{r.get('date')}）"
-                        if zh else f"{r['company']} {r.get('round') or ''} ({money_text(r.get('amount_cny'), 'en')}, "
+                        if zh else f"{r['company']} {_round_en(r)} ({money_text(r.get('amount_cny'), 'en')}, "
                                    f"{r.get('date')})" for r in picked], lang)
         text = (f"{sc.strip('（）')}金额最大的融资：{detail}。" if zh else f"Largest rounds{sc}: {detail}.") if picked else \
             ("没有披露金额的融资。" if zh else "No round with a disclosed amount matches.")
@@ -631,6 +631,8 @@ def suggestions(store, lang: str) -> list[str]:
                co and f"{co}的投资方有哪些？", city and f"{city}有多少起融资？", "2019年出手最多的投资机构", "哪个省的融资最多？",
                city and f"{city}融资金额的平均值是多少", f"{inv[0]}在哪个城市出手最多"]
     else:
+        city = english_names(city) if city else city
+        city = city.split(" (", 1)[0] if city else city  # "Beijing (北京)" → Beijing: the question reads it
         out = [f"Which companies has {inv[0]} backed?", f"Who co-invests most with {inv[0]}?",
                f"What did {inv[0]} and {b} both invest in?", co and f"Who invested in {co}?",
                city and f"How many deals happened in {city}?", "Top 5 investors in 2019", "Which province has the most deals?",

@@ -62,7 +62,7 @@ def _round_labels() -> dict:
     return {r.type: (r.label, r.label_en) for r in load().rounds}
 
 
-_GROUP_WORDS = {"early": ("早期", "early-stage"), "later": ("后期", "later-stage"), "strategic": ("战略", "strategic"),
+_GROUP_WORDS = {"early": ("早期", "early-stage"), "later": ("后期", "later-stage"), "strategic": ("战略投资", "strategic"),
                 "listed": ("上市", "listing"), "other": ("其他", "other")}
 
 
@@ -366,7 +366,7 @@ def interpretation(store, f: Frame) -> str:
                 "lead_only": lambda v: "领投" if zh else "led",
                 "region": lambda v: _display(store, v, f.language),
                 "segment": lambda v: _display(store, v, f.language)}[key](val)
-        what = (f"{part} 的占比（%）" if zh else f"share of {part} (%)")
+        what = (f"{part}的占比（%）" if zh else f"share of {part} (%)")
     return " · ".join(parts + [what]) if parts else what
 
 
