@@ -18,7 +18,9 @@ TARGET_MS = float(os.environ.get("KG_PERF_P95_MS", "100"))
 
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory):
-    from kg.demo import generate as demo
+    import importlib
+
+    demo = importlib.import_module("kg.demo.generate")
     from kg.index import graph_index
     from kg.loading import load_seed
     from kg.store.embedded import EmbeddedStore
