@@ -327,19 +327,11 @@ def prepare(store, name: str, params: dict) -> Prepared:
 def run(store, name: str, **params) -> Result:
     """Run named query ``name`` on ``store`` (embedded or Cypher) and return its :class:`Result`."""
     t0 = time.perf_counter()
-    if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "refresh"):
-        store.refresh()
+    store.refresh()
     p = prepare(store, name, params)
     q = p.query
     statements = q.render(p)
-    if getattr(store, "kind", "embedded") == "embedded":
-        from kg.index import graph_index
-
-        raw = q.embedded(graph_index(store), p)
-    elif q.cypher_runner is not None:
-        raw = q.cypher_runner(store, p, statements)
-    else:
-        raw = {k: [dict(r) for r in store.read(st, p.cy)] for k, st in statements.items()}
+    raw = store.run_named(q, p, statements)
     shaped = q.shape(raw, p)
     graph = shaped.get("graph")
     meta = {**p.meta, **shaped.get("meta", {})}

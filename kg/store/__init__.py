@@ -73,6 +73,11 @@ class GraphReader(Protocol):
     def stats(self) -> dict:
         """``{"nodes": {label: n}, "relationships": {type: n}}``"""
 
+    def run_named(self, query: Any, p: Any, statements: dict) -> dict:
+        """Answer a named query the way this store does best (the embedded store with the query's
+        Python plan over its index, a Cypher store with ``statements``); the query layer never asks
+        which store it has."""
+
 
 def open_store(config: Config) -> Store:
     """The store ``config.backend`` names."""

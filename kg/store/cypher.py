@@ -259,6 +259,12 @@ class CypherStore:
         rows = self.executor.read(cypher, dict(params or {}), timeout)
         return [{k: _column_value(v) for k, v in row.items()} for row in rows]
 
+    def run_named(self, query, p, statements: dict) -> dict:
+        """Answer a named query (``kg.queries.base``) with its rendered, parameterised Cypher."""
+        if query.cypher_runner is not None:
+            return query.cypher_runner(self, p, statements)
+        return {k: [dict(r) for r in self.read(st, p.cy)] for k, st in statements.items()}
+
     def refresh(self) -> bool:
         """True (and a new :attr:`version`) when another process loaded something since we last looked.
 

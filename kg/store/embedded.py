@@ -133,6 +133,12 @@ class EmbeddedStore:
     def graph(self, value) -> None:
         self._graph = value
 
+    def run_named(self, query, p, statements: dict) -> dict:
+        """Answer a named query (``kg.queries.base``) with its Python plan over the query index."""
+        from kg.index import graph_index
+
+        return query.embedded(graph_index(self), p)
+
     @property
     def tables(self) -> W.Tables:
         """The Arrow tables of the version in memory (``.nodes[label]``, ``.rels[type]``)."""
