@@ -93,33 +93,112 @@ def round_mix(rounds, rows=None) -> dict:
 
 
 # ---------------------------------------------------------------------------- portfolio
+def _stage_codes(ix) -> np.ndarray:
+    """Each round's ontology stage (99 when unknown): the middle key of :func:`round_sort_key`."""
+    from kg.queries.common import stage_of
+
+    def build():
+        types, inv = ix.type_codes()
+        return np.array([stage_of(t or None) for t in types.tolist()], dtype=np.int64)[inv]
+    return ix.memo("portfolio_stage", build)
+
+
+def _mix_embedded(ix, rs: np.ndarray, led: np.ndarray, rows: list[dict]) -> dict:
+    """:func:`round_mix` over rounds ``rs`` (distinct; ``led`` per round) without a dict per round."""
+    mc = ix.month_code()[rs]
+    ys = np.where(mc >= 0, mc // 100, -1)
+    years = {("" if y < 0 else f"{y:04d}"): int(n) for y, n in zip(*np.unique(ys, return_counts=True))}
+    mkey = np.where((mc >= 0) & (mc % 100 > 0), mc, -1)
+    months = {("" if m < 0 else f"{m // 100:04d}-{m % 100:02d}"): int(n)
+              for m, n in zip(*np.unique(mkey, return_counts=True))}
+    tnames, tinv = ix.type_codes()
+    tc = np.bincount(tinv[rs], minlength=len(tnames))
+    types: dict[str, int] = defaultdict(int)
+    for k in np.flatnonzero(tc).tolist():
+        types[str(tnames[k] or "other")] += int(tc[k])
+    amt = ix.r_amount[rs]
+    amount = as_money(float(np.round(amt[~np.isnan(amt)], 2).sum())) if len(rs) else as_money(0.0)
+    mix = {"rounds": int(len(rs)), "lead_rounds": int(led.sum()), "amount_cny": amount,
+           "years": dict(sorted(years.items(), key=lambda kv: (kv[0] == "", kv[0]))),
+           "months": dict(sorted(months.items(), key=lambda kv: (kv[0] == "", kv[0]))),
+           "types": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))}
+    segs, regs = defaultdict(int), defaultdict(int)
+    for r in rows:
+        for x in _split(r.get("segment")):
+            segs[x] += 1
+        for x in _split(r.get("region")):
+            regs[x] += 1
+    mix["segments"] = dict(sorted(segs.items(), key=lambda kv: (-kv[1], kv[0])))
+    mix["regions"] = dict(sorted(regs.items(), key=lambda kv: (-kv[1], kv[0])))
+    return mix
+
+
 def _portfolio_embedded(ix, p) -> dict:
+    """The portfolio's rows, summaries and mix straight from the index's arrays (an investor at 100k
+    deals has ~2,000 companies: a dict per round was most of the answer's time); only the rows drawn
+    in the graph carry their rounds."""
+    from kg.queries.base import GRAPH_ROWS
+
+    parts = _investor_parts(ix, p, p.cy["investor"])
+    rs, lead = ix.p_round[parts].astype(np.int64), ix.p_lead[parts].astype(bool)
+    if not len(rs):
+        return {"shaped": [], "mix": round_mix([], [])}
+    cs = ix.r_company[rs].astype(np.int64)
+    dates = ix.r_date[rs]
+    # round_sort_key within each company: dated first, by date, stage, id
+    order = np.lexsort((ix.r_id_arr[rs], _stage_codes(ix)[rs], dates, dates == "", cs))
+    rs, lead, cs, dates = rs[order], lead[order], cs[order], dates[order]
+    starts = np.flatnonzero(np.concatenate(([True], cs[1:] != cs[:-1])))
+    ends = np.append(starts[1:], len(cs))
+    ndated = np.add.reduceat((dates != "").astype(np.int64), starts)
+    first = np.where(ndated > 0, dates[starts], "")
+    last = np.where(ndated > 0, dates[starts + np.maximum(ndated - 1, 0)], "")
+    led_any = np.logical_or.reduceat(lead, starts)
+    labels = [ix.r_labels[r] for r in rs.tolist()]
+    cells = ix.memo("portfolio_cells", dict)  # company -> (segment, province, city) cells, filled as asked
     rows = []
-    for c, rounds in _by_company(ix, _investor_parts(ix, p, p.cy["investor"])).items():
-        rows.append({"company_id": ix.co_ids[c], "company": ix.co_names[c], "rounds": rounds, **company_info(ix, c)})
-    return {"main": rows}
+    for a, b, c, f0, f1, ld in zip(starts.tolist(), ends.tolist(), cs[starts].tolist(), first.tolist(),
+                                   last.tolist(), led_any.tolist()):
+        cell = cells.get(c)
+        if cell is None:
+            f = company_fields(company_info(ix, c))
+            cell = cells[c] = (f["segment"], f["province"], f["city"])
+        rows.append({"company": ix.co_names[c], "rounds": b - a, "round_labels": labels[a:b],
+                     "first_date": f0 or None, "last_date": f1 or None, "lead": ld,
+                     "segment": cell[0], "region": cell[1], "city": cell[2], "company_id": ix.co_ids[c],
+                     "_span": (a, b)})
+    rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
+    for r in rows[:GRAPH_ROWS]:
+        a, b = r["_span"]
+        r["_rounds"] = [{**round_info(ix, int(rs[k])), "lead": bool(lead[k])} for k in range(a, b)]
+    for r in rows:
+        del r["_span"]
+    return {"shaped": rows, "mix": _mix_embedded(ix, rs, lead, rows)}
 
 
 def _portfolio_shape(raw, p) -> dict:
     inv = p.entities["investor"]
     g = Graph()
     g.node(inv.id, "Investor", inv.name)
-    rows = []
-    for r in raw["main"]:
-        s = _rounds_summary(r["rounds"])
-        f = company_fields(r)
-        rows.append({"company": r["company"], **s, "segment": f["segment"], "region": f["province"],
-                     "city": f["city"], "company_id": r["company_id"], "_rounds": r["rounds"]})
-    rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
-    out = {"rows": rows, "value": len(rows), "graph": g,
-           "meta": {"mix": round_mix((rd for r in rows for rd in r["_rounds"]), rows)}}
+    if "shaped" in raw:  # the embedded plan summarised already (same rows, same order, same mix)
+        rows, mix = raw["shaped"], raw["mix"]
+    else:
+        rows = []
+        for r in raw["main"]:
+            s = _rounds_summary(r["rounds"])
+            f = company_fields(r)
+            rows.append({"company": r["company"], **s, "segment": f["segment"], "region": f["province"],
+                         "city": f["city"], "company_id": r["company_id"], "_rounds": r["rounds"]})
+        rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
+        mix = round_mix((rd for r in rows for rd in r["_rounds"]), rows)
+    out = {"rows": rows, "value": len(rows), "graph": g, "meta": {"mix": mix}}
     for r in graph_rows(rows, out):
         g.node(r["company_id"], "Company", r["company"])
         for rd in r["_rounds"]:
             add_round(g, rd, r["company_id"])
             g.edge(inv.id, "INVESTED_IN", rd["id"], lead=bool(rd.get("lead")))
     for r in rows:
-        del r["_rounds"]
+        r.pop("_rounds", None)
     return out
 
 
