@@ -22,16 +22,15 @@ def _lexicon_for_extract(config, use_graph: bool):
         return None
     from loaders.news import lexicon_from_store
 
+    from kg.store import open_store
+
     try:
         if config.backend == "embedded":
-            from kg.store.embedded import SNAPSHOT, EmbeddedStore
+            from kg.store.embedded import SNAPSHOT
 
             if not (Path(config.workspace) / SNAPSHOT).exists():
                 return None
-            return lexicon_from_store(EmbeddedStore(config.workspace))
-        from kg.cli import open_configured_store
-
-        store = open_configured_store(config)
+        store = open_store(config)
         try:
             return lexicon_from_store(store)
         finally:

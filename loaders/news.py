@@ -702,37 +702,53 @@ def parse_news(path: str | Path, lexicon: Lexicon | None = None) -> NewsResult:
     return NewsResult(batch, rows, loaded, n, rejects, sha)
 
 
+def _cells(table, column: str) -> list:
+    """A column of a read-interface table as Python values (absent: Nones; JSON text decoded)."""
+    if column not in table.column_names:
+        return [None] * table.num_rows
+    out = []
+    for v in table.column(column).to_pylist():
+        if isinstance(v, str) and v[:1] == "[":
+            try:
+                v = json.loads(v)
+            except ValueError:
+                pass
+        out.append(v)
+    return out
+
+
 def lexicon_from_store(store) -> Lexicon:
-    """The names of a store's graph (embedded: read from memory; Cypher stores: three reads)."""
+    """The names of a store's graph, through its read interface (:class:`kg.store.GraphReader`:
+    ``entities``, ``relationships``, ``deals``); a store without it is asked in three Cypher reads."""
     lex = Lexicon()
 
     def names_of(name, aliases):
-        return [x for x in [name, *(aliases or [])] if x]
+        return [x for x in [name, *(aliases if isinstance(aliases, list) else [])] if x]
 
-    if hasattr(store, "graph") and hasattr(store, "nodes_by_label"):
-        G = store.graph
-        for n in store.nodes_by_label("Investor"):
-            d = G.nodes[n]
-            for a in names_of(d.get("name"), d.get("aliases")):
-                lex.add("INVESTOR", a, d.get("name") or a)
-        for n in store.nodes_by_label("Company"):
-            d = G.nodes[n]
-            name = d.get("name")
+    if all(hasattr(store, m) for m in ("entities", "relationships", "deals")):
+        inv = store.entities("Investor")
+        for name, aliases in zip(_cells(inv, "name"), _cells(inv, "aliases")):
+            for a in names_of(name, aliases):
+                lex.add("INVESTOR", a, name or a)
+        cos = store.entities("Company")
+        key_of: dict[str, str] = {}
+        for cid, name, aliases in zip(_cells(cos, "id"), _cells(cos, "name"), _cells(cos, "aliases")):
             if not name:
                 continue
-            for a in names_of(name, d.get("aliases")):
+            key_of[cid] = norm_key(name)
+            for a in names_of(name, aliases):
                 lex.add("COMPANY", a, name)
-            ck = norm_key(name)
-            for _, v, k in G.out_edges(n, keys=True):
-                if k == "IN_SEGMENT":
-                    lex.company_segment.add(ck)
-                elif k == "LOCATED_IN":
-                    lex.company_region.add(ck)
-                elif k == "RAISED":
-                    r = G.nodes[v]
-                    lex.rounds.setdefault(ck, []).append((v, r.get("type"), r.get("date")))
-                    if r.get("news"):
-                        lex.round_news[v] = list(r["news"])
+        for rel, bucket in (("IN_SEGMENT", lex.company_segment), ("LOCATED_IN", lex.company_region)):
+            for cid in _cells(store.relationships(rel), "_start"):
+                if cid in key_of:
+                    bucket.add(key_of[cid])
+        rounds = store.deals()
+        for rid, cid, typ, date, news in zip(_cells(rounds, "id"), _cells(rounds, "company_id"), _cells(rounds, "type"),
+                                             _cells(rounds, "date"), _cells(rounds, "news")):
+            if cid in key_of:
+                lex.rounds.setdefault(key_of[cid], []).append((rid, typ, date))
+            if news:
+                lex.round_news[rid] = list(news)
         return lex
     if hasattr(store, "read"):
         for row in store.read("MATCH (i:Investor) RETURN i.name AS name, i.aliases AS aliases", {}):

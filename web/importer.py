@@ -91,7 +91,7 @@ def _writer():
     try:
         yield own
     finally:
-        own.graph = None  # the store drops its graph (built only if someone asked for it) and frees it
+        own.close()  # the store's public close: what it holds is freed with it
         state = get_state()
         with getattr(state, "_store_lock", None) or contextlib.nullcontext():
             live.refresh()
