@@ -193,3 +193,119 @@ def test_web_json_twins(dev_store_ro, server, request, tmp_path):
         a, b = (c.get(url) for c in apps)
         assert (a.status_code, url) == (b.status_code, url)
         assert _plain(a.get_json()) == _plain(b.get_json()), url
+
+
+# ---------------------------------------------------------------------------------------------- the read interface
+def _types(t) -> dict:
+    """Each column's type as the interface promises it (a list's item field name is not part of it)."""
+    import pyarrow as pa
+
+    from kg.store.workspace import _is_json
+
+    out = {}
+    for f in t.schema:
+        kind = ("list", str(f.type.value_type)) if pa.types.is_list(f.type) else (str(f.type),)
+        out[f.name] = (*kind, _is_json(f))
+    return out
+
+
+def _rows(t, key=("id",)) -> list:
+    return sorted(t.to_pylist(), key=lambda r: tuple(str(r[k]) for k in key))
+
+
+def assert_same_table(a, b, key=("id",)):
+    assert _types(a) == _types(b)
+    assert a.num_rows == b.num_rows
+    assert _rows(a, key) == _rows(b, key)
+
+
+def _readers(request, server, graph: str):
+    if graph == "dev":
+        return request.getfixturevalue("dev_store_ro"), server_dev_store(request, server)
+    return request.getfixturevalue("tricky_embedded"), _tricky_store(request, server)
+
+
+@pytest.mark.parametrize("backend", ["embedded", *SERVERS])
+def test_every_store_is_a_graph_reader(request, backend):
+    from kg.store import GraphReader
+
+    store = server_dev_store(request, backend)
+    assert isinstance(store, GraphReader)
+    assert isinstance(store.version, int)
+    assert store.refresh() is False  # nothing was written since: the version stays
+
+
+@pytest.mark.parametrize("graph", ["dev", "tricky"])
+def test_reader_stats_entities_relationships(request, server, graph):
+    emb, srv = _readers(request, server, graph)
+    stats = emb.stats()
+    assert srv.stats() == stats and stats["nodes"]
+    from ontology import LABELS, REL_TYPES
+
+    for label in LABELS:
+        assert_same_table(emb.entities(label), srv.entities(label))
+    for type_ in REL_TYPES:
+        assert_same_table(emb.relationships(type_), srv.relationships(type_), key=("_start", "_end"))
+    assert srv.entities("Investor").num_rows == stats["nodes"]["Investor"]
+    assert srv.relationships("INVESTED_IN").num_rows == stats["relationships"]["INVESTED_IN"]
+    # a column selection, and names that are no label or type: empty tables of the right shape
+    assert_same_table(emb.entities("Company", ["id", "name"]), srv.entities("Company", ["id", "name"]))
+    for bad in ("NoSuchLabel", "Investor`) DETACH DELETE n //"):
+        assert_same_table(emb.entities(bad), srv.entities(bad))
+        assert_same_table(emb.relationships(bad), srv.relationships(bad), key=("_start", "_end"))
+    assert srv.stats() == stats  # nothing was written by reading
+
+
+@pytest.mark.parametrize("graph", ["dev", "tricky"])
+def test_reader_deals_and_catalogue(request, server, graph):
+    emb, srv = _readers(request, server, graph)
+    a, b = emb.deals(), srv.deals()
+    assert_same_table(a, b)
+    assert "company_id" in b.column_names and b.num_rows == emb.stats()["nodes"].get("Round", 0)
+    assert_same_table(emb.catalogue(), srv.catalogue())
+    assert srv.catalogue() is srv.catalogue()  # built once per version
+
+
+def _sample_ids(store) -> list[str]:
+    """A few ids of every label (the first and last by id), plus ids that name nothing."""
+    out = []
+    for label in store.stats()["nodes"]:
+        ids = sorted(store.entities(label, ["id"]).column("id").to_pylist())
+        out += ids[:2] + ids[-1:]
+    return [*dict.fromkeys(out), "investor:没有这个投资方", "", "investor:x'}) DETACH DELETE n //"]
+
+
+@pytest.mark.parametrize("graph", ["dev", "tricky"])
+def test_reader_entity_and_neighbours(request, server, graph):
+    emb, srv = _readers(request, server, graph)
+    ids = _sample_ids(emb)
+    seen = 0
+    for key in ids:
+        e = emb.entity(key)
+        assert srv.entity(key) == e, key
+        seen += e is not None
+        for type_, direction in ((None, "both"), (None, "out"), (None, "in"), ("INVESTED_IN", "both"),
+                                 ("PART_OF", "out"), ("NO_SUCH_TYPE", "both")):
+            a = sorted(emb.neighbours(key, type_, direction), key=repr)
+            b = srv.neighbours(key, type_, direction)
+            assert sorted(b, key=repr) == a, (key, type_, direction)
+    assert seen >= len(emb.stats()["nodes"])  # every label had a node to compare
+
+
+def test_reader_sees_a_write(falkor_store, tmp_path):
+    """A write bumps the version, and every cached table (catalogue, deals) follows it."""
+    from kg.model import Batch
+
+    before = falkor_store.version
+    assert falkor_store.catalogue().num_rows == 0 and falkor_store.deals().num_rows == 0
+    b = Batch()
+    b.node("Company", "company:新公司", "test", name="新公司")
+    b.node("Round", "round:新公司|a|2020-01", "test", type="a", label="A轮", date="2020-01", year=2020)
+    b.rel("RAISED", "company:新公司", "round:新公司|a|2020-01", "test")
+    falkor_store.apply(b)
+    assert falkor_store.version != before
+    assert falkor_store.catalogue().column("name").to_pylist().count("新公司") == 1
+    assert falkor_store.deals().column("company_id").to_pylist() == ["company:新公司"]
+    assert falkor_store.entity("company:新公司")["_label"] == "Company"
+    assert falkor_store.neighbours("company:新公司") == [("RAISED", "round:新公司|a|2020-01", "out",
+                                                         {"sources": ["test"]})]

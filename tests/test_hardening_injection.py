@@ -63,6 +63,8 @@ VETTED = {
     ("kg/store/cypher.py", "node_merge_cypher", "sets"): "built just above from quote_ident and _list_union",
     ("kg/store/cypher.py", "rel_merge_cypher", "_changed_expr('r', list_keys)"): "see _changed_expr",
     ("kg/store/cypher.py", "rel_merge_cypher", "sets"): "built just above from quote_ident and _list_union",
+    ("kg/store/cypher.py", "_neighbour_cypher", "arrow"):
+        "one of two fixed arrow texts around [r] or [r:<type>], the type checked by quote_ident",
     ("kg/store/dialect.py", "internal_id_lookup", "f"): "INTERNAL_ID[dialect]: elementId or id, a fixed table",
     ("kg/store/dialect.py", "unique_id_ddl", "index_name(label, 'id')"):
         "iikg_<label>_id, the label checked by quote_ident in the same statement",

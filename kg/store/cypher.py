@@ -41,18 +41,22 @@ import fcntl
 import json
 import math
 import os
+import threading
 import time
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import yaml
 
 from kg.config import Config
 from kg.errors import BackendError, WorkspaceError
 from kg.model import LIST_PROPS, Batch
 from kg.store.dialect import Outcome, Shaper, Statement, quote_ident, redact
+from kg.store.reading import catalogue_table, deals_table, empty_nodes, empty_rels
+from kg.store.workspace import EDGE_KEY, NODE_KEY, encode_rows
 
 __all__ = [
     "ATOMIC_ROWS",
@@ -231,6 +235,52 @@ def _column_value(v):
     return v
 
 
+# ---------------------------------------------------------------------------------------------- reading
+@lru_cache(maxsize=1)
+def _schema_labels() -> tuple[str, ...]:
+    from ontology import LABELS
+
+    return tuple(LABELS)
+
+
+@lru_cache(maxsize=1)
+def _schema_types() -> tuple[str, ...]:
+    from ontology import REL_TYPES
+
+    return tuple(REL_TYPES)
+
+
+@cache
+def _entity_cypher() -> str:
+    """One node by ``$id`` whatever its label: one indexed lookup per schema label."""
+    return "\nUNION ALL\n".join(f"MATCH (n:{quote_ident(label)} {{id: $id}}) RETURN labels(n)[0] AS label, "
+                                 "properties(n) AS p" for label in _schema_labels())
+
+
+@cache
+def _label_cypher() -> str:
+    return "\nUNION ALL\n".join(f"MATCH (n:{quote_ident(label)} {{id: $id}}) RETURN labels(n)[0] AS label"
+                                 for label in _schema_labels())
+
+
+@cache
+def _neighbour_cypher(label: str, type_: str | None, direction: str) -> str:
+    rel = f"[r:{quote_ident(type_)}]" if type_ is not None else "[r]"
+    arrow = f"-{rel}->" if direction == "out" else f"<-{rel}-"
+    return (f"MATCH (n:{quote_ident(label)} {{id: $id}}){arrow}(m) "
+            "RETURN type(r) AS t, m.id AS o, properties(r) AS p")
+
+
+def _plain_props(p) -> dict:
+    """A node's or relationship's properties as the embedded store gives them (no nulls)."""
+    return {k: v for k, v in dict(p or {}).items() if v is not None}
+
+
+def _ordered(t: pa.Table, key: tuple[str, ...]) -> pa.Table:
+    """The key columns first, then the properties by name."""
+    return t.select([*key, *sorted(c for c in t.column_names if c not in key)])
+
+
 # ---------------------------------------------------------------------------------------------- the store
 class CypherStore:
     """A graph on a Cypher server (Neo4j or FalkorDB); see the module docstring.
@@ -248,6 +298,9 @@ class CypherStore:
         self.auto_schema = auto_schema
         self._schema_done: set[str] = set()
         self._manifest_sig = self._imports_sig()
+        self._cache: dict[tuple, Any] = {}
+        self._cache_version = self.version
+        self._cache_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<CypherStore {self.executor.describe()}>"
@@ -260,10 +313,16 @@ class CypherStore:
         return [{k: _column_value(v) for k, v in row.items()} for row in rows]
 
     def run_named(self, query, p, statements: dict) -> dict:
-        """Answer a named query (``kg.queries.base``) with its rendered, parameterised Cypher."""
+        """Answer a named query (``kg.queries.base``) with its rendered, parameterised Cypher.
+
+        A query with a ``cypher_runner`` (several dependent statements: a breadth-first walk) gets
+        a ``read(cypher, params)`` function for its own fixed statements, never the store itself."""
         if query.cypher_runner is not None:
-            return query.cypher_runner(self, p, statements)
-        return {k: [dict(r) for r in self.read(st, p.cy)] for k, st in statements.items()}
+            return query.cypher_runner(self._read_rows, p, statements)
+        return {k: self._read_rows(st, p.cy) for k, st in statements.items()}
+
+    def _read_rows(self, cypher: str, params: dict | None = None) -> list[dict]:
+        return [dict(r) for r in self.read(cypher, params)]
 
     def refresh(self) -> bool:
         """True (and a new :attr:`version`) when another process loaded something since we last looked.
@@ -286,7 +345,12 @@ class CypherStore:
         return (st.st_mtime_ns, st.st_size)
 
     def stats(self) -> dict:
-        """``{"nodes": {label: n}, "relationships": {type: n}}`` (labels and types with none left out)."""
+        """``{"nodes": {label: n}, "relationships": {type: n}}`` (labels and types with none left out;
+        counted once per :attr:`version`)."""
+        hit = self._cached(("stats",), self._count)
+        return {k: dict(v) for k, v in hit.items()}
+
+    def _count(self) -> dict:
         nodes, rels = {}, {}
         for row in self.read("CALL db.labels() YIELD label RETURN label"):
             n = self.read(f"MATCH (n:{_server_ident(row['label'])}) RETURN count(n) AS n")[0]["n"]
@@ -298,6 +362,95 @@ class CypherStore:
             if n:
                 rels[t] = int(n)
         return {"nodes": dict(sorted(nodes.items())), "relationships": dict(sorted(rels.items()))}
+
+    # ------------------------------------------------------------------ the read protocol (kg.store.GraphReader)
+    def _cached(self, key: tuple, build):
+        """``build()`` once per :attr:`version` (tables, catalogue, counts; dropped when it changes)."""
+        version = self.version
+        with self._cache_lock:
+            if self._cache_version != version:
+                self._cache.clear()
+                self._cache_version = version
+            hit = self._cache.get(key)
+        if hit is None:
+            hit = build()
+            with self._cache_lock:
+                if self._cache_version == version == self.version:
+                    self._cache[key] = hit
+        return hit
+
+    def entity(self, key: str) -> dict | None:
+        """One node by id: its properties plus ``_label``; None when there is none."""
+        rows = self.read(_entity_cypher(), {"id": str(key)})
+        if not rows:
+            return None
+        return {"_label": rows[0]["label"], **_plain_props(rows[0]["p"])}
+
+    def _label_of(self, key: str) -> str | None:
+        rows = self.read(_label_cypher(), {"id": str(key)})
+        return rows[0]["label"] if rows else None
+
+    def entities(self, kind: str, columns: list[str] | None = None) -> pa.Table:
+        """Every node of label ``kind`` as a table (``id`` first, then its properties by name; typed
+        as the embedded workspace types them, a column whose values mix types as JSON text)."""
+        t = self._cached(("entities", kind), lambda: self._node_table(kind))
+        return t.select(columns) if columns else t
+
+    def _node_table(self, kind: str) -> pa.Table:
+        if kind not in _schema_labels():
+            return empty_nodes()
+        rows = self.read(f"MATCH (n:{quote_ident(kind)}) RETURN properties(n) AS p")
+        props = sorted((_plain_props(r["p"]) for r in rows), key=lambda d: str(d.get("id")))
+        return _ordered(encode_rows(props, NODE_KEY), NODE_KEY) if props else empty_nodes()
+
+    def relationships(self, type_: str) -> pa.Table:
+        """Every relationship of ``type_`` as a table: ``_start``, ``_end`` and its properties."""
+        return self._cached(("relationships", type_), lambda: self._rel_table(type_))
+
+    def _rel_table(self, type_: str) -> pa.Table:
+        if type_ not in _schema_types():
+            return empty_rels()
+        rows = self.read(f"MATCH (a)-[r:{quote_ident(type_)}]->(b) RETURN a.id AS s, b.id AS e, properties(r) AS p")
+        rows.sort(key=lambda r: (str(r["s"]), str(r["e"])))
+        if not rows:
+            return empty_rels()
+        return _ordered(encode_rows([_plain_props(r["p"]) for r in rows], EDGE_KEY,
+                                    [(r["s"], r["e"]) for r in rows]), EDGE_KEY)
+
+    def neighbours(self, key: str, type_: str | None = None, direction: str = "both") -> list[tuple]:
+        """``(type, other id, "out"|"in", properties)`` of each relationship at node ``key``, by type,
+        direction (out first) and other id."""
+        if type_ is not None and type_ not in _schema_types():
+            return []
+        label = self._label_of(key)
+        if label is None or label not in _schema_labels():
+            return []
+        out = []
+        for d in ("out", "in"):
+            if direction not in (d, "both"):
+                continue
+            for r in self.read(_neighbour_cypher(label, type_, d), {"id": str(key)}):
+                out.append((r["t"], r["o"], d, _plain_props(r["p"])))
+        out.sort(key=lambda x: (x[0], x[2] != "out", str(x[1])))
+        return out
+
+    def deals(self) -> pa.Table:
+        """Rounds as filterable columns: the Round table with ``company_id`` (who RAISED it)."""
+        return self._cached(("deals",), lambda: deals_table(self.entities("Round"), self.relationships("RAISED")))
+
+    def catalogue(self) -> pa.Table:
+        """The name catalogue: ``id``, ``label``, ``name``, ``aliases`` of every node."""
+        return self._cached(("catalogue",), self._catalogue)
+
+    def _catalogue(self) -> pa.Table:
+        tables = {}
+        for label in _schema_labels():
+            rows = self.read(f"MATCH (n:{quote_ident(label)}) "
+                             "RETURN n.id AS id, {name: n.name, title: n.title, aliases: n.aliases} AS p")
+            props = sorted(({"id": r["id"], **_plain_props(r["p"])} for r in rows), key=lambda d: str(d["id"]))
+            if props:
+                tables[label] = encode_rows(props, NODE_KEY)
+        return catalogue_table(tables)
 
     def imports(self) -> list[dict]:
         """The import manifest, ``WORKSPACE/imports.jsonl`` (one JSON object a line)."""
