@@ -36,13 +36,19 @@ def _plain(obj):
     t = type(obj)
     if t is str or t is int or t is bool or obj is None:
         return obj
+    if t is float:
+        return obj if obj == obj and obj not in (_INF, -_INF) else None
     if t is dict:
         return {k if type(k) is str else str(k):
-                v if (type(v) is str or type(v) is int or type(v) is bool or v is None) else _plain(v)
+                v if (type(v) is str or type(v) is int or type(v) is bool or v is None
+                      or (type(v) is float and v == v and v not in (_INF, -_INF))) else _plain(v)
                 for k, v in obj.items()}
     if t is list or t is tuple:
         return [x if (type(x) is str or type(x) is int or x is None) else _plain(x) for x in obj]
     return _plain_other(obj)
+
+
+_INF = float("inf")
 
 
 def _plain_other(obj):
@@ -971,7 +977,7 @@ def _answer_frame(store, q: str, frame, session) -> dict:
     return out
 
 
-ROW_LIMIT = 1000
+from kg.chat.plan import LIST_CAP as ROW_LIMIT  # noqa: E402 - one cap for the plan and the answer
 
 
 def _answer_named(store, q: str, p, unresolved, session, frame) -> dict:

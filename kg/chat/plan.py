@@ -84,6 +84,9 @@ def _params(f: Frame, **extra) -> dict:
     return out
 
 
+LIST_CAP = 1000  # rows an answer carries at most (kg.chat.answer.ROW_LIMIT): a ranking's total counts the rest
+
+
 class _Run:
     """Runs the plan's queries and keeps their Cypher."""
 
@@ -177,7 +180,8 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order, k=k,
                       ties=ties))
     if ties and f.plural_rank and len(res.rows) == 1:  # one clear leader of a plural question: the ranking
-        res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order))
+        res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order,
+                          k=LIST_CAP))  # the answer lists at most this many (its total says how many there are)
     rows = list(res.rows)
     if f.co_investors:
         mine = set(f.filters.get("investor") or [])
