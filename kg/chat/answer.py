@@ -584,11 +584,7 @@ def _reported_2019(store, res, params: dict, lang: str) -> str:
     if not iid:
         return ""
     try:
-        if getattr(store, "kind", "embedded") == "embedded":
-            n = (store.entity(iid) or {}).get("reported_2019_companies")
-        else:
-            rows = store.read("MATCH (i:Investor {id: $id}) RETURN i.reported_2019_companies AS n", {"id": iid})
-            n = rows[0].get("n") if rows else None
+        n = (store.entity(iid) or {}).get("reported_2019_companies")
     except Exception:  # noqa: BLE001 - context only: a failed lookup must not cost the answer
         return ""
     if n is None:
@@ -604,7 +600,7 @@ _SUGG_LOCK = threading.Lock()
 
 def suggestions(store, lang: str) -> list[str]:
     """Example questions that work on this data (the busiest investors, companies and cities)."""
-    version = getattr(store, "version", None)
+    version = store.version if store is not None else None
     with _SUGG_LOCK:
         hit = _SUGG.get(store)
     if hit is None or hit[0] != version or (version is None and time.monotonic() - hit[1] > 30):
@@ -818,8 +814,7 @@ def _answer(store, q: str, session) -> dict:
     from kg.chat.frame import build_frame, is_bare_measure, is_followup, is_fragment, merge_followup, vocab
     from kg.chat.spelling import to_simplified
 
-    if getattr(store, "kind", "embedded") == "embedded" and hasattr(store, "refresh"):
-        store.refresh()  # another process may have loaded data: the names must be the current ones
+    store.refresh()  # another process may have loaded data: the names must be the current ones
     nlu = nlu_for(store)
     text = normalise(q[: MAX_CHARS * 4])
     simple = to_simplified(text, [(m.start, m.end) for m in nlu.parse(text).mentions if m.start >= 0])
@@ -930,7 +925,7 @@ def _reference_year(store) -> int | None:
     """The newest deal's year: what 去年 / last year mean here (the data's time, not the clock)."""
     from kg.queries import run
 
-    version = getattr(store, "version", None)
+    version = store.version if store is not None else None
     hit = _REFERENCE.get(store)
     if hit is not None and hit[0] == version and (version is not None or time.monotonic() - hit[2] < 10):
         return hit[1]

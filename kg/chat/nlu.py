@@ -938,7 +938,7 @@ _LOCK = threading.Lock()
 
 def nlu_for(store) -> NLU:
     """The NLU for ``store``'s current names (rebuilt when the data changes)."""
-    version = getattr(store, "version", None)
+    version = store.version if store is not None else None
     now = time.monotonic()
     with _LOCK:
         hit = _CACHE.get(store)
