@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
+from kg.formatting import money_text
 from web.i18n import VALUE_WORDS, get_lang, label_name, list_sep, rel_name, source_name, value_word
 
 __all__ = ["money", "number", "entity_url", "cell", "table_columns", "init_app", "MONEY_COLUMNS"]
@@ -20,25 +21,14 @@ MONEY_COLUMNS = {"amount_cny", "amount", "total_cny", "amount_total", "total_amo
 
 
 def money(v, lang: str | None = None) -> str:
-    """CNY yuan for people: ``8.00亿元`` / ``CNY 800.0m``; blank when unknown."""
-    if v is None or v == "" or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    lang = lang or get_lang()
-    if lang == "zh":
-        if abs(x) >= 1e8:
-            return f"{x / 1e8:,.2f}亿元"
-        if abs(x) >= 1e4:
-            return f"{x / 1e4:,.0f}万元"
-        return f"{x:,.0f}元"
-    if abs(x) >= 1e9:
-        return f"CNY {x / 1e9:,.2f}bn"
-    if abs(x) >= 1e6:
-        return f"CNY {x / 1e6:,.1f}m"
-    return f"CNY {x:,.0f}"
+    """CNY yuan for people in the UI language, by the one rule (:func:`kg.formatting.money_text`):
+    ``8.00亿元`` / ``CNY 800.0m``; ``未披露`` / ``undisclosed`` when unknown."""
+    if isinstance(v, str) and v.strip():
+        try:
+            v = float(v)
+        except ValueError:
+            return v
+    return money_text(None if v == "" else v, lang or get_lang())
 
 
 def number(v) -> str:

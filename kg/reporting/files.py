@@ -1,9 +1,10 @@
 """A report as text (``kg report``), CSV per figure, one XLSX workbook and PNG charts."""
 from __future__ import annotations
 
+from kg.formatting import money_text
 from kg.reporting.events import REPORT_YEAR, TOLERANCE
 
-__all__ = ["CHARTS", "SYNTHETIC_CAPTION", "cjk_font", "format_cell", "format_figure", "format_report", "write_charts",
+__all__ = ["CHARTS", "SYNTHETIC_CAPTION", "cjk_font", "format_cell", "format_figure", "is_money", "is_share", "format_report", "write_charts",
            "write_csv", "write_report", "write_xlsx"]
 
 # ------------------------------------------------------------------------------------------ writing
@@ -23,15 +24,28 @@ def _is_num(v) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def format_cell(fig: dict, col: str, v, row: dict | None = None) -> str:
-    """One value as the tables show it: shares in %, money in 亿元, bounds as ≥/≤, labels as is."""
+def is_money(col: str, row: dict | None = None) -> bool:
+    """Whether a figure's cell holds CNY yuan: an amount column, or the value, published number or
+    difference of the headline's disclosed amount (one rule for the text, the files and the page)."""
+    metric = (row or {}).get("metric", "")
+    return not is_share(col, row) and ("amount" in col or col.endswith("_cny")
+                                       or metric == "disclosed_amount_cny" and col in ("value", "published", "diff"))
+
+
+def is_share(col: str, row: dict | None = None) -> bool:
+    """Whether a figure's cell holds a share (0..1, shown in %)."""
+    metric = (row or {}).get("metric", "")
+    return "share" in col or metric == "disclosed_share" and col in ("value", "published", "diff")
+
+
+def format_cell(fig: dict, col: str, v, row: dict | None = None, lang: str = "zh") -> str:
+    """One value as the tables show it: shares in %, money by the one rule (:func:`kg.formatting.money_text`),
+    bounds as ≥/≤, labels as is."""
+    money, share = is_money(col, row), is_share(col, row)
     if v is None:
-        return "—"
+        return money_text(None, lang) if money and col not in ("published", "diff") else "—"
     if isinstance(v, bool):
         return "✓" if v else "✗"
-    metric = (row or {}).get("metric", "")
-    money = "amount" in col or metric == "disclosed_amount_cny" and col in ("value", "published", "diff")
-    share = "share" in col or metric == "disclosed_share" and col in ("value", "published", "diff")
     if isinstance(v, str) and v[:1] in "≥≤" and share:
         try:
             return f"{v[0]}{float(v[1:]) * 100:.1f}%"
@@ -43,7 +57,7 @@ def format_cell(fig: dict, col: str, v, row: dict | None = None) -> str:
                 return "0.0pp" if abs(v) < 0.0005 else f"{v * 100:+.1f}pp"
             return f"{v * 100:.1f}%"
         if money:
-            return f"{v / 1e8:,.2f}亿"
+            return money_text(v, lang)
         if isinstance(v, float) and not v.is_integer():
             return f"{v:,.2f}"
         return f"{int(v):,}" if abs(v) >= 10000 else str(int(v))
@@ -136,7 +150,7 @@ def write_xlsx(report: dict, path) -> None:
                 v = r.get(c)
                 if v is None:
                     continue
-                if _is_num(v) and "share" in c:
+                if _is_num(v) and is_share(c, r):
                     ws.write_number(i, j, v, pct)
                 elif isinstance(v, (bool, int, float, str)):
                     ws.write(i, j, v)
