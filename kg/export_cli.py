@@ -8,11 +8,9 @@ from pathlib import Path
 import click
 
 from kg.errors import InputError, KGError
+from kg.exports import FORMATS  # the one list (importing it loads no exporter's libraries)
 
 __all__ = ["FORMATS", "output_path", "parse_params", "register"]
-
-# kept here so `kg` starts without importing the exporters; a test checks it equals kg.exports.FORMATS
-FORMATS = ("graphml", "gexf", "json", "csv", "xlsx", "html", "png", "svg", "cypher")
 
 
 def parse_params(pairs) -> dict:

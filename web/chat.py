@@ -12,8 +12,9 @@ import time
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 from kg.errors import KGError
+from kg.result import jsonable
 from web import graphview
-from web.data import has_module, jsonable, mark_synthetic
+from web.data import mark_synthetic
 from web.i18n import error_text, pick, t
 from web.state import get_state, get_store
 
@@ -23,20 +24,13 @@ MAX_TURNS = 50
 MAX_QUESTION = 500
 
 
-def _answer_fn():
-    if not has_module("kg.chat"):
-        raise KGError(t("module_missing").format(module="kg.chat"))
-    from kg.chat import answer
-
-    return answer
-
-
 def ask(question: str, sid: str | None) -> dict:
     """Answer ``question`` in conversation ``sid`` (a new one when unknown); the answer is kept."""
     question = (question or "").strip()[:MAX_QUESTION]
     if not question:
         abort(400, description="empty question: pass ?q=…")
-    answer = _answer_fn()
+    from kg.chat import answer  # here: the pages that never chat do not load the chat's tables
+
     sess = get_state().session(sid)
     t0 = time.perf_counter()
     with sess.lock:

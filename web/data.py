@@ -5,33 +5,20 @@ every backend. Only :func:`get_entity` reads one node directly, through the stor
 """
 from __future__ import annotations
 
-import importlib
-import math
-
 from kg.errors import KGError, QueryError
+from kg.result import jsonable  # noqa: F401  (the one JSON-safe converter; pages import it from here)
 
 from web.state import cached, get_state, get_store
 
-__all__ = ["queries", "run_query", "query_accepts", "get_entity", "loaded_info", "has_module", "jsonable",
+__all__ = ["queries", "run_query", "query_accepts", "get_entity", "loaded_info", "jsonable",
            "request_params", "mark_synthetic", "rows_synthetic", "flag_rows", "safe_run_cached"]
 
 
-def has_module(name: str) -> bool:
-    try:
-        importlib.import_module(name)
-        return True
-    except ModuleNotFoundError as exc:
-        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-            return False
-        raise
-
-
 def queries():
-    """The :mod:`kg.queries` module (raises a KGError saying so when it is missing)."""
-    try:
-        return importlib.import_module("kg.queries")
-    except ModuleNotFoundError as exc:  # pragma: no cover - only while the query layer is missing
-        raise QueryError(f"the query layer is not installed ({exc.name})") from None
+    """The :mod:`kg.queries` module (imported when first asked: the pages that need no query start faster)."""
+    import kg.queries
+
+    return kg.queries
 
 
 def query_accepts(name: str, param: str) -> bool:
@@ -109,17 +96,6 @@ def _is_synthetic(rec: dict) -> bool:
         return True
     kind = str(rec.get("kind", "")).lower()
     return kind in ("demo", "synthetic")
-
-
-def jsonable(obj):
-    """NaN/inf → None, tuples/sets → lists: what JSON can carry."""
-    if isinstance(obj, float):
-        return None if (math.isnan(obj) or math.isinf(obj)) else obj
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in obj]
-    return obj
 
 
 def safe_run(name: str, **params) -> tuple[object | None, str | None]:

@@ -17,26 +17,19 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, request
 
-from kg.errors import InputError, KGError
-from web.data import has_module, request_params, run_query
+from kg.errors import InputError
+from kg.exports import check_format, export
+from kg.exports import safe_filename as export_filename
+from web.data import request_params, run_query
 
 bp = Blueprint("export", __name__)
 
-FORMATS = ("graphml", "gexf", "json", "csv", "xlsx", "html", "png", "svg", "cypher")
 MAX_POSTED_NODES = 5000
 
 
-def _export_fn():
-    for mod in ("kg.exports", "kg.export"):
-        if has_module(mod):
-            import importlib
-
-            return importlib.import_module(mod).export
-    raise KGError("the export module is not installed")
-
-
 def safe_filename(name: str, default: str = "iikg-export") -> str:
-    """A file name with no path, no control or header-breaking characters, at most 100 characters.
+    """An uploaded file's name made safe to keep (web.importer's; downloads are named by
+    :func:`kg.exports.safe_filename`): no path, no control or header-breaking characters, at most 100 characters.
 
     >>> safe_filename('../../etc/passwd\\r\\n"x".csv')
     'etc_passwd_x_.csv'
@@ -56,10 +49,14 @@ def safe_filename(name: str, default: str = "iikg-export") -> str:
 
 
 def attachment(data: bytes | str, mimetype: str, filename: str) -> Response:
-    name = safe_filename(filename)
-    ascii_name = safe_filename(name.encode("ascii", "ignore").decode()) or "iikg-export"
-    if "." in name and "." not in ascii_name:
-        ascii_name += "." + name.rsplit(".", 1)[-1].encode("ascii", "ignore").decode()
+    """A download named by the exports' one rule (:func:`kg.exports.safe_filename`), with an ASCII
+    ``filename`` for old clients beside the UTF-8 ``filename*``."""
+    stem, _, ext = str(filename or "").rpartition(".")
+    if not stem:
+        stem, ext = ext, "bin"
+    name = export_filename(stem, ext)
+    ext = name.rsplit(".", 1)[-1]
+    ascii_name = export_filename(name[: -len(ext) - 1].encode("ascii", "ignore").decode(), ext)
     resp = Response(data, mimetype=mimetype)
     resp.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
     resp.headers["X-Content-Type-Options"] = "nosniff"
@@ -78,8 +75,6 @@ def _source_from_args(args):
 
         ans = stored_answer(args.get("session"), args.get("turn"))
         if ans is None or ans.get("question") != q:
-            if not has_module("kg.chat"):
-                raise KGError("the chat module is not installed")
             from kg.chat import answer
 
             from web.state import get_store
@@ -91,7 +86,6 @@ def _source_from_args(args):
 
 @bp.route("/api/export", methods=["GET", "POST"])
 def api_export():
-    export = _export_fn()
     if request.method == "POST":
         body = request.get_json(silent=True) or {}
         fmt = str(body.get("format") or request.args.get("format") or "")
@@ -106,13 +100,11 @@ def api_export():
                  and isinstance(e.get("source"), str) and isinstance(e.get("target"), str)]
         source, title = {"nodes": nodes, "edges": edges}, str(body.get("name") or "graph")[:100]
     else:
-        fmt = request.args.get("format", "")
+        fmt = check_format(request.args.get("format", ""))  # before the query runs
         source, title = _source_from_args(request.args)
-    if fmt.lower() not in FORMATS:
-        raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     from web.state import get_store
 
-    out = export(source, fmt.lower(), title=title, store=get_store())
+    out = export(source, fmt, title=title, store=get_store())
     resp = attachment(out.data, out.mimetype, out.filename or f"{title}.{fmt}")
     if out.truncated:
         resp.headers["X-IIKG-Truncated"] = "1"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
+from kg.result import jsonable
 from web import graphview
-from web.data import get_entity, jsonable, request_params, run_query
+from web.data import get_entity, request_params, run_query
 from web.i18n import error_text
 from web.query import param_label
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
+from kg.result import jsonable
 from web import graphview
-from web.data import jsonable, marked_query, queries, request_params
+from web.data import marked_query, queries, request_params
 from web.i18n import error_text, pick
 
 bp = Blueprint("query", __name__)

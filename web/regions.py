@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request, url_for
 
 from kg.errors import KGError
+from kg.result import jsonable
 from web import chart_specs, graphview
-from web.data import jsonable, rows_synthetic, run_query
+from web.data import rows_synthetic, run_query
 from web.i18n import error_text, get_lang, t
 from web.network import facet_options
 

@@ -9,7 +9,8 @@ from markupsafe import Markup, escape
 
 from kg.errors import KGError
 from web import charts
-from web.data import has_module, jsonable
+from kg.reporting.files import is_money, is_share
+from kg.result import jsonable
 from web.filters import money, number
 from web.i18n import error_text, get_lang, t, value_word
 from web.state import cached, get_store
@@ -38,8 +39,6 @@ def _year(args) -> int | None:
 
 
 def report_data(year: int | None = None) -> dict:
-    if not has_module("kg.report"):
-        raise KGError(t("report_unavailable"))
     from kg import report as rep
 
     y = year or rep.REPORT_YEAR
@@ -160,22 +159,33 @@ def pct(v) -> str:
     return "" if v is None else f"{float(v) * 100:.1f}%"
 
 
-def fmt_cell(col: str, v) -> Markup:
+def fmt_cell(col: str, v, row: dict | None = None) -> Markup:
+    """One cell of a figure's table; which cells are money and which are shares is the report's own
+    rule (:func:`kg.reporting.files.is_money`, :func:`~kg.reporting.files.is_share`), money reads by
+    the one rule (:func:`web.filters.money`)."""
+    if isinstance(v, Markup):  # already a cell (:func:`table_cells`)
+        return v
+    share = is_share(col, row)
     if isinstance(v, dict):
         parts = []
         for k, x in v.items():
             sym = {"min": "≥", "max": "≤"}.get(k, k + " ")
-            parts.append(f"{sym}{pct(x) if isinstance(x, float) and x <= 1 else number(x)}")
+            parts.append(f"{sym}{pct(x) if share else number(x)}")
         return escape(" ".join(parts))
     if isinstance(v, bool):
         return Markup('<span class="ok">✓</span>') if v else Markup('<span class="bad">✗</span>')
-    if isinstance(v, float) and ("share" in col or (col in ("published", "diff") and abs(v) <= 1 and not v.is_integer())):
+    if share and isinstance(v, (int, float)):
         return escape(pct(v))
-    if col.endswith("_cny") and isinstance(v, (int, float)):
-        return escape(money(v))
+    if is_money(col, row) and (v is None or isinstance(v, (int, float))):
+        return Markup('<span class="num">{}</span>').format(money(v))
     if isinstance(v, (int, float)):
         return Markup('<span class="num">{}</span>').format(number(v))
     return escape("" if v is None else value_word(v))
+
+
+def table_cells(columns: list[str], rows: list[dict]) -> list[dict]:
+    """The table's rows as cells (each knows its row: a headline's value is money or a share by its metric)."""
+    return [{c: fmt_cell(c, r.get(c), r) for c in columns} for r in rows]
 
 
 def figure_chart(fig: dict) -> Markup:
@@ -213,7 +223,8 @@ def report():
     figs = []
     for f in (data or {}).get("figures", []):
         rows = display_rows(f)
-        figs.append({"fig": f, "rows": rows, "columns": figure_columns(f), "notes": [display_note(n) for n in f.get("notes") or []],
+        cols = figure_columns(f)
+        figs.append({"fig": f, "rows": table_cells(cols, rows), "columns": cols, "notes": [display_note(n) for n in f.get("notes") or []],
                      "spec": figure_spec(f, rows) if scripts else None,
                      "chart": None if scripts else figure_chart({**f, "rows": rows})})
     args = {"year": request.args["year"]} if _year(request.args) else {}

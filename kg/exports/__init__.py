@@ -17,16 +17,30 @@ truncated Result). ``Export.filename`` is safe to put in a Content-Disposition h
 from __future__ import annotations
 
 from kg.errors import InputError
-from kg.exports import cypher as _cypher  # noqa: F401  (each module registers its formats)
-from kg.exports import drawing as _drawing  # noqa: F401
-from kg.exports import graphfiles as _graphfiles  # noqa: F401
+
+# each module registers its formats; the order they are imported in is the order FORMATS lists them
+from kg.exports import graphfiles as _graphfiles  # noqa: F401  (graphml, gexf, json)
+from kg.exports import tables as _tables  # noqa: F401  (csv, xlsx)
 from kg.exports import html as _html  # noqa: F401
-from kg.exports import tables as _tables  # noqa: F401
+from kg.exports import drawing as _drawing  # noqa: F401  (png, svg)
+from kg.exports import cypher as _cypher  # noqa: F401
 from kg.exports.base import EXPORTERS, Export, Exporter, Payload, make_payload, safe_filename
 
-__all__ = ["EXPORTERS", "FORMATS", "Export", "Exporter", "Payload", "export", "make_payload", "safe_filename"]
+__all__ = ["EXPORTERS", "FORMATS", "Export", "check_format", "Exporter", "Payload", "export", "make_payload", "safe_filename"]
 
-FORMATS: tuple[str, ...] = ("graphml", "gexf", "json", "csv", "xlsx", "html", "png", "svg", "cypher")
+# the one list of export formats (the CLI's --format choices, the web's ?format=, the error messages):
+# the registry's keys. Importing this package is cheap (the exporters load networkx, matplotlib,
+# xlsxwriter and pyvis only when they write).
+FORMATS: tuple[str, ...] = tuple(EXPORTERS)
+
+
+def check_format(fmt) -> str:
+    """``fmt`` as a key of :data:`EXPORTERS` (``" XLSX"`` -> ``"xlsx"``); raises :class:`kg.errors.InputError`
+    naming the formats when there is no such exporter."""
+    key = str(fmt or "").strip().lower()
+    if key not in EXPORTERS:
+        raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return key
 
 
 def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: int | None = None,
@@ -38,10 +52,7 @@ def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: in
     marked ``synthetic`` (and its source) from the store (:func:`kg.exports.provenance.mark`). Raises :class:`kg.errors.InputError` for an
     unknown format or input.
     """
-    key = str(fmt or "").strip().lower()
-    exporter = EXPORTERS.get(key)
-    if exporter is None:
-        raise InputError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    exporter = EXPORTERS[check_format(fmt)]
     if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1):
         raise InputError(f"max_nodes must be a positive whole number, got {max_nodes!r}")
     cap = max_nodes if max_nodes is not None else exporter.max_nodes

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from kg.result import jsonable
 
 __all__ = [
     "EXPORTERS",
@@ -123,44 +124,21 @@ def register(fmt: str, *, extension: str, mimetype: str, description: str, max_n
 def scalar(v):
     """A value a flat format accepts (str, int, float, bool) or None to drop it.
 
-    Lists become ``"a; b"``, maps JSON text, non-finite floats None, anything else its ``str``.
+    Made JSON-safe first (:func:`kg.result.jsonable`: numpy scalars, non-finite floats None, sets
+    sorted); then lists become ``"a; b"`` and maps JSON text.
 
     >>> scalar(["file:a.csv#L2", "report:表5"])
     'file:a.csv#L2; report:表5'
     >>> scalar(float("nan")) is None
     True
     """
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, (list, tuple, set, frozenset)):
-        items = [scalar(x) for x in (sorted(v, key=str) if isinstance(v, (set, frozenset)) else v)]
+    v = jsonable(v)
+    if isinstance(v, list):
+        items = (scalar(x) for x in v)
         return "; ".join(str(x) for x in items if x is not None and x != "")
     if isinstance(v, dict):
         return json_dumps(v)
-    item = getattr(v, "item", None)  # numpy scalars
-    if callable(item):
-        try:
-            return scalar(item())
-        except (TypeError, ValueError):
-            pass
-    return str(v)
-
-
-def jsonable(v):
-    """``v`` with only JSON types (non-finite floats become None, other objects their str)."""
-    if v is None or isinstance(v, (bool, str, int)):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, dict):
-        return {str(k): jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return [jsonable(x) for x in v]
-    return scalar(v)
+    return v
 
 
 def json_dumps(obj, **kw) -> str:

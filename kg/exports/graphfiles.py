@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 
-import networkx as nx
-
 from kg.exports.base import Payload, about, flat_props, json_dumps, jsonable, register, truncation_note
 
 __all__ = ["to_networkx", "write_gexf", "write_graphml", "write_json"]
@@ -51,8 +49,11 @@ def _graph_attrs(p: Payload) -> dict:
     return attrs
 
 
-def to_networkx(p: Payload, *, flat: bool, gexf: bool = False) -> nx.MultiDiGraph:
-    """The payload as a MultiDiGraph keyed by relationship type (flat: scalar attributes only)."""
+def to_networkx(p: Payload, *, flat: bool, gexf: bool = False):
+    """The payload as a ``networkx.MultiDiGraph`` keyed by relationship type (flat: scalar attributes
+    only). networkx is imported here, not with the module: ``kg`` and its format list start without it."""
+    import networkx as nx
+
     G = nx.MultiDiGraph()
     node_reserved = {"label", "id", "pid", "start", "end", "viz", "parents", "spells", "slices"} if gexf \
         else {"label", "id"}
@@ -91,6 +92,8 @@ def to_networkx(p: Payload, *, flat: bool, gexf: bool = False) -> nx.MultiDiGrap
 def write_graphml(p: Payload) -> bytes:
     G = to_networkx(p, flat=True)
     G.graph.update({k: v for k, v in _graph_attrs(p).items() if v is not None})
+    import networkx as nx
+
     buf = io.BytesIO()
     nx.write_graphml(G, buf, encoding="utf-8", prettyprint=True)
     data = buf.getvalue()
@@ -124,6 +127,8 @@ def write_gexf(p: Payload) -> bytes:
 @register("json", extension="json", mimetype="application/json",
           description="node-link JSON (networkx.node_link_data) with rows, Cypher and provenance")
 def write_json(p: Payload) -> bytes:
+    import networkx as nx
+
     G = to_networkx(p, flat=False)
     doc = {
         "format": "iikg-export",
