@@ -42,7 +42,7 @@ VETTED = {
     ("kg/queries/paths.py", "_path_statements", "la"): "an entity's label, asserted to be in LABEL_ORDER",
     ("kg/queries/paths.py", "_path_statements", "lb"): "an entity's label, asserted to be in LABEL_ORDER",
     ("kg/queries/paths.py", "_path_statements", "head"): "built just above from the checked labels",
-    ("kg/queries/paths.py", "_hood_cypher", "e.label"): "an entity's label, asserted to be in LABEL_ORDER",
+    ("kg/queries/paths.py", "_hood_statements", "label"): "an entity's label, asserted to be in LABEL_ORDER",
     ("kg/queries/summaries.py", "_region_statements", "pat"): "_REGION_PATTERNS[level], level a checked choice",
     ("kg/queries/summaries.py", "_region_statements", "base"): "built just above from the fixed pattern",
     ("kg/queries/deals.py", "_conditions", "k"): "the position (an int) of a resolved investor: $inv0, $inv1 …",

@@ -1,9 +1,11 @@
 """Moving through the graph: the shortest paths between two entities, and what lies around one
 (what the explorer expands when a node is clicked).
 
-Paths: ``allShortestPaths`` in Cypher (FalkorDB wants both ends bound in an earlier clause, Neo4j
-takes the pattern directly: the only dialect switch), networkx BFS on the embedded store.
-Neighbourhoods: breadth-first, one parameterised expansion per hop on either backend.
+Paths: ``allShortestPaths`` in Cypher (both ends bound in an earlier clause, which FalkorDB needs
+and Neo4j accepts), a bidirectional breadth-first search over :mod:`kg.queries.walk`'s adjacency
+on the embedded store. Neighbourhoods: breadth-first, one parameterised expansion per hop on
+either backend (the Cypher store runs the query's statements through the read function it hands
+to ``cypher_runner``).
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import itertools
 
 from kg.queries.base import Graph, NamedQuery, Param, register
 from kg.queries.resolve import LABEL_ORDER
+from kg.queries.walk import adjacency, shortest_paths
 
 __all__ = ["MAX_HOPS", "PATH_CAP", "neighborhood", "path"]
 
@@ -20,10 +23,9 @@ NODE_MAP = "{id: %s.id, label: labels(%s)[0], name: %s.name, title: %s.title, ro
 _ORDER = {label: i for i, label in enumerate(LABEL_ORDER)}
 
 
-def _node_fields(nid: str, d: dict) -> dict:
-    """Embedded twin of :data:`NODE_MAP`."""
-    return {"id": nid, "label": d.get("_label"), "name": d.get("name"), "title": d.get("title"),
-            "round": d.get("label"), "date": d.get("date")}
+def _adjacency(ix, store):
+    """The whole graph's adjacency, built once per store version (kept in the query index)."""
+    return ix.memo("adjacency", lambda: adjacency(store))
 
 
 def _display(n: dict) -> str:
@@ -46,108 +48,47 @@ RETURN [n IN nodes(p) | {NODE_MAP % (('n',) * 6)}] AS nodes,
 
 
 def _path_statements(p) -> dict:
+    if p.entities["a"].id == p.entities["b"].id:  # a path from a node to itself: no server agrees on it
+        return {}
     la, lb = p.entities["a"].label, p.entities["b"].label
     assert la in LABEL_ORDER and lb in LABEL_ORDER  # labels come from the fixed vocabulary only
-    if p.dialect == "falkordb":
-        head = f"""
+    head = f"""
 MATCH (a:{la} {{id: $a}}), (b:{lb} {{id: $b}})
 WITH a, b
 MATCH p = allShortestPaths((a)-[*..{MAX_HOPS}]-(b))"""
-    else:
-        head = f"""
-MATCH p = allShortestPaths((a:{la} {{id: $a}})-[*..{MAX_HOPS}]-(b:{lb} {{id: $b}}))"""
     return {"main": head + "\nWHERE length(p) <= $max_hops" + _PATH_RETURN}
-
-
-def _nbrs(G, u):
-    return itertools.chain(G._succ[u], G._pred[u])
-
-
-def _paths_to(parents: dict, node: str) -> list[list[str]]:
-    """Every path from the BFS root to ``node`` through ``parents`` (root first)."""
-    if not parents[node]:
-        return [[node]]
-    return [[*head, node] for par in parents[node] for head in _paths_to(parents, par)]
-
-
-def shortest_paths(G, a: str, b: str, max_hops: int) -> list[list[str]]:
-    """All shortest undirected node paths from ``a`` to ``b`` of at most ``max_hops`` hops.
-
-    Bidirectional breadth-first search, always growing the frontier with fewer edges to follow,
-    so hubs (a country, a busy province) are crossed last, if at all.
-    """
-    if a == b:
-        return [[a]]
-    par = ({a: []}, {b: []})     # parents towards each root
-    depth = [0, 0]
-    front = [[a], [b]]
-    while front[0] and front[1] and depth[0] + depth[1] < max_hops:
-        cost = [sum(len(G._succ[u]) + len(G._pred[u]) for u in f) for f in front]
-        side = 0 if cost[0] <= cost[1] else 1
-        mine, other = par[side], par[1 - side]
-        layer: dict[str, list[str]] = {}
-        for u in front[side]:
-            for v in _nbrs(G, u):
-                if v in mine and v not in layer:
-                    continue
-                layer.setdefault(v, [])
-                if u not in layer[v]:
-                    layer[v].append(u)
-        depth[side] += 1
-        mine.update(layer)
-        front[side] = list(layer)
-        meet = [v for v in layer if v in other]
-        if meet:
-            dist = {v: _depth(other, v) for v in meet}
-            best = min(dist.values())
-            out = []
-            for v in meet:
-                if dist[v] != best:
-                    continue
-                for head in _paths_to(par[0], v):
-                    for tail in _paths_to(par[1], v):
-                        out.append(head + tail[::-1][1:])
-            return out
-    return []
-
-
-def _depth(parents: dict, v: str) -> int:
-    d = 0
-    while parents[v]:
-        v = parents[v][0]
-        d += 1
-    return d
 
 
 def _path_embedded(ix, p) -> dict:
     """The shortest paths as the Cypher statement returns them, but only the first PATH_CAP node
     paths in the answer's order (plus how many there are): hubs can make thousands."""
-    G = p.store.graph
-    a, b = p.entities["a"].id, p.entities["b"].id
-    fields: dict[str, dict] = {}
+    if p.entities["a"].id == p.entities["b"].id:
+        return _self_path(p)
+    adj = _adjacency(ix, p.store)
+    a, b = adj.pos.get(p.entities["a"].id), adj.pos.get(p.entities["b"].id)
+    if a is None or b is None:
+        return {"main": [], "total": 0}
+    fields: dict[int, tuple[dict, str]] = {}
 
-    def node(n):
-        if n not in fields:
-            fields[n] = _node_fields(n, G.nodes[n])
-        return fields[n]
+    def node(u):
+        hit = fields.get(u)
+        if hit is None:
+            n = adj.node(u)
+            hit = fields[u] = (n, _display(n))
+        return hit
 
-    paths = shortest_paths(G, a, b, min(p["max_hops"], MAX_HOPS))
-    paths.sort(key=lambda ns: ([_display(node(n)) for n in ns], ns))
+    paths = shortest_paths(adj, a, b, min(p["max_hops"], MAX_HOPS))
+    paths.sort(key=lambda ns: ([node(u)[1] for u in ns], [adj.ids[u] for u in ns]))
     out = []
     for nodes in paths[:PATH_CAP]:
         steps = []
         for u, v in itertools.pairwise(nodes):
-            cands = [(u, k, v) for k in G._succ[u].get(v, {})] + [(v, k, u) for k in G._succ[v].get(u, {})]
-            steps.append([{"source": s, "type": k, "target": t} for s, k, t in cands])
+            steps.append([{"source": adj.ids[u], "type": t, "target": adj.ids[v]} if start else
+                          {"source": adj.ids[v], "type": t, "target": adj.ids[u]}
+                          for t, start in adj.between(u, v)])
         for combo in itertools.product(*steps):
-            out.append({"nodes": [node(n) for n in nodes], "rels": list(combo)})
+            out.append({"nodes": [node(u)[0] for u in nodes], "rels": list(combo)})
     return {"main": out, "total": len(paths)}
-
-
-def _path_cypher(store, p, statements) -> dict:
-    if p.entities["a"].id == p.entities["b"].id:  # a path from a node to itself: no server agrees on it
-        return _self_path(p)
-    return {"main": [dict(r) for r in store.read(statements["main"], p.cy)]}
 
 
 def _self_path(p) -> dict:
@@ -156,6 +97,8 @@ def _self_path(p) -> dict:
 
 
 def _path_shape(raw, p) -> dict:
+    if "main" not in raw:  # no statement ran: a path from a node to itself
+        raw = _self_path(p)
     best: dict[tuple, tuple] = {}
     for r in raw["main"]:
         ids = tuple(n["id"] for n in r["nodes"])
@@ -196,9 +139,8 @@ path = register(NamedQuery(
     columns=("hops", "path", "types"),
     value="length of the shortest path (null when none within max_hops)",
     statements=_path_statements,
-    embedded=lambda ix, p: _self_path(p) if p.entities["a"].id == p.entities["b"].id else _path_embedded(ix, p),
+    embedded=_path_embedded,
     shape=_path_shape,
-    cypher_runner=_path_cypher,
     prepare=_path_prepare,
 ))
 
@@ -210,13 +152,13 @@ WHERE n.id IN $frontier
 RETURN n.id AS from_id, type(x) AS type, startNode(x).id AS source, {NODE_MAP % (('m',) * 6)} AS node"""
 
 
-def _expand_embedded(G, frontier: list[str]) -> list[dict]:
+def _expand_embedded(adj, frontier: list[str]) -> list[dict]:
+    """Embedded twin of :data:`EXPAND`."""
     out = []
     for n in frontier:
-        for _, m, k in G.out_edges(n, keys=True):
-            out.append({"from_id": n, "type": k, "source": n, "node": _node_fields(m, G.nodes[m])})
-        for m, _, k in G.in_edges(n, keys=True):
-            out.append({"from_id": n, "type": k, "source": m, "node": _node_fields(m, G.nodes[m])})
+        u = adj.pos[n]
+        for t, v, start in adj.edges(u):
+            out.append({"from_id": n, "type": t, "source": n if start else adj.ids[v], "node": adj.node(v)})
     return out
 
 
@@ -243,20 +185,28 @@ def _bfs(expand, center: dict, hops: int) -> dict:
 
 
 def _hood_embedded(ix, p) -> dict:
-    G = p.store.graph
+    adj = _adjacency(ix, p.store)
     e = p.entities["entity"]
-    return _bfs(lambda fr: _expand_embedded(G, fr), _node_fields(e.id, G.nodes[e.id]), p["hops"])
+    u = adj.pos.get(e.id)
+    if u is None:
+        return _bfs(lambda fr: [], {"id": e.id, "label": e.label, "name": e.name}, p["hops"])
+    return _bfs(lambda fr: _expand_embedded(adj, fr), adj.node(u), p["hops"])
 
 
-def _hood_cypher(store, p, statements) -> dict:
+def _hood_statements(p) -> dict:
+    label = p.entities["entity"].label
+    assert label in LABEL_ORDER  # the label comes from the fixed vocabulary only
+    return {"center": f"MATCH (n:{label} {{id: $entity}}) RETURN {NODE_MAP % (('n',) * 6)} AS node",
+            "main": EXPAND}
+
+
+def _hood_cypher(read, p, statements) -> dict:
     e = p.entities["entity"]
     center = {"id": e.id, "label": e.label, "name": e.name}
-    assert e.label in LABEL_ORDER  # the label comes from the fixed vocabulary only
-    rows = store.read(f"MATCH (n:{e.label} {{id: $entity}}) RETURN {NODE_MAP % (('n',) * 6)} AS node",
-                      {"entity": e.id})
+    rows = read(statements["center"], {"entity": e.id})
     if rows:
         center = rows[0]["node"]
-    return _bfs(lambda fr: store.read(statements["main"], {"frontier": fr}), center, p["hops"])
+    return _bfs(lambda fr: read(statements["main"], {"frontier": fr}), center, p["hops"])
 
 
 def _hood_shape(raw, p) -> dict:
@@ -289,7 +239,7 @@ neighborhood = register(NamedQuery(
             Param("limit", "int", 50, help="nodes returned at most", lo=1, hi=5000)),
     columns=("name", "label", "hops"),
     value="number of nodes within hops (before the limit)",
-    statements={"main": EXPAND},
+    statements=_hood_statements,
     embedded=_hood_embedded,
     shape=_hood_shape,
     cypher_runner=_hood_cypher,

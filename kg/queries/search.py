@@ -85,6 +85,6 @@ RETURN n.id AS id, labels(n)[0] AS label, n.name AS name
 LIMIT $limit"""},
     embedded=lambda ix, p: _search(p.store, p),
     shape=_shape,
-    cypher_runner=lambda store, p, statements: _search(store, p),
+    cypher_runner=lambda read, p, statements: _search(p.store, p),
     prepare=_prepare,
 ))

@@ -12,9 +12,18 @@ import pyarrow.compute as pc
 
 from kg.store import workspace as W
 
-__all__ = ["CATALOGUE_COLUMNS", "catalogue_table", "deals_table", "empty_nodes", "empty_rels", "name_column"]
+__all__ = ["CATALOGUE_COLUMNS", "catalogue_table", "column_values", "deals_table", "empty_nodes", "empty_rels",
+           "name_column"]
 
 CATALOGUE_COLUMNS = ("id", "name", "title", "aliases")  # what a catalogue needs of a node table
+
+
+def column_values(table: pa.Table, name: str) -> list:
+    """The Python values of one column of an interface table (a JSON-text column decoded; a column
+    the table does not have: all None)."""
+    if name not in table.column_names:
+        return [None] * table.num_rows
+    return W.column_values(table, name)
 
 
 def empty_nodes() -> pa.Table:
