@@ -25,14 +25,15 @@ from functools import lru_cache
 
 import numpy as np
 
+from kg.reporting.events import round_types
 from ontology import load as load_ontology
 
 __all__ = ["Targets", "ASSUMPTIONS", "DEMO_YEARS", "VALUE_ADDED_CNY_YI", "VALUE_ADDED_SOURCE", "year_factor", "load_targets", "largest_remainder", "Quotas", "quotas",
-           "EARLY_TYPES", "LATER_TYPES", "LISTED_TYPES"]
+           "EARLY_TYPES", "LATER_TYPES"]
 
-EARLY_TYPES = ("seed", "angel", "pre_a", "a", "a_plus")          # the report's "A+轮及以前"
-LATER_TYPES = ("pre_b", "b", "b_plus", "c", "c_plus", "d", "e_plus", "pre_ipo")
-LISTED_TYPES = ("ipo", "private_placement")                         # not venture events
+# the report's groups of round types, as ontology/rounds.yaml says (one home: kg.reporting.events)
+EARLY_TYPES = round_types("early")     # the report's "A+轮及以前": seed, angel, pre_a, a, a_plus
+LATER_TYPES = round_types("later")     # pre_b … pre_ipo
 
 # Not in the report: plausible weights where it gives no breakdown. Each is normalised where used.
 ASSUMPTIONS: dict = {

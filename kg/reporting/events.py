@@ -10,12 +10,20 @@ import networkx as nx
 
 from ontology import load as load_ontology
 
-__all__ = ["LISTED_TYPES", "REPORT_YEAR", "THREE", "THREE_LABEL", "TOLERANCE", "UNKNOWN", "Events", "events_of",
+__all__ = ["LISTED_TYPES", "REPORT_YEAR", "round_types", "THREE", "THREE_LABEL", "TOLERANCE", "UNKNOWN", "Events", "events_of",
            "published_figures"]
 
 REPORT_YEAR = 2019
 TOLERANCE = 0.02     # "agrees" when within 2% of the published number (relative)
-LISTED_TYPES = ("ipo", "private_placement")
+
+
+def round_types(group: str) -> tuple[str, ...]:
+    """The round types of one of the report's groups in ``ontology/rounds.yaml`` (early, later,
+    strategic, listed, other), by stage: the one place a group's members are written down."""
+    return tuple(r.type for r in sorted(load_ontology().rounds, key=lambda r: r.stage) if r.group == group)
+
+
+LISTED_TYPES = round_types("listed")   # listings (ipo, private_placement): not venture events
 THREE = ("京津冀", "长三角", "粤港澳大湾区")
 THREE_LABEL = "京津冀+长三角+粤港澳"
 UNKNOWN = "未知"

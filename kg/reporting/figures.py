@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 
 from kg.reporting.events import (
+    round_types,
     REPORT_YEAR,
     THREE,
     THREE_LABEL,
@@ -394,8 +395,8 @@ ROUND_BUCKETS = [  # key, label, round types
     ("pre_a", "Pre-A轮", ("pre_a",)),
     ("a", "A轮", ("a",)),
     ("a_plus", "A+轮", ("a_plus",)),
-    ("a_plus_and_earlier", "A+轮及以前", ("seed", "angel", "pre_a", "a", "a_plus")),
-    ("later", "B轮至Pre-IPO", ("pre_b", "b", "b_plus", "c", "c_plus", "d", "e_plus", "pre_ipo")),
+    ("a_plus_and_earlier", "A+轮及以前", round_types("early")),
+    ("later", "B轮至Pre-IPO", round_types("later")),
     ("strategic", "战略投资", ("strategic",)),
 ]
 
