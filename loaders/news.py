@@ -136,6 +136,19 @@ def provenance(text: str) -> str:
 _ZH_HISTORY = re.compile(alternation(words("history", "zh")) + r"|[两三四五多几]轮|(?<![A-Za-z\d])\d轮|(?<![月天周日])之前|^继|"
                          r"在[^,。]*(?:投资|融资|注资|\x00|轮)(?:之)?后$")
 _EN_HISTORY = re.compile(alternation(words("history", "en"), english=True), _I)
+_ZH_COUNT = re.compile(r"[两三四五多几]轮|(?<![A-Za-z\d])\d轮")
+_ZH_NOW = re.compile(alternation(words("current", "zh")))
+
+
+def _zh_history(clause: str) -> bool:
+    """A clause about an earlier round or the rounds so far (此前曾获…, 已完成三轮融资); a count of rounds
+    announced now ("宣布连续完成A轮和A+轮两轮融资") is not history."""
+    hits = [m.group() for m in _ZH_HISTORY.finditer(clause)]
+    if not hits:
+        return False
+    if all(_ZH_COUNT.fullmatch(h) for h in hits) and _ZH_NOW.search(clause):
+        return False
+    return True
 _RELATIVE = re.compile(r"近日|日前|近期|今日|今天|昨日|昨天|本周|上周|本月|日内|\brecently\b|\bthis\s+(?:week|month)\b|"
                        r"\btoday\b|\byesterday\b|\blast\s+week\b|\bearlier\s+this\s+(?:week|month)\b", _I)
 _AMOUNT_NOT = re.compile(r"(?:估值|市值|累计|营收|收入|注册资本|销售额|利润|订单|合同|总融资|融资总额|valuation|valued|valuing|"
@@ -190,7 +203,7 @@ def _anchors(f: Frame) -> list[_Anchor]:
             parts = clauses(f, ua, ub)
             found = False
             for k, (ca, cb) in enumerate(parts):
-                if _ZH_HISTORY.search(f.t[ca:cb]):
+                if _zh_history(f.t[ca:cb]):
                     got = zh_anchor(f, masked, parts, k)
                     if got and got[0] != REF:
                         last.append(got[0])
@@ -204,13 +217,17 @@ def _anchors(f: Frame) -> list[_Anchor]:
                         last.append(named)
             if not found:
                 for ca, cb in parts:
-                    if _ZH_HISTORY.search(f.t[ca:cb]):
+                    if _zh_history(f.t[ca:cb]):
                         continue
                     got = zh_investor_first(f, masked, ca, cb)
                     if got and add(_Anchor(ua, ca, *got)):
                         break
         else:
             hist = _EN_HISTORY.search(f.t[ua:ub])
+            if hist and not out:  # "X, whose …, saw revenue grow last year. This week it raised …": X is "it"
+                subj = _EN_SUBJECT.match(f.t, ua)
+                if subj and not is_investor(f, subj.group(1)) and not _EN_HISTORY.search(subj.group(1)):
+                    last.append(subj.group(1))
             if hist and out:
                 continue  # "It previously raised …" is not this deal
             found = [x for x in en_anchors(f, ua, ub) if add(_Anchor(ua, *x))]
@@ -279,7 +296,7 @@ def _history_ranges(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[
                 if ca == anchor_clause or (ca <= anchor_clause < cb) or _THIS_ROUND.search(f.t, ca, cb):
                     past = False
                     continue
-                if past or _ZH_HISTORY.search(f.t[ca:cb]):
+                if past or _zh_history(f.t[ca:cb]):
                     past = True
                     out.append((ca, cb))
     else:
@@ -385,7 +402,7 @@ def _excluded(f: Frame, masked: str, a: int, b: int, hist) -> set[str]:
 
 
 def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None,
-          foreign: list[tuple[int, int]] = (), extra: list[tuple[int, int]] = ()) -> Deal:
+          foreign: list[tuple[int, int]] = (), extra: list[tuple[int, int]] = (), want_round: str | None = None) -> Deal:
     hist = _background(f, a, b, an.clause_start) + list(foreign)
     deal = Deal(company=an.company, descriptor=an.descriptor or None, span=(a, b))
     ev: dict[str, list[int]] = {}
@@ -401,11 +418,13 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None,
     if not rounds:  # a kicker before the story ("3亿元B轮！X再获融资，…")
         rounds = [m for m in f.rounds if a <= m[0] < ua and not _inside(m[0], hist)]
     combined = False
+    if want_round is not None:  # one of two rounds announced together: its own label
+        rounds = [r for r in rounds if r[2] == want_round] or rounds
     if rounds:
         own = [r for r in rounds if ua <= r[0] < ub] or rounds
         r = min(own, key=lambda r: (-r[3], r[0]))
         nxt = [x for x in own if x[0] > r[0] and re.fullmatch(r"\s*(?:及|和|与|、|以及|&|and|及其|加)\s*", f.t[r[1]:x[0]], _I)]
-        if nxt:  # B轮及B+轮融资: the later of rounds announced together
+        if nxt and want_round is None:  # B轮及B+轮融资: the later of rounds announced together
             r, combined = nxt[-1], True
         deal.round = r[2]
         ev["round"] = f.span(r[0], r[1])
@@ -414,6 +433,12 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None,
             if a <= xa < b and (xa, xb) != (ua, ub) and labels and deal.round not in labels \
                     and not _THIS_ROUND.search(f.t, xa, xb):
                 hist.append((xa, xb))
+        if f.lang == "zh" and not combined:  # …，A轮由创新工场领投: a clause about another round
+            for xa, xb in (c for xu in units(f) if xu[1] > a and xu[0] < b for c in clauses(f, max(a, xu[0]), min(b, xu[1]))):
+                labels = {m[2] for m in f.rounds if xa <= m[0] < xb}
+                if labels and deal.round not in labels and not xa <= an.clause_start < xb \
+                        and not _THIS_ROUND.search(f.t, xa, xb):
+                    hist.append((xa, xb))
     undisclosed = _UNDISCLOSED.search(f.t, ua, ub)
     amounts = ordered(f.amounts)
     if undisclosed and not any(ua <= m[0] < undisclosed.start() for m in amounts):
@@ -439,6 +464,7 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None,
         deal.date = dates[0][2]
         ev["date"] = f.span(dates[0][0], dates[0][1])
     deal.evidence = ev
+    deal.__dict__["_combined"] = combined
     # roles
     masked = f.mask(_company_spans(f, an.company, a, b))
     chunks: list[tuple[int, int, str]] = [(ca, cb, "follow") for ca, cb in an.cells]
@@ -556,15 +582,54 @@ def extract(text: str, lexicon: Lexicon | None = None) -> list[Deal]:
                     break
     deals: list[Deal] = []
     for i, an in enumerate(anchors):
-        a = 0 if i == 0 else an.clause_start
-        b = anchors[i + 1].clause_start if i + 1 < len(anchors) else len(f.t)
+        # a deal's text runs from its sentence (the clauses before its company in that sentence, such as
+        # a date, are its own) to the next deal's sentence
+        prev = anchors[i - 1] if i else None
+        a = 0 if prev is None else an.unit_start if an.unit_start > prev.clause_start else an.clause_start
+        nxt = anchors[i + 1] if i + 1 < len(anchors) else None
+        b = len(f.t) if nxt is None else nxt.unit_start if nxt.unit_start > an.clause_start else nxt.clause_start
         prior = [d for d in f.dates if d[1] <= a]
         key = norm_key(an.company)
         foreign = [(ua, ub) for ua, ub, k in about if k != key and a <= ua < b]
         extra = [(ua, ub) for ua, ub, k in about if k == key and not a <= ua < b]
         deal = _fill(f, an, a, b, prior[-1][2] if prior else None, foreign, extra)
+        split = _split_rounds(f, an, a, b) if deal.__dict__.pop("_combined", False) and f.lang == "zh" else None
+        if split:  # 宣布连续完成A轮和A+轮两轮融资，A轮由…领投，金额为…；A+轮…由…独家投资: one deal per round
+            for label, others in split:
+                deals.append(_fill(f, an, a, b, prior[-1][2] if prior else None, list(foreign) + others, extra,
+                                   want_round=label))
+            continue
         deals.append(deal)
     return deals
+
+
+def _split_rounds(f: Frame, an: _Anchor, a: int, b: int) -> list[tuple[str, list[tuple[int, int]]]] | None:
+    """Two or more rounds announced together, each with clauses of its own after the announcement
+    (a clause naming one of them, and the clauses after it that name none): for each round label,
+    the clauses that belong to the others. None when no clause speaks of one round alone."""
+    ua, ub = _unit_of(f, an.clause_start)
+    head = [r[2] for r in f.rounds if an.clause_start <= r[0] < ub
+            and next((cb for ca, cb in clauses(f, ua, ub) if ca <= an.clause_start < cb), ub) > r[0]]
+    labels = list(dict.fromkeys(head))
+    if len(labels) < 2:
+        return None
+    owner: dict[str, list[tuple[int, int]]] = {lab: [] for lab in labels}
+    current = None
+    anchor_end = next((cb for ca, cb in clauses(f, ua, ub) if ca <= an.clause_start < cb), ub)
+    for xa, xb in units(f):
+        if xb <= anchor_end or xa >= b:
+            continue
+        for ca, cb in clauses(f, max(xa, anchor_end), min(xb, b)):
+            named = {r[2] for r in f.rounds if ca <= r[0] < cb} & set(labels)
+            if len(named) == 1:
+                current = named.pop()
+            elif len(named) > 1:
+                current = None
+            if current is not None:
+                owner[current].append((ca, cb))
+    if sum(1 for v in owner.values() if v) < 2:
+        return None
+    return [(lab, [c for other, cs in owner.items() if other != lab for c in cs]) for lab in labels]
 
 
 # ================================================================================ files, batches

@@ -316,7 +316,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|headed|spearheaded|co-leads|leads|heads)\s+"
                 r"(?!by\b)(?=the\b|this\b|a\b|an\b|its\b|[A-Z]|[$¥€\d]|US\$|RMB\b|USD\b)", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|back|backs|"
-                r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down)\b", _I), "follow"),
+                r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down|topped\s+up|"
+                r"(?:increased|upped|raised|added\s+to)\s+(?:their|its|his|her)\s+(?:stakes?|holdings?|positions?))\b", _I), "follow"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly|together))*\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|"
                 r"provides|injects)\b(?=[^.;]{0,80}"
                 r"\b(?:in|into|for|to)\b)", _I), "follow"),

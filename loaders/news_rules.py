@@ -106,7 +106,7 @@ def normalise_map(text: str) -> tuple[str, list[int]]:
         if _OTHER_SYMBOL.search(out):
             out = "".join(" " if _blank(c) else c for c in out)
         offs = list(range(len(text) + 1))
-        return _to_simplified(out, offs)
+        return _untagged(*_to_simplified(out, offs))
     parts: list[str] = []
     offs = []
     for i, ch in enumerate(text):
@@ -122,7 +122,17 @@ def normalise_map(text: str) -> tuple[str, list[int]]:
         offs.extend([i] * len(n))
     out = "".join(parts)
     offs.append(len(text))
-    return _to_simplified(out, offs)
+    return _untagged(*_to_simplified(out, offs))
+
+
+_TOPIC_TAG = re.compile(r"#[^#\s,。]{1,20}#")
+
+
+def _untagged(out: str, offs: list[int]) -> tuple[str, list[int]]:
+    """A post's topic tags (#工业互联网# #融资#) blanked to spaces: decoration, never a name."""
+    if "#" in out:
+        out = _TOPIC_TAG.sub(lambda m: " " * len(m.group()), out)
+    return out, offs
 
 
 _DECOR_CHARS = re.compile("[\U00010000-\U0001FFFF\u2600-\u27BF\u2B00-\u2BFF\uFE0E\uFE0F\u200B\u200D\u2060]")
@@ -166,9 +176,9 @@ _ZH_VAGUE_PRE = r"超过|超|逾|近|约|接近|将近|大约|不到|不超过|�
 _ZH_EXACT_PRE = r"高达|达到|达|共计|合计|总计|总额|金额为|金额"
 _ZH_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|[零〇一二两三四五六七八九十百千数几]+"
 _ZH_MULT = r"千万|百万|十万|亿|万|千"
-_ZH_CUR = r"元人民币|人民币元|人民币|美元|美金|港元|港币|欧元|日元|元"
+_ZH_CUR = r"元人民币|人民币元|人民币|美元|美金|港元|港币|新台币|台币|欧元|日元|元"
 _ZH_AMOUNT = re.compile(
-    rf"(?:(?P<cur1>人民币|美元|港币|港元)\s*)?(?P<pre>{_ZH_VAGUE_PRE})?\s*(?P<num>{_ZH_NUM})?\s*"
+    rf"(?:(?P<cur1>人民币|美元|港币|港元|新台币|台币)\s*)?(?P<pre>{_ZH_VAGUE_PRE})?\s*(?P<num>{_ZH_NUM})?\s*"
     rf"(?P<mult>(?:{_ZH_MULT}){{0,2}})\s*(?P<post>余|多)?\s*(?P<cur>{_ZH_CUR})(?P<lvl>级)?"
 )
 # an amount without a currency word, right before a round or 融资: 完成5000万A轮融资
@@ -177,10 +187,10 @@ _ZH_BARE = re.compile(
     r"(?=\s*(?:的\s*)?(?:[A-Ha-h]\d?\+*\s*轮|[Pp]re|天使|种子|战略|新一轮|融资|投资))"
 )
 _RANGE_BEFORE = re.compile(r"\d(?:[\d,.]*)\s*(?:千万|百万|万|亿)?\s*[-~～至到]\s*$")
-_ZH_APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|大约|接近|将近|不到|至少)\s*(?:人民币|美元|美金|港币|港元)?\s*$")  # 约人民币3亿元
+_ZH_APPROX_BEFORE = re.compile(r"(?:约|近|超过|超|逾|大约|接近|将近|不到|至少)\s*(?:人民币|美元|美金|港币|港元|新台币|台币)?\s*$")  # 约人民币3亿元
 _ZH_APPROX_AFTER = re.compile(r"\s*(?:以上|左右|上下|之多|有余|出头)")
 _ZH_CUR_CODE = {"元人民币": "CNY", "人民币元": "CNY", "人民币": "CNY", "元": "CNY", "美元": "USD", "美金": "USD",
-                "港元": "HKD", "港币": "HKD", "欧元": "EUR", "日元": "JPY"}
+                "港元": "HKD", "港币": "HKD", "新台币": "TWD", "台币": "TWD", "欧元": "EUR", "日元": "JPY"}
 
 _EN_NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
@@ -188,9 +198,9 @@ _EN_NUMWORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "one hundred": 100, "hundred": 100}
 _EN_NUM = r"\d+(?:,\d{3})*(?:\.\d+)?|" + "|".join(sorted(_EN_NUMWORDS, key=len, reverse=True))
 _EN_MULT = r"billion|million|thousand|bln|bn|mln|mn|m|b|k"
-_EN_CUR_PRE = r"US\$|U\.S\.\s?\$|USD|RMB|CNY|HK\$|HKD|EUR|JPY|€|\$|¥"
+_EN_CUR_PRE = r"US\$|U\.S\.\s?\$|USD|RMB|CNY|HK\$|HKD|NT\$|TWD|EUR|JPY|€|\$|¥"
 _EN_CUR_POST = (r"US\s?dollars|U\.S\.\s?dollars|American dollars|dollars|USD|Chinese yuan|yuan|renminbi|RMB|CNY|"
-                r"HK\s?dollars|Hong Kong dollars|HKD|euros?|EUR|Japanese yen|yen|JPY")
+                r"HK\s?dollars|Hong Kong dollars|HKD|New Taiwan dollars|NT\s?dollars|Taiwan dollars|TWD|euros?|EUR|Japanese yen|yen|JPY")
 _EN_VAGUE_PRE = (r"nearly|almost|about|around|approximately|approx\.|over|more than|up to|close to|roughly|some|"
                  r"less than|under|at least|north of|upwards of|in excess of|above|below|just over|just under")
 _EN_AMOUNT_1 = re.compile(
@@ -217,6 +227,8 @@ def _en_currency(text: str | None) -> str | None:
         return "CNY"
     if t in ("hk$", "hkd", "hk dollars", "hkdollars", "hong kong dollars"):
         return "HKD"
+    if t in ("nt$", "twd", "new taiwan dollars", "nt dollars", "ntdollars", "taiwan dollars"):
+        return "TWD"
     if t in ("eur", "€", "euro", "euros"):
         return "EUR"
     if t in ("jpy", "yen", "japanese yen"):
@@ -258,7 +270,7 @@ def find_amounts(text: str) -> list[Mark]:
             s = m.start("cur1")
         value = None
         if not vague:
-            raw = f"{num or '一'}{mult}{m.group('cur')}"
+            raw = f"{num or '一'}{mult}{'元' if cur == 'TWD' else m.group('cur')}"
             try:
                 value = parse_amount(raw, cur)
             except FieldError:
