@@ -999,7 +999,7 @@ def _sizes(text: str) -> list[int]:
     return out
 
 
-@click.command("bench")
+@click.group("bench", invoke_without_command=True)
 @click.option("--sizes", default="10000,100000", show_default=True,
               help="Numbers of demo deals, comma-separated (10k, 1M accepted).")
 @click.option("--only", default=",".join(DEFAULT_SECTIONS), show_default=True,
@@ -1015,11 +1015,13 @@ def _sizes(text: str) -> list[int]:
 @click.option("--view-sizes", default=",".join(map(str, VIEW_SIZES)), show_default=True, help="Graph view sizes (nodes).")
 @click.option("--markdown", "md", type=click.Path(exists=True, dir_okay=False),
               help="Print the Markdown tables of an earlier results JSON and exit.")
-@click.argument("section", required=False, type=click.Choice(["scale"]))
-def bench(sizes, only, out, workdir, repeats, n_questions, per_row_rows, view_sizes, md, section):
+@click.pass_context
+def bench(ctx, sizes, only, out, workdir, repeats, n_questions, per_row_rows, view_sizes, md):
     """Benchmarks at 10k, 100k, 1M demo deals: load, queries, chat, co-investment, serve, graph view.
-    ``kg bench scale [--sizes 100000,1000000]``: the workspace at scale (kg/bench_scale.py)."""
-    only = section or only
+    ``kg bench scale [--sizes 100000,1000000]``: the workspace at scale (kg/bench_scale.py);
+    ``kg bench serve [--workspace DIR]``: kg serve under 16 clients (kg/bench_serve.py)."""
+    if ctx.invoked_subcommand:
+        return
     if md:
         click.echo(markdown(json.loads(Path(md).read_text(encoding="utf-8"))))
         return
@@ -1027,6 +1029,28 @@ def bench(sizes, only, out, workdir, repeats, n_questions, per_row_rows, view_si
     res = run_bench(_sizes(sizes), sections, workdir, repeats=repeats, chat_questions=n_questions,
                     per_row_rows=per_row_rows, view_sizes=_sizes(view_sizes), out=out)
     click.echo(markdown(res))
+
+
+@bench.command("scale")
+@click.option("--sizes", default=None, help="Numbers of demo deals, comma-separated (default: kg bench's --sizes).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the results to this JSON file.")
+@click.option("--workdir", type=click.Path(file_okay=False), help="Where the generated files and workspaces go.")
+@click.pass_context
+def bench_scale_cmd(ctx, sizes, out, workdir):
+    """The columnar workspace at scale: load, reopen, append, disk (kg/bench_scale.py)."""
+    top = ctx.parent.params
+    res = run_bench(_sizes(sizes or top["sizes"]), ["scale"], workdir or top["workdir"], repeats=top["repeats"],
+                    out=out or top["out"])
+    click.echo(markdown(res))
+
+
+def _add_serve(group: click.Group) -> None:
+    from kg.bench_serve import serve_cmd
+
+    group.add_command(serve_cmd, "serve")
+
+
+_add_serve(bench)
 
 
 def register(main: click.Group) -> None:

@@ -64,9 +64,10 @@ def create_app(config: Config | dict | None = None, store=None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
 
-    from web import filters
+    from web import cache, filters
 
     filters.init_app(app)
+    cache.init_app(app)  # after the access checks: a kept page is still only for those let in
 
     import importlib
 

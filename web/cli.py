@@ -92,14 +92,15 @@ def register(main: click.Group) -> None:
         app = create_app(config)
         server = create_server(app, host=host, port=port, threads=threads, ident="iikg",
                                max_request_body_size=int(config.max_upload_mb) * 1024 * 1024 + 65536)
+        # the socket listens from here on: a request that comes now waits in its queue for the warm-up
+        took = app.extensions["iikg"].warm_up(app, log=lambda m: click.echo(f"kg serve: {m}", err=True))
         shown = f"[{host}]" if ":" in host else host
         real_port = server.effective_port
         url = f"http://{shown}:{real_port}/"
         if token:
             url += f"?token={quote(token, safe='')}"
         click.echo(f"IIKG serving {config.workspace if config.backend == 'embedded' else config.backend} "
-                   f"at {url}  (Ctrl-C to stop)")
-        app.extensions["iikg"].warm()
+                   f"at {url}  (Ctrl-C to stop; warmed up in {sum(took.values()):.1f} s, {threads} threads)")
         if open_browser:
             import threading
             import webbrowser

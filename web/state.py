@@ -2,8 +2,14 @@
 
 One :class:`WebState` lives in ``app.extensions["iikg"]``. Before every request it asks an
 embedded store to :meth:`refresh` (a ``stat`` of the snapshot; a reload only when another process
-wrote), so ``kg load`` in a terminal shows up on the next page view. Caches key on
-``store.version`` and so are dropped by any change.
+wrote), so ``kg load`` in a terminal shows up on the next page view; one thread refreshes at a
+time and the others go on with the store as it is (no request queues behind a reload). Caches
+key on ``store.version`` (:class:`web.cache.VersionCache`: computed once per version, concurrent
+askers of one key wait for one computation) and so are dropped by any change.
+
+:meth:`WebState.warm_up` builds what the first requests need (the query index, the name
+catalogue, the chat's matcher) and renders the busiest pages once into the response cache
+(:mod:`web.cache`); ``kg serve`` calls it before it says it is ready.
 """
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ import time
 from collections import OrderedDict
 
 from flask import Flask, current_app
+
+from web.cache import VersionCache
 
 __all__ = ["WebState", "init_app", "get_state", "get_store", "cached"]
 
@@ -58,13 +66,19 @@ class ChatSession:
         self.lock = threading.Lock()
 
 
+# the pages whose first view ``kg serve`` renders before it says it is ready: the landing pages
+# and the heavy store-wide ones (the default co-investment network, the report)
+WARM_PAGES = ("/", "/network", "/api/network", "/report", "/regions", "/query")
+
+
 class WebState:
     def __init__(self, config, store=None):
         self.config = config
         self._store = store
         self._store_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
         self._last_refresh = 0.0
-        self.cache = LRU(256)
+        self.cache = VersionCache(max_entries=256, max_bytes=128 * 1024 * 1024)
         self.sessions = LRU(500)
         self.served = threading.Event()  # set once the first request has been answered
 
@@ -85,31 +99,28 @@ class WebState:
         if now - self._last_refresh < 0.2:
             return
         store = self.store
-        if hasattr(store, "refresh"):
-            with self._store_lock:
-                store.refresh()
-        self._last_refresh = now
+        if not hasattr(store, "refresh"):
+            return
+        if not self._refresh_lock.acquire(blocking=False):
+            return  # another request is refreshing: go on with the store as it is
+        try:
+            store.refresh()
+            self._last_refresh = time.monotonic()
+        finally:
+            self._refresh_lock.release()
 
     def warm(self) -> threading.Thread:
         """Open the store and build what the first page and the first question need (the query
         index, the name catalogue, the chat's name matcher) in a background thread, so the first
         user does not wait for them. Best effort: a failure here is met again, and reported, by the
-        request that needs the part."""
+        request that needs the part. (Each part is built under its own module's lock: a request that
+        needs one while it is being built waits for that build, it does not start a second.)"""
         def run():
             try:
-                store = self.store
-                if getattr(store, "kind", None) == "embedded":
-                    from kg.index import graph_index
-
-                    graph_index(store)  # every page needs it: a request meanwhile waits for this build
+                self._warm_index()
                 # the chat's parts only after the first page is out (or a while): not competing with it
                 self.served.wait(timeout=10)
-                from kg.queries.resolve import catalog
-
-                catalog(store)
-                from kg.chat.nlu import nlu_for
-
-                nlu_for(store)
+                self._warm_names()
             except Exception:  # noqa: BLE001 - reported by the request that needs it
                 pass
 
@@ -117,18 +128,58 @@ class WebState:
         t.start()
         return t
 
+    def _warm_index(self) -> None:
+        store = self.store
+        if getattr(store, "kind", None) == "embedded":
+            from kg.index import graph_index
+
+            graph_index(store)  # every page needs it: a request meanwhile waits for this build
+
+    def _warm_names(self) -> None:
+        store = self.store
+        from kg.queries.resolve import catalog
+
+        catalog(store)
+        from kg.chat.nlu import nlu_for
+
+        nlu_for(store)
+
+    def warm_up(self, app: Flask, pages=WARM_PAGES, langs=("zh", "en"), log=None) -> dict:
+        """Build, before the server says it is ready, what its first requests need: the store, the
+        query index, the name catalogue and the chat's matcher, then each page of ``pages`` once per
+        language through the app itself (so they sit in the response cache, :mod:`web.cache`, and
+        the data caches under them). Returns the seconds each step took; a step that fails is
+        skipped (and logged): the request that needs it meets the error and reports it."""
+        took: dict = {}
+
+        def step(name, fn):
+            t = time.perf_counter()
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - reported by the request that needs it
+                if log:
+                    log(f"warm-up: {name} failed: {type(exc).__name__}: {exc}")
+            took[name] = round(time.perf_counter() - t, 3)
+
+        step("store", lambda: self.store)
+        step("index", self._warm_index)
+        step("names", self._warm_names)
+        headers = {"Authorization": f"Bearer {self.config.token}"} if getattr(self.config, "token", None) else {}
+        client = app.test_client()
+        for path in pages:
+            for lang in langs:
+                step(f"{path} ({lang})", lambda p=path, la=lang: client.get(
+                    p, headers={**headers, "Accept-Language": la}))
+        self.served.set()
+        return took
+
     @property
     def version(self):
         return getattr(self.store, "version", None)
 
     def cached(self, key, fn):
-        """``fn()`` computed once per store version."""
-        full = (self.version, key)
-        hit = self.cache.get(full, _MISSING)
-        if hit is _MISSING:
-            hit = fn()
-            self.cache.put(full, hit)
-        return hit
+        """``fn()`` computed once per store version (concurrent callers of one key wait for one call)."""
+        return self.cache.get(self.version, key, fn)
 
     # ------------------------------------------------------------------ chat sessions
     def session(self, sid: str | None, create=True) -> ChatSession | None:
@@ -143,9 +194,6 @@ class WebState:
         s = ChatSession(secrets.token_urlsafe(12), Session())
         self.sessions.put(s.id, s)
         return s
-
-
-_MISSING = object()
 
 
 def init_app(app: Flask, config, store=None) -> None:
