@@ -120,3 +120,51 @@ def test_the_reader_takes_the_graphs_names_through_the_read_interface(dev_worksp
     names = [n for n in table.column("name").to_pylist() if n]
     assert names and all(lex.company(n) == n for n in names[:50])
     assert lex.rounds and lex.company_segment  # rounds and segments read from the tables
+
+
+# ------------------------------------------------------------------ the import page's news review
+@pytest.fixture
+def client(dev_workspace):
+    from web import create_app
+
+    return create_app({"workspace": str(dev_workspace), "TESTING": True}).test_client()
+
+
+def _token(client) -> str:
+    import re
+
+    return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/import").get_data(as_text=True)).group(1)
+
+
+def test_review_json_gives_evidence_and_changes_nothing(client):
+    text = "2021年6月8日，衡钛数科宣布完成3.5亿元C轮融资，本轮由中金资本领投。\n这一行没有交易。"
+    before = client.get("/api/entity/company:衡钛数科").status_code
+    r = client.post("/api/import/news", json={"text": text}, headers={"X-CSRF-Token": _token(client)})
+    items = r.get_json()["items"]
+    assert r.status_code == 200 and [len(i["deals"]) for i in items] == [1, 0]
+    d = items[0]["deals"][0]
+    line = text.split("\n")[0]
+    assert {k: line[s:e] for k, (s, e) in ((k, d["evidence"][k]) for k in ("company", "amount", "round", "date"))} == \
+        {"company": "衡钛数科", "amount": "3.5亿元", "round": "C轮", "date": "2021年6月8日"}
+    assert all(0 < d["field_confidence"][k] <= 1 for k in ("company", "round", "amount", "date", "investors"))
+    assert before == 404 and client.get("/api/entity/company:衡钛数科").status_code == 404  # review stores nothing
+
+
+def test_review_page_names_doubts_in_the_pages_language_and_load_leaves_them_out(client):
+    text = "格创智联有望完成5亿元B轮融资。\n2021年6月8日，衡钛数科宣布完成3.5亿元C轮融资，本轮由中金资本领投。"
+    tok = _token(client)
+    html = client.post("/import/news", data={"csrf_token": tok, "text": text}).get_data(as_text=True)
+    assert "不会导入：" in html and "尚未完成" in html and 'data-field="company"' in html
+    client.get("/lang/en")
+    html = client.post("/import/news", data={"csrf_token": tok, "text": text}).get_data(as_text=True)
+    assert "Will not be loaded:" in html and "not completed" in html and "尚未完成" not in html
+    html = client.post("/import/news", data={"csrf_token": tok, "text": text, "action": "load"}).get_data(as_text=True)
+    assert "1 deal(s) loaded" in html
+    assert client.get("/api/entity/company:衡钛数科").status_code == 200
+    assert client.get("/api/entity/company:格创智联").status_code == 404
+
+
+def test_news_review_needs_csrf_and_text(client):
+    assert client.post("/import/news", data={"text": "数澜科技完成3亿元C轮融资"}).status_code == 403
+    r = client.post("/api/import/news", json={"text": "  \n "}, headers={"X-CSRF-Token": _token(client)})
+    assert r.status_code == 400 and r.get_json()["error"]

@@ -23,7 +23,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, send_from
 
 from kg.errors import InputError, KGError
 from web.export import safe_filename
-from web.i18n import error_text, message, messages, t
+from web.i18n import error_text, get_lang, message, messages, t
 from web.state import get_state, get_store
 
 bp = Blueprint("importer", __name__)
@@ -157,6 +157,151 @@ def api_import():
         return jsonify(import_upload())
     except InputError as exc:
         return jsonify({"error": str(exc)}), 400
+
+
+# ============================================================== news: review, then load (issue 20)
+NEWS_FIELDS = ("company", "round", "amount", "date", "investors", "lead_investors")
+_FIELD_WORD = {"company": "company", "round": "round", "amount": "amount", "date": "date", "investors": "investors",
+               "lead_investors": "lead"}
+_DOUBTS = [("company uncertain", "news_doubt_company"), ("round not stated", "news_doubt_round"),
+           ("not completed", "news_doubt_not_done"), ("no deal found", "news_no_deal_reason")]
+
+
+def doubt_text(reason: str) -> str:
+    """A doubt of the news reader (English, "company uncertain: …; round not stated") in the UI language."""
+    out = []
+    for piece in reason.split("; "):
+        key = next((k for prefix, k in _DOUBTS if prefix in piece), None)
+        out.append(t(key) if key else piece)
+    return ("；" if get_lang() == "zh" else "; ").join(out)
+
+
+def highlighted(text: str, marks: list[dict]) -> list[dict]:
+    """``text`` cut into pieces, each either plain or one field's evidence (``field``, ``title``);
+    overlapping marks keep the earlier (then longer) one."""
+    pieces, pos = [], 0
+    for m in sorted(marks, key=lambda m: (m["start"], -m["end"])):
+        s, e = max(m["start"], 0), min(m["end"], len(text))
+        if s < pos or e <= s:
+            continue
+        if s > pos:
+            pieces.append({"text": text[pos:s]})
+        pieces.append({"text": text[s:e], "field": m["field"], "title": m["title"]})
+        pos = e
+    if pos < len(text):
+        pieces.append({"text": text[pos:]})
+    return pieces
+
+
+def review_deal(text: str, deal) -> dict:
+    """One extracted deal for the review page: its fields (value, span, confidence) and the passage
+    with each field's evidence highlighted."""
+    d = deal.as_json()
+    ev, conf = d.get("evidence") or {}, d.get("field_confidence") or {}
+    rows, marks = [], []
+    for fld in NEWS_FIELDS:
+        value = d.get(fld)
+        if fld == "amount" and value is not None:
+            value = f"{value:,} {d.get('currency') or ''}".strip()
+        elif fld == "amount" and d.get("currency"):
+            value = None
+        if isinstance(value, list):
+            value = (", " if get_lang() == "en" else "、").join(value) if value else None
+        span = ev.get(fld)
+        spans = span if span and isinstance(span[0], list) else [span] if span else []
+        c = conf.get({"lead_investors": "investors"}.get(fld, fld))
+        word = t(_FIELD_WORD[fld])
+        rows.append({"field": fld, "name": word, "value": value, "spans": spans, "confidence": c})
+        for sp in spans:
+            title = word + (f" · {t('news_confidence')} {c:.2f}" if c is not None else "")
+            marks.append({"start": sp[0], "end": sp[1], "field": fld, "title": title})
+    # a lead is also an investor: its mark says lead
+    leads = {tuple(sp) for sp in (ev.get("lead_investors") or [])}
+    marks = [m for m in marks if not (m["field"] == "investors" and (m["start"], m["end"]) in leads)]
+    return {"rows": rows, "pieces": highlighted(text, marks), "confidence": d.get("confidence"),
+            "doubts": doubt_text("; ".join(d.get("doubts") or [])) if d.get("doubts") else None, "json": d}
+
+
+def _news_lines(raw: str) -> list[str]:
+    return [line.strip() for line in raw.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def news_review(raw: str) -> dict:
+    from loaders.news import extract, lexicon_from_store
+
+    lines = _news_lines(raw)
+    if not lines:
+        raise InputError(t("news_empty"))
+    try:
+        lexicon = lexicon_from_store(get_store())
+    except KGError:
+        lexicon = None
+    items = []
+    for i, text in enumerate(lines, 1):
+        items.append({"line": i, "text": text, "deals": [review_deal(text, d) for d in extract(text, lexicon)]})
+    return {"items": items, "n": len(items), "deals": sum(len(x["deals"]) for x in items)}
+
+
+def news_load(raw: str) -> dict:
+    from kg.news_cli import load_news
+
+    lines = _news_lines(raw)
+    if not lines:
+        raise InputError(t("news_empty"))
+    up = _workspace() / "uploads"
+    up.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="news-", suffix=".txt", dir=up)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        with _writer() as store:
+            rep = load_news(store, tmp, _workspace())
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+    get_state().cache.clear()
+    out = rep.as_dict()
+    out["file"] = t("news_import")
+    out["rejects"] = [{"line": r.line, "reason": doubt_text(r.reason.split(": ", 1)[-1] if r.reason != "no deal found"
+                                                            else r.reason), "company": r.reason.split(": ", 1)[0]
+                       if ": " in r.reason else ""} for r in rep.rejects[:200]]
+    out.pop("rejects_path", None)
+    return out
+
+
+@bp.route("/import/news", methods=["GET", "POST"])
+def news():
+    review, loaded, error = None, None, None
+    raw = request.form.get("text", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            if request.form.get("action") == "load":
+                loaded = news_load(raw)
+            else:
+                review = news_review(raw)
+        except KGError as exc:
+            error = error_text(exc)
+    return render_template("import.html", result=None, error=error, columns=COLUMNS, reason_text=reason_text,
+                           max_mb=get_state().config.max_upload_mb, news_text=raw, review=review, loaded=loaded,
+                           news_fields=NEWS_FIELDS)
+
+
+@bp.route("/api/import/news", methods=["POST"])
+def api_news():
+    """``{"text": "…"}`` (one announcement a line) → each line's deals with ``evidence`` and
+    ``field_confidence``, as ``kg extract --json`` gives them; ``"load": true`` loads them too."""
+    body = request.get_json(silent=True) or {}
+    raw = body.get("text") if isinstance(body.get("text"), str) else request.form.get("text", "")
+    try:
+        if body.get("load"):
+            return jsonify(news_load(raw))
+        rev = news_review(raw)
+    except InputError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify({"items": [{"line": x["line"], "text": x["text"], "deals": [d["json"] for d in x["deals"]]}
+                              for x in rev["items"]]})
 
 
 @bp.route("/import/rejects/<path:filename>")
