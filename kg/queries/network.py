@@ -9,6 +9,8 @@ sorted order so both backends find the same communities.
 from __future__ import annotations
 
 import functools
+import hashlib
+import threading
 from collections import defaultdict
 
 import networkx as nx
@@ -95,19 +97,49 @@ RETURN o.id AS investor_id, o.name AS investor, rounds
 
 
 # ---------------------------------------------------------------------------- the projection
+def _projection(ix, rmask: np.ndarray | None, min_shared: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, col, weight) of BᵀB's upper triangle (row < col, investor positions) with weight >=
+    ``min_shared``, B = rounds × investors over the rounds where ``rmask`` (all when None).
+
+    Both factors come straight from the index's orderings, with no sort and no format change:
+    Bᵀ is the participations in investor order (``inv_ptr`` is its row pointer), B those in round
+    order (``rp_order``/``rp_ptr``); a filter is applied to B alone (a round left out of one factor
+    adds nothing to the product). Counts are int32 (a pair shares fewer than 2³¹ rounds)."""
+    n_inv, n_rounds = len(ix.inv_ids), len(ix.r_ids)
+    if n_inv == 0 or len(ix.p_inv) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    ones = ix.memo("ones32", lambda: np.ones(len(ix.p_inv), dtype=np.int32))
+    Bt = sp.csr_matrix((ones, ix.p_round, ix.inv_ptr), shape=(n_inv, n_rounds))
+    by_round = ix.memo("p_inv_by_round", lambda: ix.p_inv[ix.rp_order])
+    if rmask is None or rmask.all():
+        B = sp.csr_matrix((ones, by_round, ix.rp_ptr), shape=(n_rounds, n_inv))
+    else:
+        sizes = np.diff(ix.rp_ptr)
+        keep = np.repeat(rmask, sizes)
+        ptr = np.zeros(n_rounds + 1, dtype=ix.rp_ptr.dtype)
+        np.cumsum(np.where(rmask, sizes, 0), out=ptr[1:])
+        B = sp.csr_matrix((ones[:ptr[-1]], by_round[keep], ptr), shape=(n_rounds, n_inv))
+    C = Bt @ B  # investors × investors, symmetric: keep the upper triangle
+    rows = np.repeat(np.arange(n_inv, dtype=C.indices.dtype), np.diff(C.indptr))
+    keep = C.indices > rows
+    if min_shared > 1:
+        keep &= C.data >= min_shared
+    return rows[keep], C.indices[keep], C.data[keep].astype(np.int64)
+
+
 def pairs_embedded(ix, rmask: np.ndarray) -> list[dict]:
     """Investor pairs with their shared-round counts over rounds where ``rmask``: BᵀB, upper triangle."""
-    B = ix.incidence(rmask)
-    C = sp.triu(B.T @ B, k=1).tocoo()
-    if C.nnz == 0:
+    row, col, w = _projection(ix, rmask)
+    if len(w) == 0:
         return []
     rank, ids, names = ix.memo("investor_id_rank", lambda: _id_rank(ix))
-    first = rank[C.row] < rank[C.col]
-    lo = np.where(first, C.row, C.col)
-    hi = np.where(first, C.col, C.row)
-    return [{"a_id": a_id, "a": a, "b_id": b_id, "b": b, "weight": w}
-            for a_id, a, b_id, b, w in zip(ids[lo].tolist(), names[lo].tolist(), ids[hi].tolist(),
-                                           names[hi].tolist(), C.data.tolist())]
+    first = rank[row] < rank[col]
+    lo = np.where(first, row, col)
+    hi = np.where(first, col, row)
+    return [{"a_id": a_id, "a": a, "b_id": b_id, "b": b, "weight": x}
+            for a_id, a, b_id, b, x in zip(ids[lo].tolist(), names[lo].tolist(), ids[hi].tolist(),
+                                           names[hi].tolist(), w.tolist())]
 
 
 def _id_rank(ix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -176,18 +208,43 @@ def _pair_key(p) -> str:
     return repr(sorted(p.cy.items(), key=lambda kv: kv[0]))
 
 
+_ONCE_LOCK = threading.Lock()
+_ONCE: dict = {}  # (id of the index, key) -> the lock its first builder holds
+
+
+def _memo_once(ix, key, build):
+    """``ix.memo(key, build)`` with one build at a time per key: a second caller of the same key
+    (another request of a server) waits for the first one's result instead of building it again."""
+    if key in ix._memo:
+        return ix._memo[key]
+    with _ONCE_LOCK:
+        lock = _ONCE.setdefault((id(ix), key), threading.Lock())
+    try:
+        with lock:
+            return ix.memo(key, build)
+    finally:
+        with _ONCE_LOCK:
+            _ONCE.pop((id(ix), key), None)
+
+
+def _edge_set_key(ix, p) -> tuple:
+    """What the network's edges depend on: the rounds the filters keep (as a digest of the mask)
+    and min_shared. Two parameter sets that keep the same rounds (``year=2019`` on 2019-only data,
+    a segment's name and its id) share one projection and one Louvain."""
+    mask = p.filters.round_mask(ix)
+    digest = "all" if mask.all() else hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
+    return digest, int(p.cy.get("min_shared", 1))
+
+
 def _pair_arrays(ix, p) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(lo, hi, weight) of the projection over the filtered rounds with weight >= min_shared, lo the
     investor first in id order (a) and hi the other (b). Cached per index (that is, per store version)."""
     def build():
-        B = ix.incidence(p.filters.round_mask(ix))
-        C = sp.triu(B.T @ B, k=1).tocoo()
-        keep = C.data >= p.cy.get("min_shared", 1)
-        row, col, w = C.row[keep], C.col[keep], C.data[keep].astype(np.int64)
+        row, col, w = _projection(ix, p.filters.round_mask(ix), int(p.cy.get("min_shared", 1)))
         rank, _, _ = ix.memo("investor_id_rank", lambda: _id_rank(ix))
         first = rank[row] < rank[col]
         return np.where(first, row, col), np.where(first, col, row), w
-    return ix.memo(("pairs", _pair_key(p)), build)
+    return _memo_once(ix, ("pairs", _edge_set_key(ix, p)), build)
 
 
 def _name_rank(ix) -> np.ndarray:
@@ -245,7 +302,8 @@ def _analysis(edges: tuple) -> dict:
 def _network_embedded(ix, p) -> dict:
     lo, hi, w = _pair_arrays(ix, p)
     keep = _heaviest(ix, lo, hi, w, _k(p))
-    analysis = ix.memo(("analysis", _pair_key(p)), lambda: _analysis(_edges_key(_pair_dicts(ix, lo, hi, w))))
+    analysis = _memo_once(ix, ("analysis", _edge_set_key(ix, p)),
+                          lambda: _analysis(_edges_key(_pair_dicts(ix, lo, hi, w))))
     # the heaviest pairs already in row order, the count of all of them, and the network's analysis
     return {"main": _pair_dicts(ix, lo[keep], hi[keep], w[keep]), "total": len(w), "analysis": analysis}
 
