@@ -53,8 +53,6 @@ VETTED = {
     ("kg/queries/deals.py", "_statements", "head"): "built just above from the fixed conditions",
     ("kg/queries/deals.py", "_statements", "key"): "_KEY[group_by], group_by a checked choice (Param choices)",
     ("kg/queries/deals.py", "_statements", "companies"): "one of two fixed texts chosen just above",
-    ("kg/queries/resolve.py", "entity_rows", "label"): "callers pass their module's fixed LABELS / LABEL_ORDER",
-    ("kg/queries/resolve.py", "entity_rows", "ret"): "n.<c> AS <c> for c in the fixed NAME_COLUMNS only",
     ("kg/store/cypher.py", "_list_union", "var"): "the literal variable names 'n' / 'r'",
     ("kg/store/cypher.py", "_list_union", "key"): "a list-property name from kg.model.LIST_PROPS",
     ("kg/store/cypher.py", "_changed_expr", "var"): "the literal variable names 'n' / 'r'",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kg.errors import QueryError
-from kg.queries.base import Param
+from kg.queries.params import Param
 
 __all__ = ["FILTER_PARAMS", "Filters", "filter_params", "region_closure", "round_types"]
 
@@ -80,7 +80,7 @@ _PART_OF: dict = {}
 
 def _part_of(store) -> dict:
     """Region id -> the ids PART_OF it, cached per store version."""
-    key = (id(store), getattr(store, "version", None))
+    key = (id(store), store.version)
     hit = _PART_OF.get(key)
     if hit is None:
         table = store.relationships("PART_OF")

@@ -4,13 +4,12 @@ Lookups go through :func:`ontology.norm_key` (NFKC, lower case, no spaces), so "
 "IDG资本". Order: an id that exists; the ontology's own spelling rules (known investor aliases,
 region and segment names); an exact name or alias in the graph; then one clear partial match
 ("联想" → 联想创投). Anything else raises :class:`~kg.errors.QueryError` with suggestions.
-The catalogue of names is read once per store version (embedded) or every few seconds (servers).
+The catalogue of names is read once per store version, through the store's read interface.
 """
 from __future__ import annotations
 
 import difflib
 import threading
-import time
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kg.errors import QueryError
+from kg.store.reading import column_values
 from ontology import clean_name, node_id, norm_key
 from ontology import load as load_ontology
 
@@ -28,7 +28,6 @@ _ORDER = {label: i for i, label in enumerate(LABEL_ORDER)}
 _NAME_PROPS = ("name", "name_en", "full", "title")
 _CACHE: weakref.WeakKeyDictionary[object, tuple] = weakref.WeakKeyDictionary()
 _BUILDING = threading.Lock()
-SERVER_TTL = 5.0  # seconds a server's catalogue is reused
 
 
 @dataclass(frozen=True)
@@ -158,67 +157,40 @@ NAME_COLUMNS = ("id", "name", "name_en", "full", "title", "aliases", "level")
 
 
 def entity_rows(store, label: str, columns=NAME_COLUMNS) -> list[dict]:
-    """The ``columns`` of every ``label`` node, through the store's read interface
-    (:class:`kg.store.GraphReader`): its ``entities`` table when it has one, else one fixed Cypher read."""
-    if hasattr(store, "entities"):
-        table = store.entities(label)
-        have = [c for c in columns if c in table.column_names]
-        data = table.select(have).to_pydict()
-        n = table.num_rows
-        return [{c: data[c][i] if c in data else None for c in columns} for i in range(n)]
-    ret = ", ".join(f"n.{c} AS {c}" for c in columns if c in NAME_COLUMNS)  # fixed names, never input
-    rows = store.read(f"MATCH (n:{label}) RETURN {ret}", {})
-    for r in rows:
-        if isinstance(r.get("aliases"), str):
-            r["aliases"] = [r["aliases"]]
-    return rows
+    """The ``columns`` of every ``label`` node (None where a node has no value), read through the
+    store's read interface (:meth:`kg.store.GraphReader.entities`), JSON-text columns decoded."""
+    table = store.entities(label)
+    data = {c: column_values(table, c) for c in columns}
+    return [{c: data[c][i] for c in columns} for i in range(table.num_rows)]
 
 
-def _embedded_catalog(store) -> Catalog:
+def _build_catalog(store) -> Catalog:
     cat = Catalog()
     for label in LABEL_ORDER:
         for d in sorted(entity_rows(store, label), key=lambda r: str(r.get("id"))):
             if not d.get("id"):
                 continue
             name = d.get("name") or d.get("title") or d["id"]
-            cat.add(d["id"], label, str(name), [*(d.get(k) for k in _NAME_PROPS), *(d.get("aliases") or [])])
-    return cat
-
-
-CATALOG_CYPHER = ("MATCH (n:{label}) RETURN n.id AS id, n.name AS name, n.name_en AS name_en, n.full AS full, "
-                  "n.title AS title, n.aliases AS aliases")
-
-
-def _server_catalog(store) -> Catalog:
-    cat = Catalog()
-    for label in LABEL_ORDER:  # labels come from this fixed tuple, never from input
-        rows = store.read(CATALOG_CYPHER.replace("{label}", label), {})
-        for r in sorted(rows, key=lambda r: str(r.get("id"))):
-            if not r.get("id"):
-                continue
-            name = r.get("name") or r.get("title") or r["id"]
-            aliases = r.get("aliases") or []
+            aliases = d.get("aliases") or []
             if isinstance(aliases, str):
                 aliases = [aliases]
-            cat.add(r["id"], label, str(name), [*(r.get(k) for k in _NAME_PROPS), *aliases])
+            cat.add(d["id"], label, str(name), [*(d.get(k) for k in _NAME_PROPS), *aliases])
     return cat
 
 
 def catalog(store) -> Catalog:
-    """The store's catalogue of names: cached per ``store.version`` on the embedded store; on a
-    server (which other processes may write to) also at most :data:`SERVER_TTL` seconds."""
-    version = getattr(store, "version", None)
-    now = time.monotonic()
-    embedded = getattr(store, "kind", "embedded") == "embedded"
+    """The store's catalogue of names, built once per ``store.version`` (a server's version moves
+    with :meth:`~kg.store.GraphReader.refresh`, which every named query calls first)."""
+    version = store.version
     hit = _CACHE.get(store)
-    if hit and hit[0] == version and (embedded or now - hit[1] < SERVER_TTL):
-        return hit[2]
+    if hit and hit[0] == version:
+        return hit[1]
     with _BUILDING:  # built once when a server's warm-up thread and a request ask together
         hit = _CACHE.get(store)
-        if hit and hit[0] == version and (embedded or time.monotonic() - hit[1] < SERVER_TTL):
-            return hit[2]
-        cat = _embedded_catalog(store) if embedded else _server_catalog(store)
-        _CACHE[store] = (version, now, cat)
+        if hit and hit[0] == version:
+            return hit[1]
+        cat = _build_catalog(store)
+        _CACHE[store] = (version, cat)
     return cat
 
 

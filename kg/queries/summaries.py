@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from kg.index import unique
 from kg.queries.base import Graph, NamedQuery, Param, as_int, as_money, register
 from kg.queries.filters import filter_params
+from kg.store.reading import column_values
 
 __all__ = ["STAGE_GROUPS", "region_summary", "segment_stage", "segment_summary", "timeline"]
 
@@ -46,21 +47,38 @@ def _segment_matrix(ix):
     return _membership(ix, "segments", segs, lambda c: ix.co_segments[c])
 
 
+def _regions(ix, store) -> tuple[dict[str, dict], dict[str, list[str]]]:
+    """(region id -> its id, name, title and level; region id -> the regions it is PART_OF), read
+    once per store version through the read interface."""
+    def build():
+        t = store.entities("Region")
+        cols = {c: column_values(t, c) for c in ("id", "name", "title", "level")}
+        info = {i: {"_label": "Region", **{c: cols[c][k] for c in cols if cols[c][k] is not None}}
+                for k, i in enumerate(cols["id"])}
+        up: dict[str, list[str]] = {}
+        d = store.relationships("PART_OF").select(["_start", "_end"]).to_pydict()
+        for a, b in zip(d["_start"], d["_end"]):
+            up.setdefault(a, []).append(b)
+        return info, up
+    return ix.memo("regions", build)
+
+
 def _region_matrix(ix, store, level: str):
-    G = store.graph
+    info, up = _regions(ix, store)
+
+    def lv(g):
+        return info[g].get("level") if g in info else None
 
     def regions_of(c):
         out = []
         for g in ix.co_regions[c]:
-            lv = G.nodes[g].get("level") if g in G else None
-            if level in ("province", "city") and lv == level:
+            if level in ("province", "city") and lv(g) == level:
                 out.append(g)
-            elif level == "macro" and lv in ("province", "city"):  # 珠三角 is made of cities, the others of provinces
-                out += [t for _, t, k in G.out_edges(g, keys=True)
-                        if k == "PART_OF" and G.nodes[t].get("level") == "macro"]
+            elif level == "macro" and lv(g) in ("province", "city"):  # 珠三角 is made of cities, the others of provinces
+                out += [t for t in up.get(g, ()) if lv(t) == "macro"]
         return list(dict.fromkeys(out))
 
-    ids = sorted(n for n in store.nodes_by_label("Region") if G.nodes[n].get("level") == level)
+    ids = sorted(g for g in info if lv(g) == level)
     return _membership(ix, ("regions", level), ids, regions_of)
 
 
@@ -118,7 +136,7 @@ def _top(items: list[dict], key: str, name: str, id_: str) -> dict[str, list[str
 def _region_embedded(ix, p) -> dict:
     from kg.index import node_name
 
-    G = p.store.graph
+    info, _ = _regions(ix, p.store)
     rounds = np.flatnonzero(p.filters.round_mask(ix))
     M, ids = _region_matrix(ix, p.store, p["level"])
     R = M[ix.r_company[rounds]] if len(rounds) else sp.csr_matrix((0, len(ids)), dtype=np.int64)
@@ -127,7 +145,7 @@ def _region_embedded(ix, p) -> dict:
     comps = np.asarray(M[cos].sum(axis=0)).ravel() if len(cos) else np.zeros(len(ids))
     amounts = R.T @ _amount_vector(ix, rounds)
     disclosed = R.T @ (~np.isnan(ix.r_amount[rounds])).astype(np.int64)
-    main = [{"region_id": g, "region": node_name(G.nodes[g]), "deals": int(deals[k]), "companies": int(comps[k]),
+    main = [{"region_id": g, "region": node_name(info[g]), "deals": int(deals[k]), "companies": int(comps[k]),
              "disclosed": int(disclosed[k]), "amount_cny": float(amounts[k])}
             for k, g in enumerate(ids) if deals[k] > 0]
     # investors × regions and segments × regions, top TOP per region
