@@ -24,13 +24,26 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["UNDISCLOSED", "money_text"]
+__all__ = ["MONEY_COLUMNS", "UNDISCLOSED", "is_money_column", "money_text"]
 
 UNDISCLOSED = {"zh": "未披露", "en": "undisclosed"}
+
+# the columns and properties that hold CNY yuan (besides any name ending in _cny)
+MONEY_COLUMNS = frozenset({"amount_cny", "amount", "total_cny", "amount_total", "total_amount", "total_amount_cny",
+                           "sum_cny", "largest_cny", "avg_cny", "median_cny", "value_cny"})
 
 # (unit in yuan, decimals, template), largest first, per language
 _ZH = ((1e8, 2, "{}亿元"), (1e4, 0, "{}万元"), (1.0, 0, "{}元"))
 _EN = ((1e9, 2, "CNY {}bn"), (1e6, 1, "CNY {}m"), (1.0, 0, "CNY {}"))
+
+
+def is_money_column(name: str) -> bool:
+    """Whether a column or property named ``name`` holds CNY yuan (read by :func:`money_text`).
+
+    >>> is_money_column("amount_cny"), is_money_column("largest_cny"), is_money_column("amount_share")
+    (True, True, False)
+    """
+    return name in MONEY_COLUMNS or name.endswith("_cny")
 
 
 def money_text(value_cny: float | None, lang: str) -> str:

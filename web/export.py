@@ -102,9 +102,10 @@ def api_export():
     else:
         fmt = check_format(request.args.get("format", ""))  # before the query runs
         source, title = _source_from_args(request.args)
+    from web.i18n import get_lang
     from web.state import get_store
 
-    out = export(source, fmt, title=title, store=get_store())
+    out = export(source, fmt, title=title, store=get_store(), lang=get_lang())
     resp = attachment(out.data, out.mimetype, out.filename or f"{title}.{fmt}")
     if out.truncated:
         resp.headers["X-IIKG-Truncated"] = "1"

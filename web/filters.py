@@ -11,13 +11,11 @@ from urllib.parse import quote
 from flask import Flask, url_for
 from markupsafe import Markup, escape
 
-from kg.formatting import money_text
+from kg.formatting import MONEY_COLUMNS, is_money_column, money_text
 from web.i18n import VALUE_WORDS, get_lang, label_name, list_sep, rel_name, source_name, value_word
 
 __all__ = ["money", "number", "entity_url", "cell", "table_columns", "init_app", "MONEY_COLUMNS"]
 
-MONEY_COLUMNS = {"amount_cny", "amount", "total_cny", "amount_total", "total_amount", "total_amount_cny",
-                 "sum_cny", "largest_cny", "avg_cny", "median_cny", "value_cny"}
 
 
 def money(v, lang: str | None = None) -> str:
@@ -125,7 +123,7 @@ def cell(row: dict, col: str) -> Markup:
     if isinstance(ids, (list, tuple)) and isinstance(v, (list, tuple)) and len(ids) == len(v):
         parts = [Markup('<a href="{}">{}</a>').format(entity_url(i), _plain(n)) for i, n in zip(ids, v)]
         return Markup(list_sep()).join(parts)
-    if col in MONEY_COLUMNS or col.endswith("_cny"):
+    if is_money_column(col):
         return Markup('<span class="num" title="{}">{}</span>').format(number(v), money(v))
     if isinstance(v, bool):
         return Markup("✓") if v else Markup("")

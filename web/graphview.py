@@ -16,6 +16,8 @@ import math
 
 import networkx as nx
 
+from kg.formatting import is_money_column
+from kg.graph_style import COMMUNITY_PALETTE, LABEL_STYLE, OTHER_STYLE, UNDIRECTED, community_color
 from web.filters import money
 from web.i18n import label_name, t
 
@@ -25,31 +27,11 @@ LAYOUT_OVER = 300   # precompute positions server-side above this many nodes
 INITIAL = 150       # nodes drawn at first; the rest behind "N more"
 MAX_NODES = 2000    # nodes sent to the browser at most
 
-STYLE = {
-    "Investor": {"color": "#2563eb", "shape": "dot"},
-    "Company": {"color": "#ea580c", "shape": "square"},
-    "Round": {"color": "#94a3b8", "shape": "diamond"},
-    "Region": {"color": "#16a34a", "shape": "triangle"},
-    "Segment": {"color": "#9333ea", "shape": "hexagon"},
-    "Policy": {"color": "#b45309", "shape": "star"},
-    "Factory": {"color": "#0d9488", "shape": "triangleDown"},
-}
-OTHER = {"color": "#64748b", "shape": "dot"}
-# colour-blind-safe-ish categorical palette for communities
-PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",
-           "#4f46e5", "#65a30d", "#0d9488", "#b45309", "#7c3aed", "#be123c", "#475569"]
-
-UNDIRECTED = {"CO_INVESTED"}  # relationship types drawn without arrows (symmetric by meaning)
-OTHER_COMMUNITY = "#a3aab5"  # communities past the palette share one grey
-
-
-def community_color(c: int) -> str:
-    """The colour of community ``c`` (0 = the largest): the palette, then grey for the small rest."""
-    return PALETTE[c] if 0 <= c < len(PALETTE) else OTHER_COMMUNITY
+# colours, shapes and undirected types: one home with the drawn exports (kg.graph_style)
+STYLE, OTHER, PALETTE = LABEL_STYLE, OTHER_STYLE, COMMUNITY_PALETTE
 
 
 _HIDDEN_PROPS = {"id", "label", "name", "sources", "aliases", "_label", "x", "y", "community", "synthetic"}
-_MONEY = ("amount_cny", "total_cny", "amount_total")
 
 
 def stored_name(node: dict) -> str:
@@ -71,7 +53,7 @@ def display_name(node: dict) -> str:
 def _fmt(k, v) -> str:
     from web.i18n import round_type_name, terms
 
-    if k in _MONEY or k.endswith("_cny"):
+    if is_money_column(k):
         return money(v)
     if k == "type" and isinstance(v, str):
         return round_type_name(v)

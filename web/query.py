@@ -235,8 +235,9 @@ def page(name):
     if data and (data.get("graph") or {}).get("nodes"):
         view = graphview.view(data["graph"], color_by="community" if name == "coinvest_network" else "label",
                               omitted=int((data.get("meta") or {}).get("omitted") or 0))
-    twin = url_for("query.api_query", name=name, **given, **({"_limit" if "limit" in {p.name for p in q.params}
-                                                                   else "limit": 50}))
+    twin_args = dict(given)  # a page's own paging (limit=) given by hand stays what it asked for
+    twin_args.setdefault("_limit" if "limit" in {p.name for p in q.params} else "limit", 50)
+    twin = url_for("query.api_query", name=name, **twin_args)
     title, summary = query_title(name, q.doc)
     return render_template("query.html", q=q.describe(), params=q.params, given=given, data=data, error=error,
                            view=view, choices=_choices, json_twin=twin, page_url=lambda **kw: _page_url(name, kw),

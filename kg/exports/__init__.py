@@ -44,11 +44,12 @@ def check_format(fmt) -> str:
 
 
 def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: int | None = None,
-           store=None) -> Export:
+           store=None, lang: str | None = None) -> Export:
     """``result_or_graph`` as a file in format ``fmt`` (see :data:`EXPORTERS`).
 
     ``max_nodes`` keeps the first that many nodes (the formats that draw have a default cap:
-    HTML 3,000, PNG/SVG 1,000); a cut file says so. With ``store``, every node, edge and row is first
+    HTML 3,000, PNG/SVG 1,000); a cut file says so. ``lang`` (``"zh"``/``"en"``; default an answer's own
+    language, else Chinese) is the language the HTML table's cells read in (money by the one rule). With ``store``, every node, edge and row is first
     marked ``synthetic`` (and its source) from the store (:func:`kg.exports.provenance.mark`). Raises :class:`kg.errors.InputError` for an
     unknown format or input.
     """
@@ -60,7 +61,7 @@ def export(result_or_graph, fmt: str, *, title: str | None = None, max_nodes: in
         from kg.exports.provenance import mark
 
         result_or_graph = mark(result_or_graph, store)
-    payload = make_payload(result_or_graph, title=title, max_nodes=cap)
+    payload = make_payload(result_or_graph, title=title, max_nodes=cap, lang=lang)
     data = exporter.write(payload)
     return Export(data=data, mimetype=exporter.mimetype, filename=safe_filename(payload.title, exporter.extension),
                   truncated=payload.truncated)

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kg.formatting import is_money_column, money_text
+from kg.graph_style import LABEL_STYLE, color_of  # noqa: F401  (color_of: the exporters' name for it)
 from kg.result import jsonable
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "Payload",
     "about",
     "caption_of",
+    "cell_text",
     "clean",
     "color_of",
     "flat_props",
@@ -42,23 +45,10 @@ __all__ = [
 
 SYNTHETIC_NOTE = "contains synthetic demo data / 含合成演示数据"
 
-# one colour per schema label, shared by the HTML, PNG and SVG exports
-LABEL_COLORS = {
-    "Investor": "#e4572e",
-    "Company": "#2e86ab",
-    "Round": "#f3a712",
-    "Region": "#6a994e",
-    "Segment": "#8e44ad",
-    "Policy": "#7f8c8d",
-    "Factory": "#16a085",
-}
-OTHER_COLOR = "#95a5a6"
+# one colour per schema label, shared by the HTML, PNG and SVG exports and the pages (kg.graph_style)
+LABEL_COLORS = {label: style["color"] for label, style in LABEL_STYLE.items()}
 LABEL_ZH = {"Investor": "投资方", "Company": "企业", "Round": "融资轮次", "Region": "地区",
             "Segment": "细分领域", "Policy": "政策", "Factory": "灯塔工厂"}
-
-
-def color_of(label: str) -> str:
-    return LABEL_COLORS.get(label, OTHER_COLOR)
 
 
 @dataclass
@@ -76,6 +66,7 @@ class Payload:
     truncated: bool = False
     omitted: dict = field(default_factory=dict)     # {"nodes": n, "edges": m, ...}; counts of what was cut
     synthetic: bool = False                         # any node or edge marked synthetic
+    lang: str = "zh"                                # the language the drawn formats' table cells read in
 
     def degree(self) -> dict[str, int]:
         deg = {n["id"]: 0 for n in self.nodes}
@@ -201,6 +192,19 @@ def clean(v):
     return v
 
 
+def cell_text(col: str, v, lang: str = "zh") -> str | None:
+    """One table cell as a person reads it (the HTML export's table): money by the one rule
+    (:func:`kg.formatting.money_text`), anything else as :func:`scalar` text; None for no value.
+
+    >>> cell_text("amount_cny", 639_000_000, "zh"), cell_text("amount_cny", None, "en"), cell_text("n", 3)
+    ('6.39亿元', 'undisclosed', '3')
+    """
+    if is_money_column(col) and (v is None or isinstance(v, (int, float)) and not isinstance(v, bool)):
+        return money_text(v, lang)
+    s = scalar(v)
+    return None if s is None else str(s)
+
+
 def one_line(text) -> str:
     """``text`` on one line (for comments and headers: no line break can escape them)."""
     return " ".join(str(text).split())
@@ -294,10 +298,11 @@ def _generator() -> str:
         return "IIKG"
 
 
-def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None) -> Payload:
+def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None, lang: str | None = None) -> Payload:
     """Normalise ``obj`` (Result, answer dict, graph dict or networkx graph) and cut it to ``max_nodes``.
 
-    ``max_nodes`` keeps the first nodes in the given order (queries put the entities that answer
+    ``lang`` (``"zh"`` or ``"en"``; default: an answer's own language, else Chinese) is the language a
+    person reads the table in (:func:`cell_text`). ``max_nodes`` keeps the first nodes in the given order (queries put the entities that answer
     first) and the edges between them; what is left out is counted in ``omitted``.
     """
     from kg.result import Result
@@ -391,7 +396,8 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None)
     rows = [r if isinstance(r, dict) else {"value": r} for r in rows]
     return Payload(nodes=nodes, edges=edges, rows=rows, columns=_columns(rows, columns), cypher=cypher,
                    params_cypher=params_cypher, title=one_line(clean(title or default_title))[:200] or "IIKG graph",
-                   provenance=prov, truncated=truncated, omitted=omitted, synthetic=synthetic)
+                   provenance=prov, truncated=truncated, omitted=omitted, synthetic=synthetic,
+                   lang="en" if (lang or prov.get("language")) == "en" else "zh")
 
 
 def about(p: Payload) -> list[tuple[str, str]]:

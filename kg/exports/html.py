@@ -24,12 +24,15 @@ from kg.exports.base import (
     SYNTHETIC_NOTE,
     Payload,
     about,
+    cell_text,
     color_of,
     flat_props,
     register,
     safe_filename,
     truncation_note,
 )
+from kg.formatting import is_money_column
+from kg.graph_style import UNDIRECTED
 
 __all__ = ["PHYSICS_MAX", "TEMPLATE", "TEMPLATES", "UNDIRECTED", "VENDOR", "network", "repr_html", "script_json",
            "write_html"]
@@ -38,7 +41,6 @@ KG = Path(__file__).resolve().parent.parent
 VENDOR = KG / "vendor" / "vis-network"
 TEMPLATES = KG / "templates_export"
 TEMPLATE = "pyvis.html"
-UNDIRECTED = {"CO_INVESTED"}   # relationship types without a direction (drawn without arrows)
 PHYSICS_MAX = 300      # above this many nodes the layout is computed server-side
 TABLE_ROWS = 500       # rows shown in the page's table (the CSV/XLSX exports have them all)
 FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
@@ -78,8 +80,8 @@ def _tip(lines: list[tuple[str, object]], limit: int = 14) -> str:
     return "\n".join(out)
 
 
-def _node_tip(n: dict, degree: int) -> str:
-    props = flat_props(n["props"])
+def _node_tip(n: dict, degree: int, lang: str = "zh") -> str:
+    props = {k: cell_text(k, v, lang) if is_money_column(k) else v for k, v in flat_props(n["props"]).items()}
     props.pop("name", None)
     head = f"{n['caption']}\n{LABEL_ZH.get(n['label'], '')} {n['label']} · {n['id']}".rstrip()
     sources = props.pop("sources", None)
@@ -167,7 +169,7 @@ def render(p: Payload, filename: str = "graph.png") -> str:
         counts[n["label"]] = counts.get(n["label"], 0) + 1
         d = {"id": n["id"], "caption": n["caption"] if len(n["caption"]) <= 40 else n["caption"][:39] + "…",
              "group": n["label"], "color": color_of(n["label"]), "degree": deg[n["id"]],
-             "tip": _node_tip(n, deg[n["id"]])}
+             "tip": _node_tip(n, deg[n["id"]], p.lang)}
         if n["props"].get("synthetic"):
             d["border"] = "#c0392b"
             d["tip"] += "\nsynthetic demo data / 合成演示数据"
@@ -180,7 +182,7 @@ def render(p: Payload, filename: str = "graph.png") -> str:
     edges = []
     weighted = False
     for e in p.edges:
-        lines = [(k, v) for k, v in flat_props(e["props"]).items()]
+        lines = [(k, cell_text(k, v, p.lang) if is_money_column(k) else v) for k, v in flat_props(e["props"]).items()]
         directed = e["type"] not in UNDIRECTED
         arrow = "→" if directed else "—"
         tip = f"{names[e['source']]} —{e['type']}{arrow} {names[e['target']]}" + ("\n" + _tip(lines) if lines else "")
@@ -195,7 +197,7 @@ def render(p: Payload, filename: str = "graph.png") -> str:
     legend = [{"label": lab, "zh": LABEL_ZH.get(lab, ""), "color": color_of(lab), "count": c}
               for lab, c in sorted(counts.items(), key=lambda kv: -kv[1])]
     columns = list(p.columns)
-    rows = [{c: _cell(r.get(c)) for c in columns} for r in p.rows[:TABLE_ROWS]]
+    rows = [{c: cell_text(c, r.get(c), p.lang) for c in columns} for r in p.rows[:TABLE_ROWS]]
     js, css = _vendor()
     from markupsafe import Markup
 
@@ -222,13 +224,6 @@ def repr_html(obj, *, title: str | None = None, height: int = 560, max_nodes: in
     page = export(obj, "html", title=title, max_nodes=max_nodes).data.decode("utf-8")
     return (f'<iframe srcdoc="{escape(page)}" style="width: 100%; height: {int(height)}px; border: 1px solid #ddd" '
             'sandbox="allow-scripts allow-downloads" title="IIKG graph"></iframe>')
-
-
-def _cell(v):
-    from kg.exports.base import scalar
-
-    s = scalar(v)
-    return None if s is None else str(s)
 
 
 @register("html", extension="html", mimetype="text/html; charset=utf-8",

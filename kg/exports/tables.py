@@ -13,6 +13,7 @@ import re
 import zipfile
 
 from kg.exports.base import SYNTHETIC_NOTE, Payload, about, flat_props, json_dumps, register, scalar, truncation_note
+from kg.formatting import is_money_column
 
 __all__ = ["edge_table", "node_table", "row_table", "write_csv_zip", "write_xlsx"]
 
@@ -132,8 +133,11 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _sheet(wb, name: str, columns: list[str], rows: list[dict], fmt_head) -> None:
+def _sheet(wb, name: str, columns: list[str], rows: list[dict], fmt_head, fmt_money=None) -> None:
+    """A sheet of ``rows``; money columns stay exact numbers of yuan (a spreadsheet computes with them),
+    shown with thousands separators."""
     ws = wb.add_worksheet(name)
+    money = [fmt_money if fmt_money is not None and is_money_column(str(c)) else None for c in columns]
     widths = [min(max(_width(str(c)), 6), 60) for c in columns]
     for j, c in enumerate(columns):
         ws.write_string(0, j, str(c), fmt_head)
@@ -145,7 +149,7 @@ def _sheet(wb, name: str, columns: list[str], rows: list[dict], fmt_head) -> Non
             if isinstance(v, bool):
                 ws.write_boolean(i, j, v)
             elif isinstance(v, (int, float)) and abs(v) < 2 ** 53:
-                ws.write_number(i, j, v)
+                ws.write_number(i, j, v, money[j])
             else:
                 s = str(v)
                 if len(s) > _CELL_MAX:
@@ -169,6 +173,7 @@ def write_xlsx(p: Payload) -> bytes:
                                    "strings_to_numbers": False, "nan_inf_to_errors": True})
     wb.set_properties({"title": p.title, "comments": "IIKG export", "author": "IIKG"})
     head = wb.add_format({"bold": True, "bg_color": "#e8eef4"})
+    yuan = wb.add_format({"num_format": "#,##0"})
     warn = wb.add_format({"bold": True, "font_color": "#9c0006", "bg_color": "#ffc7ce", "text_wrap": True})
     if p.truncated or p.synthetic:  # the first sheet: what a reader must know before using the numbers
         ws = wb.add_worksheet("note")
@@ -182,9 +187,9 @@ def write_xlsx(p: Payload) -> bytes:
             for i, (k, v) in enumerate(p.omitted.items(), start=i + 2):
                 ws.write_string(i, 0, f"omitted {k}: {v}")
     if p.rows or p.columns:
-        _sheet(wb, "rows", *row_table(p), head)
-    _sheet(wb, "nodes", *node_table(p), head)
-    _sheet(wb, "edges", *edge_table(p), head)
+        _sheet(wb, "rows", *row_table(p), head, yuan)
+    _sheet(wb, "nodes", *node_table(p), head, yuan)
+    _sheet(wb, "edges", *edge_table(p), head, yuan)
     ws = wb.add_worksheet("about")
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 100)

@@ -1,7 +1,7 @@
 """A report as text (``kg report``), CSV per figure, one XLSX workbook and PNG charts."""
 from __future__ import annotations
 
-from kg.formatting import money_text
+from kg.formatting import is_money_column, money_text
 from kg.reporting.events import REPORT_YEAR, TOLERANCE
 
 __all__ = ["CHARTS", "SYNTHETIC_CAPTION", "cjk_font", "format_cell", "format_figure", "is_money", "is_share", "format_report", "write_charts",
@@ -28,7 +28,7 @@ def is_money(col: str, row: dict | None = None) -> bool:
     """Whether a figure's cell holds CNY yuan: an amount column, or the value, published number or
     difference of the headline's disclosed amount (one rule for the text, the files and the page)."""
     metric = (row or {}).get("metric", "")
-    return not is_share(col, row) and ("amount" in col or col.endswith("_cny")
+    return not is_share(col, row) and (is_money_column(col) or "amount" in col
                                        or metric == "disclosed_amount_cny" and col in ("value", "published", "diff"))
 
 
