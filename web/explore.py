@@ -354,11 +354,26 @@ def _year_arg(args) -> int | None:
     return None
 
 
+# arguments of /api/entity that shape the JSON answer only, not the data the page and its twin share
+_TWIN_ONLY = ("section", "graph", "token")
+
+
 def entity_data(eid: str, args=None) -> dict | None:
-    """The page of an entity: summary, charts, graph, then its tables (one page each)."""
+    """The page of an entity: summary, charts, graph, then its tables (one page each). Computed once
+    per store version, language and arguments, and shared by the page and its JSON twin (callers
+    must not change what it returns in place: copy what they reshape)."""
     from werkzeug.datastructures import MultiDict
 
+    from web.i18n import get_lang
+    from web.state import cached
+
     args = args if args is not None else MultiDict()
+    key = ("entity", get_lang(), eid,
+           tuple(sorted((k, tuple(args.getlist(k))) for k in args.keys() if k not in _TWIN_ONLY)))
+    return cached(key, lambda: _entity_data(eid, args))
+
+
+def _entity_data(eid: str, args) -> dict | None:
     node = get_entity(eid)
     if node is None:
         return None
@@ -599,6 +614,7 @@ def api_entity(eid):
     data = entity_data(eid, request.args)
     if data is None:
         abort(404, description=t("not_found_entity"))
+    data = dict(data)  # shared with the page (kept per store version): reshape a copy
     only = request.args.get("section")
     if only:
         data["sections"] = {k: v for k, v in data["sections"].items() if k == only}

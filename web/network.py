@@ -25,7 +25,14 @@ def facets_from(args) -> dict:
 
 
 def facet_options() -> dict:
-    """Choices for the facet selects: segments, provinces and macro regions, round types, years."""
+    """Choices for the facet selects: segments, provinces and macro regions, round types, years
+    (once per store version and language)."""
+    from web.state import cached
+
+    return cached(("network_facet_options", get_lang()), _facet_options)
+
+
+def _facet_options() -> dict:
     from ontology import load
 
     onto = load()
@@ -44,11 +51,18 @@ def facet_options() -> dict:
 
 
 def network_data(args) -> dict:
+    """The named query's answer for the facets in ``args``, once per store version and facets,
+    shared by the page and its JSON twin (callers copy what they reshape)."""
+    from web.state import cached
+
     facets = facets_from(args)
-    res = run_query("coinvest_network", **facets)
-    data = res.as_dict()
-    data["facets"] = facets
-    return jsonable(data)
+
+    def build():
+        data = run_query("coinvest_network", **facets).as_dict()
+        data["facets"] = facets
+        return jsonable(data)
+
+    return cached(("network_data", tuple(sorted(facets.items()))), build)
 
 
 def _years() -> list[str]:
@@ -93,7 +107,7 @@ def _view(data: dict, focus=()) -> dict:
 def api_network():
     data = network_data(request.args)
     if request.args.get("_view"):
-        data["view"] = _view(data)
+        data = {**data, "view": _view(data)}
     return jsonify(data)
 
 
