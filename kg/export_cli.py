@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.errors import InputError, KGError
+from kg.errors import InputError
 from kg.exports import FORMATS  # the one list (importing it loads no exporter's libraries)
 
 __all__ = ["FORMATS", "output_path", "parse_params", "register"]
@@ -48,10 +48,8 @@ def _run(store, query: str | None, params: dict, question: str | None):
     if question:
         if params:
             raise InputError("--param goes with --query")
-        try:
-            from kg.chat import answer
-        except ImportError as exc:
-            raise KGError(f"the chat is not available here ({exc}); use --query NAME") from None
+        from kg.chat import answer
+
         ans = answer(store, question)
         if ans.get("intent") == "unknown":
             raise InputError(f"the question was not understood: {' '.join(str(ans.get('text', '')).split())}")

@@ -196,13 +196,11 @@ def write_charts(report: dict, out_dir) -> tuple[list[str], str | None]:
     """A bar chart per figure (computed beside published) as PNG; returns (paths, why skipped)."""
     from pathlib import Path
 
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return [], "matplotlib is not installed: no charts (pip install matplotlib)"
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     font = cjk_font()
     if font is None:
         return [], "no font with Chinese glyphs found: no charts (install fonts-noto-cjk)"
