@@ -1,7 +1,7 @@
 """The report's figures regenerated from whatever graph is loaded, beside the numbers it published.
 
-Every function is pure: a ``networkx.MultiDiGraph`` (the embedded store's ``graph``, or one read
-from a Cypher store by :func:`report_graph`) and a year in, one figure out. A figure is a dict::
+Every function is pure: a ``networkx.MultiDiGraph`` (read from any store by :func:`report_graph`)
+and a year in, one figure out. A figure is a dict::
 
     {"id": "fig11", "title": "图11 …", "title_en": "Fig. 11 …", "year": 2019, "source": "report 2020 …",
      "columns": [...], "rows": [{column: value}, ...],          # the table, comparison columns included
@@ -30,8 +30,12 @@ are attached only for the report's year (2019). What counts, as the report count
 """
 from __future__ import annotations
 
+import threading
+import weakref
+
 import networkx as nx
 
+from kg.store.reading import table_rows
 from kg.reporting.events import (  # noqa: F401  (the public names of kg.report)
     LISTED_TYPES,
     REPORT_YEAR,
@@ -95,23 +99,30 @@ _REPORT_LABELS = ("Round", "Company", "Investor", "Region", "Segment")
 _REPORT_RELS = ("RAISED", "INVESTED_IN", "LOCATED_IN", "IN_SEGMENT", "PART_OF")
 
 
-def report_graph(store) -> nx.MultiDiGraph:
-    """The graph the figures are computed from: the embedded store's own graph, or, on a Cypher
-    store, the nodes and relationships they need read into a MultiDiGraph."""
-    G = getattr(store, "graph", None)
-    if G is not None:
-        if hasattr(store, "refresh"):
-            store.refresh()
-            G = store.graph
-        return G
-    G = nx.MultiDiGraph()
-    for label in _REPORT_LABELS:
-        for r in store.read(f"MATCH (n:{label}) RETURN properties(n) AS p", {}):
-            p = dict(r["p"])
-            G.add_node(p["id"], _label=label, **{k: v for k, v in p.items() if k != "_label"})
-    for rel in _REPORT_RELS:
-        for r in store.read(f"MATCH (a)-[r:{rel}]->(b) RETURN a.id AS s, b.id AS t, properties(r) AS p", {}):
-            if r["s"] in G and r["t"] in G:
-                G.add_edge(r["s"], r["t"], key=rel, **dict(r.get("p") or {}))
-    return G
+_GRAPHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store -> (version, graph)
+_GRAPHS_LOCK = threading.Lock()
 
+
+def report_graph(store) -> nx.MultiDiGraph:
+    """The graph the figures are computed from: the nodes and relationships they need, read through
+    the store's read interface (:class:`kg.store.GraphReader`) into a MultiDiGraph, the same on every
+    backend; built once per store version (do not change it)."""
+    store.refresh()
+    version = store.version
+    with _GRAPHS_LOCK:
+        hit = _GRAPHS.get(store)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+        G = nx.MultiDiGraph()
+        for label in _REPORT_LABELS:
+            t = store.entities(label)
+            for nid, props in zip(t.column("id").to_pylist(), table_rows(t)):
+                G.add_node(nid, _label=label, **{k: v for k, v in props.items() if k != "_label"})
+        for rel in _REPORT_RELS:
+            t = store.relationships(rel)
+            starts, ends = t.column("_start").to_pylist(), t.column("_end").to_pylist()
+            for s, e, props in zip(starts, ends, table_rows(t, skip=("_start", "_end"))):
+                if s in G and e in G:
+                    G.add_edge(s, e, key=rel, **props)
+        _GRAPHS[store] = (version, G)
+    return G

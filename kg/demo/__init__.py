@@ -20,6 +20,7 @@ import time
 from kg.demo.generate import (DEFAULT_DEALS, DEFAULT_SEED, MAX_DEALS, YEAR, DemoData, demo_batch, generate,
                               keep_syndicates, source_of)
 from kg.demo.targets import DEMO_YEARS, year_factor
+from kg.store.reading import column_values
 
 __all__ = ["run_demo", "generate", "demo_batch", "DemoData", "DEFAULT_DEALS", "DEFAULT_SEED", "MAX_DEALS",
            "DEMO_YEARS", "taken_names", "year_deals"]
@@ -34,18 +35,11 @@ def taken_names(store, source: str) -> set[str]:
     """Names of companies and investors already in ``store`` that this demo run must not reuse:
     every one not written by ``source`` itself (real data, or another seed's demo)."""
     names: set[str] = set()
-    G = getattr(store, "graph", None)
-    if G is not None:
-        for n, d in G.nodes(data=True):
-            if d.get("_label") in ("Company", "Investor") and d.get("name") \
-                    and source not in (d.get("sources") or ()):
-                names.add(d["name"])
-        return names
-    read = getattr(store, "read", None)
-    if read is not None:
-        rows = read("MATCH (n) WHERE (n:Company OR n:Investor) AND NOT $src IN coalesce(n.sources, []) "
-                    "RETURN n.name AS name", {"src": source})
-        names.update(r["name"] for r in rows if r.get("name"))
+    for label in ("Company", "Investor"):
+        t = store.entities(label)
+        for name, sources in zip(column_values(t, "name"), column_values(t, "sources")):
+            if name and source not in (sources or ()):
+                names.add(name)
     return names
 
 

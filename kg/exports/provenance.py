@@ -17,21 +17,18 @@ What "synthetic" means for each node (the same on every backend):
 from __future__ import annotations
 
 import copy
+import threading
+import weakref
 
-import numpy as np
+from kg.store.reading import column_values
 
 __all__ = ["ID_COLUMNS", "any_synthetic", "is_synthetic", "mark", "marks", "row_id"]
 
 ID_COLUMNS = ("round_id", "company_id", "investor_id", "id")
 _MAX_SOURCES = 3
 
-# read-only, fixed and parameterised (Cypher stores): the flags of the given nodes and their rounds
-_READ = """
-MATCH (n) WHERE n.id IN $ids
-OPTIONAL MATCH (n)-[:RAISED|INVESTED_IN]-(r:Round)
-RETURN n.id AS id, n.synthetic AS synthetic, n.sources AS sources,
-       collect(coalesce(r.synthetic, false)) AS rounds, collect(r.sources) AS round_sources
-"""
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store -> (version, _Facts)
+_LOCK = threading.Lock()
 
 
 def _truthy(v) -> bool:
@@ -69,66 +66,51 @@ def _sources(lists) -> list[str]:
     return list(out)
 
 
-def _flags(ix):
-    """Per round, company and investor: synthetic? (numpy bool arrays, memoised on the index)."""
-    def build():
-        r_syn = np.array([_truthy(p.get("synthetic")) for p in ix.r_props], dtype=bool)
+class _Facts:
+    """The flags :func:`marks` needs, read once per store version through the read interface
+    (:class:`kg.store.GraphReader`: the deals table and INVESTED_IN), the same on every backend."""
 
-        def all_of(order, ptr, n):
-            vals = r_syn[np.asarray(order, dtype=np.int64)] if len(order) else np.zeros(0, dtype=bool)
-            out = np.zeros(n, dtype=bool)
-            for k in range(n):  # reduceat cannot say "empty": walk the pointers once
-                a, b = int(ptr[k]), int(ptr[k + 1]) if k + 1 < len(ptr) else len(vals)
-                out[k] = b > a and bool(vals[a:b].all())
-            return out
+    def __init__(self, store):
+        deals = store.deals()
+        ids = deals.column("id").to_pylist()
+        self.r_pos = {r: k for k, r in enumerate(ids)}
+        self.r_syn = [_truthy(v) for v in column_values(deals, "synthetic")]
+        self.r_src = column_values(deals, "sources")
+        self.co_rounds: dict[str, list[int]] = {}
+        for k, c in enumerate(column_values(deals, "company_id")):
+            if c is not None:
+                self.co_rounds.setdefault(c, []).append(k)
+        self.inv_rounds: dict[str, list[int]] = {}
+        inv = store.relationships("INVESTED_IN").select(["_start", "_end"]).to_pydict()
+        for i, r in zip(inv["_start"], inv["_end"]):
+            k = self.r_pos.get(r)
+            if k is not None:
+                self.inv_rounds.setdefault(i, []).append(k)
+        for lst in self.inv_rounds.values():
+            lst.sort()
 
-        co = all_of(ix.co_round_order, ix.co_ptr, len(ix.co_ids))
-        inv = all_of(ix.p_round, ix.inv_ptr, len(ix.inv_ids))
-        return r_syn, co, inv
-    return ix.memo("provenance:flags", build)
-
-
-def _embedded_marks(store, ids: list[str], sources: bool = True) -> dict[str, tuple[bool, list[str]]]:
-    from kg.index import graph_index
-
-    ix = graph_index(store)
-    r_syn, co_syn, inv_syn = _flags(ix)
-    out = {}
-
-    def srcs_of(rounds) -> list[str]:
-        return _sources(ix.r_props[int(r)].get("sources") for r in list(rounds)[:20])[:_MAX_SOURCES]
-
-    for nid in ids:
-        r = ix.r_pos.get(nid)
+    def mark(self, nid: str, sources: bool) -> tuple[bool, list[str]] | None:
+        r = self.r_pos.get(nid)
         if r is not None:
-            out[nid] = (bool(r_syn[r]), _sources([ix.r_props[r].get("sources")])[:_MAX_SOURCES] if sources else [])
-            continue
-        c = ix.co_pos.get(nid)
-        if c is not None:
-            s = bool(co_syn[c])
-            out[nid] = (s, srcs_of(ix.company_rounds(c)) if s and sources else [])
-            continue
-        i = ix.inv_pos.get(nid)
-        if i is not None:
-            s = bool(inv_syn[i])
-            out[nid] = (s, srcs_of(ix.p_round[ix.investor_participations(i)][:20]) if s and sources else [])
-    return out
+            return bool(self.r_syn[r]), (_sources([self.r_src[r]])[:_MAX_SOURCES] if sources else [])
+        rounds = self.co_rounds.get(nid)
+        if rounds is None:
+            rounds = self.inv_rounds.get(nid)
+        if rounds is None:
+            return None
+        s = bool(rounds) and all(self.r_syn[k] for k in rounds)
+        return s, (_sources(self.r_src[k] for k in rounds[:20])[:_MAX_SOURCES] if s and sources else [])
 
 
-def _cypher_marks(store, ids: list[str]) -> dict[str, tuple[bool, list[str]]]:
-    out = {}
-    for k in range(0, len(ids), 2000):
-        for row in store.read(_READ, {"ids": ids[k:k + 2000]}):
-            nid, rounds = row.get("id"), [_truthy(x) for x in (row.get("rounds") or [])]
-            if nid is None:
-                continue
-            if str(nid).startswith("round:"):
-                out[nid] = (_truthy(row.get("synthetic")), _sources([row.get("sources")])[:_MAX_SOURCES])
-            elif rounds and all(rounds):
-                out[nid] = (True, _sources(row.get("round_sources") or [])[:_MAX_SOURCES])
-            else:
-                out[nid] = (False, [])
-    return out
+def _facts(store) -> _Facts:
+    version = store.version
+    hit = _CACHE.get(store)
+    if hit is None or hit[0] != version:
+        with _LOCK:
+            hit = _CACHE.get(store)
+            if hit is None or hit[0] != version:
+                hit = _CACHE[store] = (version, _Facts(store))
+    return hit[1]
 
 
 def marks(store, ids, sources: bool = True) -> dict[str, tuple[bool, list[str]]]:
@@ -137,9 +119,13 @@ def marks(store, ids, sources: bool = True) -> dict[str, tuple[bool, list[str]]]
     ids = list(dict.fromkeys(str(i) for i in ids if i))
     if not ids or store is None:
         return {}
-    if hasattr(store, "read"):  # a Cypher store (asking an embedded store for .graph may build it: never here)
-        return _cypher_marks(store, ids)
-    return _embedded_marks(store, ids, sources)
+    facts = _facts(store)
+    out = {}
+    for nid in ids:
+        m = facts.mark(nid, sources)
+        if m is not None:
+            out[nid] = m
+    return out
 
 
 def any_synthetic(store, rows) -> bool:

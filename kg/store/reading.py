@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from kg.store import workspace as W
 
 __all__ = ["CATALOGUE_COLUMNS", "catalogue_table", "column_values", "deals_table", "empty_nodes", "empty_rels",
-           "name_column"]
+           "name_column", "table_rows"]
 
 CATALOGUE_COLUMNS = ("id", "name", "title", "aliases")  # what a catalogue needs of a node table
 
@@ -24,6 +24,12 @@ def column_values(table: pa.Table, name: str) -> list:
     if name not in table.column_names:
         return [None] * table.num_rows
     return W.column_values(table, name)
+
+
+def table_rows(table: pa.Table, skip: tuple[str, ...] = ()) -> list[dict]:
+    """Each row of an interface table as a dict of its non-null values (JSON-text columns decoded;
+    the columns in ``skip`` left out)."""
+    return W.decode_rows(table, skip=skip)
 
 
 def empty_nodes() -> pa.Table:
