@@ -1,5 +1,5 @@
 """How a graph is drawn, everywhere: the pages' graph views (web.graphview) and the drawn exports
-(kg.exports: HTML, PNG, SVG) take their colours, shapes and undirected types from here.
+(kg.exports: HTML, PNG, SVG) take their colours, shapes, legend names and undirected types from here.
 
 >>> color_of("Investor"), color_of("Nothing")
 ('#2563eb', '#64748b')
@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-__all__ = ["COMMUNITY_PALETTE", "LABEL_STYLE", "OTHER_COMMUNITY", "OTHER_STYLE", "UNDIRECTED", "color_of",
+__all__ = ["COMMUNITY_PALETTE", "LABEL_NAMES", "LABEL_STYLE", "OTHER_COMMUNITY", "OTHER_STYLE", "UNDIRECTED", "color_of",
            "community_color", "style_of"]
 
 # one colour and a vis-network shape per schema label
@@ -22,6 +22,17 @@ LABEL_STYLE: dict[str, dict[str, str]] = {
     "Factory": {"color": "#0d9488", "shape": "triangleDown"},
 }
 OTHER_STYLE = {"color": "#64748b", "shape": "dot"}
+
+# each schema label in words (Chinese, English): legends, tooltips, the exports' sheets
+LABEL_NAMES: dict[str, tuple[str, str]] = {
+    "Investor": ("投资机构", "Investor"),
+    "Company": ("企业", "Company"),
+    "Round": ("融资轮次", "Round"),
+    "Region": ("地区", "Region"),
+    "Segment": ("细分领域", "Segment"),
+    "Policy": ("政策", "Policy"),
+    "Factory": ("灯塔工厂", "Factory"),
+}
 
 # colour-blind-safe-ish categorical palette for communities (0 = the largest)
 COMMUNITY_PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777",

@@ -322,7 +322,7 @@ def test_html_banners_legend_and_degree():
     html = export(hostile_graph(), "html", max_nodes=6).data.decode("utf-8")
     assert 'id="truncated-banner"' in html and "truncated: 1 node, 2 edges omitted" in html
     assert 'id="synthetic-banner"' in html and "synthetic demo data" in html
-    assert "投资方 Investor" in html and "企业 Company" in html
+    assert "投资机构 Investor" in html and "企业 Company" in html
     data = _script_data(html)
     deg = {n["id"]: n["degree"] for n in data["nodes"]}
     assert deg["investor:深创投"] == 1 and deg["round:img|a|2019-07"] == 3 and data["physics"] is True

@@ -60,7 +60,7 @@ def test_svg_keeps_names_as_text(cjk):
     assert SCRIPT in texts and "深创投" in texts  # the title in full; text, not markup
     assert not any(el.tag in (f"{SVG_NS}script", f"{SVG_NS}image", f"{SVG_NS}foreignObject") for el in root.iter())
     assert cjk in e.data.decode("utf-8")  # the CJK font is named for viewers
-    assert any("投资方 Investor" in t for t in texts)  # legend
+    assert any("投资机构 Investor" in t for t in texts)  # legend (kg.graph_style.LABEL_NAMES, as the pages say)
     assert any("synthetic demo data" in t for t in texts)
 
 

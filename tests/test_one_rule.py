@@ -216,6 +216,14 @@ def test_one_palette(app):
     assert graphview.STYLE is LABEL_STYLE and graphview.PALETTE is COMMUNITY_PALETTE
     assert graphview.UNDIRECTED is UNDIRECTED and export_html.UNDIRECTED is UNDIRECTED
     assert LABEL_COLORS == {k: s["color"] for k, s in LABEL_STYLE.items()}
+    from kg.exports.base import LABEL_ZH
+    from kg.graph_style import LABEL_NAMES
+    from web.i18n import label_name
+
+    assert LABEL_ZH == {k: zh for k, (zh, _) in LABEL_NAMES.items()}
+    for lang, i in (("zh", 0), ("en", 1)):  # the pages name labels as the legends and exports do
+        with app.test_request_context("/", headers={"Cookie": f"lang={lang}"}):
+            assert {k: label_name(k) for k in LABEL_NAMES} == {k: v[i] for k, v in LABEL_NAMES.items()}, lang
     assert all(color_of(k) == graphview.STYLE[k]["color"] for k in LABEL_STYLE)
     g = {"nodes": [{"id": "investor:a", "label": "Investor", "name": "a"},
                    {"id": "company:b", "label": "Company", "name": "b"}], "edges": []}

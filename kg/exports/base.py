@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kg.formatting import is_money_column, money_text
-from kg.graph_style import LABEL_STYLE, color_of  # noqa: F401  (color_of: the exporters' name for it)
+from kg.graph_style import LABEL_NAMES, LABEL_STYLE, color_of  # noqa: F401  (color_of: the exporters' name for it)
 from kg.result import jsonable
 
 __all__ = [
@@ -47,8 +47,7 @@ SYNTHETIC_NOTE = "contains synthetic demo data / 含合成演示数据"
 
 # one colour per schema label, shared by the HTML, PNG and SVG exports and the pages (kg.graph_style)
 LABEL_COLORS = {label: style["color"] for label, style in LABEL_STYLE.items()}
-LABEL_ZH = {"Investor": "投资方", "Company": "企业", "Round": "融资轮次", "Region": "地区",
-            "Segment": "细分领域", "Policy": "政策", "Factory": "灯塔工厂"}
+LABEL_ZH = {label: zh for label, (zh, _en) in LABEL_NAMES.items()}
 
 
 @dataclass
