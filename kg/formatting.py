@@ -23,8 +23,9 @@ never ``10,000万元``). Any language other than ``"zh"`` reads English.
 from __future__ import annotations
 
 import math
+import unicodedata
 
-__all__ = ["MONEY_COLUMNS", "UNDISCLOSED", "is_money_column", "money_text"]
+__all__ = ["MONEY_COLUMNS", "UNDISCLOSED", "display_width", "is_money_column", "money_text"]
 
 UNDISCLOSED = {"zh": "未披露", "en": "undisclosed"}
 
@@ -69,3 +70,12 @@ def money_text(value_cny: float | None, lang: str) -> str:
     number = f"{shown:,.{decimals}f}"
     sign = "-" if v < 0 and number.strip("0.,") else ""
     return template.format(sign + number)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet: Chinese (wide and full-width) characters two.
+
+    >>> display_width("深创投 A轮"), display_width("ＡＢ")
+    (10, 4)
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

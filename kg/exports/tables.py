@@ -13,7 +13,7 @@ import re
 import zipfile
 
 from kg.exports.base import SYNTHETIC_NOTE, Payload, about, flat_props, json_dumps, register, scalar, truncation_note
-from kg.formatting import is_money_column
+from kg.formatting import display_width, is_money_column
 
 __all__ = ["edge_table", "node_table", "row_table", "write_csv_zip", "write_xlsx"]
 
@@ -129,16 +129,12 @@ def write_csv_zip(p: Payload) -> bytes:
 _CELL_MAX = 32767
 
 
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def _sheet(wb, name: str, columns: list[str], rows: list[dict], fmt_head, fmt_money=None) -> None:
     """A sheet of ``rows``; money columns stay exact numbers of yuan (a spreadsheet computes with them),
     shown with thousands separators."""
     ws = wb.add_worksheet(name)
     money = [fmt_money if fmt_money is not None and is_money_column(str(c)) else None for c in columns]
-    widths = [min(max(_width(str(c)), 6), 60) for c in columns]
+    widths = [min(max(display_width(str(c)), 6), 60) for c in columns]
     for j, c in enumerate(columns):
         ws.write_string(0, j, str(c), fmt_head)
     for i, r in enumerate(rows, start=1):
@@ -155,7 +151,7 @@ def _sheet(wb, name: str, columns: list[str], rows: list[dict], fmt_head, fmt_mo
                 if len(s) > _CELL_MAX:
                     s = s[:_CELL_MAX - 1] + "…"
                 ws.write_string(i, j, s)
-                widths[j] = min(max(widths[j], _width(s[:80])), 60)
+                widths[j] = min(max(widths[j], display_width(s[:80])), 60)
     for j, w in enumerate(widths):
         ws.set_column(j, j, w + 2)
     if columns:

@@ -1,18 +1,14 @@
 """A report as text (``kg report``), CSV per figure, one XLSX workbook and PNG charts."""
 from __future__ import annotations
 
-from kg.formatting import is_money_column, money_text
+from kg.formatting import display_width, is_money_column, money_text
 from kg.reporting.events import REPORT_YEAR, TOLERANCE
 
 __all__ = ["CHARTS", "SYNTHETIC_CAPTION", "cjk_font", "format_cell", "format_figure", "is_money", "is_share", "format_report", "write_charts",
            "write_csv", "write_report", "write_xlsx"]
 
 # ------------------------------------------------------------------------------------------ writing
-def _width(s: str) -> int:
-    """Display width in a terminal: Chinese characters take two columns."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+_width = display_width  # the one rule (kg.formatting), under the name the tables use
 
 
 def _pad(s: str, w: int, right: bool) -> str:
