@@ -165,11 +165,9 @@ def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def build_index(store) -> GraphIndex:
-    """The index of ``store``: from its Arrow tables when it has them, else from ``store.graph``."""
-    tables = getattr(store, "tables", None)
-    if tables is not None and hasattr(tables, "nodes") and hasattr(tables, "rels"):
-        return _build_from_tables(store, tables)
-    return _build_from_graph(store)
+    """The index of ``store``, from the tables of its read interface (``kg.store.GraphReader``:
+    ``entities``, ``relationships``, ``stats``): the same on every store, no backend asked for."""
+    return _build_from_tables(store)
 
 
 class _RoundProps(Sequence):
@@ -218,11 +216,25 @@ def _positions(col, ids) -> np.ndarray:
     return pos.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _build_from_tables(store, tables) -> GraphIndex:
+class _Tables(dict):
+    """A store's tables by name, asked for through its read interface when first used (None: empty)."""
+
+    def __init__(self, get):
+        super().__init__()
+        self._get = get
+
+    def get(self, name, default=None):
+        if name not in self:
+            t = self._get(name)
+            self[name] = t if t is not None and t.num_rows else None
+        return dict.get(self, name) if dict.get(self, name) is not None else default
+
+
+def _build_from_tables(store) -> GraphIndex:
     import pyarrow as pa
 
     ix = GraphIndex(version=store.version)
-    N, R = tables.nodes, tables.rels
+    N, R = _Tables(store.entities), _Tables(store.relationships)
     inv, co, seg, rnd = N.get("Investor"), N.get("Company"), N.get("Segment"), N.get("Round")
     empty = pa.array([], pa.string())
     inv_id = inv.column("id").combine_chunks() if inv is not None else empty
@@ -251,8 +263,9 @@ def _build_from_tables(store, tables) -> GraphIndex:
     t = R.get("LOCATED_IN")
     if t is not None and nco:
         region_kind: dict[str, tuple] = {}
-        for lt in N.values():
-            if "level" in lt.column_names:
+        for label in store.stats()["nodes"]:
+            lt = N.get(label)
+            if lt is not None and "level" in lt.column_names:
                 for i, lv, nm in zip(lt.column("id").to_pylist(), _values(lt, "level"), _names(lt)):
                     region_kind[i] = (lv, nm)
         none = (None, None)

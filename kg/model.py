@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Batch", "merge_props", "LIST_PROPS"]
+__all__ = ["Batch", "TableBatch", "merge_props", "LIST_PROPS"]
 
 LIST_PROPS = ("sources", "aliases", "news")
 
@@ -79,3 +79,57 @@ class Batch:
     def counts(self) -> dict:
         return {"nodes": {k: len(v) for k, v in self.nodes.items()},
                 "relationships": {k: len(v) for k, v in self.rels.items()}}
+
+
+class TableBatch(Batch):
+    """A :class:`Batch` held as Arrow tables, one row per node or relationship, already merged by
+    the rules of :meth:`Batch.node`/:meth:`Batch.rel` (the deals loader builds it vectorised).
+
+    ``node_tables[label]`` has the key column ``id``, ``rel_tables[type]`` the columns ``_start`` and
+    ``_end``; every other column is a property (null: the node does not have it). The embedded
+    store writes the tables as they are; any other reader of ``.nodes``/``.rels`` gets the dicts of
+    a plain :class:`Batch`, made on first use (from then on the dicts are the batch: changing them
+    is allowed, and the tables are dropped).
+    """
+
+    def __init__(self, nodes: dict, rels: dict):  # noqa: D107 - no dataclass fields of its own
+        self.node_tables: dict | None = dict(nodes)
+        self.rel_tables: dict | None = dict(rels)
+        self._dicts: tuple[dict, dict] | None = None
+
+    @property
+    def is_tables(self) -> bool:
+        """True while the tables are the batch (nothing has asked for the dicts)."""
+        return self._dicts is None
+
+    def _materialise(self) -> tuple[dict, dict]:
+        if self._dicts is None:
+            from kg.store.workspace import decode_rows
+
+            nodes = {label: {row["id"]: row for row in decode_rows(t)} for label, t in self.node_tables.items()}
+            rels = {}
+            for type_, t in self.rel_tables.items():
+                keys = zip(t.column("_start").to_pylist(), t.column("_end").to_pylist())
+                rels[type_] = dict(zip(keys, decode_rows(t, skip=("_start", "_end"))))
+            self._dicts = (nodes, rels)
+            self.node_tables = self.rel_tables = None
+        return self._dicts
+
+    @property
+    def nodes(self) -> dict:  # type: ignore[override]
+        return self._materialise()[0]
+
+    @property
+    def rels(self) -> dict:  # type: ignore[override]
+        return self._materialise()[1]
+
+    def __len__(self) -> int:
+        if self._dicts is None:
+            return sum(t.num_rows for t in (*self.node_tables.values(), *self.rel_tables.values()))
+        return super().__len__()
+
+    def counts(self) -> dict:
+        if self._dicts is None:
+            return {"nodes": {k: t.num_rows for k, t in self.node_tables.items()},
+                    "relationships": {k: t.num_rows for k, t in self.rel_tables.items()}}
+        return super().counts()

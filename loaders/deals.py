@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 
 from kg.errors import InputError
-from kg.model import LIST_PROPS, Batch, merge_props
+from kg.model import Batch
 from loaders.parse import FieldError, parse_amount, parse_date, parse_round, split_names
+from loaders.deals_tables import Rows, build_tables
 from loaders.tabular import RowProblem, open_tables
 from ontology import clean_name, node_id, norm_key
 from ontology import load as load_ontology
@@ -92,10 +93,14 @@ def read_mapping(path: str | Path | None) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in data.items()}
 
 
+def round_kind(round_type: str, label: str) -> str:
+    """The round-type part of a round's key: the type, or for unknown types the label."""
+    return round_type if round_type != "other" else f"other:{norm_key(label) or '?'}"
+
+
 def round_id(company: str, round_type: str, label: str, date: str | None) -> str:
     """Natural key of a round: company, round type (the label for unknown types) and month."""
-    kind = round_type if round_type != "other" else f"other:{norm_key(label) or '?'}"
-    return f"round:{norm_key(company)}|{kind}|{(date or 'undated')[:7]}"
+    return f"round:{norm_key(company)}|{round_kind(round_type, label)}|{(date or 'undated')[:7]}"
 
 
 def add_company(batch: Batch, name: str, source: str, *, segment: str | None = None,
@@ -205,96 +210,54 @@ _SRC = "\x00source\x00"       # stand-ins replaced on replay
 _CO = "\x00company\x00"
 
 
-class _FileBatch(Batch):
-    """The :class:`Batch` of one deals file, with the same results as ``Batch.node``/``rel`` and
-    their merge rules, only faster: a source (``file:NAME#Lline``) is unique to its row and rows
-    come in line order, so a source is already in a list exactly when it is the list's last entry
-    (``Batch`` scans the whole list, which is quadratic for an investor in thousands of rows)."""
+class _Field:
+    """The distinct values of one field of a file, numbered in the order met, each parsed once:
+    ``values[code]`` the parsed value, ``problems[code]`` the reason it cannot be loaded (or None)."""
 
-    def _merge(self, cur: dict, props: dict, source) -> None:
-        for k, v in props.items():
-            if v is None:
-                continue
-            if k == "aliases":
-                v = list(dict.fromkeys(v))
-                old = cur.get(k)
-                if old is None:
-                    cur[k] = v
-                else:
-                    add = [x for x in v if x not in old]
-                    if add:
-                        cur[k] = list(old) + add
-                continue
-            if k in LIST_PROPS:
-                merge_props(cur, {k: v})
-                continue
-            if cur.get(k) != v:
-                cur[k] = v
-        if source:
-            srcs = cur.get("sources")
-            if srcs is None:
-                cur["sources"] = [source]
-            elif not srcs or srcs[-1] != source:
-                srcs.append(source)  # every list here was made by this batch: appending in place is safe
+    __slots__ = ("codes", "values", "problems", "parse", "what")
 
-    def node(self, label, id, source=None, /, **props):
-        bucket = self.nodes.get(label)
-        if bucket is None:
-            bucket = self.nodes[label] = {}
-        cur = bucket.get(id)
-        if cur is None:
-            return Batch.node(self, label, id, source, **props)
-        if props.get("id", id) != id:  # pragma: no cover - callers never pass an id prop
-            return Batch.node(self, label, id, source, **props)
-        self._merge(cur, props, source)
-        return id
+    def __init__(self, parse, what: str = ""):
+        self.codes: dict = {}
+        self.values: list = []
+        self.problems: list = []
+        self.parse, self.what = parse, what
 
-    def rel(self, type, start, end, source=None, /, **props):
-        bucket = self.rels.get(type)
-        if bucket is None:
-            bucket = self.rels[type] = {}
-        cur = bucket.get((start, end))
-        if cur is None:
-            return Batch.rel(self, type, start, end, source, **props)
-        self._merge(cur, props, source)
+    def __call__(self, key) -> int:
+        c = self.codes.get(key)
+        if c is None:
+            try:
+                v, p = self.parse(key), None
+            except FieldError as exc:
+                v, p = None, f"{self.what}: {exc}"
+            c = self.codes[key] = len(self.values)
+            self.values.append(v)
+            self.problems.append(p)
+        return c
+
+
+def _raw(key):
+    """A cell from its key (``_key``): the value itself for text, ``(type, value)`` otherwise."""
+    return key if key.__class__ is str else key[1]
+
+
+def _key(v):
+    """A dict key for a cell that keeps 1, 1.0 and True apart (spreadsheet cells have types)."""
+    return v if v.__class__ is str else (type(v), v)
 
 
 class _Memo:
-    """Per-file caches of everything that depends on a cell's text only (dates, amounts, round
-    labels, investor names, the segment and region links of a company), replayed on each row."""
+    """Per-file fields: every distinct cell parsed once (dates, amounts with their currency cell,
+    round labels, investor cells, and the segment/region calls of a company's place)."""
 
     def __init__(self, onto):
         self.onto = onto
-        self.dates: dict = {}
-        self.amounts: dict = {}
-        self.currencies: dict = {}
-        self.rounds: dict = {}
-        self.names: dict = {}
+        self.date = _Field(lambda k: parse_date(_raw(k)), "date")
+        self.amount = _Field(lambda k: parse_amount(_raw(k[0]), k[1] or None), "amount")
+        self.currencies: dict[str, bool] = {}
+        self.round = _Field(parse_round)
+        self.names = _Field(lambda k: [onto.investor_name(n) for n in split_names(_raw(k))])
+        self.place = _Field(self._place)
         self.investors: dict = {}
-        self.companies: dict = {}
-
-    def date(self, key):
-        hit = self.dates.get(key, self)
-        if hit is self:
-            raw = key[1]
-            try:
-                hit = (parse_date(raw), None)
-            except FieldError as exc:
-                hit = (None, f"date: {exc}")
-            self.dates[key] = hit
-        return hit
-
-    def amount(self, key, cur):
-        key = (*key, cur)
-        hit = self.amounts.get(key, self)
-        if hit is self:
-            raw = key[1]
-            try:
-                hit = (parse_amount(raw, cur or None), None)
-            except FieldError as exc:
-                hit = (None, f"amount: {exc}")
-            self.amounts[key] = hit
-        return hit
 
     def currency_ok(self, cur: str) -> bool:
         hit = self.currencies.get(cur)
@@ -302,37 +265,23 @@ class _Memo:
             hit = self.currencies[cur] = self.onto.currency(cur) is not None
         return hit
 
-    def investor_names(self, key) -> list[str]:
-        hit = self.names.get(key)
-        if hit is None:
-            hit = self.names[key] = [self.onto.investor_name(n) for n in split_names(key[1])]
-        return hit
-
-    def round(self, label):
-        hit = self.rounds.get(label)
-        if hit is None:
-            hit = self.rounds[label] = parse_round(label)
-        return hit
-
-    def investor(self, name: str) -> list[tuple]:
+    def investor(self, name: str) -> tuple:
         hit = self.investors.get(name)
         if hit is None:
             rec = _Recorder()
             add_investor(rec, name, _SRC, None)
             plan = _compile(rec.calls)
             if len(plan) != 1 or plan[0][0] != "n":  # pragma: no cover - add_investor writes one node
-                raise AssertionError("add_investor changed: update _Writer.investor")
+                raise AssertionError("add_investor changed: update loaders.deals_tables")
             hit = self.investors[name] = plan[0]
         return hit
 
-    def company(self, segment, province, city) -> list[tuple]:
-        key = (segment, province, city)
-        hit = self.companies.get(key)
-        if hit is None:
-            rec = _Recorder()
-            add_company(rec, _CO, _SRC, segment=segment, province=province, city=city, synthetic=None)
-            hit = self.companies[key] = _compile(rec.calls)
-        return hit
+    @staticmethod
+    def _place(key) -> tuple:
+        segment, province, city = key
+        rec = _Recorder()
+        add_company(rec, _CO, _SRC, segment=segment, province=province, city=city, synthetic=None)
+        return _compile(rec.calls)
 
 
 def _compile(calls) -> tuple:
@@ -357,175 +306,6 @@ def _compile(calls) -> tuple:
     return tuple(out)
 
 
-def _new_node(nid: str, props: dict, source) -> dict:
-    """What ``Batch.node`` stores for a new node (props without None, ``id``, ``sources``, aliases deduplicated)."""
-    p = dict(props)
-    p["id"] = nid
-    if source:
-        p["sources"] = [source]
-    if "aliases" in p:
-        p["aliases"] = list(dict.fromkeys(p["aliases"]))
-    return p
-
-
-class _Writer:
-    """Replays compiled calls into a :class:`_FileBatch` with ``Batch``'s results.
-
-    ``last[(label, id)]`` is the op applied last to that node: applying the same op again (same
-    props) can only add the row's source, so the props comparison is skipped, and an op without a
-    source is skipped whole (the regions and segment of nearly every row)."""
-
-    def __init__(self, batch: _FileBatch):
-        self.batch = batch
-        self.nodes = batch.nodes
-        self.rels = batch.rels
-        self.last: dict = {}
-
-    def bucket(self, kind: str, name: str) -> dict:
-        d = self.nodes if kind == "n" else self.rels
-        b = d.get(name)
-        if b is None:
-            b = d[name] = {}
-        return b
-
-    def company(self, plan: tuple, source: str, cid: str, company: str) -> None:
-        nodes, rels, last, merge = self.nodes, self.rels, self.last, self.batch._merge
-        for op in plan:
-            if op[0] == "n":
-                _, label, nid, with_src, props, key = op
-                if key is None:  # the row's company: its name comes from the row
-                    bucket = nodes.get(label)
-                    if bucket is None:
-                        bucket = nodes[label] = {}
-                    cur = bucket.get(cid)
-                    if cur is None:
-                        p = dict(props)
-                        p["name"] = company
-                        bucket[cid] = _new_node(cid, p, source if with_src else None)
-                    else:
-                        merge(cur, {**props, "name": company}, source if with_src else None)
-                    continue
-                if last.get(key) is op:
-                    if with_src:
-                        cur = nodes[label][nid]
-                        srcs = cur.get("sources")
-                        if srcs is None:
-                            cur["sources"] = [source]
-                        elif srcs[-1] != source:
-                            srcs.append(source)
-                    continue
-                bucket = nodes.get(label)
-                if bucket is None:
-                    bucket = nodes[label] = {}
-                cur = bucket.get(nid)
-                if cur is None:
-                    bucket[nid] = _new_node(nid, props, source if with_src else None)
-                else:
-                    merge(cur, props, source if with_src else None)
-                last[key] = op
-            else:
-                _, type_, s_, e_, with_src, props = op
-                k = (cid if s_ is None else s_, cid if e_ is None else e_)
-                bucket = rels.get(type_)
-                if bucket is None:
-                    bucket = rels[type_] = {}
-                cur = bucket.get(k)
-                if cur is None:
-                    p = dict(props)
-                    if with_src:
-                        p["sources"] = [source]
-                    bucket[k] = p
-                else:
-                    merge(cur, props, source if with_src else None)
-
-    def investor(self, op: tuple, source: str) -> str:
-        _, label, nid, with_src, props, key = op
-        src = source if with_src else None
-        if self.last.get(key) is op:
-            if src:
-                cur = self.nodes[label][nid]
-                srcs = cur.get("sources")
-                if srcs is None:
-                    cur["sources"] = [src]
-                elif srcs[-1] != src:
-                    srcs.append(src)
-            return nid
-        bucket = self.nodes.get(label)
-        if bucket is None:
-            bucket = self.nodes[label] = {}
-        cur = bucket.get(nid)
-        if cur is None:
-            bucket[nid] = _new_node(nid, props, src)
-        else:
-            self.batch._merge(cur, props, src)
-        self.last[key] = op
-        return nid
-
-
-def _file_deal(w: _Writer, memo: _Memo, *, company: str, source: str, date: str | None, round_label: str,
-               amount, investors, leads, segment, province, city) -> str:
-    """:func:`deal_batch` for one file row (same calls, same order), with the cached pieces replayed."""
-    onto = memo.onto
-    batch = w.batch
-    rtype, label = memo.round(round_label)
-    cid = node_id("company", company)
-    w.company(memo.company(segment, province, city), source, cid, company)
-    rid = round_id(company, rtype.type, label, date)
-    year = int(date[:4]) if date else None
-    props = {"type": rtype.type, "label": label or rtype.label}
-    if date is not None:
-        props["date"] = date
-        props["year"] = year
-        if len(date) >= 7:
-            props["month"] = date[:7]
-    props["disclosed"] = amount is not None
-    if amount is not None:
-        props["amount"] = amount.value
-        props["currency"] = amount.currency
-        cny = onto.to_cny(amount.value, amount.currency, year)
-        if cny is not None:
-            props["amount_cny"] = cny
-        if amount.currency != "CNY":
-            fx = onto.fx_rate(amount.currency, year)
-            if fx is not None:
-                props["fx_rate"] = fx
-    rounds = w.nodes.get("Round")
-    if rounds is None:
-        rounds = w.bucket("n", "Round")
-    cur = rounds.get(rid)
-    if cur is None:
-        props["id"] = rid
-        props["sources"] = [source]
-        rounds[rid] = props
-    else:
-        batch._merge(cur, props, source)
-    raised = w.rels.get("RAISED")
-    if raised is None:
-        raised = w.bucket("r", "RAISED")
-    cur = raised.get((cid, rid))
-    if cur is None:
-        raised[(cid, rid)] = {"sources": [source]}
-    else:
-        batch._merge(cur, {}, source)
-    if not investors and not leads:
-        return rid
-    lead_ids = set()
-    for name in leads:
-        lead_ids.add(w.investor(memo.investor(name), source))
-    inv = w.rels.get("INVESTED_IN")
-    if inv is None:
-        inv = w.bucket("r", "INVESTED_IN")
-    for name in [*investors, *[x for x in leads if x not in investors]] if leads else investors:
-        iid = w.investor(memo.investor(name), source)
-        lead = iid in lead_ids
-        cur = inv.get((iid, rid))
-        if cur is None:
-            inv[(iid, rid)] = {"lead": lead, "sources": [source]}
-        else:
-            batch._merge(cur, {"lead": lead}, source)
-    return rid
-
-
 def _delimiter_hint(header: list[str], mapping: dict[str, str] | None) -> str:
     """A hint when the header is one cell that looks like several columns joined by a delimiter
     the reader does not split on (``日期:公司名称:轮次``, ``date^company``, ``a b c``)."""
@@ -545,6 +325,83 @@ def _delimiter_hint(header: list[str], mapping: dict[str, str] | None) -> str:
     return ""
 
 
+def _column_rows(columns, memo: _Memo, good: Rows, rejects: list, prefix: int, tag: str, original, width: int,
+                 idx: tuple) -> tuple[int, int]:
+    """The row loop of :func:`parse_deals` for a plain CSV read as columns: each distinct value of
+    a column parsed once (the same fields, codes and reasons as row by row), then the rows'
+    codes by lookup. Returns (rows, loaded)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = len(columns.lines)
+    if n == 0:
+        return 0, 0
+
+    def coded(i: int, fn) -> np.ndarray:
+        """fn(cell) for each distinct cell of column i (None for a column the file lacks), per row."""
+        if i >= width:
+            return np.full(n, fn(None), np.int64)
+        col = columns.column(i).dictionary_encode()
+        lut = np.array([fn(v) for v in col.dictionary.to_pylist()], np.int64)
+        return lut[col.indices.to_numpy(zero_copy_only=False)]
+
+    def cells(i: int) -> tuple[list, np.ndarray]:
+        """(distinct cells, code per row) of column i."""
+        if i >= width:
+            return [None], np.zeros(n, np.int64)
+        col = columns.column(i).dictionary_encode()
+        return col.dictionary.to_pylist(), col.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def pairs(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        combined = np.zeros(n, np.int64)
+        for c in codes:
+            combined = combined * (int(c.max()) + 1) + c
+        uniq, first, inv = np.unique(combined, return_index=True, return_inverse=True)
+        return first, inv.reshape(-1)
+
+    i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = idx
+    names, ncode = cells(i_company)
+    clean = [clean_name(_cell(v)) for v in names]
+    company_ok = np.array([bool(c) for c in clean], bool)[ncode]
+    dc = coded(i_date, lambda v: memo.date(_key(v)))
+    d_bad = np.array([p is not None for p in memo.date.problems], bool)[dc]
+    a_cells, a_code = cells(i_amount)
+    c_cells, c_code = cells(i_currency)
+    c_text = [_cell(v) for v in c_cells]
+    first, inv = pairs(a_code, c_code)
+    ac = np.array([memo.amount((_key(a_cells[a_code[f]]), c_text[c_code[f]])) for f in first.tolist()],
+                  np.int64)[inv]
+    a_bad = np.array([p is not None for p in memo.amount.problems], bool)[ac]
+    cur_bad = np.array([bool(t) and not memo.currency_ok(t) for t in c_text], bool)[c_code]
+    bad = ~company_ok | d_bad | a_bad | cur_bad
+    for k in np.flatnonzero(bad).tolist():
+        problems = []
+        if not company_ok[k]:
+            problems.append("company: empty")
+        if d_bad[k]:
+            problems.append(memo.date.problems[dc[k]])
+        if a_bad[k]:
+            problems.append(memo.amount.problems[ac[k]])
+        if cur_bad[k]:
+            problems.append(f"currency: unknown currency {c_text[c_code[k]]!r}")
+        rejects.append(Reject(int(columns.lines[k]), tag + "; ".join(problems), original(columns.fields[k].as_py()),
+                              None))
+    ok = np.flatnonzero(~bad)
+    rc = coded(i_round, lambda v: memo.round(_cell(v)))
+    ic = coded(i_investors, lambda v: memo.names(_key(v)))
+    lc = coded(i_leads, lambda v: memo.names(_key(v)))
+    s_cells, s_code = cells(i_segment)
+    p_cells, p_code = cells(i_province)
+    y_cells, y_code = cells(i_city)
+    first, inv = pairs(s_code, p_code, y_code)
+    pl = np.array([memo.place((_cell(s_cells[s_code[f]]) or None, _cell(p_cells[p_code[f]]) or None,
+                               _cell(y_cells[y_code[f]]) or None)) for f in first.tolist()], np.int64)[inv]
+    good.add_block(prefix=prefix, line=columns.lines[ok],
+                   company=pa.array(clean, pa.string()).take(pa.array(ncode[ok])),
+                   date=dc[ok], amount=ac[ok], round=rc[ok], investors=ic[ok], leads=lc[ok], place=pl[ok])
+    return n, len(ok)
+
+
 def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progress=None) -> DealsResult:
     """Parse a deals file into a batch and rejects. Raises :class:`InputError` for a file that
     cannot be used at all (unreadable, empty, no company column).
@@ -560,13 +417,14 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
     tables = open_tables(path, score)
     multi = len(tables) > 1
     onto = load_ontology()
-    batch = _FileBatch()
-    writer = _Writer(batch)
     memo = _Memo(onto)
+    good = Rows()
     rejects: list[Reject] = []
     rows = loaded = 0
     name = path.name
     mapped: dict[str, str] = {}
+    f_date, f_amount, f_round, f_names, f_place = memo.date, memo.amount, memo.round, memo.names, memo.place
+    d_problems, a_problems = f_date.problems, f_amount.problems
     for table in tables:
         colmap = _map_header(table.header, mapping)
         missing = [c for c in REQUIRED if c not in colmap.values()]
@@ -581,20 +439,31 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
         header = table.header
         width = len(header)
         tag = f"sheet {table.sheet}: " if multi else ""
-        src = f"file:{name}#{table.sheet}!L" if multi else f"file:{name}#L"
+        good.prefixes.append(f"file:{name}#{table.sheet}!L" if multi else f"file:{name}#L")
+        prefix = len(good.prefixes) - 1
         cols = {c: i for i, c in colmap.items()}
-        i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
-            cols.get(c, -1) for c in ("company", "date", "amount", "currency", "round", "investors",
-                                      "lead_investors", "segment", "province", "city"))
 
         def original(values, header=header, width=width) -> dict:
             return {header[i] if i < width else f"column{i + 1}": _cell(v) for i, v in enumerate(values)}
 
         # a column the file lacks reads as None: index ``width`` of the padded row
         i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = (
-            width if i < 0 else i for i in (i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads,
-                                            i_segment, i_province, i_city))
+            width if cols.get(c, -1) < 0 else cols[c]
+            for c in ("company", "date", "amount", "currency", "round", "investors", "lead_investors", "segment",
+                      "province", "city"))
+        if table.columns is not None:
+            r, ld = _column_rows(table.columns, memo, good, rejects, prefix, tag, original, width,
+                                 (i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads,
+                                  i_segment, i_province, i_city))
+            rows += r
+            loaded += ld
+            if progress:
+                progress(ld)
+            continue
         pad = [None] * (width + 1)
+        a_prefix, a_line, a_company, a_date, a_amount, a_round, a_inv, a_lead, a_place = (
+            good.prefix.append, good.line.append, good.company.append, good.date.append, good.amount.append,
+            good.round.append, good.investors.append, good.leads.append, good.place.append)
         for line, values in table.rows:
             if values.__class__ is RowProblem:  # what the reader could not read as it is
                 if values.reason is not None:
@@ -614,36 +483,45 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
                 rejects.append(Reject(line, f"{tag}{n} fields but the header has {width}", original(values),
                                       table.sheet))
                 continue
-            get = (values[:width] + pad[min(n, width):]).__getitem__ if n != width else (values + [None]).__getitem__
-            problems = []
-            company = clean_name(_cell(get(i_company)))
-            if not company:
-                problems.append("company: empty")
-            raw = get(i_date)
-            date, problem = memo.date((type(raw), raw))
-            if problem:
-                problems.append(problem)
-            cur = _cell(get(i_currency))
-            raw = get(i_amount)
-            amount, problem = memo.amount((type(raw), raw), cur)
-            if problem:
-                problems.append(problem)
-            if cur and not memo.currency_ok(cur):
-                problems.append(f"currency: unknown currency {cur!r}")
-            if problems:
+            row = values + [None] if n == width else values[:width] + pad[min(n, width):]
+            raw = row[i_company]
+            company = clean_name(raw.strip() if raw.__class__ is str else _cell(raw))
+            dc = f_date(_key(row[i_date]))
+            cur = _cell(row[i_currency])
+            ac = f_amount((_key(row[i_amount]), cur))
+            if not company or d_problems[dc] or a_problems[ac] or (cur and not memo.currency_ok(cur)):
+                problems = []
+                if not company:
+                    problems.append("company: empty")
+                if d_problems[dc]:
+                    problems.append(d_problems[dc])
+                if a_problems[ac]:
+                    problems.append(a_problems[ac])
+                if cur and not memo.currency_ok(cur):
+                    problems.append(f"currency: unknown currency {cur!r}")
                 rejects.append(Reject(line, tag + "; ".join(problems), original(values), table.sheet))
                 continue
-            raw = get(i_investors)
-            investors = list(dict.fromkeys(memo.investor_names((type(raw), raw))))
-            raw = get(i_leads)
-            leads = memo.investor_names((type(raw), raw))
-            _file_deal(writer, memo, company=company, source=f"{src}{line}", date=date,
-                       round_label=_cell(get(i_round)), amount=amount, investors=investors, leads=leads,
-                       segment=_cell(get(i_segment)) or None, province=_cell(get(i_province)) or None,
-                       city=_cell(get(i_city)) or None)
+            a_prefix(prefix)
+            a_line(line)
+            a_company(company)
+            a_date(dc)
+            a_amount(ac)
+            a_round(f_round(_cell(row[i_round])))
+            a_inv(f_names(_key(row[i_investors])))
+            a_lead(f_names(_key(row[i_leads])))
+            a_place(f_place((_cell(row[i_segment]) or None, _cell(row[i_province]) or None,
+                             _cell(row[i_city]) or None)))
             loaded += 1
-            if progress:
-                progress(1)
+            if progress and not loaded % 1024:
+                progress(1024)
+    if progress and loaded % 1024:
+        progress(loaded % 1024)
+    inv_lists = [list(dict.fromkeys(v)) for v in f_names.values]
+    batch = build_tables(good, dates=f_date.values, amounts=f_amount.values, rounds=f_round.values,
+                         investor_names=(inv_lists, f_names.values), places=f_place.values,
+                         investor_op=memo.investor, onto=onto, round_kind=round_kind, norm_key=norm_key,
+                         node_id=node_id)
+    del good
     if rows == 0:
         raise InputError(f"{path}: the file has a header but no rows")
     sha = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -21,7 +21,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from kg.errors import InputError
 
@@ -40,6 +40,25 @@ class Table:
     encoding: str | None
     sheet: str | None = None
     total: int | None = None  # number of data rows when known (for the progress bar)
+    columns: "Columns | None" = None  # the same rows as columns, when the file allows it (see Columns)
+
+
+@dataclass
+class Columns:
+    """The data rows of a plain CSV (no quote character, one record per line, every non-blank line
+    with the header's number of fields) as Arrow: ``fields`` (a list of strings per row) and
+    ``lines`` (each row's 1-based line). Blank lines are left out, as :attr:`Table.rows` leaves
+    them. Reading them this way gives exactly the values :attr:`Table.rows` gives, without a Python
+    object per cell; a file that is not this plain gets ``columns = None``."""
+
+    fields: Any  # pyarrow ListArray
+    lines: Any   # numpy int64
+
+    def column(self, i: int):
+        """Column ``i`` of every row (a pyarrow StringArray)."""
+        import pyarrow.compute as pc
+
+        return pc.list_element(self.fields, i)
 
 
 class RowProblem(list):
@@ -299,6 +318,7 @@ def _open_csv(path: Path, header_matches) -> Table:
                          f"line {reader.line_num} or the end of the file): close it or remove it; nothing was loaded")
     width = len(header)
     total = max(text.count("\n") - 1, 0)
+    columns = _plain_columns(text, sio.tell(), reader.line_num + 1, delim, header, header_matches, path)
 
     def rows():
         nonlocal reader
@@ -354,7 +374,60 @@ def _open_csv(path: Path, header_matches) -> Table:
             f"quote: a quote opened on line {start} is not closed on that line (the field would run {where}): "
             f"this row is set aside and the lines after it are read as rows"))
 
-    return Table(path, header, rows(), enc, None, total)
+    return Table(path, header, rows(), enc, None, total, columns)
+
+
+_PLAIN_MIN = 20_000  # characters: below that, the rows are read one by one (as fast, and fewer ways to differ)
+
+
+def _plain_columns(text: str, pos: int, first_line: int, delim: str, header: list[str], header_matches,
+                   path) -> Columns | None:
+    """:class:`Columns` of the rows after ``pos`` when the file is plain enough (see there), else None."""
+    if len(text) - pos < _PLAIN_MIN or '"' in text or "\x00" in text:
+        return None
+    body = text[pos:]
+    if "\r" in body:
+        if body.count("\r") != body.count("\r\n"):
+            return None
+        body = body.replace("\r\n", "\n")
+    if any(ch in body for ch in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
+        return None  # line breaks of str.splitlines the csv module does not break on: keep one reader
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = pc.split_pattern(pa.array([body], pa.string()), "\n").flatten()
+    del body
+    fields = pc.split_pattern(lines, delim)
+    counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
+    width = len(header)
+    odd = np.flatnonzero(counts != width)
+    if len(odd):
+        if any(v.strip() for v in lines.take(pa.array(odd)).to_pylist()):
+            return None  # a row with more or fewer fields: the row reader says what is wrong with it
+        keep = np.flatnonzero(counts == width)
+        fields = fields.take(pa.array(keep))
+        line_no = keep.astype(np.int64) + first_line
+    else:
+        line_no = np.arange(len(lines), dtype=np.int64) + first_line
+    del lines
+    # blank rows (every field empty or white space, as str.strip sees it) are left out
+    blank = np.ones(len(fields), dtype=bool)
+    for i in range(width):
+        col = pc.list_element(fields, i).dictionary_encode()
+        empty = np.array([not v.strip() for v in col.dictionary.to_pylist()] + [True])
+        blank &= empty[col.indices.to_numpy(zero_copy_only=False)]
+        if not blank.any():
+            break
+    if blank.any():
+        keep = np.flatnonzero(~blank)
+        fields, line_no = fields.take(pa.array(keep)), line_no[keep]
+    if len(fields):
+        first = [v.strip() for v in fields[0].as_py()]
+        subs = _two_row_header(header, first, header_matches)
+        if subs:
+            raise InputError(_two_row_message(str(path), 1, subs))
+    return Columns(fields, line_no)
 
 
 # ---------------------------------------------------------------------------------------------- Excel

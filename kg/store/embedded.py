@@ -26,7 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kg.errors import WorkspaceError
-from kg.model import LIST_PROPS, Batch, merge_props
+import numpy as np
+
+from kg.model import LIST_PROPS, Batch, TableBatch, merge_props
 from kg.store import workspace as W
 from kg.store.workspace import no_gc as _no_gc
 
@@ -62,6 +64,113 @@ def _merge(old: dict, new: dict) -> bool:
             old[k] = v
             changed = True
     return changed
+
+
+def _positions(values, ids) -> np.ndarray:
+    """Position in ``ids`` of each of ``values`` (-1: none); both without repeats. The smaller side
+    is hashed: a small import into a large workspace probes the table, never hashes it."""
+    if len(values) * 4 < len(ids):
+        hit = pc.index_in(ids, value_set=values).to_numpy(zero_copy_only=False)
+        out = np.full(len(values), -1, np.int64)
+        rows = np.flatnonzero(~np.isnan(hit)) if hit.dtype.kind == "f" else np.flatnonzero(hit >= 0)
+        out[hit[rows].astype(np.int64)] = rows
+        return out
+    return pc.index_in(values, value_set=ids).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _any_in(values, ids, sel: np.ndarray) -> bool:
+    vals = values.filter(pa.array(sel)) if not sel.all() else values
+    small, big = (vals, ids) if len(vals) < len(ids) else (ids, vals)
+    return bool(pc.any(pc.is_in(big, value_set=small)).as_py())
+
+
+def _hint(where: list) -> tuple | None:
+    """(ids, label, position) of every node of a batch once written: relationship ends found there
+    are not looked up in the whole node tables."""
+    if not where:
+        return None
+    ids = pa.concat_arrays([w[0].combine_chunks() if isinstance(w[0], pa.ChunkedArray) else w[0] for w in where])
+    labels = np.concatenate([np.full(len(w[2]), k, np.int32) for k, w in enumerate(where)])
+    return ids, [w[1] for w in where], labels, np.concatenate([w[2] for w in where])
+
+
+def _list_union(old, new) -> tuple[pa.Array, np.ndarray]:
+    """Per row: ``old`` + the items of ``new`` not in it (merge_props' rule for list properties),
+    and whether the row changed (items added, or the property was missing)."""
+    old = old.combine_chunks() if isinstance(old, pa.ChunkedArray) else old
+    new = new.combine_chunks() if isinstance(new, pa.ChunkedArray) else new
+    n = len(new)
+    ov, op = pc.list_flatten(old), pc.list_parent_indices(old)
+    nv, np_ = pc.list_flatten(new), pc.list_parent_indices(new)
+    okeys = pc.binary_join_element_wise(pc.cast(op, pa.string()), ov, "\x1f")
+    nkeys = pc.binary_join_element_wise(pc.cast(np_, pa.string()), nv, "\x1f")
+    add = pc.invert(pc.is_in(nkeys, value_set=okeys)).to_numpy(zero_copy_only=False)
+    parents = np.concatenate([op.to_numpy(zero_copy_only=False), np_.to_numpy(zero_copy_only=False)[add]])
+    values = pa.concat_arrays([ov.cast(pa.string()), nv.filter(pa.array(add)).cast(pa.string())])
+    order = np.argsort(parents, kind="stable")
+    counts = np.bincount(parents, minlength=n) if len(parents) else np.zeros(n, np.int64)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    old_null = old.is_null().to_numpy(zero_copy_only=False)
+    new_valid = new.is_valid().to_numpy(zero_copy_only=False)
+    added = np.bincount(np_.to_numpy(zero_copy_only=False)[add], minlength=n) if add.any() else np.zeros(n, np.int64)
+    out = pa.LargeListArray.from_arrays(pa.array(offsets), values.take(pa.array(order)),
+                                        mask=pa.array(old_null & ~new_valid)).cast(pa.list_(pa.string()))
+    return out, (added > 0) | (old_null & new_valid)
+
+
+def _upsert(T: pa.Table | None, D: pa.Table, pos: np.ndarray, list_props) -> tuple | None:
+    """(delta rows, their positions in T (-1: appended), created, updated) for batch rows ``D`` at
+    positions ``pos`` of ``T``; None when a column's types differ (the row-by-row rules decide)."""
+    found = pos >= 0
+    new = D.filter(pa.array(~found)) if found.any() else D
+    if not found.any():
+        return new, np.full(new.num_rows, -1, np.int64), new.num_rows, 0
+    fidx = np.flatnonzero(found)
+    N = D.take(pa.array(fidx))
+    O = T.take(pa.array(pos[fidx]))
+    changed = np.zeros(len(fidx), bool)
+    cols, fields = [], []
+    keys = [c for c in ("id", "_start", "_end") if c in D.column_names]
+    for f in O.schema:
+        name = f.name
+        o = O.column(name)
+        if name in keys or name not in N.column_names:
+            cols.append(o)
+            fields.append(f)
+            continue
+        nf = N.schema.field(name)
+        v = N.column(name)
+        if W._is_json(f) or W._is_json(nf):
+            return None
+        if name in list_props:
+            if not (pa.types.is_list(f.type) and pa.types.is_list(nf.type)):
+                return None
+            merged, ch = _list_union(o, v)
+            changed |= ch
+            cols.append(merged)
+            fields.append(pa.field(name, merged.type))
+            continue
+        if f.type != nf.type:
+            return None
+        valid = v.is_valid()
+        diff = pc.or_kleene(o.is_null(), pc.not_equal(o, v))
+        changed |= pc.and_(valid, pc.fill_null(diff, True)).to_numpy(zero_copy_only=False)
+        cols.append(pc.if_else(valid, v, o))
+        fields.append(f)
+    for name in N.column_names:
+        if name in O.column_names:
+            continue
+        v = N.column(name)
+        changed |= v.is_valid().to_numpy(zero_copy_only=False)
+        cols.append(v)
+        fields.append(N.schema.field(name))
+    merged = pa.Table.from_arrays(cols, schema=pa.schema(fields))
+    upd = merged.filter(pa.array(changed))
+    parts = [t for t in (upd, new) if t.num_rows]
+    delta = pa.concat_tables(W.unify(parts)) if len(parts) > 1 else (parts[0] if parts else upd)
+    dpos = np.concatenate([pos[fidx][changed], np.full(new.num_rows, -1, np.int64)])
+    return delta, dpos, new.num_rows, int(changed.sum())
 
 
 class EmbeddedStore:
@@ -332,6 +441,10 @@ class EmbeddedStore:
         with self._lock(), _no_gc():
             self.refresh()
             W.clean_orphans(self.workspace)
+            if isinstance(batch, TableBatch) and batch.is_tables:
+                planned = self._plan_tables(batch)
+                if planned is not None:
+                    return self._write_tables(planned, record, progress)
             counts, d_nodes, d_rels, new_stats = self._plan(batch, progress)
             changed = any(counts.values())
             if changed or record is not None:
@@ -351,6 +464,89 @@ class EmbeddedStore:
                     self._patch_graph(d_nodes, d_rels)
             self._changed()
             return counts
+
+    # ------------------------------------------------------------------ writing a TableBatch
+    def _plan_tables(self, batch: TableBatch):
+        """What a :class:`TableBatch` changes, vectorised: the rows of each table that are new
+        (appended) or changed (the whole merged row, with its position), by the rules of
+        :func:`kg.model.merge_props`. None when a case needs the row-by-row plan (a node already
+        stored under another label, or a property stored with another type)."""
+        cur_nodes, cur_rels = self._tables.nodes, self._tables.rels
+        c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
+        stats = self.stats()
+        out_nodes, out_rels, where = {}, {}, []
+        for label, D in batch.node_tables.items():
+            if D.num_rows == 0:
+                continue
+            T = cur_nodes.get(label)
+            pos = _positions(D.column("id"), T.column("id")) if T is not None else np.full(D.num_rows, -1)
+            new = pos < 0
+            for other, OT in cur_nodes.items():
+                if other != label and OT.num_rows and new.any() and _any_in(D.column("id"), OT.column("id"), new):
+                    return None  # a node of this id under another label: the row-by-row rules
+            planned = _upsert(T, D, pos, LIST_PROPS)
+            if planned is None:
+                return None
+            delta, dpos, created, updated = planned
+            c["nodes_created"] += created
+            c["nodes_updated"] += updated
+            if created:
+                stats["nodes"][label] = stats["nodes"].get(label, 0) + created
+            out_nodes[label] = (delta, dpos)
+            base_rows = T.num_rows if T is not None else 0
+            final = np.where(pos >= 0, pos, base_rows + np.cumsum(new) - 1)
+            where.append((D.column("id"), label, final))
+        hint = _hint(where)
+        for type_, D in batch.rel_tables.items():
+            if D.num_rows == 0:
+                continue
+            ends = pa.concat_arrays([D.column("_start").combine_chunks(), D.column("_end").combine_chunks()]).unique()
+            unknown = ends.filter(pc.invert(pc.is_in(ends, value_set=hint[0]))) if hint else ends
+            if len(unknown):
+                missing = set(unknown.to_pylist()) - self._existing_ids(set(unknown.to_pylist()))
+                if missing:
+                    k = next(i for i, (s_, e_) in enumerate(zip(D.column("_start").to_pylist(),
+                                                                 D.column("_end").to_pylist()))
+                             if s_ in missing or e_ in missing)
+                    raise WorkspaceError(f"relationship {type_} refers to a missing node: "
+                                         f"{D.column('_start')[k].as_py()!r} -> {D.column('_end')[k].as_py()!r}")
+            T = cur_rels.get(type_)
+            pos = W.positions_of(D, T, "rels") if T is not None and T.num_rows else np.full(D.num_rows, -1)
+            planned = _upsert(T, D, pos, LIST_PROPS)
+            if planned is None:
+                return None
+            delta, dpos, created, updated = planned
+            c["rels_created"] += created
+            c["rels_updated"] += updated
+            if created:
+                stats["relationships"][type_] = stats["relationships"].get(type_, 0) + created
+            out_rels[type_] = (delta, dpos)
+        return c, out_nodes, out_rels, stats, hint
+
+    def _write_tables(self, planned, record, progress) -> dict:
+        counts, out_nodes, out_rels, new_stats, hint = planned
+        imports = list(self.manifest)
+        if record is not None:
+            imports.append({**record, "changes": counts, "at": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        if any(counts.values()) or record is not None:
+            delta_nodes = {k: d for k, (d, _) in out_nodes.items() if d.num_rows}
+            delta_rels = {k: d for k, (d, _) in out_rels.items() if d.num_rows}
+            positions = {("nodes", k): p for k, (d, p) in out_nodes.items() if d.num_rows}
+            positions |= {("rels", k): p for k, (d, p) in out_rels.items() if d.num_rows}
+            self._tables = W.write_version(self.workspace, self._tables, delta_nodes=delta_nodes,
+                                           delta_rels=delta_rels, stats=new_stats, imports=imports,
+                                           positions=positions, hint=hint)
+            self._stats = new_stats
+            if self._graph is not None:
+                self._patch_graph({k: list(zip(d.column("id").to_pylist(), W.decode_rows(d)))
+                                   for k, d in delta_nodes.items()},
+                                  {k: list(zip(zip(d.column("_start").to_pylist(), d.column("_end").to_pylist()),
+                                               W.decode_rows(d, skip=W.EDGE_KEY)))
+                                   for k, d in delta_rels.items()})
+        if progress:
+            progress(sum(d.num_rows for d, _ in (*out_nodes.values(), *out_rels.values())))
+        self._changed()
+        return counts
 
     @staticmethod
     def _encode(delta: dict, key: tuple, keep: bool) -> dict:

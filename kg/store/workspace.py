@@ -91,7 +91,7 @@ def _dumps(v) -> str:
     return json.dumps(v, ensure_ascii=False, default=_jsonable)
 
 
-def _column(values: list) -> tuple[pa.Array, bool]:
+def column_array(values: list) -> tuple[pa.Array, bool]:
     """(array, is_json): a typed array when every non-null value has one plain type."""
     types = set(map(type, values))
     types.discard(type(None))
@@ -129,7 +129,7 @@ def encode_rows(rows: list[dict], key: tuple[str, ...] = NODE_KEY, keys: list | 
     for c in cols:
         if keys is not None and c in key:
             continue
-        arr, is_json = _column([r.get(c) for r in rows])
+        arr, is_json = column_array([r.get(c) for r in rows])
         if arr.type == pa.null():
             continue
         arrays.append(arr)
@@ -227,14 +227,16 @@ def positions_of(rows: pa.Table, table: pa.Table, kind: str) -> np.ndarray:
     return np.where(hit >= 0, cand[np.maximum(hit, 0)], -1)
 
 
-def fold(base: pa.Table | None, delta: pa.Table, kind: str) -> pa.Table:
-    """``base`` with the rows of ``delta`` replacing those with the same key in place, new keys appended."""
+def fold(base: pa.Table | None, delta: pa.Table, kind: str, pos: np.ndarray | None = None) -> pa.Table:
+    """``base`` with the rows of ``delta`` replacing those with the same key in place, new keys
+    appended. ``pos``: the position in ``base`` of each delta row (-1: new) when the caller knows it."""
     if base is None or base.num_rows == 0:
         return delta
     if delta.num_rows == 0:
         return base
     base, delta = unify([base, delta])
-    pos = positions_of(delta, base, kind)
+    if pos is None:
+        pos = positions_of(delta, base, kind)
     n = base.num_rows
     found = pos >= 0
     combined = pa.concat_tables([base, delta])
@@ -253,14 +255,31 @@ def fold(base: pa.Table | None, delta: pa.Table, kind: str) -> pa.Table:
 # ``_end_label``, ``_end_pos``): ids are long strings and would be stored again with every
 # relationship. Positions are stable: a folded node table keeps every row where it was first
 # written (a changed node is replaced in place, new ones are appended, compaction keeps the order).
-def _locate(ids: pa.ChunkedArray | pa.Array, nodes: dict[str, pa.Table]) -> tuple[pa.Array, pa.Array]:
-    """(label, position) of each id in the node tables; raises when one is in none."""
+_HINT_MAX = 200_000  # a hint (the nodes a write just placed) is hashed when it is at most this long
+
+
+def _locate(ids: pa.ChunkedArray | pa.Array, nodes: dict[str, pa.Table], hint=None) -> tuple[pa.Array, pa.Array]:
+    """(label, position) of each id in the node tables; raises when one is in none. ``hint``:
+    ``(ids, labels, label code per id, position per id)`` of nodes whose place is known (a small
+    import's own nodes: its relationships' ends are found there, not in the whole tables)."""
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
     n = len(ids)
     labels = np.full(n, -1, dtype=np.int32)
     pos = np.full(n, -1, dtype=np.int64)
     names = list(nodes)
     todo = np.arange(n)
+    if hint is not None and len(hint[0]) <= _HINT_MAX:
+        h_ids, h_names, h_label, h_pos = hint
+        hit = pc.index_in(ids, value_set=h_ids).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        found = hit >= 0
+        code = {name: k for k, name in enumerate(names)}
+        lab = np.array([code.get(x, -1) for x in h_names] or [-1], np.int32)[h_label[hit[found]]]
+        labels[found] = lab
+        pos[found] = h_pos[hit[found]]
+        bad = found.copy()
+        bad[found] = lab < 0
+        labels[bad], pos[bad] = -1, -1
+        todo = np.flatnonzero(labels < 0)
     for k, name in enumerate(names):
         if not len(todo):
             break
@@ -276,9 +295,9 @@ def _locate(ids: pa.ChunkedArray | pa.Array, nodes: dict[str, pa.Table]) -> tupl
     return lab, pa.array(pos, pa.int64())
 
 
-def _rels_to_disk(t: pa.Table, nodes: dict[str, pa.Table]) -> pa.Table:
-    sl, sp = _locate(t.column("_start"), nodes)
-    el, ep = _locate(t.column("_end"), nodes)
+def _rels_to_disk(t: pa.Table, nodes: dict[str, pa.Table], hint=None) -> pa.Table:
+    sl, sp = _locate(t.column("_start"), nodes, hint)
+    el, ep = _locate(t.column("_end"), nodes, hint)
     rest = t.drop_columns(["_start", "_end"])
     cols = [sl, sp, el, ep, *rest.columns]
     fields = [pa.field("_start_label", sl.type), pa.field("_start_pos", pa.int64()),
@@ -328,10 +347,10 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)[:60] or "x"
 
 
-def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table, nodes=None) -> dict:
+def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table, nodes=None, hint=None) -> dict:
     rows = table.num_rows
     if kind == "rels":
-        table = _rels_to_disk(table, nodes)
+        table = _rels_to_disk(table, nodes, hint)
     fname = f"v{version:06d}-{kind}-{_safe(name)}-{secrets.token_hex(3)}.parquet"
     path = folder / fname
     with open(path, "wb") as fh:
@@ -476,7 +495,7 @@ def read_version(workspace: Path) -> Tables:
 
 def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa.Table],
                   delta_rels: dict[str, pa.Table], stats: dict, imports: list, compact: bool | None = None,
-                  replace_all: bool = False) -> Tables:
+                  replace_all: bool = False, positions: dict | None = None, hint=None) -> Tables:
     """Write the next version: append the delta tables as new files (or, compacting, each whole
     table as one file), then replace the manifest atomically. Returns the new version in memory.
     The caller holds the workspace's writer lock."""
@@ -488,10 +507,11 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
         nodes, rels = dict(delta_nodes), dict(delta_rels)
     else:
         nodes, rels = dict(current.nodes), dict(current.rels)
+        positions = positions or {}
         for name, t in delta_nodes.items():
-            nodes[name] = fold(nodes.get(name), t, "nodes")
+            nodes[name] = fold(nodes.get(name), t, "nodes", positions.get(("nodes", name)))
         for name, t in delta_rels.items():
-            rels[name] = fold(rels.get(name), t, "rels")
+            rels[name] = fold(rels.get(name), t, "rels", positions.get(("rels", name)))
     old_files = current.manifest.get("files", [])
     if compact is None:
         base = sum(e["rows"] for e in old_files if e.get("base"))
@@ -511,7 +531,7 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
         for kind, tables in (("nodes", delta_nodes), ("rels", delta_rels)):
             for name, t in tables.items():
                 if t.num_rows:
-                    files.append(_write_table(folder, version, kind, name, t, nodes))
+                    files.append(_write_table(folder, version, kind, name, t, nodes, hint))
     m = {"format": FORMAT, "format_version": FORMAT_VERSION, "version": version, "files": files,
          "stats": stats, "imports": imports, "written_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     cur = folder / MANIFEST

@@ -1,0 +1,446 @@
+"""The good rows of a deals file → node and relationship tables (Arrow), vectorised.
+
+:func:`loaders.deals.parse_deals` reads and checks the rows (each distinct cell value parsed once,
+by the one parser of each field in ``loaders.parse``) and hands over, for every good row, small
+integer codes into the distinct values: its date, amount, round label, investor cells and its
+place (segment, province, city). This module derives from them, with numpy and pyarrow, exactly
+the nodes and relationships that :func:`loaders.deals.deal_batch` would add row by row to a
+:class:`~kg.model.Batch`, merged by the same rules (a property's last value that is not None wins;
+``sources`` and ``aliases`` are unions in the order met; a node's row comes where it was first met):
+
+- Company (name; ``segment_label`` for a segment the ontology does not know), Round (type, label,
+  date, year, month, disclosed, amount, currency, amount_cny, fx_rate), Investor (as
+  ``add_investor`` makes it), Segment and Region (as ``add_company`` makes them);
+- RAISED, INVESTED_IN (``lead``), IN_SEGMENT, LOCATED_IN, PART_OF.
+
+The company's segment/region links and an investor's node come from recording what
+``add_company``/``add_investor`` do for one distinct value (``_Recorder`` in ``loaders.deals``),
+so those rules keep one home. ``tests/test_load_deals.py`` checks the tables against ``deal_batch``
+row by row on the dev files and the demo.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kg.model import TableBatch
+
+__all__ = ["Rows", "build_tables"]
+
+_ROW_SLOTS = 4096      # seq = row * _ROW_SLOTS + position of the call within the row
+_INV_POS = 64          # investor calls come after the company's, the round's and RAISED
+
+
+class Rows:
+    """What the row reader collects for the good rows (lists of the same length), and blocks of
+    them read as columns (:meth:`add_block`)."""
+
+    def __init__(self):
+        self.prefix: list[int] = []    # index into ``prefixes`` (the source's text before the line)
+        self.line: list[int] = []
+        self.company: list[str] = []
+        self.date: list[int] = []      # codes into date values
+        self.amount: list[int] = []
+        self.round: list[int] = []
+        self.investors: list[int] = []
+        self.leads: list[int] = []
+        self.place: list[int] = []
+        self.prefixes: list[str] = []
+        self.blocks: list[dict] = []
+
+    _FIELDS = ("prefix", "line", "company", "date", "amount", "round", "investors", "leads", "place")
+
+    def add_block(self, **cols) -> None:
+        """Rows given as arrays (in line order, after the rows collected before)."""
+        self.flush()
+        self.blocks.append(cols)
+
+    def flush(self) -> None:
+        """The rows collected one by one so far as a block."""
+        if self.line:
+            self.blocks.append({f: getattr(self, f) for f in self._FIELDS})
+            for f in self._FIELDS:
+                setattr(self, f, [])
+
+    def column(self, name: str, dtype=np.int64):
+        parts = []
+        for b in self.blocks:
+            v = b[name]
+            if name == "company":
+                parts.append(v if isinstance(v, pa.Array) else pa.array(v, pa.string()))
+            elif name == "prefix" and np.ndim(v) == 0:
+                parts.append(np.full(len(b["line"]), v, dtype))
+            else:
+                parts.append(np.asarray(v, dtype))
+        if name == "company":
+            return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+    def __len__(self) -> int:
+        return len(self.line) + sum(len(b["line"]) for b in self.blocks)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _first_order(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(key per entry numbered in order of first appearance, index of each key's first entry)."""
+    if not len(codes):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    uniq, first, inv = np.unique(codes, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(uniq), np.int64)
+    rank[order] = np.arange(len(uniq))
+    return rank[inv.reshape(-1)], first[order]
+
+
+def _last(keys: np.ndarray, valid: np.ndarray, nkeys: int) -> np.ndarray:
+    """Index of the last entry (entries are in call order) with ``valid`` of each key; -1 when none."""
+    out = np.full(nkeys, -1, np.int64)
+    idx = np.flatnonzero(valid)
+    if len(idx):
+        np.maximum.at(out, keys[idx], idx)
+    return out
+
+
+def _take(arr: pa.Array, idx: np.ndarray) -> pa.Array:
+    """``arr`` at ``idx``; -1 gives null."""
+    mask = idx < 0
+    return arr.take(pa.array(np.where(mask, 0, idx), mask=mask if mask.any() else None))
+
+
+def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> pa.Array:
+    """Each key's distinct sources in call order (null for a key without one); ``rows`` -1: none."""
+    sel = rows >= 0
+    k, r = keys[sel], rows[sel]
+    if len(k):
+        pair = k * (int(r.max()) + 1) + r
+        _, first = np.unique(pair, return_index=True)
+        first.sort()
+        k, r = k[first], r[first]
+    order = np.argsort(k, kind="stable")
+    counts = np.bincount(k, minlength=nkeys)
+    offsets = np.zeros(nkeys + 1, np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    values = src.take(pa.array(r[order])) if len(order) else pa.array([], pa.string())
+    return pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values,
+                                         mask=pa.array(counts == 0)).cast(pa.list_(pa.string()))
+
+
+def _values(values: list) -> pa.Array:
+    from kg.store.workspace import column_array
+
+    arr, is_json = column_array(values)
+    if is_json:  # pragma: no cover - the loaders' constant props have one type each
+        raise TypeError("a property with values of several types")
+    return arr
+
+
+class _Entries:
+    """The calls that touch one label or relationship type: key codes (per end for relationships),
+    the call's position (seq), the row that gives it a source (-1: none), the op (its constant
+    props), and props given per call."""
+
+    def __init__(self):
+        self.keys: list[list[np.ndarray]] = []
+        self.seq: list[np.ndarray] = []
+        self.rows: list[np.ndarray] = []
+        self.ops: list[np.ndarray] = []
+        self.row_props: dict[str, list] = {}
+
+    def add(self, keys: list[np.ndarray], seq, rows, op: int | np.ndarray, **row_props) -> None:
+        n = len(seq)
+        if not n:
+            return
+        self.keys.append(keys)
+        self.seq.append(seq)
+        self.rows.append(rows)
+        self.ops.append(np.broadcast_to(np.asarray(op, np.int64), (n,)))
+        for name, v in row_props.items():
+            self.row_props.setdefault(name, []).append(v)
+        for name, parts in self.row_props.items():
+            if len(parts) != len(self.seq):  # pragma: no cover - every add of one table gives the same props
+                raise AssertionError(f"{name} is not given for every call")
+
+
+def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, key_cols: tuple[str, ...]):
+    """One row per key: the key columns, the props merged by Batch's rules, ``sources``."""
+    seq = np.concatenate(e.seq)
+    order = np.argsort(seq, kind="stable")
+    nk = len(names)
+    codes = [np.concatenate([k[j] for k in e.keys])[order] for j in range(nk)]
+    rows = np.concatenate(e.rows)[order]
+    op = np.concatenate(e.ops)[order]
+    if nk == 1:
+        combined = codes[0]
+    else:
+        combined = codes[0] * (int(codes[1].max()) + 1) + codes[1]
+    keys, first = _first_order(combined)
+    nkeys = len(first)
+    cols: dict[str, pa.Array] = {}
+    for j, col in enumerate(key_cols):
+        cols[col] = names[j].take(pa.array(codes[j][first]))
+    # props given per call: the last one that is not null
+    for name, parts in e.row_props.items():
+        arr = pa.concat_arrays(parts).take(pa.array(order))
+        last = _last(keys, arr.is_valid().to_numpy(zero_copy_only=False), nkeys)
+        cols[name] = _take(arr, last)
+    # constant props of the ops (lists: a union in the order met; others: the last one)
+    prop_names = dict.fromkeys(k for d in ops for k in d)
+    for name in prop_names:
+        has = np.array([d.get(name) is not None for d in ops] + [False])
+        valid = has[op]
+        if name in ("aliases", "news"):
+            idx = np.flatnonzero(valid)
+            pair = keys[idx] * (len(ops) + 1) + op[idx]
+            _, first_i = np.unique(pair, return_index=True)
+            merged: list = [None] * nkeys
+            for i in np.sort(first_i):
+                k = keys[idx[i]]
+                cur = merged[k]
+                vals = ops[op[idx[i]]][name]
+                merged[k] = list(dict.fromkeys(vals)) if cur is None else cur + [x for x in vals if x not in cur]
+            cols[name] = _values(merged)
+            continue
+        last = _last(keys, valid, nkeys)
+        cols[name] = _values([None if i < 0 else ops[op[i]][name] for i in last.tolist()])
+    cols["sources"] = _sources(keys, rows, nkeys, src)
+    cols = {k: v for k, v in cols.items() if v.null_count < len(v) or k in key_cols}
+    return pa.table(cols)
+
+
+class _Names:
+    """Strings numbered in order of first use (the ids of one key space)."""
+
+    def __init__(self):
+        self.index: dict[str, int] = {}
+
+    def code(self, s: str) -> int:
+        c = self.index.get(s)
+        if c is None:
+            c = self.index[s] = len(self.index)
+        return c
+
+    def array(self) -> pa.Array:
+        return pa.array(list(self.index), pa.string())
+
+
+# ---------------------------------------------------------------------------------------------- build
+def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_names: list, places: list,
+                 investor_op, onto, round_kind, norm_key, node_id) -> TableBatch:
+    """The :class:`TableBatch` of the good rows ``r``.
+
+    ``dates``/``amounts``/``rounds``/``investor_names``/``places``: the values of the codes in ``r``
+    (a date string or None; an Amount or None; ``(RoundType, label)``; a list of canonical names; the
+    compiled ``add_company`` calls of a (segment, province, city)). ``investor_op(name)`` gives the
+    compiled ``add_investor`` call of a name."""
+    r.flush()
+    n = len(r)
+    if n == 0:
+        return TableBatch({}, {})
+    row = np.arange(n, dtype=np.int64)
+    src = pc.binary_join_element_wise(
+        pa.array(r.prefixes, pa.string()).take(pa.array(r.column("prefix", np.int32))),
+        pc.cast(pa.array(r.column("line")), pa.string()), "")
+    dc = r.column("date")
+    ac = r.column("amount")
+    rc = r.column("round")
+    pcode = r.column("place")
+    base = row * _ROW_SLOTS
+    nodes: dict[str, _Entries] = {}
+    rels: dict[str, _Entries] = {}
+    node_ops: dict[str, list] = {}
+    rel_ops: dict[str, list] = {}
+    ids: dict[str, _Names] = {}   # one key space per label
+    _REL_ENDS: dict[str, tuple[str, str]] = {}  # the labels of each relationship type's ends
+
+    def space(label: str) -> _Names:
+        s = ids.get(label)
+        if s is None:
+            s = ids[label] = _Names()
+        return s
+
+    def op_index(store: dict, name: str, props: dict) -> int:
+        lst = store.setdefault(name, [])
+        lst.append(props)
+        return len(lst) - 1
+
+    # ---- companies
+    comp = r.column("company").dictionary_encode()
+    cnames = comp.dictionary.to_pylist()
+    ccodes = comp.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    companies = space("Company")
+    cid_of = np.array([companies.code(node_id("company", x)) for x in cnames] or [0], np.int64)
+    cid = cid_of[ccodes]
+    nk_of = pa.array(["round:" + norm_key(x) for x in cnames], pa.string())
+
+    # ---- the company's plan: Company, Segment, Region nodes; IN_SEGMENT, LOCATED_IN, PART_OF
+    rows_of_place = np.argsort(pcode, kind="stable")
+    bounds = np.searchsorted(pcode[rows_of_place], np.arange(len(places) + 1))
+    seg_label: list = [None] * len(places)
+    empty_op = {}
+    for p, plan in enumerate(places):
+        R = rows_of_place[bounds[p]:bounds[p + 1]]
+        if not len(R):
+            continue
+        for j, op in enumerate(plan):
+            seq = base[R] + j
+            if op[0] == "n":
+                _, label, nid, with_src, props, _key = op
+                rows_src = R if with_src else np.full(len(R), -1, np.int64)
+                if nid is None:  # the row's company
+                    seg_label[p] = props.get("segment_label")
+                    continue
+                k = np.full(len(R), space(label).code(nid), np.int64)
+                nodes.setdefault(label, _Entries()).add([k], seq, rows_src, op_index(node_ops, label, props))
+            else:
+                _, type_, s_, e_, with_src, props = op
+                rows_src = R if with_src else np.full(len(R), -1, np.int64)
+                ks = cid[R] if s_ is None else np.full(len(R), space(_label_of(s_, plan)).code(s_), np.int64)
+                ke = cid[R] if e_ is None else np.full(len(R), space(_label_of(e_, plan)).code(e_), np.int64)
+                rels.setdefault(type_, _Entries()).add([ks, ke], seq, rows_src, op_index(rel_ops, type_, props))
+                _REL_ENDS.setdefault(type_, ("Company" if s_ is None else _label_of(s_, plan),
+                                             "Company" if e_ is None else _label_of(e_, plan)))
+    # the Company calls: one per row, first in its row; its name from the row
+    seg = _values(seg_label) if any(x is not None for x in seg_label) else pa.nulls(len(places), pa.string())
+    nodes.setdefault("Company", _Entries()).add(
+        [cid], base + 0, row, op_index(node_ops, "Company", empty_op),
+        name=comp.dictionary.take(comp.indices), segment_label=seg.take(pa.array(pcode)))
+
+    # ---- rounds
+    kinds, labels_out, types = [], [], []
+    for rt, label in rounds:
+        types.append(rt.type)
+        labels_out.append(label or rt.label)
+        kinds.append(round_kind(rt.type, label))
+    m7 = [(d or "undated")[:7] for d in dates]
+    rid_str = pc.binary_join_element_wise(nk_of.take(pa.array(ccodes)), pa.array(kinds).take(pa.array(rc)),
+                                          pa.array(m7).take(pa.array(dc)), "|")
+    renc = rid_str.dictionary_encode()
+    rounds_space = space("Round")
+    rdict = renc.dictionary.to_pylist()
+    rid_of = np.array([rounds_space.code(x) for x in rdict] or [0], np.int64)
+    rid = rid_of[renc.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    years = [int(d[:4]) if d else None for d in dates]
+    year_arr = pa.array(years, pa.int64())
+    # amount values per (amount code, year): amount_cny and fx_rate depend on the year
+    yc = np.asarray([0 if y is None else y for y in years] or [0], np.int64)[dc]
+    pair = ac * 10000 + yc
+    upair, pinv = np.unique(pair, return_inverse=True)
+    amount_v, currency_v, cny_v, fx_v, disclosed_v = [], [], [], [], []
+    for pr in upair.tolist():
+        a, y = amounts[pr // 10000], pr % 10000 or None
+        disclosed_v.append(a is not None)
+        if a is None:
+            amount_v.append(None), currency_v.append(None), cny_v.append(None), fx_v.append(None)
+            continue
+        amount_v.append(a.value)
+        currency_v.append(a.currency)
+        cny_v.append(onto.to_cny(a.value, a.currency, y))
+        fx_v.append(onto.fx_rate(a.currency, y) if a.currency != "CNY" else None)
+    pidx = pa.array(pinv.reshape(-1))
+    dci, rci = pa.array(dc), pa.array(rc)
+    nodes.setdefault("Round", _Entries()).add(
+        [rid], base + 40, row, op_index(node_ops, "Round", empty_op),
+        type=pa.array(types, pa.string()).take(rci), label=pa.array(labels_out, pa.string()).take(rci),
+        date=pa.array(dates, pa.string()).take(dci), year=year_arr.take(dci),
+        month=pa.array([d[:7] if d and len(d) >= 7 else None for d in dates], pa.string()).take(dci),
+        disclosed=pa.array(disclosed_v, pa.bool_()).take(pidx), amount=_floats(amount_v).take(pidx),
+        currency=pa.array(currency_v, pa.string()).take(pidx), amount_cny=_floats(cny_v).take(pidx),
+        fx_rate=_floats(fx_v).take(pidx))
+    rels.setdefault("RAISED", _Entries()).add([cid, rid], base + 41, row, op_index(rel_ops, "RAISED", empty_op))
+    _REL_ENDS.setdefault("RAISED", ("Company", "Round"))
+
+    # ---- investors: per row, the leads' nodes, then each investor's node and INVESTED_IN
+    inv_space = space("Investor")
+    name_code: dict[str, int] = {}
+    name_iid: list[int] = []
+    name_op: list[int] = []
+
+    def names_codes(lists: list) -> tuple[np.ndarray, np.ndarray]:
+        """Flattened name codes of each distinct cell, with offsets."""
+        flat, offs = [], [0]
+        for names in lists:
+            for nm in names:
+                c = name_code.get(nm)
+                if c is None:
+                    c = name_code[nm] = len(name_iid)
+                    o = investor_op(nm)
+                    _, label, nid, with_src, props, _key = o
+                    name_iid.append(inv_space.code(nid))
+                    name_op.append(op_index(node_ops, "Investor", props))
+                flat.append(c)
+            offs.append(len(flat))
+        return np.asarray(flat, np.int64), np.asarray(offs, np.int64)
+
+    def expand(cell_codes: np.ndarray, flat: np.ndarray, offs: np.ndarray):
+        """(row, name code, position within the row's list) of every name of every row."""
+        lens = (offs[1:] - offs[:-1])[cell_codes]
+        total = int(lens.sum())
+        rows_ = np.repeat(row, lens)
+        starts = np.repeat(offs[:-1][cell_codes], lens)
+        within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
+        return rows_, flat[starts + within], within, lens
+
+    ic = r.column("investors")
+    lc = r.column("leads")
+    fi, oi = names_codes(investor_names[0])
+    fl, ol = names_codes(investor_names[1])
+    iid_of = np.asarray(name_iid or [0], np.int64)
+    op_of = np.asarray(name_op or [0], np.int64)
+    l_rows, l_names, l_pos, l_lens = expand(lc, fl, ol)
+    i_rows, i_names, i_pos, _ = expand(ic, fi, oi)
+    nnames = max(len(name_iid), 1)
+    # leads named in no investors cell of their row come after the investors (the rule of deal_batch)
+    in_inv = np.isin(l_rows * nnames + l_names, i_rows * nnames + i_names)
+    extra = ~in_inv
+    n_inv_row = np.bincount(i_rows, minlength=n)
+    # the lead calls: positions right after the company/round calls
+    lead_seq = base[l_rows] + _INV_POS + l_pos
+    inv_nodes = nodes.setdefault("Investor", _Entries())
+    inv_nodes.add([iid_of[l_names]], lead_seq, l_rows, op_of[l_names])
+    # the investor loop: investors in order, then the extra leads in their order
+    loop_start = base + _INV_POS + l_lens
+    ex_rows = l_rows[extra]
+    e_rank = np.arange(len(ex_rows), dtype=np.int64) - np.searchsorted(ex_rows, ex_rows, "left")
+    loop_rows = np.concatenate([i_rows, ex_rows])
+    loop_names = np.concatenate([i_names, l_names[extra]])
+    loop_seq = np.concatenate([loop_start[i_rows] + 2 * i_pos,
+                               loop_start[ex_rows] + 2 * (n_inv_row[ex_rows] + e_rank)])
+    if len(loop_seq) and int((loop_seq - base[loop_rows]).max()) >= _ROW_SLOTS:
+        raise ValueError("a row names more investors than the loader handles (2,000)")
+    inv_nodes.add([iid_of[loop_names]], loop_seq, loop_rows, op_of[loop_names])
+    # lead: is the investor's id among the ids of the row's leads
+    loop_iids = iid_of[loop_names]
+    ninv = max(len(inv_space.index), 1)
+    lead = np.isin(loop_rows * ninv + loop_iids, l_rows * ninv + iid_of[l_names])
+    rels.setdefault("INVESTED_IN", _Entries()).add(
+        [loop_iids, rid[loop_rows]], loop_seq + 1, loop_rows, op_index(rel_ops, "INVESTED_IN", empty_op),
+        lead=pa.array(lead, pa.bool_()))
+    _REL_ENDS.setdefault("INVESTED_IN", ("Investor", "Round"))
+
+    # ---- fold
+    nodes = {k: e for k, e in nodes.items() if e.seq}
+    rels = {k: e for k, e in rels.items() if e.seq}
+    out_nodes = {label: _fold(e, [space(label).array()], node_ops[label], src, ("id",))
+                 for label, e in nodes.items()}
+    out_rels = {}
+    for type_, e in rels.items():
+        s_label, e_label = _REL_ENDS[type_]
+        out_rels[type_] = _fold(e, [space(s_label).array(), space(e_label).array()], rel_ops[type_], src,
+                                ("_start", "_end"))
+    return TableBatch(_order(out_nodes, nodes), _order(out_rels, rels))
+
+
+def _label_of(nid: str, plan) -> str:
+    for op in plan:
+        if op[0] == "n" and op[2] == nid:
+            return op[1]
+    raise AssertionError(f"{nid} is no node of its plan")  # pragma: no cover - add_company adds both ends
+
+
+def _floats(values: list) -> pa.Array:
+    return pa.array([None if v is None else float(v) for v in values], pa.float64())
+
+
+def _order(tables: dict, entries: dict) -> dict:
+    return {k: tables[k] for k in entries}
