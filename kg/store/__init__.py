@@ -1,13 +1,15 @@
-"""Stores: where the graph lives. Every backend implements :class:`Store` (writing, counts).
+"""Stores: where the graph lives. Every backend implements :class:`Store` (writing, counts) and
+:class:`GraphReader` (reading); :func:`open_store` chooses one from the configuration.
 
 - ``embedded`` (default): a columnar workspace (Parquet tables + a JSON manifest, no pickle;
-  ``kg.store.workspace``, docs/STORE.md); networkx and the query index are built from it in memory.
-- ``neo4j`` / ``falkordb``: a Cypher server (``kg.store.cypher``), same batches, same queries.
+  ``kg.store.workspace``, docs/STORE.md), read in memory as Arrow tables.
+- ``neo4j`` / ``falkordb``: a Cypher server (``kg.store.cypher``), same batches, same answers.
 
-:class:`GraphReader` is the read interface of issue 19 that callers outside ``kg/store`` are to use
-instead of a backend's internals (``store.graph``, ``read(cypher)``). The embedded store implements
-it today; the Cypher stores and the callers' migration are still to come (docs/STORE.md, "Read
-interface").
+:class:`GraphReader` is the read interface of issue 19 (docs/INTERFACES.md, "Read interface
+(GraphReader)"): callers outside ``kg/store`` use it and nothing else of a store (no networkx
+graph, no tables, no raw Cypher, no asking which backend it is; ``tests/test_store_boundary.py``
+checks it). All three stores implement it with the same tables and values
+(``tests/test_conformance.py``); ``kg.store.reading`` holds the rules they share.
 """
 from __future__ import annotations
 

@@ -24,7 +24,12 @@ Atomicity
     are retried once, whole.
 
 Reading
-    :meth:`CypherStore.read` runs in a read-only session (Neo4j ``READ`` access mode) or as a
+    The store implements :class:`kg.store.GraphReader` (``entity``, ``entities``, ``relationships``,
+    ``neighbours``, ``deals``, ``catalogue``, ``stats``): fixed, parameterised Cypher whose labels
+    and types come only from ``ontology/schema.yaml`` (anything else reads as empty, without a
+    query), tables typed by :func:`kg.store.workspace.encode_rows` as the embedded store types
+    them, kept per :attr:`CypherStore.version`. Named queries run through :meth:`CypherStore.run_named`.
+    :meth:`CypherStore.read` (for ``kg/store`` only) runs in a read-only session (Neo4j ``READ`` access mode) or as a
     read-only query (FalkorDB ``GRAPH.RO_QUERY``) with ``query_timeout_ms``, and returns plain
     Python values: a node is a dict of its properties plus ``_label``, a relationship a dict of its
     properties plus ``_type``, ``_start`` and ``_end`` (the ``id`` of its ends), a path

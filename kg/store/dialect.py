@@ -14,8 +14,9 @@ other indexes          ``CREATE INDEX name IF NOT EXISTS …``       ``CREATE IN
 listing the schema     ``SHOW CONSTRAINTS`` / ``SHOW INDEXES``     ``CALL db.constraints()`` / ``db.indexes()``
                        (``db.constraints()`` is gone in 5)         (``SHOW`` is not Cypher there)
 a node's internal id   ``elementId(n)`` (``id(n)`` deprecated)     ``id(n)`` (no ``elementId``)
-shortest paths         ``allShortestPaths`` in MATCH with bound    only in WITH/RETURN with both ends bound
-                       ends written inline                         (kg/queries/paths.py switches on dialect)
+shortest paths         ``allShortestPaths`` with both ends bound   the same form only: both ends bound in an
+                       in an earlier MATCH … WITH (also inline)    earlier MATCH … WITH (kg/queries/paths.py
+                                                                   writes that form for both servers)
 read-only              read session (``READ`` access mode)         ``GRAPH.RO_QUERY``
 =====================  ==========================================  ==========================================
 
