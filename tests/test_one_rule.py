@@ -275,3 +275,17 @@ def test_no_scaffolding_left():
     found = [f"{f}:{i}: {line.strip()}" for f in owned
              for i, line in enumerate((ROOT / f).read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert not found, found
+
+
+def test_one_chart_table_naming_real_columns(dev_store_ro):
+    from kg import report as R
+    from kg.reporting.files import CHARTS
+    from web import report as page
+
+    assert page.CHARTS is CHARTS
+    rep = R.build_report(R.report_graph(dev_store_ro))
+    figs = {f["id"]: f for f in rep["figures"]}
+    for fid, (label, value, published, kind) in CHARTS.items():
+        cols = set(figs[fid]["columns"])
+        assert {label, value} <= cols and (published is None or published in cols), (fid, cols)
+        assert kind in ("count", "share", "columns")

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from kg.errors import KGError
 from web import charts
-from kg.reporting.files import is_money, is_share
+from kg.reporting.files import CHARTS, is_money, is_share
 from kg.result import jsonable
 from web.filters import money, number
 from web.i18n import error_text, get_lang, t, value_word
@@ -17,17 +17,6 @@ from web.state import cached, get_store
 
 bp = Blueprint("report", __name__)
 
-# figure id -> (label column, value column, published column or None, kind)
-CHARTS = {
-    "table5": ("investor", "companies", "published", "count"),
-    "fig5": ("province", "listed", "published", "count"),
-    "fig10": ("month", "events", None, "columns"),
-    "fig11": ("region", "events", "published_events", "count"),
-    "cities": ("city", "events", None, "count"),
-    "fig12": ("segment", "early_share", None, "share"),
-    "rounds": ("round", "share", "published_share", "share"),
-    "segments": ("segment", "share", "published", "share"),
-}
 ORDER = ["table5", "fig5", "fig10", "fig11", "fig12", "headline", "cities", "rounds", "segments"]
 
 

@@ -170,10 +170,18 @@ def write_xlsx(report: dict, path) -> None:
 
 
 # figure id -> (label column, value column, published column or None)
-CHARTS = {"table5": ("investor", "companies", "published"), "fig5": ("province", "listed", "published"),
-          "fig10": ("month", "events", None), "fig11": ("region", "events", "published_events"),
-          "cities": ("city", "events", None), "fig12": ("segment", "early_share", None),
-          "rounds": ("round", "share", "published_share"), "segments": ("segment", "share", "published_share")}
+# the one table of the figures' charts (the PNGs here, the report page's charts): figure id ->
+# (label column, value column, published column or None, kind: count | share | columns)
+CHARTS = {
+    "table5": ("investor", "companies", "published", "count"),
+    "fig5": ("province", "listed", "published", "count"),
+    "fig10": ("month", "events", None, "columns"),
+    "fig11": ("region", "events", "published_events", "count"),
+    "cities": ("city", "events", None, "count"),
+    "fig12": ("segment", "early_share", None, "share"),
+    "rounds": ("round", "share", "published_share", "share"),
+    "segments": ("segment", "share", "published_share", "share"),
+}
 
 
 def cjk_font() -> str | None:
@@ -206,7 +214,7 @@ def write_charts(report: dict, out_dir) -> tuple[list[str], str | None]:
             spec = CHARTS.get(fig["id"])
             if not spec:
                 continue
-            label, value, pub = spec
+            label, value, pub, _kind = spec
             rows = [r for r in fig["rows"] if _is_num(r.get(value)) and r.get("level", "province") != "summary"]
             if fig["id"] == "fig11":
                 rows = [r for r in rows if r.get("level") == "province"][:20]
