@@ -534,6 +534,7 @@ def run_serve_bench(workspace=None, clients: int = 16, seconds: float = 60, seed
         res["rss_mb_after"] = srv.rss_mb
         alive = srv.proc.poll() is None
         res["server_alive"] = alive
+        res["warm_up"] = next((ln.strip() for ln in srv.lines if ln.startswith("warmed up:")), None)
     finally:
         srv.stop()
         res["server_stderr_tail"] = "".join(srv.errors[-20:])[-3000:]
@@ -558,6 +559,8 @@ def text(res: dict) -> str:
              f"{'on' if res.get('full_exports') else 'off'}); load average {res['load_before'][0]:.2f} before, "
              f"{res['load_after'][0]:.2f} after"]
     s = res.get("start") or {}
+    if res.get("warm_up"):
+        lines.append(res["warm_up"])
     lines.append(f"start: ready line {s.get('ready_s')} s, first byte of / {s.get('first_byte_s')} s from the process "
                  f"start; first request after ready {s.get('first_request_after_ready_s')} s; RSS {s.get('rss_mb_ready')} MB")
     for v in res.get("first_views", []):

@@ -145,3 +145,26 @@ def test_a_write_to_the_store_shows_on_the_next_request(app, tmp_path):
     assert now != first and any(i.get("file") == "one-more.csv" for i in now["loaded"]["imports"])
     hits = c.get("/search?q=%E7%BC%93%E5%AD%98%E6%B5%8B%E8%AF%95")
     assert "缓存测试科技" in hits.get_data(as_text=True)
+
+
+def test_warm_up_builds_the_first_requests_before_the_server_is_ready(app):
+    from kg.chat.nlu import _CACHE as NLU_CACHE
+    from kg.index import _CACHE as INDEX_CACHE
+    from kg.queries.resolve import _CACHE as CATALOG_CACHE
+    from web.cache import response_cache
+    from web.state import WARM_PAGES
+
+    state = app.extensions["iikg"]
+    took = state.warm_up(app)
+    assert {"store", "index", "names"} <= set(took) and all(f"{p} (zh)" in took and f"{p} (en)" in took for p in WARM_PAGES)
+    store = state.store
+    assert store in INDEX_CACHE and store in CATALOG_CACHE and store in NLU_CACHE and state.served.is_set()
+    cache = response_cache(app)
+    kept = cache.stats()["entries"]
+    assert kept >= len(WARM_PAGES) * 2
+    hits = cache.hits
+    c = app.test_client()
+    for p in WARM_PAGES:  # every warmed page is answered from what the warm-up made, in both languages
+        assert c.get(p, headers={"Accept-Language": "en"}).status_code == 200
+        assert c.get(p).status_code == 200
+    assert cache.hits == hits + 2 * len(WARM_PAGES) and cache.stats()["entries"] == kept

@@ -1,5 +1,20 @@
 """``kg serve``: the web explorer under waitress (a production WSGI server).
 
+The production setup: one process, ``--threads`` worker threads (8 by default), and everything
+that depends only on the store computed once per store version and shared by those threads
+(:mod:`web.cache`: the data under the pages and the pages, JSON twins and exports themselves).
+One process, because what the requests need is in memory once: the store's tables, the query
+index, the name catalogue, the chat's matcher and those caches (at 100k deals about 1.3 GB); a
+second process would build and hold its own copy of each (the workspace itself is read-only on
+disk and could be shared, the per-version caches could not) and the pages are CPU-bound Python,
+so on a small machine more processes add memory, not answers. Threads: a slow answer (a new
+co-investment network, an export) does not hold up the cheap ones queued behind it; more threads
+than clients that compute at once add nothing under the GIL. Before it says it is ready, ``kg
+serve`` builds what the first requests need (:meth:`web.state.WebState.warm_up`: the store, the
+query index, the name catalogue, the chat's matcher, and the landing pages, the default network
+and the report in both languages); its socket is open meanwhile, so a request that comes early
+waits in the queue for the warm-up rather than repeating it.
+
 Binds 127.0.0.1 by default. Any other host needs a token (``--token`` or ``KG_TOKEN``) and the
 command refuses to start without one; the printed URL carries it once (the browser keeps it in
 an HttpOnly cookie).
@@ -42,7 +57,8 @@ def register(main: click.Group) -> None:
     @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
     @click.option("--token", envvar="KG_TOKEN", default=None,
                   help="Access token (env KG_TOKEN); required for any host but 127.0.0.1.")
-    @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+    @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
+                  help="Worker threads of the one server process (see the module's doc for the choice).")
     @pass_config
     def serve(config, host, port, token, threads):
         """The web explorer: chat, graph views, entity pages, the report's figures, exports, import."""
@@ -101,6 +117,7 @@ def register(main: click.Group) -> None:
             url += f"?token={quote(token, safe='')}"
         click.echo(f"IIKG serving {config.workspace if config.backend == 'embedded' else config.backend} "
                    f"at {url}  (Ctrl-C to stop; warmed up in {sum(took.values()):.1f} s, {threads} threads)")
+        click.echo("warmed up: " + ", ".join(f"{k} {v:.2f} s" for k, v in took.items()))  # after: the URL line is first
         if open_browser:
             import threading
             import webbrowser
