@@ -69,6 +69,8 @@ class ChatSession:
 # the pages whose first view ``kg serve`` renders before it says it is ready: the landing pages
 # and the heavy store-wide ones (the default co-investment network, the report)
 WARM_PAGES = ("/", "/network", "/api/network", "/report", "/regions", "/query")
+# asked (and the answers thrown away) by the warm-up: a Table 5 investor is in every workspace's seed
+WARM_QUESTIONS = ("深创投投资了哪些公司？", "Which investors were most active in 2019?")
 
 
 class WebState:
@@ -144,9 +146,17 @@ class WebState:
 
         nlu_for(store)
 
+    def _warm_chat(self) -> None:
+        """One question in each language, answered and thrown away: what the chat loads on its first
+        answer (its vocabulary files, the spelling tables) is loaded now, not in a user's request."""
+        from kg.chat import Session, answer
+
+        for q in WARM_QUESTIONS:
+            answer(self.store, q, session=Session())
+
     def warm_up(self, app: Flask, pages=WARM_PAGES, langs=("zh", "en"), log=None) -> dict:
         """Build, before the server says it is ready, what its first requests need: the store, the
-        query index, the name catalogue and the chat's matcher, then each page of ``pages`` once per
+        query index, the name catalogue and the chat's matcher (and one answer per language), then each page of ``pages`` once per
         language through the app itself (so they sit in the response cache, :mod:`web.cache`, and
         the data caches under them). Returns the seconds each step took; a step that fails is
         skipped (and logged): the request that needs it meets the error and reports it."""
@@ -164,6 +174,7 @@ class WebState:
         step("store", lambda: self.store)
         step("index", self._warm_index)
         step("names", self._warm_names)
+        step("chat", self._warm_chat)
         headers = {"Authorization": f"Bearer {self.config.token}"} if getattr(self.config, "token", None) else {}
         client = app.test_client()
         for path in pages:
