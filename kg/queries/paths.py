@@ -65,7 +65,7 @@ def _path_embedded(ix, p) -> dict:
     if p.entities["a"].id == p.entities["b"].id:
         return _self_path(p)
     adj = _adjacency(ix, p.store)
-    a, b = adj.pos.get(p.entities["a"].id), adj.pos.get(p.entities["b"].id)
+    a, b = adj.position(p.entities["a"].id), adj.position(p.entities["b"].id)
     if a is None or b is None:
         return {"main": [], "total": 0}
     fields: dict[int, tuple[dict, str]] = {}
@@ -187,7 +187,7 @@ def _bfs(expand, center: dict, hops: int) -> dict:
 def _hood_embedded(ix, p) -> dict:
     adj = _adjacency(ix, p.store)
     e = p.entities["entity"]
-    u = adj.pos.get(e.id)
+    u = adj.position(e.id)
     if u is None:
         return _bfs(lambda fr: [], {"id": e.id, "label": e.label, "name": e.name}, p["hops"])
     return _bfs(lambda fr: _expand_embedded(adj, fr), adj.node(u), p["hops"])

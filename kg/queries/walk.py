@@ -25,13 +25,29 @@ _FIELDS = ("name", "title", "label", "date")  # what a path or a neighbourhood s
 class Adjacency:
     ids: list[str]
     labels: list[str]
-    pos: dict[str, int]
+    id_array: pa.Array        # the ids as Arrow strings (for lookups without building a dict)
     ptr: np.ndarray           # int64, len(ids) + 1
     nbr: np.ndarray           # int64 neighbour positions
     typ: np.ndarray           # int16 relationship type codes
     out: np.ndarray           # bool: the relationship starts at the row's node
     types: list[str]
     fields: dict[str, list] = field(default_factory=dict)  # _FIELDS -> one value per node
+
+    def position(self, key: str) -> int | None:
+        """The position of node ``key`` (None when there is none)."""
+        pos = self.__dict__.get("_pos")
+        if pos is not None:
+            return pos.get(key)
+        i = pc.index(self.id_array, pa.scalar(key, pa.string())).as_py()
+        return None if i < 0 else i
+
+    @property
+    def pos(self) -> dict[str, int]:
+        """id -> position for every node (built the first time a walk needs many lookups)."""
+        pos = self.__dict__.get("_pos")
+        if pos is None:
+            pos = self.__dict__["_pos"] = {x: i for i, x in enumerate(self.ids)}
+        return pos
 
     def node(self, u: int) -> dict:
         """The fields a path shows (the Cypher statements' node map: id, label, name, title, round, date)."""
@@ -76,16 +92,21 @@ def adjacency(store) -> Adjacency:
     all_ids = pa.concat_arrays(id_parts) if id_parts else pa.array([], pa.string())
     n = len(ids)
     types = list(stats["relationships"])
+    tables = [(code, store.relationships(t)) for code, t in enumerate(types)]
+    tables = [(code, t) for code, t in tables if t.num_rows]
+    # every end of every type looked up in one pass (one hash table of the ids, not one per type)
+    ends = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+            for _, t in tables for c in (t.column("_start"), t.column("_end"))]
+    at = pc.index_in(pa.concat_arrays(ends), value_set=all_ids) if ends else pa.array([], pa.int32())
+    at = at.fill_null(-1).to_numpy().astype(np.int64)
     src, dst, typ, out = [], [], [], []
-    for code, type_ in enumerate(types):
-        t = store.relationships(type_)
-        if t.num_rows == 0:
-            continue
-        s = pc.index_in(t.column("_start"), value_set=all_ids)
-        e = pc.index_in(t.column("_end"), value_set=all_ids)
-        ok = pc.and_(pc.is_valid(s), pc.is_valid(e))
-        s = s.filter(ok).to_numpy().astype(np.int64)
-        e = e.filter(ok).to_numpy().astype(np.int64)
+    k = 0
+    for code, t in tables:
+        m = t.num_rows
+        s, e = at[k:k + m], at[k + m:k + 2 * m]
+        k += 2 * m
+        ok = (s >= 0) & (e >= 0)
+        s, e = s[ok], e[ok]
         c = np.full(len(s), code, dtype=np.int16)
         src += [s, e]
         dst += [e, s]
@@ -99,8 +120,7 @@ def adjacency(store) -> Adjacency:
     order = np.argsort(src_a, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src_a, minlength=n), out=ptr[1:])
-    return Adjacency(ids, labels, {x: i for i, x in enumerate(ids)}, ptr, dst_a[order], typ_a[order],
-                     out_a[order], types, fields)
+    return Adjacency(ids, labels, all_ids, ptr, dst_a[order], typ_a[order], out_a[order], types, fields)
 
 
 def _expand(adj: Adjacency, front: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
