@@ -185,7 +185,8 @@ def _anchors(f: Frame) -> list[_Anchor]:
             if not last:
                 sig = _SIGNATURE.search(f.t)  # "祝贺我司完成Pre-A轮融资！…——智算工场": the post's signature
                 subj = _EN_SUBJECT.match(f.t, an.unit_start) if f.lang == "en" else None
-                if subj and not is_investor(f, subj.group(1)):  # "X, which …, is the latest to raise: it took in …"
+                if subj and not is_investor(f, subj.group(1)) and not _EN_NOT_SUBJECT.match(subj.group(1)):
+                    # "X, which …, is the latest to raise: it took in …"
                     last.append(subj.group(1))
                 elif sig:
                     last.append(sig.group(1))
@@ -224,13 +225,14 @@ def _anchors(f: Frame) -> list[_Anchor]:
                         break
         else:
             hist = _EN_HISTORY.search(f.t[ua:ub])
-            if hist and not out:  # "X, whose …, saw revenue grow last year. This week it raised …": X is "it"
-                subj = _EN_SUBJECT.match(f.t, ua)
-                if subj and not is_investor(f, subj.group(1)) and not _EN_HISTORY.search(subj.group(1)):
-                    last.append(subj.group(1))
             if hist and out:
                 continue  # "It previously raised …" is not this deal
-            found = [x for x in en_anchors(f, ua, ub) if add(_Anchor(ua, *x))]
+            anchors_here = en_anchors(f, ua, ub)
+            if not anchors_here and not out:  # "X, whose …, saw revenue grow last year. This week it raised …": X is "it"
+                subj = _EN_SUBJECT.match(f.t, ua) or _EN_SUBJECT_VERB.match(f.t, ua)
+                if subj and not is_investor(f, subj.group(1)) and not _EN_NOT_SUBJECT.match(subj.group(1)):
+                    last.append(subj.group(1))
+            found = [x for x in anchors_here if add(_Anchor(ua, *x))]
             if not found and not hist:
                 got = en_investor_first(f, ua, ub)
                 if got:
@@ -303,12 +305,24 @@ def _history_ranges(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[
         for ua, ub in units(f):
             if a <= ua < b and ua != anchor_clause and _EN_HISTORY.search(f.t[ua:ub]):
                 out.append((ua, ub))
+        # "two rounds: a Series A … led by X earlier this year, and a newly closed Series A+ …": the part of
+        # the deal's own sentence that names another round with a history cue is history
+        au = _unit_of(f, anchor_clause)
+        parts = spans(f.t, _EN_PART_SEP, max(a, au[0]), min(b, au[1]))
+        with_rounds = [(pa, pb) for pa, pb in parts if any(pa <= r[0] < pb for r in f.rounds)]
+        if len(with_rounds) > 1:
+            for pa, pb in with_rounds:
+                if _EN_HISTORY.search(f.t, pa, pb):
+                    out.append((pa, pb))
         for m in re.finditer(r",\s*(?:which|who)\b[^,]*,", f.t[a:b]):
             if _EN_HISTORY.search(m.group()):
                 out.append((a + m.start(), a + m.end()))
         for m in re.finditer(r",\s*(?:already\s+)?(?:backed|funded|supported)\s+by\b[^,]*,", f.t[a:b], _I):
             out.append((a + m.start(), a + m.end()))  # "X, backed by Tencent, has raised …": an earlier backer
     return out
+
+
+_EN_PART_SEP = re.compile(r",\s*(?:and|but|while|whereas)\s+|:\s+|;\s*")
 
 
 def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
@@ -377,6 +391,10 @@ def _dateline(f: Frame, before: int) -> tuple | None:
 
 _NOT_DONE = re.compile(alternation(words("not_done", "zh")) + "|" + alternation(words("not_done", "en"), english=True), _I)
 _EN_SUBJECT = re.compile(r"\s*([A-Z][\w&.+-]*(?:\s+[A-Z][\w&.+-]*){0,4})(?=,|\s+(?:is|was|has|had|which|who)\b)")
+_EN_SUBJECT_VERB = re.compile(r"\s*([A-Z][\w&.+-]*(?:\s+[A-Z][\w&.+-]*){0,4})(?=\s+[a-z]{3,}(?:s|ed)\b)")
+_EN_NOT_SUBJECT = re.compile(r"(?:On|In|At|By|For|From|This|That|These|Last|Earlier|Today|Now|The|It|Its|Since|After|Before|"
+                             r"According|Founded|Established|Based|With|As|While|When|[A-Z]{2,}\b)\b|"
+                             + alternation(words("sources", "en"), english=True))
 _SIGNATURE = re.compile(r"(?:——|—|--|－－)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9 ]{1,20}?)\s*[。!.]?\s*$")
 _THIS_ROUND = re.compile(r"本轮|本次|此轮|此次|该轮|\bth(?:is|e)\s+(?:round|deal|financing)\b", _I)
 _UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)
@@ -550,6 +568,9 @@ def _judge(f: Frame, an: _Anchor, deal: Deal, ev: dict, unit: tuple[int, int]) -
         conf[fld] = 0.95 if inside else 0.75
     if deal.round is None:
         deal.doubts.append("round not stated")
+    if deal.amount is not None and deal.currency and deal.currency not in load_ontology().currencies:
+        # 新台币 is read, but the graph converts every amount to CNY: without a rate the deal waits
+        deal.doubts.append(f"unknown currency {deal.currency}: no rate to CNY in ontology/currencies.yaml")
     clause_end = next((cb for ca, cb in clauses(f, ua, ub) if ca <= an.clause_start < cb), ub)
     if _NOT_DONE.search(f.t, an.clause_start if f.lang == "zh" else ua, clause_end):
         deal.doubts.append("not completed: the text says planned, rumoured or in talks")

@@ -382,7 +382,9 @@ _EN_APPOSITIVE = re.compile(r",\s*(?:a|an|the|which|who|whose|one\s+of|backed\s+
                             r"based\s+in|headquartered\s+in|formerly|known\s+as)\b", _I)
 _EN_SAID = re.compile(r"\s+(?:said|says|announced|announces|told|tells|revealed|reveals|confirmed|confirms|disclosed|"
                       r"discloses|stated|states)\b(?=.*\b(?:that|it|the\s+(?:company|startup|firm))\b)", _I)
-_EN_REFERENCE = re.compile(r"^\s*(?:the\s+(?:company|startup|firm|business|group|platform)|it)(?:\s+(?:has|had|have|now|also|"
+_EN_REFERENCE = re.compile(r"^\s*(?:(?:this|earlier\s+this|last)\s+(?:week|month)|on\s+[A-Z][a-z]+day|today|now|recently|"
+                           r"in\s+[A-Z][a-z]+(?:\s+\d{4})?|then|and)?\s*,?\s*"
+                           r"(?:the\s+(?:company|startup|firm|business|group|platform)|it)(?:\s+(?:has|had|have|now|also|"
                            r"just|recently|newly|officially))*\s*$", _I)
 
 

@@ -374,6 +374,10 @@ def _en_piece(piece: str) -> str:
     return " ".join(keep)
 
 
+_EN_DESC_WORDS = {"existing", "previous", "returning", "current", "investor", "investors", "backer", "backers",
+                  "shareholder", "shareholders"}
+
+
 def _en_list_before(t: str, lo: int, pos: int) -> tuple[int, int]:
     """The run of name words (with commas and 'and') ending at ``pos``."""
     seg = t[lo:pos]
@@ -381,10 +385,12 @@ def _en_list_before(t: str, lo: int, pos: int) -> tuple[int, int]:
     i = len(toks)
     while i > 0:
         w = toks[i - 1].group()
-        if name_token(w) or w.lower() in ("and", "&", ",", "of"):
-            i -= 1
+        if name_token(w) or w.lower() in ("and", "&", ",", "of") or w.lower() in _EN_DESC_WORDS:
+            i -= 1  # "with A and existing investor B following on": the descriptor stays inside the list
         else:
             break
+    while i < len(toks) and toks[i].group().lower() in _EN_DESC_WORDS:
+        i += 1
     if i == len(toks):
         return pos, pos
     start = lo + toks[i].start()

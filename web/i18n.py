@@ -187,6 +187,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "news_doubt_round": ("未写明轮次", "the round is not stated"),
     "news_doubt_not_done": ("尚未完成（计划、传闻或洽谈中）", "not completed (planned, rumoured or in talks)"),
     "news_no_deal_reason": ("没有找到交易", "no deal found"),
+    "news_doubt_currency": ("币种没有折算为人民币的汇率", "the currency has no rate to CNY"),
     "choose_file": ("选择文件", "Choose a file"),
     "upload": ("上传并导入", "Upload and load"),
     "max_size": ("最大 {mb} MB", "at most {mb} MB"),

@@ -164,7 +164,8 @@ NEWS_FIELDS = ("company", "round", "amount", "date", "investors", "lead_investor
 _FIELD_WORD = {"company": "company", "round": "round", "amount": "amount", "date": "date", "investors": "investors",
                "lead_investors": "lead"}
 _DOUBTS = [("company uncertain", "news_doubt_company"), ("round not stated", "news_doubt_round"),
-           ("not completed", "news_doubt_not_done"), ("no deal found", "news_no_deal_reason")]
+           ("not completed", "news_doubt_not_done"), ("no deal found", "news_no_deal_reason"),
+           ("unknown currency", "news_doubt_currency")]
 
 
 def doubt_text(reason: str) -> str:
