@@ -657,16 +657,66 @@ def bench_coinvest(sample: Sample, repeats: int = 3) -> dict:
     cold_s, _ = med(fresh(lambda: run(store, "coinvest_network")), 1 if len(data) > 200_000 else repeats)
     run(store, "coinvest_network")
     query_s, res = med(lambda: run(store, "coinvest_network"), repeats)
-    out = {"rounds": R, "investors": I, "participations": len(p_round), "pairs": len(data),
+    http = _coinvest_http(store, ix, repeats)
+    out = {"rounds": R, "investors": I, "participations": len(p_round), "pairs": len(data), **http,
            "baseline_s": round(base_s, 4), "projection_s": round(proj_s, 4), "all_pairs_s": round(all_s, 4),
            "query_warm_s": round(query_s, 4), "query_cold_s": round(cold_s, 4),
            "projection_ratio": round(proj_s / base_s, 2) if base_s else None,
            "all_pairs_ratio": round(all_s / base_s, 2) if base_s else None,
            "query_warm_ratio": round(query_s / base_s, 2) if base_s else None,
            "query_cold_ratio": round(cold_s / base_s, 2) if base_s else None}
+    for k in ("http_cold_s", "http_uncached_s", "http_warm_s"):
+        out[k.replace("_s", "_ratio")] = round(out[k] / base_s, 2) if base_s and out[k] is not None else None
     assert len(pairs) == len(data) == n_pairs == res.value, (len(pairs), len(data), n_pairs, res.value)
     _log(f"{sample.n:,}: coinvest {out}")
     return out
+
+
+def _coinvest_http(store, ix, repeats: int) -> dict:
+    """``GET /api/network`` through the app (the whole named query: projection, communities,
+    centralities, JSON): on a new store version (nothing kept: Louvain runs), with the
+    projection and Louvain kept but not the answer (what a new facet costs when its rounds were
+    seen), and warm (the answer kept per store version, as ``kg serve`` serves it)."""
+    from kg.queries.network import _analyse
+    from web import create_app
+    from web.cache import response_cache
+
+    app = create_app({"workspace": str(store.workspace), "TESTING": True}, store=store)
+    client = app.test_client()
+    cache, state = response_cache(app), app.extensions["iikg"]
+
+    def get():
+        r = client.get("/api/network")
+        assert r.status_code == 200, r.status_code
+        return r
+
+    def timed_get(prepare=None):
+        ts = []
+        for _ in range(max(repeats, 3)):
+            if prepare:
+                prepare()
+            t = time.perf_counter()
+            get()
+            ts.append(time.perf_counter() - t)
+        return statistics.median(ts)
+
+    def new_version():
+        ix._memo.clear()
+        _analyse.cache_clear()
+        cache.clear()
+        state.cache.clear()
+
+    def answer_dropped():
+        cache.clear()
+        state.cache.clear()
+
+    get()  # the app's own first-request work (templates, i18n) out of the way
+    cold = timed_get(new_version) if len(ix.r_ids) <= 200_000 else None
+    uncached = timed_get(answer_dropped)
+    get()
+    warm = timed_get()
+    return {"http_cold_s": round(cold, 4) if cold is not None else None, "http_uncached_s": round(uncached, 4),
+            "http_warm_s": round(warm, 4)}
 
 
 # ---------------------------------------------------------------------------------------------- serve
@@ -958,6 +1008,14 @@ def markdown(res: dict) -> str:
             lines.append(f"| {int(n):,} | {c['rounds']:,} | {c['pairs']:,} | {c['baseline_s']} | {c['projection_s']} | "
                          f"{c['projection_ratio']} | {c.get('all_pairs_s')} | {c['query_cold_s']} | "
                          f"{c['query_cold_ratio']} | {c['query_warm_s']} |")
+    rows = [(n, v) for n, v in sizes.items() if "http_warm_s" in v.get("coinvest", {})]
+    if rows:
+        lines += ["", ("| deals | GET /api/network, new version (s) | ratio | projection and Louvain kept (s) | ratio |"
+                  " warm (s) | ratio |"), "|---" * 7 + "|"]
+        for n, v in rows:
+            c = v["coinvest"]
+            lines.append(f"| {int(n):,} | {c['http_cold_s']} | {c['http_cold_ratio']} | {c['http_uncached_s']} | "
+                         f"{c['http_uncached_ratio']} | {c['http_warm_s']} | {c['http_warm_ratio']} |")
     rows = [(n, v) for n, v in sizes.items() if "serve" in v and "ready_s" in v["serve"]]
     if rows:
         lines += ["", "| deals | kg serve ready, first start after a load (s) | later starts (s) | first /api/ask (s) |",
