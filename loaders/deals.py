@@ -17,7 +17,7 @@ import yaml
 from kg.errors import InputError
 from kg.model import Batch
 from loaders.parse import FieldError, parse_amount, parse_date, parse_round, split_names
-from loaders.deals_tables import Rows, build_tables
+from loaders.deals_tables import Rows, build_tables, factorize
 from loaders.tabular import RowProblem, open_tables
 from ontology import clean_name, node_id, norm_key
 from ontology import load as load_ontology
@@ -356,8 +356,8 @@ def _column_rows(columns, memo: _Memo, good: Rows, rejects: list, prefix: int, t
         combined = np.zeros(n, np.int64)
         for c in codes:
             combined = combined * (int(c.max()) + 1) + c
-        uniq, first, inv = np.unique(combined, return_index=True, return_inverse=True)
-        return first, inv.reshape(-1)
+        inv, first = factorize(combined)
+        return first, inv
 
     i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = idx
     names, ncode = cells(i_company)
@@ -384,7 +384,7 @@ def _column_rows(columns, memo: _Memo, good: Rows, rejects: list, prefix: int, t
             problems.append(memo.amount.problems[ac[k]])
         if cur_bad[k]:
             problems.append(f"currency: unknown currency {c_text[c_code[k]]!r}")
-        rejects.append(Reject(int(columns.lines[k]), tag + "; ".join(problems), original(columns.fields[k].as_py()),
+        rejects.append(Reject(int(columns.lines[k]), tag + "; ".join(problems), original(columns.row(k)),
                               None))
     ok = np.flatnonzero(~bad)
     rc = coded(i_round, lambda v: memo.round(_cell(v)))

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from kg.model import TableBatch
 
-__all__ = ["Rows", "build_tables"]
+__all__ = ["Rows", "build_tables", "factorize"]
 
 _ROW_SLOTS = 4096      # seq = row * _ROW_SLOTS + position of the call within the row
 _INV_POS = 64          # investor calls come after the company's, the round's and RAISED
@@ -82,15 +82,28 @@ class Rows:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _first_order(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(key per entry numbered in order of first appearance, index of each key's first entry)."""
-    if not len(codes):
+def factorize(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(key per entry, numbered in order of first appearance; index of each key's first entry).
+    Sort-based: numpy's ``unique`` hashes int arrays, several times slower here."""
+    n = len(codes)
+    if not n:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    uniq, first, inv = np.unique(codes, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    rank = np.empty(len(uniq), np.int64)
-    rank[order] = np.arange(len(uniq))
-    return rank[inv.reshape(-1)], first[order]
+    order = np.argsort(codes, kind="stable")
+    srt = codes[order]
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(srt[1:], srt[:-1], out=new[1:])
+    group = np.cumsum(new) - 1                 # group of each sorted entry (groups in value order)
+    first = order[new]                         # first entry of each group (stable sort: the smallest index)
+    rank_order = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), np.int64)
+    rank[rank_order] = np.arange(len(first))
+    keys = np.empty(n, np.int64)
+    keys[order] = rank[group]
+    return keys, first[rank_order]
+
+
+_first_order = factorize
 
 
 def _last(keys: np.ndarray, valid: np.ndarray, nkeys: int) -> np.ndarray:
@@ -114,7 +127,7 @@ def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> p
     k, r = keys[sel], rows[sel]
     if len(k):
         pair = k * (int(r.max()) + 1) + r
-        _, first = np.unique(pair, return_index=True)
+        _, first = factorize(pair)
         first.sort()
         k, r = k[first], r[first]
     order = np.argsort(k, kind="stable")
@@ -122,8 +135,7 @@ def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> p
     offsets = np.zeros(nkeys + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
     values = src.take(pa.array(r[order])) if len(order) else pa.array([], pa.string())
-    return pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), values,
-                                         mask=pa.array(counts == 0)).cast(pa.list_(pa.string()))
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, mask=pa.array(counts == 0))
 
 
 def _values(values: list) -> pa.Array:
@@ -192,7 +204,7 @@ def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, ke
         if name in ("aliases", "news"):
             idx = np.flatnonzero(valid)
             pair = keys[idx] * (len(ops) + 1) + op[idx]
-            _, first_i = np.unique(pair, return_index=True)
+            _, first_i = factorize(pair)
             merged: list = [None] * nkeys
             for i in np.sort(first_i):
                 k = keys[idx[i]]
@@ -209,10 +221,12 @@ def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, ke
 
 
 class _Names:
-    """Strings numbered in order of first use (the ids of one key space)."""
+    """Strings numbered in order of first use (the ids of one key space); or, for the ids made
+    vectorised (companies, rounds), an Arrow array of them numbered by position (``fixed``)."""
 
-    def __init__(self):
+    def __init__(self, fixed: pa.Array | None = None):
         self.index: dict[str, int] = {}
+        self.fixed = fixed
 
     def code(self, s: str) -> int:
         c = self.index.get(s)
@@ -221,6 +235,8 @@ class _Names:
         return c
 
     def array(self) -> pa.Array:
+        if self.fixed is not None:
+            return self.fixed
         return pa.array(list(self.index), pa.string())
 
 
@@ -268,10 +284,16 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     comp = r.column("company").dictionary_encode()
     cnames = comp.dictionary.to_pylist()
     ccodes = comp.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    companies = space("Company")
-    cid_of = np.array([companies.code(node_id("company", x)) for x in cnames] or [0], np.int64)
+    cid_list = [node_id("company", x) for x in cnames]
+    # the round's key starts with the company's normalised name: the id without its "company:"
+    nks = [x[8:] for x in cid_list]
+    cids = pa.array(cid_list, pa.string()).dictionary_encode()  # two spellings, one id
+    del cid_list
+    ids["Company"] = _Names(cids.dictionary)
+    cid_of = cids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     cid = cid_of[ccodes]
-    nk_of = pa.array(["round:" + norm_key(x) for x in cnames], pa.string())
+    nk_of = pa.array(["round:" + x for x in nks], pa.string())
+    del nks
 
     # ---- the company's plan: Company, Segment, Region nodes; IN_SEGMENT, LOCATED_IN, PART_OF
     rows_of_place = np.argsort(pcode, kind="stable")
@@ -316,16 +338,16 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     rid_str = pc.binary_join_element_wise(nk_of.take(pa.array(ccodes)), pa.array(kinds).take(pa.array(rc)),
                                           pa.array(m7).take(pa.array(dc)), "|")
     renc = rid_str.dictionary_encode()
-    rounds_space = space("Round")
-    rdict = renc.dictionary.to_pylist()
-    rid_of = np.array([rounds_space.code(x) for x in rdict] or [0], np.int64)
-    rid = rid_of[renc.indices.to_numpy(zero_copy_only=False).astype(np.int64)]
+    ids["Round"] = _Names(renc.dictionary)
+    rid = renc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    del rid_str
     years = [int(d[:4]) if d else None for d in dates]
     year_arr = pa.array(years, pa.int64())
     # amount values per (amount code, year): amount_cny and fx_rate depend on the year
     yc = np.asarray([0 if y is None else y for y in years] or [0], np.int64)[dc]
     pair = ac * 10000 + yc
-    upair, pinv = np.unique(pair, return_inverse=True)
+    pinv, pfirst = factorize(pair)
+    upair = pair[pfirst]
     amount_v, currency_v, cny_v, fx_v, disclosed_v = [], [], [], [], []
     for pr in upair.tolist():
         a, y = amounts[pr // 10000], pr % 10000 or None

@@ -46,19 +46,21 @@ class Table:
 @dataclass
 class Columns:
     """The data rows of a plain CSV (no quote character, one record per line, every non-blank line
-    with the header's number of fields) as Arrow: ``fields`` (a list of strings per row) and
-    ``lines`` (each row's 1-based line). Blank lines are left out, as :attr:`Table.rows` leaves
-    them. Reading them this way gives exactly the values :attr:`Table.rows` gives, without a Python
-    object per cell; a file that is not this plain gets ``columns = None``."""
+    with the header's number of fields) as Arrow: one string array per column, and ``lines``
+    (each row's 1-based line). Blank rows are left out, as :attr:`Table.rows` leaves them. The
+    values are exactly those :attr:`Table.rows` gives, without a Python object per cell; a file
+    that is not this plain gets ``columns = None``."""
 
-    fields: Any  # pyarrow ListArray
+    cols: list   # pyarrow StringArray per column of the header
     lines: Any   # numpy int64
 
     def column(self, i: int):
         """Column ``i`` of every row (a pyarrow StringArray)."""
-        import pyarrow.compute as pc
+        return self.cols[i]
 
-        return pc.list_element(self.fields, i)
+    def row(self, k: int) -> list[str]:
+        """The values of row ``k`` (for a rejected row)."""
+        return [c[k].as_py() for c in self.cols]
 
 
 class RowProblem(list):
@@ -289,7 +291,12 @@ def _swallowed_rows(values: list[str], delim: str, width: int) -> int:
     return n
 
 
-def _open_csv(path: Path, header_matches) -> Table:
+def _rows_again(path: Path, header_matches):
+    """The rows of a file read as :class:`Columns`, one by one (read again only if asked for)."""
+    yield from _open_csv(path, header_matches, plain=False).rows
+
+
+def _open_csv(path: Path, header_matches, plain: bool = True) -> Table:
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(f"{path}: the file is empty")
@@ -304,6 +311,14 @@ def _open_csv(path: Path, header_matches) -> Table:
     delim = best
     if header_matches([c.strip() for c in first.split(delim)]) == 0 and first.count(delim) == 0:
         delim = ","
+    if plain and _is_plain(text):
+        eol = _EOL.search(text)
+        header = [h.strip() for h in (text[:eol.start()] if eol else text).split(delim)]
+        total = max(text.count("\n") - 1, 0)
+        columns = _plain_columns(text, eol.end() if eol else len(text), 2, delim, header, header_matches, path)
+        if columns is not None:
+            del text
+            return Table(path, header, _rows_again(path, header_matches), enc, None, total, columns)
     sio = io.StringIO(text, newline="")
     reader = csv.reader(sio, delimiter=delim)
     try:
@@ -318,7 +333,6 @@ def _open_csv(path: Path, header_matches) -> Table:
                          f"line {reader.line_num} or the end of the file): close it or remove it; nothing was loaded")
     width = len(header)
     total = max(text.count("\n") - 1, 0)
-    columns = _plain_columns(text, sio.tell(), reader.line_num + 1, delim, header, header_matches, path)
 
     def rows():
         nonlocal reader
@@ -374,60 +388,98 @@ def _open_csv(path: Path, header_matches) -> Table:
             f"quote: a quote opened on line {start} is not closed on that line (the field would run {where}): "
             f"this row is set aside and the lines after it are read as rows"))
 
-    return Table(path, header, rows(), enc, None, total, columns)
+    return Table(path, header, rows(), enc, None, total)
 
 
 _PLAIN_MIN = 20_000  # characters: below that, the rows are read one by one (as fast, and fewer ways to differ)
 
 
+def _is_plain(text: str) -> bool:
+    """Large enough, no quote (so no quoted field, no quote left open), no NUL, and no line break
+    but \\n and \\r\\n: then every line is one record, split on the delimiter."""
+    if len(text) < _PLAIN_MIN or '"' in text or "\x00" in text:
+        return False
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return False
+    # line breaks of str.splitlines the csv module does not break on: keep one reader for them
+    return not any(ch in text for ch in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+
+
 def _plain_columns(text: str, pos: int, first_line: int, delim: str, header: list[str], header_matches,
                    path) -> Columns | None:
-    """:class:`Columns` of the rows after ``pos`` when the file is plain enough (see there), else None."""
-    if len(text) - pos < _PLAIN_MIN or '"' in text or "\x00" in text:
-        return None
-    body = text[pos:]
-    if "\r" in body:
-        if body.count("\r") != body.count("\r\n"):
-            return None
-        body = body.replace("\r\n", "\n")
-    if any(ch in body for ch in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"):
-        return None  # line breaks of str.splitlines the csv module does not break on: keep one reader
+    """:class:`Columns` of the rows of a plain file (:func:`_is_plain`) after ``pos``; None when a
+    row has more or fewer fields than the header (the row reader says what is wrong with it)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    lines = pc.split_pattern(pa.array([body], pa.string()), "\n").flatten()
-    del body
-    fields = pc.split_pattern(lines, delim)
-    counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
     width = len(header)
-    odd = np.flatnonzero(counts != width)
-    if len(odd):
-        if any(v.strip() for v in lines.take(pa.array(odd)).to_pylist()):
-            return None  # a row with more or fewer fields: the row reader says what is wrong with it
-        keep = np.flatnonzero(counts == width)
-        fields = fields.take(pa.array(keep))
-        line_no = keep.astype(np.int64) + first_line
+    body = pa.py_buffer(text[pos:].encode("utf-8"))
+    blank_line = text.find("\n\n", pos) >= 0 or text.find("\n\r\n", pos) >= 0 or text[pos:pos + 1] in ("\n", "\r")
+    cols = None if blank_line else _arrow_csv(body, delim, width)
+    if cols is not None:
+        line_no = np.arange(len(cols[0]) if cols else 0, dtype=np.int64) + first_line
     else:
-        line_no = np.arange(len(lines), dtype=np.int64) + first_line
-    del lines
+        lines = pc.split_pattern(pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(
+            np.array([0, body.size], np.int32).tobytes()), body]), "\n").flatten()
+        del body
+        if "\r" in text:
+            lines = pc.replace_substring_regex(lines, "\r$", "")
+        if len(lines) and lines[len(lines) - 1].as_py() == "":
+            lines = lines.slice(0, len(lines) - 1)  # the line break that ends the file
+        fields = pc.split_pattern(lines, delim)
+        counts = pc.list_value_length(fields).to_numpy(zero_copy_only=False)
+        odd = np.flatnonzero(counts != width)
+        if len(odd):
+            if any(v.strip() for v in lines.take(pa.array(odd)).to_pylist()):
+                return None
+            keep = np.flatnonzero(counts == width)
+            fields = fields.take(pa.array(keep))
+            line_no = keep.astype(np.int64) + first_line
+        else:
+            line_no = np.arange(len(lines), dtype=np.int64) + first_line
+        del lines
+        cols = [pc.list_element(fields, i) for i in range(width)]
+        del fields
     # blank rows (every field empty or white space, as str.strip sees it) are left out
-    blank = np.ones(len(fields), dtype=bool)
-    for i in range(width):
-        col = pc.list_element(fields, i).dictionary_encode()
-        empty = np.array([not v.strip() for v in col.dictionary.to_pylist()] + [True])
-        blank &= empty[col.indices.to_numpy(zero_copy_only=False)]
+    blank = np.ones(len(line_no), dtype=bool)
+    for col in cols:
+        enc = col.dictionary_encode()
+        empty = np.array([not v.strip() for v in enc.dictionary.to_pylist()] + [True])
+        blank &= empty[enc.indices.to_numpy(zero_copy_only=False)]
         if not blank.any():
             break
     if blank.any():
-        keep = np.flatnonzero(~blank)
-        fields, line_no = fields.take(pa.array(keep)), line_no[keep]
-    if len(fields):
-        first = [v.strip() for v in fields[0].as_py()]
-        subs = _two_row_header(header, first, header_matches)
+        keep = pa.array(np.flatnonzero(~blank))
+        cols, line_no = [c.take(keep) for c in cols], line_no[~blank]
+    out = Columns(cols, line_no)
+    if len(line_no):
+        subs = _two_row_header(header, [v.strip() for v in out.row(0)], header_matches)
         if subs:
             raise InputError(_two_row_message(str(path), 1, subs))
-    return Columns(fields, line_no)
+    return out
+
+
+def _arrow_csv(body, delim: str, width: int) -> list | None:
+    """The columns of a plain body without blank lines (pyarrow's reader would skip them and so
+    shift the line numbers) by pyarrow's CSV reader; None when it cannot say the same thing as the
+    row reader (a row with another number of fields; a delimiter of more than one byte)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if len(delim.encode("utf-8")) != 1 or body.size == 0:
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        t = pcsv.read_csv(pa.BufferReader(body),
+                          read_options=pcsv.ReadOptions(column_names=names, block_size=1 << 24),
+                          parse_options=pcsv.ParseOptions(delimiter=delim, quote_char=False, escape_char=False,
+                                                          newlines_in_values=False, ignore_empty_lines=False),
+                          convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                              strings_can_be_null=False, check_utf8=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return [t.column(i).combine_chunks() for i in range(width)]
 
 
 # ---------------------------------------------------------------------------------------------- Excel
