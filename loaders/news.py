@@ -249,6 +249,10 @@ def _anchors(f: Frame) -> list[_Anchor]:
     for an in out:
         if merged and _same_company(merged[-1].company, an.company):
             mine, theirs = unit_rounds(an), unit_rounds(merged[-1])
+            if mine and not theirs and not merged[-1].cells:
+                # "这是继A轮融资后，X获得的又一笔融资。2022年9月，X完成1.2亿元B轮融资": the sentence with the round
+                merged[-1] = an
+                continue
             if not (mine and theirs and not mine & theirs):
                 continue
         merged.append(an)
@@ -322,6 +326,7 @@ def _history_ranges(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[
     return out
 
 
+_ROUND_OF_INVESTOR = re.compile(r"(?:融资|投资)?的?(?:投资方|投资人|投资机构|股东|领投方|资方)")
 _EN_PART_SEP = re.compile(r",\s*(?:and|but|while|whereas)\s+|:\s+|;\s*")
 
 
@@ -453,7 +458,8 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None,
                 hist.append((xa, xb))
         if f.lang == "zh" and not combined:  # …，A轮由创新工场领投: a clause about another round
             for xa, xb in (c for xu in units(f) if xu[1] > a and xu[0] < b for c in clauses(f, max(a, xu[0]), min(b, xu[1]))):
-                labels = {m[2] for m in f.rounds if xa <= m[0] < xb}
+                labels = {m[2] for m in f.rounds if xa <= m[0] < xb
+                          and not _ROUND_OF_INVESTOR.match(f.t, m[1])}  # A轮投资方X继续跟投: X is in this one
                 if labels and deal.round not in labels and not xa <= an.clause_start < xb \
                         and not _THIS_ROUND.search(f.t, xa, xb):
                     hist.append((xa, xb))

@@ -73,7 +73,9 @@ def _clean_company_zh(f: Frame, a: int, b: int) -> tuple[str, str] | None:
     known = known_company(f, a, b)
     if known:
         return known[0], f.t[a:known[1]]
-    np_ = re.sub(r"(?:正式)?(?:宣布|官宣|表示|消息)\s*:.*$", "", np_)  # 数澜科技宣布：公司已完成…
+    said = re.search(r"(?:正式)?(?:宣布|官宣|表示|消息)\s*:", np_)
+    if said and _ZH_LEAD_STRIP.sub("", np_[:said.start()]).strip():
+        np_ = np_[:said.start()]  # 数澜科技宣布：公司已完成… (官宣：X完成…: a decoration, the name follows)
     colon = max(np_.rfind(c) for c in ":>›»—")
     if 0 <= colon and len(np_) - colon - 1 >= 2:  # 工业软件：华大数智完成…, 首页 > 资讯 > X: a label before the name
         np_ = np_[colon + 1:]

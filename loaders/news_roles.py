@@ -336,7 +336,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 _I), "lead"),
 ]
 _EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)|\s*\((?:which|who)\s+(?:co-)?led\s+(?:the|this)\s+"
-                           r"(?:round|deal|investment|financing)\)", _I)
+                           r"(?:round|deal|investment|financing)\)|"
+                           r",\s*(?:which|who)\s+(?:co-)?led\s+(?:the|this)\s+(?:round|deal|investment|financing)(?=\s*,)", _I)
 _EN_STOP = re.compile(
     r";|\||,\s+[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}\s+(?:said|says|told|reported|announced|added|noted)\b|\((?!(?:co-)?lead(?:\s+investors?)?\)|(?:which|who)\s+(?:co-)?led\b)|(?<!lead)(?<!investor)(?<!round)(?<!deal)(?<!investment)(?<!financing)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
     r"fellow|new\s+investor|investors?\b))|\s+(?:with|on|in|at|to|for|as|while|after|before|via|under|which|who|"
@@ -404,7 +405,7 @@ def _en_list_before(t: str, lo: int, pos: int) -> tuple[int, int]:
 
 def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
     # role asides ("A (lead), B", "A (which led the round), B") do not end a list: blanked, same length
-    t = _EN_LEAD_MARK.sub(lambda m: " " * len(m.group()), f.t) if "(" in f.t else f.t
+    t = _EN_LEAD_MARK.sub(lambda m: " " * len(m.group()), f.t) if "(" in f.t or " led " in f.t else f.t
     out: list[tuple[int, int, str]] = []
     for rx, role in _EN_POST:
         for m in rx.finditer(t, a, b):
