@@ -11,6 +11,7 @@ the subgraph. Nothing a user types ends in a traceback: a question we cannot rea
 from __future__ import annotations
 
 import functools
+import contextvars
 import math
 import re
 import threading
@@ -680,8 +681,10 @@ def answer(store, question, session=None) -> dict:
         out.update(intent="reset", text="好的，已清空对话上下文。" if lang == "zh" else "OK, the conversation was reset.")
         out["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return out
+    token = _CORRECTIONS.set([])
     try:
         out = _answer(store, q, session)
+        _say_corrections(out, _CORRECTIONS.get())
     except BackendError as exc:  # the server is down or refused us: say so, in its own words
         lang = detect_language(normalise(q[:MAX_CHARS]))
         out = _base(q, lang)
@@ -691,8 +694,26 @@ def answer(store, question, session=None) -> dict:
         out = _base(q, lang)
         out["text"] = (f"处理这个问题时出错了（{type(exc).__name__}）。" if lang == "zh" else
                        f"Something went wrong answering that ({type(exc).__name__}).") + " " + _safe_unknown(store, lang)
+    finally:
+        _CORRECTIONS.reset(token)
     out["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     return out
+
+
+# near-miss names corrected while answering this question (kg.chat.spelling): said in the answer
+_CORRECTIONS: contextvars.ContextVar = contextvars.ContextVar("iikg_chat_corrections", default=None)
+
+
+def _say_corrections(out: dict, fixes) -> None:
+    """A corrected name is never silent: the answer says which name it read the word as."""
+    if not fixes or out.get("intent") in (None, "unknown", "reset"):
+        return
+    zh = out.get("language") == "zh"
+    said = "；".join(f"“{a}”按“{b}”理解" for a, b in fixes) if zh else \
+        "; ".join(f"read '{a}' as '{b}'" for a, b in fixes)
+    out["text"] = (f"（{said}）" if zh else f"({said[:1].upper() + said[1:]}.) ") + out.get("text", "")
+    if out.get("interpretation"):
+        out["interpretation"] = (f"{said} · " if zh else f"{said} · ") + out["interpretation"]
 
 
 def _has_letters(text: str) -> bool:
@@ -733,7 +754,10 @@ def _frame_specific(f, intent: str) -> bool:
     if f.setop == "minus" or (f.setop == "both" and not fl.get("investor")) or f.seq is not None or f.repeat \
             or f.ask == "interval" or fl.get("currency") or f.yesno or f.order == "asc" or f.top_ties or f.groups_in:
         return True
-    if f.measure in ("share", "avg", "median", "min", "max"):
+    if f.measure in ("share", "avg", "median", "min", "max", "per_group"):
+        return True
+    if fl.get("not_lead") or fl.get("max_inclusive") or len(f.other.get("investor") or []) > 1 or \
+            len(fl.get("round") or []) > 1:  # a stage range (B轮及以后): rounds the named intents do not list
         return True
     if len(fl.get("investor") or []) > 1 and not f.co_investors:
         return True  # the same round
@@ -807,6 +831,9 @@ def _spell(store, nlu, text: str):
     p2 = nlu.parse(t)
     p2.question = p.question
     p2.notes.append("corrected: " + "; ".join(f"{c.text} → {c.choices[0][0]}" for c in fixes))
+    said = _CORRECTIONS.get()
+    if said is not None:
+        said.extend((c.text, _display_name(store, c.choices[0][1])) for c in fixes)
     return p2, None
 
 

@@ -29,8 +29,13 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 GROUP_OF_LABEL = {"Region": ("city", "province", "macro"), "Segment": ("segment",)}
 
 
+# a word boundary between ASCII letters and anything else: in a mixed question (哪个segment最火, IDG的portfolio)
+# a Chinese character next to an English word is a boundary, as a space is
+_ASCII_B = r"(?:(?<![A-Za-z0-9])(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])(?![A-Za-z0-9]))"
+
+
 def _compile(items) -> re.Pattern:
-    return re.compile("|".join(f"(?:{x})" for x in items), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{x})" for x in items).replace(r"\b", _ASCII_B), re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,6 +64,7 @@ class Frame:
     """What the question asks, typed. ``filters`` use the ``deals`` query's parameter names."""
 
     measure: str = "list"            # list | deals | companies | investors | amount | avg | median | max | min | share
+    #                                  | per_group (a count averaged over the groups: 平均每月几起, deals per company)
     target: str = "deals"            # what is listed or counted: deals | companies | investors | groups
     group_by: str | None = None      # investor | company | segment | province | city | macro | year | month | type
     order: str = "desc"
@@ -181,7 +187,7 @@ def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
             if slack and re.search(r"公司|企业|机构|投资方|项目|compan|investor|firm", slack.group(1) or "", re.IGNORECASE):
                 slack = None  # 哪些公司融资轮次最多: the companies are asked for, 轮次 is what ranks them
             grouped = bool(slack) or \
-                bool(re.search(r"最\w{0,6}的$|最多的\s*\w{0,3}$|[\d一二两三四五六七八九十]\s*(?:个|名)?$", before)) or \
+                bool(re.search(r"最\w{0,6}的$|最多的\s*\w{0,3}$|[\d一二两三四五六七八九十]\s*(?:个|名)?\s*的?$", before)) or \
                 bool(re.match(r"\s*(?:是)?(?:哪|什么|有哪)|\s*(?:by|ranked|with\s+the|had|has|raised|saw|in\s+which)\b",
                               after + r.text[e:e + 12], re.IGNORECASE)) or \
                 bool(re.search(r"\b(?:which|what|top\s*\d*|by|per|each)\s+(?:\w+\s+){0,2}$", before, re.IGNORECASE)) or \
@@ -245,8 +251,9 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             fl["min_inclusive"] = True
     if slots.get("k"):
         f.k = int(slots["k"])
+    not_lead = r.has(V["not_lead"])  # 不是领投 / did not lead: the rounds it joined without leading
     lead = r.has(V["lead"])
-    lead = lead or bool(slots.get("lead_only"))
+    lead = (lead or bool(slots.get("lead_only"))) and not not_lead
     f.clear = list(slots.get("clear") or [])
     r.find(V["clear"])
     r.find(V["followup"])
@@ -263,6 +270,7 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         if r.has(rx) and reference_year:
             fl.pop("year", None)
             fl["date_from"], fl["date_to"] = str(reference_year - int(n) + 1), str(reference_year)
+    _stage_range(f, r, slots)
     # before a year: exclusive
     if r.find(V["before"]):
         y = fl.pop("year", None)
@@ -333,6 +341,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             count_unit = "companies"
         if count_unit:
             break
+    if count_unit is None and re.search(r"(?:几|多少)\s*[家个]\s*(?:[?？。!！]|$|呢|啊|吧)", sk):
+        count_unit = "investors" if companies and not investors else "companies"
     desc = r.find(V["order"]["desc"])
     asc = r.find(V["order"]["asc"])
     by_companies = r.has(V["rank_by_companies"])
@@ -422,18 +432,21 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     else:
         f.target = "deals"
     rank_amount = amount or mx or mn or money_rank
+    # 融资额超过5亿元的公司: the amount word is what the threshold is about, not a sum to report
+    threshold_only = amount and (fl.get("min_amount") is not None or fl.get("max_amount") is not None) and \
+        not re.search(r"多少|总额|总金额|一共|合计|总共|how\s+much|\btotal\b|\bsum\b", sk, re.IGNORECASE)
     if f.measure == "list":
         if count and not ranked:
             f.measure = count_unit or {"companies": "companies", "investors": "investors"}.get(f.target, "deals")
             if f.target == "groups":
                 f.measure = "deals"
-        elif amount and not ranked and not group and not f.seq and not f.co_investors:
+        elif amount and not ranked and not group and not f.seq and not f.co_investors and not threshold_only:
             f.measure = "amount"
             f.target = "deals"
     if f.target in ("companies", "investors") and f.measure == "list" and not f.group_by:
         f.group_by = "company" if f.target == "companies" else "investor"
     if f.target == "deals" and f.measure == "list" and not f.group_by and not f.yesno and \
-            re.search(r"列出|列举|哪些融资|哪几笔|哪些交易|有哪些轮|\blist\b|\bshow\b|\bwhich\s+(?:deals|rounds)\b|"
+            re.search(r"列出|列举|哪些融资|哪几笔|哪些交易|有哪些轮|融资(?:事件)?(?:都)?有哪些|\blist\b|\bshow\b|\bwhich\s+(?:deals|rounds)\b|"
                       r"\bwhat\s+(?:deals|rounds)\b", sk, re.IGNORECASE):
         f.group_by, f.target = "round", "deals"  # the rounds themselves
     if f.group_by:
@@ -449,32 +462,59 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             # "the most": the leaders (all of them when tied); a plural question with one clear leader
             # gets the whole ranking
             f.top_ties = True
-            f.plural_rank = not (singular or re.search(r"是哪|是谁|哪一|which\s+(?:city|province|region|segment|sector|year|month|investor|firm|fund|company|"
+            f.plural_rank = _plural(sk) and not (singular or re.search(r"是哪|是谁|哪一|which\s+(?:city|province|region|segment|sector|year|month|investor|firm|fund|company|"
                                                         r"startup|round\s+type|stage)\s+(?:had|has|raised|saw|was|is|did)\b",
                                                         sk, re.I))
     if f.measure in ("amount",) and f.group_by and not ranked and f.target != "groups":
         f.rank_by = "amount"
+    # ---- a count averaged per group: 2019年每个月平均多少起融资, 平均每家公司融资几轮, deals per month
+    per = _PER.search(sk)
+    if avg and (count or count_unit) and not amount and (per or dims):
+        noun = next((x for x in (per.groups() if per else ()) if x), None)
+        dim = _PER_DIM.get(noun.lower(), None) if noun else None
+        dim = dim or (dims[0][0] if dims else None)
+        if dim:
+            f.measure, f.group_by, f.target = "per_group", dim, "groups"
+            f.rank_by = count_unit if count_unit in ("deals", "companies", "investors") else "deals"
+            f.top_ties, f.plural_rank, f.k = False, False, None
+            if per:
+                r.take(per.start(), per.end())
     # ---- side by side: two of a kind named, a comparison asked
     if f.compare and not f.setop:
-        _compare(p, f, investors, regions, segments)
+        _compare(p, f, investors, regions, segments, money=bool(amount or money_rank))
     # ---- set operations
     if minus and (len(investors) >= 2 or len(regions) >= 2):
         f.setop = "minus"
-    elif len(investors) >= 2 and (same_round or (f.yesno and co)):
+    elif len(investors) >= 2 and (same_round or ((f.yesno or count_unit == "deals") and co)):
         f.setop = None  # the rounds they all joined: the deals query's investor list
     elif len(investors) >= 2 and not f.co_investors and not f.compare:
         f.setop = "both"
     elif len(regions) >= 2 and both and not f.groups_in:
         f.setop = "both"
+    elif minus and len(regions) == 1 and not investors[1:]:
+        f.setop = "minus"  # 不在北京的 / outside Beijing: the same question, less the region's answer
     if f.compare:
         f.setop = None
+    if not_lead and investors:
+        fl["not_lead"] = True  # 投了哪些公司但不是领投: the rounds it joined without leading
+        fl.pop("lead_only", None)
+        if f.setop == "minus" and len(investors) == 1:
+            f.setop = None  # its 但不 was the negation of the lead, not a second set
     if f.setop and len(investors) >= 2:
         fl["investor"] = [investors[0].id]
         f.other = {"investor": [investors[1].id]}
     elif f.setop and len(regions) >= 2:
         fl["region"] = regions[0].id
         f.other = {"region": regions[1].id}
-    if f.setop and f.target == "deals":
+    elif f.setop and len(regions) == 1:
+        fl.pop("region", None)
+        f.other = {"region": regions[0].id}
+    if f.setop and len(investors) >= 3 and not not_lead:
+        f.other = {"investor": [m.id for m in investors[1:]]}  # A but neither B nor C / all of A, B and C
+    if f.setop and f.target == "deals" and not investors and (count or f.measure in ("deals", "list")) \
+            and not want_investors and not want_companies:
+        f.group_by = "round"  # 广东除了深圳以外有多少起融资: rounds less rounds
+    elif f.setop and f.target == "deals":
         f.target = "companies" if investors else "investors"
     if f.setop and not f.group_by:
         f.group_by = "company" if f.target == "companies" else "investor"
@@ -486,8 +526,10 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         f.interval = sorted(set(seqs), key=lambda x: (x == -1, x))[:2] if len(set(seqs)) >= 2 else []
     # ---- a round of a company's history
     if f.seq is not None:
-        if re.search(r"哪一?年|which\s+year|what\s+year|\bwhen\b|什么时候|何时", sk, re.IGNORECASE):
+        when = re.search(r"哪一?年|which\s+year|what\s+year|\bwhen\b|什么时候|何时", sk, re.IGNORECASE)
+        if when:
             f.ask = "year"
+            r.take(when.start(), when.end())
         elif f.target == "investors" or want_investors:
             f.ask = "investors"
         elif amount or count:
@@ -505,6 +547,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     elif f.yesno and (f.group_by in ("company", "investor") and (companies or investors)) and not f.co_investors:
         f.group_by = None if companies and investors else f.group_by
     # ---- what was not understood
+    if (minus and not f.setop and not fl.get("not_lead")) or (not_lead and not fl.get("not_lead")):
+        f.ignored.extend(w for _, _, w in _spans(V["setop"]["minus"], sk) + _spans(V["not_lead"], sk))
     for s, e, chunk in r.residue():
         if not chunk.strip() or re.fullmatch(r"[\W\d_]+", chunk):
             continue
@@ -519,6 +563,54 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         f.ignored.append(chunk)
     f.unsupported = list(dict.fromkeys(f.unsupported))
     return f
+
+
+_PER = re.compile(r"平均每(?:一|个|家|位)?\s*(月|年|公司|企业|家|机构|城市|省份?)|每(?:个)?(月|年)(?:平均|平均下来)|"
+                  r"\b(?:per|each|a)\s+(month|year|company|startup|investor|firm|city|province)\b", re.IGNORECASE)
+_PER_DIM = {"月": "month", "年": "year", "公司": "company", "企业": "company", "家": "company", "机构": "investor",
+            "城市": "city", "省": "province", "省份": "province", "month": "month", "year": "year", "company": "company",
+            "startup": "company", "investor": "investor", "firm": "investor", "city": "city", "province": "province"}
+_PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|们|列出|列举|\b(?:cities|provinces|regions|segments|sectors|industries|investors|firms|"
+                     r"funds|vcs|companies|startups|years|months|types|stages|backers)\b", re.IGNORECASE)
+
+
+def _plural(sk: str) -> bool:
+    """Does the question ask for several (哪些城市, which cities)? 最少的省份 asks for the one (or the tied)."""
+    return bool(_PLURAL.search(sk))
+
+
+_BEFORE_ROUND = re.compile(r"Ⓑ\s*(?P<incl>及|和|或)?\s*(?:之前|以前|前(?![\d一二两三四五六七八九十])|以下)|"
+                           r"Ⓑ\s*(?P<incl2>and|or)\s+(?:earlier|before|below)\b|\b(?:before|prior\s+to|earlier\s+than)\s+Ⓑ",
+                           re.IGNORECASE)
+_FROM_ROUND = re.compile(r"Ⓑ\s*(?:及|或|和)?\s*(?:以后|之后|以上|往后|后)|Ⓑ\s*(?:or|and)\s+(?:later|beyond|after|above|up)\b|"
+                         r"Ⓑ\s*onwards?\b|\b(?P<excl>after|beyond|post)[- ]?Ⓑ", re.IGNORECASE)
+
+
+def _stage_range(f: Frame, r: _Reader, slots: dict) -> None:
+    """A round type as a bound (A轮之前, A轮及以前, B轮及以后, Series B or later, after Series B): the
+    venture rounds before it, or from it on (stages from ontology/rounds.yaml)."""
+    rounds = slots.get("round") or []
+    if len(rounds) != 1:
+        return
+    before, after = _BEFORE_ROUND.search(r.text), _FROM_ROUND.search(r.text)
+    if not (before or after):
+        return
+    from ontology import load
+
+    kinds = {x.type: x for x in load().rounds}
+    pivot = kinds.get(rounds[0])
+    if pivot is None or pivot.group not in ("early", "later"):
+        return
+    venture = [x for x in load().rounds if x.group in ("early", "later")]
+    if before:
+        incl = bool(before.group("incl") or before.group("incl2"))
+        keep = [x.type for x in venture if x.stage < pivot.stage or (incl and x.stage == pivot.stage)]
+    else:
+        strict = bool(after.group("excl"))
+        keep = [x.type for x in venture if x.stage > pivot.stage or (not strict and x.stage == pivot.stage)]
+    f.filters["round"] = keep
+    m = before or after
+    r.take(m.start(), m.end())
 
 
 def who_raised(sk: str) -> bool:
@@ -543,6 +635,7 @@ def _between(p, f: Frame, r: _Reader) -> bool:
             continue
         if lo < hi and not re.search(r"年|\d{4}", m.group(0)):
             f.filters["min_amount"], f.filters["max_amount"] = lo, hi
+            f.filters["min_inclusive"] = f.filters["max_inclusive"] = True  # 1亿到3亿之间 / between: both ends
             for piece in re.split(r"\s+", m.group(0)):
                 for s, e, _ in _spans(re.compile(re.escape(piece)), r.text):
                     r.take(s, e)
@@ -577,7 +670,7 @@ def _having(p, f: Frame, r: _Reader) -> None:
         r.take(m.start(), m.end())
 
 
-def _compare(p, f: Frame, investors, regions, segments) -> None:
+def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> None:
     """Two years, regions, investors or segments compared: a grouping restricted to them."""
     years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", p.text)})
     fl = f.filters
@@ -603,7 +696,7 @@ def _compare(p, f: Frame, investors, regions, segments) -> None:
     f.top_ties = False
     f.k = None
     if f.measure == "list":
-        f.measure = "deals"
+        f.measure = "amount" if money else "deals"
     f.rank_by = f.measure if f.measure in ("deals", "companies", "investors", "amount", "avg", "median") else "deals"
 
 
@@ -683,7 +776,8 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
     if also and nf.get("investor") and fl.get("investor") and nf["investor"] != fl["investor"] and \
             out.target in ("companies", "deals") and not prev.co_investors:
         # "其中哪些红杉也投了" / "Which of those did Sequoia China also back?": the previous set, and theirs
-        out.setop, out.other = "both", {"investor": nf["investor"]}
+        chained = prev.other.get("investor") if prev.setop == "both" else None  # A and B, and now C too
+        out.setop, out.other = "both", {"investor": list(dict.fromkeys((chained or []) + list(nf["investor"])))}
         out.target, out.group_by = "companies", "company"
         nf = {k: v for k, v in nf.items() if k != "investor"}
     lift = {"time": ("year", "date_from", "date_to"), "round": ("round",), "region": ("region",),
@@ -707,6 +801,11 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
             out.measure = "list" if out.measure in ("deals", "companies", "investors") else out.measure
             out.k, out.top_ties = cur.k, False
             out.co_investors = False
+    if cur.seq is None and prev.seq is not None and (cur.measure not in ("list",) or cur.group_by):
+        # 它一共融了多少钱 after 它最后一轮是谁领投的: a question of its own about the company, not that round
+        out.seq, out.ask = None, None
+        out.measure, out.group_by, out.target = cur.measure, cur.group_by, cur.target
+        out.filters.pop("lead_only", None)
     if cur.seq is not None:
         if prev.seq is None:
             out.ask, out.group_by, out.measure = cur.ask, None, "list"

@@ -587,10 +587,9 @@ def _t_year(m):
 
 
 _ROUND_RULES = [
-    (re.compile(r"(?:a|Ａ)\s*轮\s*(?:及|和|或)?\s*(?:以前|之前|以下)|早期|天使轮?\s*(?:到|至|-)\s*a\+?\s*轮|"
-                r"early[- ]stage|early rounds?|series a(?:\+)? (?:and|or) (?:earlier|before)", re.IGNORECASE), ["early"]),
-    (re.compile(r"(?:b|Ｂ)\s*轮\s*(?:及|和|或)?\s*(?:以后|之后|以上)|中后期|后期|later[- ]stage|growth[- ]stage|"
-                r"series b (?:and|or) (?:later|after|beyond)", re.IGNORECASE), ["later"]),
+    # "A轮之前", "B轮及以后", "Series B or later" are a round and a bound: kg.chat.frame reads the bound
+    (re.compile(r"早期|天使轮?\s*(?:到|至|-)\s*a\+?\s*轮|early[- ]stage|early rounds?", re.IGNORECASE), ["early"]),
+    (re.compile(r"中后期|后期|later[- ]stage|growth[- ]stage", re.IGNORECASE), ["later"]),
     (re.compile(r"pre[- ]?ipo", re.IGNORECASE), ["pre_ipo"]),
     (re.compile(r"pre[- ]?(?:series\s*)?([abc])\s*(\+)?(?:\s*轮)?", re.IGNORECASE), None),
     (re.compile(r"(?i:series|round)\s*([a-hA-H])(?![A-Za-z])\s*(\+)?|(?<![A-Za-z])([a-hA-H])\s*(\+)?\s*(?:轮|系列)|"
@@ -611,7 +610,9 @@ _K_RULES = [
     re.compile(r"(?:最多|最活跃|最大|最高|最频繁|最多次)\s*的\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:家|个|位|笔|起|只)"),
     re.compile(r"(?<![\d.])(\d{1,2}|[二两三四五六七八九十]{1,3})\s*(?:家|个|位)\s*(?:最|出手|投资|融资|合投|共同|一起|领投|金额)"),
     re.compile(r"哪\s*(\d{1,2}|[二两三四五六七八九十]{1,3})\s*(?:家|个|位|笔|起)"),
-    re.compile(r"\btop[- ]?(\d{1,3}|" + _EN_NUM_RE + r")\b", re.IGNORECASE),
+    re.compile(r"\b(?:top|bottom|last)[- ]?(\d{1,3}|" + _EN_NUM_RE + r")\b", re.IGNORECASE),
+    re.compile(r"(?:倒数|最后|末尾)\s*(?:前)?\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:名|位|家|个)?"),
+    re.compile(r"(?:最少|最低|最小|最不活跃)\s*的\s*(\d{1,3}|[一二两三四五六七八九十]{1,3})\s*(?:家|个|位|笔|起|只)"),
     re.compile(r"\b(?:which|what|name|list|the)\s+(\d{1,2}|" + _EN_NUM_RE + r")\s+(?!of\b)[a-z]", re.IGNORECASE),
     re.compile(r"\b(?:the\s+)?(\d{1,2}|" + _EN_NUM_RE + r")\s+(?:most|largest|biggest|top|leading|highest|busiest|"
                r"frequent)", re.IGNORECASE),

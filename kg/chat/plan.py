@@ -19,6 +19,8 @@ def frame_intent(f: Frame) -> str:
         return "round_interval"
     if f.seq is not None:
         return "company_round"
+    if f.setop and f.group_by == "round":
+        return "deals_difference" if f.setop == "minus" else "common_deals"
     if f.setop == "minus":
         return "portfolio_difference" if f.target == "companies" else "investor_difference"
     if f.setop == "both":
@@ -31,6 +33,8 @@ def frame_intent(f: Frame) -> str:
         return "repeat_companies"
     if f.measure == "share":
         return "share"
+    if f.measure == "per_group":
+        return "per_group_average"
     if f.measure in ("avg", "median", "max", "min"):
         return f"amount_{f.measure}"
     g = f.group_by
@@ -70,7 +74,7 @@ def _params(f: Frame, **extra) -> dict:
     fl = dict(f.filters)
     out = {}
     for k in ("year", "date_from", "date_to", "segment", "region", "company", "lead_only", "min_amount", "max_amount",
-              "disclosed", "min_inclusive", "currency"):
+              "disclosed", "min_inclusive", "max_inclusive", "not_lead", "currency"):
         if fl.get(k) is not None:
             out[k] = fl[k]
     if fl.get("round"):
@@ -136,6 +140,8 @@ def execute(store, f: Frame, answer_money) -> dict:
         _setop(store, f, q, out)
     elif f.measure == "share":
         _share(store, f, q, out)
+    elif f.measure == "per_group":
+        _per_group(store, f, q, out)
     elif f.repeat:
         res = q(**_params(f, group_by="company", measure="deals"))
         rows = [r for r in res.rows if r["deals"] >= f.repeat]
@@ -145,6 +151,8 @@ def execute(store, f: Frame, answer_money) -> dict:
         out.update(value=1 if res.rows else 0, rows=res.rows, evidence=len(res.rows))
     elif f.group_by:
         _grouped(store, f, q, out)
+        if f.yesno:  # 一起投过项目吗: yes or no, the groups as the evidence
+            out.update(value=1 if out["rows"] else 0, evidence=len(out["rows"]))
     else:
         measure = _MEASURE_OF.get(f.measure, "deals")
         res = q(**_params(f, measure=measure))
@@ -213,7 +221,7 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
     out["rows"] = rows
     out["by"] = by
-    out["total"] = total if not (f.co_investors or f.groups_in) else len(rows)
+    out["total"] = total if not (f.co_investors or f.groups_in or f.having) else len(rows)
     out["shown"] = len(rows)
     if f.measure in ("deals", "companies", "investors") and not f.k and not f.top_ties and f.group_by in ("company", "investor"):
         out["value"] = len(rows)
@@ -223,21 +231,82 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         out["value"] = len(rows)
 
 
+def _per_group(store, f: Frame, q: _Run, out: dict) -> None:
+    """A count averaged over groups: per month or year over every period the question spans (empty
+    ones count), per company, investor or place over the ones that have any."""
+    unit = f.rank_by if f.rank_by in ("deals", "companies", "investors") else "deals"
+    res = q(**_params(f, group_by=f.group_by, measure=unit, order="key"))
+    rows = list(res.rows)
+    total = sum(int(r.get(unit) or 0) for r in rows)
+    n = len(rows)
+    fl = f.filters
+    if f.group_by in ("month", "year") and rows:
+        def code(k):  # a period as a number of months or years
+            k = str(k)
+            return int(k[:4]) * 12 + int(k[5:7]) - 1 if f.group_by == "month" else int(k[:4])
+        keys = [code(r["key_id"]) for r in rows if str(r["key_id"])[:4].isdigit()]
+        lo, hi = min(keys), max(keys)
+        if f.group_by == "month":
+            y0 = fl.get("year") or (str(fl.get("date_from") or "")[:4] or None)
+            y1 = fl.get("year") or (str(fl.get("date_to") or "")[:4] or None)
+            ref = _newest_month(store)
+            if y0:
+                lo = min(lo, int(y0) * 12)
+            if y1:
+                end = int(y1) * 12 + 11
+                hi = max(hi, min(end, ref) if ref is not None else end)
+        else:
+            if fl.get("year"):
+                lo = hi = int(fl["year"])
+            if fl.get("date_from"):
+                lo = min(lo, int(str(fl["date_from"])[:4]))
+            if fl.get("date_to"):
+                hi = max(hi, int(str(fl["date_to"])[:4]))
+        n = hi - lo + 1
+    out.update(rows=rows, by=unit, value=round(total / n, 2) if n else None, part=total, whole=n)
+
+
+def _newest_month(store) -> int | None:
+    """The newest dated deal's month (as year * 12 + month - 1): a period after it has not happened yet."""
+    try:
+        rows = run(store, "deals", group_by="month", order="key").rows
+    except Exception:  # noqa: BLE001 - a bound only
+        return None
+    keys = [str(r["key_id"]) for r in rows if str(r["key_id"])[:4].isdigit() and len(str(r["key_id"])) >= 7]
+    if not keys:
+        return None
+    k = max(keys)
+    return int(k[:4]) * 12 + int(k[5:7]) - 1
+
+
 def _setop(store, f: Frame, q: _Run, out: dict) -> None:
+    """A but not B (nor C), A and B (and C): each operand its own query, keyed by the group."""
     g = f.group_by or ("company" if f.target == "companies" else "investor")
     a = q(**_params(f, group_by=g, measure="deals"))
-    other = copy_frame(f)
+    others = []
     if "investor" in f.other:
-        other.filters["investor"] = f.other["investor"]
-        other.filters.pop("lead_only", None)
+        for inv in f.other["investor"]:  # each investor its own set (a list in one query means the same round)
+            o = copy_frame(f)
+            o.filters["investor"] = [inv]
+            o.filters.pop("lead_only", None)
+            if f.other.get("lead_only"):
+                o.filters["lead_only"] = True
+            others.append(o)
     if "region" in f.other:
-        other.filters["region"] = f.other["region"]
-    b = q(**_params(other, group_by=g, measure="deals"))
-    bkeys = {r["key_id"] for r in b.rows}
+        o = copy_frame(f)
+        o.filters["region"] = f.other["region"]
+        others.append(o)
+    keysets = [{r["key_id"] for r in q(**_params(o, group_by=g, measure="deals")).rows} for o in others]
     if f.setop == "minus":
-        rows = [r for r in a.rows if r["key_id"] not in bkeys]
+        drop = set().union(*keysets) if keysets else set()
+        rows = [r for r in a.rows if r["key_id"] not in drop]
     else:
-        rows = [r for r in a.rows if r["key_id"] in bkeys]
+        rows = [r for r in a.rows if all(r["key_id"] in ks for ks in keysets)]
+    if g == "round":
+        rows.sort(key=lambda r: (str(r.get("date") or ""), str(r["key_id"])))
+        out.update(entities=list(dict.fromkeys(r["company"] for r in rows if r.get("company"))), value=len(rows),
+                   rows=rows)
+        return
     rows.sort(key=lambda r: (-r["deals"], str(r["key"])))
     out.update(entities=[r["key"] for r in rows], value=len(rows), rows=rows)
 
@@ -337,7 +406,10 @@ def interpretation(store, f: Frame) -> str:
     if fl.get("investor"):
         names = [_display(store, i, f.language) for i in fl["investor"]]
         lead = ("领投" if zh else "led by ") if fl.get("lead_only") else ""
-        parts.append((("、".join(names) + (lead and "（领投）")) if zh else (lead or "with ") + ", ".join(names)))
+        if fl.get("not_lead"):
+            parts.append(("、".join(names) + "（跟投，非领投）") if zh else "with " + ", ".join(names) + " (not as lead)")
+        else:
+            parts.append((("、".join(names) + (lead and "（领投）")) if zh else (lead or "with ") + ", ".join(names)))
     elif fl.get("lead_only"):
         parts.append("领投" if zh else "leads only")
     if fl.get("round"):
@@ -353,7 +425,9 @@ def interpretation(store, f: Frame) -> str:
         incl = fl.get("min_inclusive")
         parts.append(((">=" if incl else ">") if not zh else ("不低于" if incl else "超过")) + _money(fl["min_amount"], f.language))
     if fl.get("max_amount"):
-        parts.append(("<" if not zh else "低于") + _money(fl["max_amount"], f.language))
+        hi_incl = fl.get("max_inclusive")
+        parts.append(((("<=" if hi_incl else "<") if not zh else ("不高于" if hi_incl else "低于")) +
+                      _money(fl["max_amount"], f.language)))
     if fl.get("currency"):
         parts.append(f"以{ {'USD': '美元', 'CNY': '人民币'}.get(fl['currency'], fl['currency'])}计价" if zh else
                      f"in {fl['currency']}")
@@ -380,7 +454,7 @@ def _what(f: Frame, store=None) -> str:
          "investors": ("投资机构数", "number of investors"), "amount": ("已披露金额之和", "sum of disclosed amounts"),
          "avg": ("已披露金额的平均值", "average of disclosed amounts"), "median": ("已披露金额的中位数", "median of disclosed amounts"),
          "max": ("单笔最大金额", "largest disclosed amount"), "min": ("单笔最小金额", "smallest disclosed amount"),
-         "share": ("占比（%）", "share (%)")}
+         "share": ("占比（%）", "share (%)"), "per_group": ("平均每组的数量", "average count per group")}
     g = {"investor": ("投资机构", "investor"), "company": ("公司", "company"), "segment": ("细分领域", "segment"),
          "province": ("省份", "province"), "city": ("城市", "city"), "macro": ("大区", "macro region"),
          "year": ("年份", "year"), "month": ("月份", "month"), "type": ("轮次", "round type"), "round": ("轮", "round")}
@@ -424,7 +498,9 @@ def _what(f: Frame, store=None) -> str:
         rank = {"deals": ("按融资数", "by deals"), "companies": ("按公司数", "by companies"),
                 "amount": ("按已披露金额", "by disclosed amount")}.get(by, ("", ""))[i]
         order = ("升序" if zh else "ascending") if f.order == "asc" else ""
-        k = (f"前{f.k}" if zh else f"top {f.k}") if f.k else (("并列第一" if zh else "the top (ties kept)") if f.top_ties else "")
+        k = (f"前{f.k}" if zh else f"top {f.k}") if f.k else (
+            (("最少者（并列则全列）" if f.order == "asc" else "最多者（并列则全列）") if zh else
+             ("the bottom one (all, if tied)" if f.order == "asc" else "the top one (all, if tied)")) if f.top_ties else "")
         return " ".join(x for x in (("按" + g[f.group_by][0] + "分组") if zh else f"by {g[f.group_by][1]}", rank, order, k) if x)
     return m.get(f.measure, ("融资", "deals"))[i]
 
@@ -493,9 +569,24 @@ def compose(store, f: Frame, out: dict, money) -> str:
             f"{line} ({desc}): {money(r.get('amount'), f.language)}."
     if f.yesno:
         n = out.get("evidence", 0) if f.setop is None else len(ents)
+        unit = {"company": ("家公司", "compan(y/ies)"), "investor": ("家机构", "investor(s)")}.get(
+            f.group_by or "", ("轮融资", "round(s)"))
+        shown = f"：{names(ents, 10)}" if v and ents and f.group_by in ("company", "investor") else ""
         if zh:
-            return f"{'是' if v else '否'}。{line}：{'共 ' + str(n) + ' 轮融资符合。' if v else '没有符合的融资。'}"
-        return f"{'Yes' if v else 'No'}. {line}: {str(n) + ' matching round(s).' if v else 'no matching round.'}"
+            return f"{'是' if v else '否'}。{line}：{'共 ' + str(n) + ' ' + unit[0] + '符合' + shown + '。' if v else '没有符合的融资。'}"
+        return f"{'Yes' if v else 'No'}. {line}: {str(n) + ' matching ' + unit[1] + shown.replace('：', ': ') + '.' if v else 'no matching round.'}"
+    if f.measure == "per_group":
+        unit = {"deals": ("起", "deals"), "companies": ("家公司", "companies"), "investors": ("家机构", "investors")}[
+            out.get("by") or "deals"]
+        per = {"month": ("月", "month"), "year": ("年", "year"), "company": ("家公司", "company"),
+               "investor": ("家机构", "investor"), "city": ("个城市", "city"), "province": ("个省份", "province"),
+               "segment": ("个领域", "segment"), "macro": ("个大区", "macro region")}.get(f.group_by, ("组", "group"))
+        if v is None:
+            return f"{line}：没有符合条件的融资。" if zh else f"{line}: no matching deals."
+        if zh:
+            return (f"{line}：平均每{per[0]} {v:g} {unit[0]}（共 {out['part']} {unit[0]}，"
+                    f"{out['whole']} {'个月' if f.group_by == 'month' else '年' if f.group_by == 'year' else per[0]}）。")
+        return f"{line}: {v:g} {unit[1]} per {per[1]} on average ({out['part']} over {out['whole']} {per[1]}s)."
     if f.measure == "share":
         if v is None:
             return f"{line}：没有可计算的融资。" if zh else f"{line}: no deals to compute a share from."
@@ -516,6 +607,13 @@ def compose(store, f: Frame, out: dict, money) -> str:
         if len(rows) == 2 and a is not None and b is not None:
             d = a - b
             diff = (f"；相差 {fmt(abs(d))}" if zh else f"; a difference of {fmt(abs(d))}")
+            if d:  # which one is ahead, in words
+                win = rows[0] if d > 0 else rows[1]
+                wname = _key_text(win["key"], f.group_by, f.language)
+                diff += (f"，{wname}{'更多' if by in ('deals', 'companies', 'investors') else '更高'}" if zh else
+                         f"; {names([wname])} is ahead")
+            else:
+                diff = "；两者相同" if zh else "; the same"
         return f"{line}：" + "；".join(items) + diff + "。" if zh else f"{line}: " + "; ".join(items) + diff + "."
     if f.group_by == "round":
         rows = out.get("rows") or []
@@ -527,7 +625,7 @@ def compose(store, f: Frame, out: dict, money) -> str:
                   f" ({r.get('date') or 'undated'}, {money(r.get('amount'), 'en')})") for r in rows[:20]]
         more = len(rows) - 20
         body = ("；" if zh else "; ").join(items) + ((f" 等 {len(rows)} 轮" if zh else f" and {more} more") if more > 0 else "")
-        return f"{line}：{body}。" if zh else f"{line}: {body}."
+        return f"{line}：共 {len(rows)} 起：{body}。" if zh else f"{line}: {len(rows)} in all: {body}."
     if f.group_by or f.setop or f.repeat:
         if not ents:
             return f"{line}：没有找到符合条件的结果。" if zh else f"{line}: nothing matches."

@@ -163,13 +163,15 @@ def corrections(text: str, skeleton: str, lexicon, protected=()) -> list[Correct
             for n in range(min(4, len(words)), 0, -1):
                 for s in range(0, len(words) - n + 1):
                     chunk = words[s:s + n]
-                    if chunk[0].lower() in _STOP or all(w.lower() in _STOP for w in chunk) or not chunk[0][:1].isupper():
+                    lower = not chunk[0][:1].isupper()  # "hilhouse": one long word typed in lower case
+                    if chunk[0].lower() in _STOP or all(w.lower() in _STOP for w in chunk) or \
+                            (lower and (n > 1 or len(chunk[0]) < 6)):
                         continue
                     phrase = " ".join(chunk)
                     if len(phrase) < 5 or phrase.lower() in known:
                         continue
                     latin, latin_ids = ix.latin
-                    res = process.extract(phrase.lower(), latin, scorer=fuzz.ratio, limit=3, score_cutoff=86)
+                    res = process.extract(phrase.lower(), latin, scorer=fuzz.ratio, limit=3, score_cutoff=88 if lower else 86)
                     if not res:
                         continue
                     top = res[0][1]

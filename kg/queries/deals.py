@@ -81,12 +81,23 @@ def _prepare(p) -> None:
         p.cy["level"] = p.values["group_by"]
     if p.filters.lead_only and not inv and p.values["group_by"] != "investor" and p.values["measure"] != "investors":
         raise QueryError("deals: lead_only needs an investor, or investors to count or group")
+    if p.values.get("not_lead") and not inv:
+        raise QueryError("deals: not_lead needs an investor")
+    if p.values.get("not_lead") and p.filters.lead_only:
+        raise QueryError("deals: lead_only and not_lead exclude each other")
+
+
+# the first named investor joined the round without leading it (a missing lead counts as not leading)
+_NOT_LEAD = "(:Investor {id: $inv0})-[:INVESTED_IN]->(r) AND NOT (:Investor {id: $inv0})-[:INVESTED_IN {lead: true}]->(r)"
 
 
 def _conditions(p) -> list[str]:
     f = p.filters
     out = [c for c in f.conditions() if not c.startswith("p.lead")]
     for k, _ in enumerate(p.meta["investors"]):
+        if k == 0 and p.values.get("not_lead"):
+            out.append(_NOT_LEAD)
+            continue
         lead = " {lead: true}" if f.lead_only and k == 0 else ""
         out.append(f"(:Investor {{id: $inv{k}}})-[:INVESTED_IN{lead}]->(r)")
     if "company" in p.entities:
@@ -98,7 +109,7 @@ def _conditions(p) -> list[str]:
     if p.values.get("min_amount") is not None:
         out.append("r.amount_cny >= $min_amount" if p.values.get("min_inclusive") else "r.amount_cny > $min_amount")
     if p.values.get("max_amount") is not None:
-        out.append("r.amount_cny < $max_amount")
+        out.append("r.amount_cny <= $max_amount" if p.values.get("max_inclusive") else "r.amount_cny < $max_amount")
     if p.values.get("disclosed") is True:
         out.append("r.amount_cny IS NOT NULL")
     elif p.values.get("disclosed") is False and "disclosed" in p.given:
@@ -180,7 +191,8 @@ def deal_rounds(ix, p) -> np.ndarray:
             lo = float(p.values["min_amount"])
             m &= (ix.r_amount >= lo) if p.values.get("min_inclusive") else (ix.r_amount > lo)
         if p.values.get("max_amount") is not None:
-            m &= ix.r_amount < float(p.values["max_amount"])
+            hi = float(p.values["max_amount"])
+            m &= (ix.r_amount <= hi) if p.values.get("max_inclusive") else (ix.r_amount < hi)
     if p.values.get("disclosed") is True:
         m &= ~np.isnan(ix.r_amount)
     elif p.values.get("disclosed") is False and "disclosed" in p.given:
@@ -192,6 +204,8 @@ def deal_rounds(ix, p) -> np.ndarray:
         parts = ix.investor_participations(i)
         if f.lead_only and k == 0:
             parts = parts[ix.p_lead[parts]]
+        elif k == 0 and p.values.get("not_lead"):
+            parts = parts[~ix.p_lead[parts].astype(bool)]
         joined = np.zeros(len(ix.r_ids), dtype=bool)
         joined[ix.p_round[parts]] = True
         m &= joined
@@ -509,7 +523,8 @@ deals = register(NamedQuery(
     (how many disclosed); the measures not asked for may be null in the rows. ``group_by`` one of none, investor, company, segment, province, city, macro,
     year, month, type (round type) or round (each round). ``order`` desc/asc by the measure, or date
     (rounds) / key (years, months). Listings (IPO, placements) count only when ``round`` names them.
-    ``min_amount`` (unless ``min_inclusive``) and ``max_amount`` are strict; ``investor`` may list several (rounds they all joined).""",
+    ``min_amount`` (unless ``min_inclusive``) and ``max_amount`` (unless ``max_inclusive``) are strict;
+    ``not_lead`` keeps the rounds the first investor joined without leading; ``investor`` may list several (rounds they all joined).""",
     params=(
         Param("measure", "choice", "deals", help="what is measured and ranked", choices=MEASURES),
         Param("group_by", "choice", "none", help="the grouping", choices=GROUPS),
@@ -525,6 +540,8 @@ deals = register(NamedQuery(
         Param("min_amount", "amount", help="rounds of more than this amount (CNY yuan)"),
         Param("min_inclusive", "bool", False, help="min_amount includes itself (at least, 及以上)"),
         Param("max_amount", "amount", help="rounds of less than this amount (CNY yuan)"),
+        Param("max_inclusive", "bool", False, help="max_amount includes itself (at most, 及以下, a range's upper end)"),
+        Param("not_lead", "bool", False, help="only rounds the (first) named investor joined without leading"),
         Param("disclosed", "bool", None, help="only rounds whose amount was (true) or was not (false) disclosed"),
     ),
     columns=("key", "key_id", "deals", "companies", "investors", "amount", "disclosed", "avg", "median", "max", "min"),
