@@ -13,8 +13,6 @@ import gc
 import threading
 import weakref
 from collections.abc import Sequence
-from itertools import groupby
-from operator import itemgetter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -230,6 +228,38 @@ class _Tables(dict):
         return dict.get(self, name) if dict.get(self, name) is not None else default
 
 
+def _groups(pos: np.ndarray, ends) -> list[tuple[int, tuple]]:
+    """``(position, ends sorted)`` of each position >= 0 with the ends of its rows: what sorting the
+    (position, end) pairs and grouping them gives, with the ends as codes (a few distinct ends)."""
+    import pyarrow as pa
+
+    enc = (ends.combine_chunks() if isinstance(ends, pa.ChunkedArray) else ends).dictionary_encode()
+    names = enc.dictionary.to_pylist()
+    rank = np.empty(len(names), np.int64)
+    rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
+    codes = rank[enc.indices.to_numpy(zero_copy_only=False)]
+    by_rank = [None] * len(names)
+    for k, r in enumerate(rank.tolist()):
+        by_rank[r] = names[k]
+    keep = pos >= 0
+    pos, codes = pos[keep], codes[keep]
+    order = np.lexsort((codes, pos))
+    pos, codes = pos[order], codes[order]
+    cuts = np.flatnonzero(np.diff(pos)) + 1
+    starts = np.concatenate(([0], cuts)).tolist() if len(pos) else []
+    stops = np.concatenate((cuts, [len(pos)])).tolist() if len(pos) else []
+    code_list, pos_list = codes.tolist(), pos.tolist()
+    made: dict[tuple, tuple] = {}
+    out = []
+    for a, b in zip(starts, stops):
+        key = tuple(code_list[a:b])
+        hit = made.get(key)
+        if hit is None:
+            hit = made[key] = tuple(by_rank[c] for c in key)
+        out.append((pos_list[a], hit))
+    return out
+
+
 def _build_from_tables(store) -> GraphIndex:
     import pyarrow as pa
 
@@ -256,10 +286,8 @@ def _build_from_tables(store) -> GraphIndex:
     ix.co_cities = [()] * nco
     t = R.get("IN_SEGMENT")
     if t is not None and nco:
-        c = _positions(t.column("_start"), co_id)
-        pairs = sorted(p for p in zip(c.tolist(), t.column("_end").to_pylist()) if p[0] >= 0)
-        for ci, grp in groupby(pairs, key=itemgetter(0)):
-            ix.co_segments[ci] = tuple(e for _, e in grp)
+        for ci, ends in _groups(_positions(t.column("_start"), co_id), t.column("_end")):
+            ix.co_segments[ci] = tuple(ends)
     t = R.get("LOCATED_IN")
     if t is not None and nco:
         region_kind: dict[str, tuple] = {}
@@ -269,14 +297,14 @@ def _build_from_tables(store) -> GraphIndex:
                 for i, lv, nm in zip(lt.column("id").to_pylist(), _values(lt, "level"), _names(lt)):
                     region_kind[i] = (lv, nm)
         none = (None, None)
-        c = _positions(t.column("_start"), co_id)
-        pairs = sorted(p for p in zip(c.tolist(), t.column("_end").to_pylist()) if p[0] >= 0)
-        for ci, grp in groupby(pairs, key=itemgetter(0)):
-            rs = [e for _, e in grp]
-            ix.co_regions[ci] = frozenset(rs)
-            kinds = [region_kind.get(r, none) for r in rs]
-            ix.co_provinces[ci] = tuple(sorted(k[1] for k in kinds if k[0] == "province"))
-            ix.co_cities[ci] = tuple(sorted(k[1] for k in kinds if k[0] == "city"))
+        shared: dict[tuple, tuple] = {}  # a few hundred distinct region sets: made once, shared
+        for ci, rs in _groups(_positions(t.column("_start"), co_id), t.column("_end")):
+            hit = shared.get(rs)
+            if hit is None:
+                kinds = [region_kind.get(r, none) for r in rs]
+                hit = shared[rs] = (frozenset(rs), tuple(sorted(k[1] for k in kinds if k[0] == "province")),
+                                    tuple(sorted(k[1] for k in kinds if k[0] == "city")))
+            ix.co_regions[ci], ix.co_provinces[ci], ix.co_cities[ci] = hit
     nr = len(r_id)
     ix.r_ids = r_id.to_pylist()
     ix.r_pos = {n: i for i, n in enumerate(ix.r_ids)}

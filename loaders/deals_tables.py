@@ -312,7 +312,10 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
                 if nid is None:  # the row's company
                     seg_label[p] = props.get("segment_label")
                     continue
-                k = np.full(len(R), space(label).code(nid), np.int64)
+                if not with_src:  # the same props every time, no source: its first and last calls say all
+                    ends = R[[0, -1]] if len(R) > 1 else R
+                    seq, rows_src = base[ends] + j, np.full(len(ends), -1, np.int64)
+                k = np.full(len(seq), space(label).code(nid), np.int64)
                 nodes.setdefault(label, _Entries()).add([k], seq, rows_src, op_index(node_ops, label, props))
             else:
                 _, type_, s_, e_, with_src, props = op
