@@ -422,12 +422,22 @@ def test_refresh_sees_loads_of_other_processes(falkordb_server, tmp_path):
     try:
         assert reader.refresh() is False
         v = reader.version
+        # what the reader read is kept for its version (one read per table, not one per call) …
+        assert reader.stats()["nodes"] == {} and reader.catalogue().num_rows == 0
+        assert reader.entities("Segment").num_rows == 0
         b = Batch()
         b.node("Segment", "segment:平台", "s", name="平台")
         writer.apply(b, record={"kind": "test"})
+        assert reader.catalogue().num_rows == 0  # same version: the kept table
         assert reader.refresh() is True and reader.version > v
         assert reader.refresh() is False
+        # … and read again once the version moved
         assert reader.stats()["nodes"] == {"Segment": 1}
+        assert reader.catalogue().to_pylist() == [{"id": "segment:平台", "label": "Segment", "name": "平台",
+                                                   "aliases": None}]
+        assert reader.entities("Segment").column("name").to_pylist() == ["平台"]
+        assert reader.entity("segment:平台") == {"_label": "Segment", "id": "segment:平台", "name": "平台",
+                                                 "sources": ["s"]}
     finally:
         writer.clear()
         writer.close()
