@@ -84,9 +84,7 @@ def register(main: click.Group) -> None:
             # while the store is open: the file marks what is synthetic, and where each fact came from
             exp = export(result, fmt.lower(), title=title, max_nodes=max_nodes, store=store)
         finally:
-            close = getattr(store, "close", None)
-            if close:
-                close()
+            store.close()
         path = output_path(output, exp.filename)
         if path is None:
             sys.stdout.flush()

@@ -1,7 +1,7 @@
 """Reading helpers shared by the blueprints: run named queries, fetch one entity, describe what is loaded.
 
 Pages never walk the graph themselves: they run named queries (:mod:`kg.queries`), which work on
-every backend. Only :func:`get_entity` reads one node directly, through the store's own API.
+every backend. Only :func:`get_entity` reads one node directly, through the store's read interface.
 """
 from __future__ import annotations
 
@@ -51,31 +51,15 @@ def request_params(args, name: str) -> dict:
 
 
 def get_entity(eid: str) -> dict | None:
-    """The node's properties plus ``label`` (None when there is no such node)."""
-    store = get_store()
-    entity = getattr(store, "entity", None)
-    if callable(entity) and not hasattr(store, "read"):  # the embedded store reads one node without the graph
-        props = entity(eid)
-        if props is None:
-            return None
-        props = dict(props)
-        props["label"] = props.pop("_label", None)
-        props.setdefault("id", eid)
-        return props
-    G = getattr(store, "graph", None) if not hasattr(store, "read") else None
-    if G is not None:
-        if eid not in G:
-            return None
-        props = dict(G.nodes[eid])
-        props["label"] = props.pop("_label", None)
-        props.setdefault("id", eid)
-        return props
-    rows = store.read("MATCH (n {id: $id}) RETURN n LIMIT 1", {"id": eid})
-    if not rows:
+    """The node's properties plus ``label`` (None when there is no such node), through the store's
+    read interface (:meth:`kg.store.GraphReader.entity`: the same on every backend)."""
+    props = get_store().entity(eid)
+    if props is None:
         return None
-    n = dict(next(iter(rows[0].values())))
-    n["label"] = n.pop("_label", None)
-    return n
+    props = dict(props)
+    props["label"] = props.pop("_label", None)
+    props.setdefault("id", eid)
+    return props
 
 
 def loaded_info() -> dict:
@@ -86,8 +70,8 @@ def loaded_info() -> dict:
         imports = list(reversed(store.imports()))
         synthetic = any(_is_synthetic(r) for r in imports)
         return {"stats": stats, "imports": imports, "synthetic": synthetic,
-                "backend": getattr(store, "kind", get_state().config.backend),
-                "workspace": str(get_state().config.workspace) if getattr(store, "kind", "") == "embedded" else None}
+                "backend": store.kind,
+                "workspace": str(get_state().config.workspace) if store.kind == "embedded" else None}
     return cached("loaded_info", compute)
 
 
@@ -157,14 +141,12 @@ _RESULTS = None  # (store id, version, what, name, params) -> a named query's Re
 
 def _cached_result(what: str, name: str, params: dict, compute):
     """``compute()`` kept per store version (the pages never change a Result they get: they copy
-    what they reshape); uncached on a store without a version."""
+    what they reshape)."""
     global _RESULTS
     from web.state import LRU
 
     store = get_store()
-    version = getattr(store, "version", None)
-    if version is None:
-        return compute()
+    version = store.version
     if _RESULTS is None:
         _RESULTS = LRU(48)
     key = (id(store), version, what, name, tuple(sorted((k, str(v)) for k, v in params.items())))

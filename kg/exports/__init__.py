@@ -8,7 +8,7 @@
 ('深创投.json', 'application/json', False)
 
 Input: a :class:`kg.result.Result`, a chat answer dict (``rows``/``graph``/``cypher``), a plain graph
-dict ``{"nodes": [...], "edges": [...]}`` or a networkx graph (``store.graph.subgraph(ids)``).
+dict ``{"nodes": [...], "edges": [...]}`` or a networkx graph.
 Formats: GraphML, GEXF and node-link JSON (``networkx.readwrite``), a CSV zip, XLSX, standalone
 offline HTML (vis-network inlined), PNG and SVG (matplotlib), and a Cypher script. Every file
 keeps the provenance (``sources``, ``synthetic``) and says when it was cut (``max_nodes``, or a
