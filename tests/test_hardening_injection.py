@@ -27,8 +27,6 @@ CYPHER = re.compile(r"\b(MATCH|MERGE|CREATE|UNWIND|RETURN|DETACH|DELETE|REMOVE|F
 
 # (file, function, expression pasted into Cypher) -> why it cannot carry user text
 VETTED = {
-    ("kg/report.py", "report_graph", "label"): "loops over the fixed _REPORT_LABELS tuple",
-    ("kg/report.py", "report_graph", "rel"): "loops over the fixed _REPORT_RELS tuple",
     ("kg/queries/base.py", "render", "' AND '.join(conds)"):
         "conditions from Filters.conditions() and NamedQuery.extra: fixed texts with $params only",
     ("kg/queries/reference.py", "_policies_statements", "' AND '.join(conds)"): "fixed condition texts with $params",
