@@ -242,7 +242,7 @@ def spans(text: str, rx: re.Pattern, start: int = 0, end: int | None = None) -> 
 _ZH_UNIT_SEP = re.compile(r"[。!?;\n|]+")
 # a clause also ends at a post's tilde (拿到钱啦～ X完成…; not 1000~2000万) and where a labelled list begins
 # after a space ("…C轮融资 领投:A!跟投:B、C")
-_ZH_CLAUSE_SEP = re.compile(r",(?!\d{3}(?!\d))|[!?;。\n|]|(?<![\d万亿千百])~+(?!\s*\d)|\s+(?=(?:本轮)?(?:" + alternation(words("labels")) + r")\s*:)")
+_ZH_CLAUSE_SEP = re.compile(r",(?!\d{3}(?!\d))|[!?;。\n|]|(?<![\d万亿千百])~+(?!\s*\d)|\s+(?=(?:本轮)?(?:" + alternation(words("labels")) + r")\s*:|感谢|谢谢)")
 _EN_UNIT_SEP = re.compile(r"(?<=[.!?])[\"”']?\s+(?=[\"“(]?[A-Z0-9])|;\s*|\n+|,\s+while\s+")
 _EN_ABBREV = re.compile(r"(?:\b(?:Co|Ltd|Inc|Corp|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|St|Mr|Ms|Dr|"
                         r"vs|Bros|Intl|Mt)|\b[A-Z]|U\.S)\.$")

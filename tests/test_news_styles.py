@@ -250,6 +250,8 @@ _PIECES = st.sampled_from([
     "红杉中国", "IDG资本", "深创投集团", "未参与本轮", "担任财务顾问", "热烈祝贺", "🎉", "【财新网】", "2019年", "3月5日",
     "有限公司", "这家企业", "Series B", " raised ", "$50 million", " led by ", " did not participate", "The company",
     "Co., Ltd.", " (\"", "\")", "1.1 billion renminbi (US$170 million)", "said on Wednesday that", " ", "\n",
+    "新台币", "NT$600 million", "～", "~", "#融资#", "连续完成", "A轮和A+轮两轮融资", "A轮由", "A+轮1.5亿元由", ", which led the round,",
+    "This week it raised", "has added $20 million to its Series B", "官宣：", "领投：", "跟投：", "感谢投资人", "两家机构",
 ])
 
 
