@@ -69,9 +69,10 @@ def loaded_info() -> dict:
         stats = store.stats()
         imports = list(reversed(store.imports()))
         synthetic = any(_is_synthetic(r) for r in imports)
+        backend = get_state().config.backend  # what the app was configured with (never asked of the store)
         return {"stats": stats, "imports": imports, "synthetic": synthetic,
-                "backend": store.kind,
-                "workspace": str(get_state().config.workspace) if store.kind == "embedded" else None}
+                "backend": backend,
+                "workspace": str(get_state().config.workspace) if backend == "embedded" else None}
     return cached("loaded_info", compute)
 
 
