@@ -476,7 +476,7 @@ def run_load(port: int, names: dict, clients: int, seconds: float, seed: int, fu
                     if len(samples) < 30:
                         samples.append({"kind": req.kind, "path": req.path[:300], "error": problem,
                                         "body": (rep.body[:300].decode("utf-8", "replace") if rep else "")})
-                slowest.append((dt, req.path[:200]))
+                slowest.append((dt, req.path[:200], round(t - stop_at[0] + seconds, 2)))
                 if len(slowest) > 200:
                     slowest.sort(reverse=True)
                     del slowest[20:]
@@ -497,7 +497,7 @@ def run_load(port: int, names: dict, clients: int, seconds: float, seed: int, fu
     slowest.sort(reverse=True)
     return {"clients": clients, "seconds": round(wall, 2), "overall": _summary(every, sum(errs.values()), wall),
             "kinds": kinds, "statuses": {str(k): v for k, v in sorted(statuses.items())}, "error_samples": samples,
-            "slowest": [{"ms": round(d * 1000, 1), "path": p} for d, p in slowest[:10]]}
+            "slowest": [{"ms": round(d * 1000, 1), "path": p, "at_s": at} for d, p, at in slowest[:10]]}
 
 
 def run_serve_bench(workspace=None, clients: int = 16, seconds: float = 60, seed: int = SEED,

@@ -168,3 +168,26 @@ def test_warm_up_builds_the_first_requests_before_the_server_is_ready(app):
         assert c.get(p, headers={"Accept-Language": "en"}).status_code == 200
         assert c.get(p).status_code == 200
     assert cache.hits == hits + 2 * len(WARM_PAGES) and cache.stats()["entries"] == kept
+
+
+def test_warm_up_freezes_what_it_built_until_the_store_changes(app, tmp_path):
+    import gc
+
+    from kg.loading import load_deals
+
+    state = app.extensions["iikg"]
+    try:
+        took = state.warm_up(app, pages=("/",), langs=("zh",), freeze=True)
+        assert "gc_freeze" in took and gc.get_freeze_count() > 0 and state.frozen_version == state.version
+        c = app.test_client()
+        assert c.get("/api/home").status_code == 200
+        assert state.frozen_version == state.version  # the same version: still frozen
+        csv = tmp_path / "thaw.csv"
+        csv.write_text("date,company,round,amount,investors\n2019-06-01,解冻测试科技,A轮,1000万元,深创投\n", encoding="utf-8")
+        assert load_deals(state.store, csv, app.config["KG_CONFIG"].workspace).exit_code == 0
+        assert c.get("/api/home").status_code == 200
+        # a new version: the old one's objects went back to the collector (gc.unfreeze; the store may
+        # freeze what it builds for the new version itself, kg/store/embedded.py)
+        assert state.frozen_version is None
+    finally:
+        gc.unfreeze()
