@@ -70,6 +70,7 @@ PARAMS = {
     "measure": ("度量", "Measure"), "order": ("排序", "Order"), "round_id": ("轮次 ID", "Round id"),
     "min_inclusive": ("含下限", "Minimum included"), "max_inclusive": ("含上限", "Maximum included"),
     "currency": ("币种", "Currency"), "ties": ("含并列", "Ties included"),
+    "not_lead": ("非领投", "Not as lead"),
 }
 
 # what each parameter asks for, in both UI languages (the queries' own help is English and names
@@ -87,6 +88,8 @@ HELP = {
     "min_amount": ("金额下限（人民币元，或写 1亿元）", "lowest amount in CNY yuan (or 1亿元)"),
     "max_amount": ("金额上限（人民币元）", "highest amount in CNY yuan"),
     "min_inclusive": ("金额下限本身也算在内（及以上）", "the lowest amount itself counts (at least)"),
+    "max_inclusive": ("金额上限本身也算在内（及以下；区间的上端）", "the highest amount itself counts (at most; a range's upper end)"),
+    "not_lead": ("只看第一个投资机构参与但未领投的轮次", "only rounds the (first) investor joined without leading"),
     "k": ("显示前几项", "how many to show"),
     "ties": ("与第 k 项并列的分组也列出", "also every group tied with the k-th"),
     "by": ("排名依据", "what to rank by"),
