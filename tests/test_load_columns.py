@@ -148,3 +148,36 @@ def test_a_quoted_file_is_read_row_by_row_with_the_same_result(tmp_path, monkeyp
     assert res.loaded == 3
     inv = res.batch.nodes["Investor"]
     assert {"红杉资本（中国）", "IDG资本"} <= {v["name"] for v in inv.values()}
+
+
+def test_the_store_writes_a_table_batch_as_it_writes_the_same_batch_as_dicts(tmp_path, monkeypatch):
+    """Loading, appending, loading a file again: the vectorised upsert of the embedded store gives
+    the workspace and the change counts the row-by-row upsert gives (the same batch as dicts)."""
+    from kg.loading import load_seed
+    from kg.store import workspace as W
+    from kg.store.embedded import EmbeddedStore
+
+    monkeypatch.setattr(tabular, "_PLAIN_MIN", 0)
+    files = _files(tmp_path)
+    order = [files[-3], files[0], files[-2], files[-2], files[-3]]  # demo, dev, tricky, tricky again, demo again
+    stores, changes = [], []
+    for as_dicts in (False, True):
+        store = EmbeddedStore(tmp_path / f"ws-{as_dicts}")
+        load_seed(store)
+        got = []
+        for path in order:
+            res = D.parse_deals(path)
+            batch = res.batch
+            if as_dicts:
+                batch.nodes  # noqa: B018 - asking for the dicts makes it a plain batch
+                assert not batch.is_tables
+            got.append(store.apply(batch, record={"kind": "deals", "file": path.name}))
+        stores.append(EmbeddedStore(tmp_path / f"ws-{as_dicts}").tables)
+        changes.append(got)
+    assert changes[0] == changes[1]
+    assert changes[0][3] == {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
+    a, b = stores
+    for kind in ("nodes", "rels"):
+        assert list(getattr(a, kind)) == list(getattr(b, kind))
+        for name, t in getattr(a, kind).items():
+            assert W.decode_rows(t) == W.decode_rows(getattr(b, kind)[name]), (kind, name)

@@ -102,9 +102,15 @@ def _list_union(old, new) -> tuple[pa.Array, np.ndarray]:
     n = len(new)
     ov, op = pc.list_flatten(old), pc.list_parent_indices(old)
     nv, np_ = pc.list_flatten(new), pc.list_parent_indices(new)
-    okeys = pc.binary_join_element_wise(pc.cast(op, pa.string()), ov, "\x1f")
-    nkeys = pc.binary_join_element_wise(pc.cast(np_, pa.string()), nv, "\x1f")
-    add = pc.invert(pc.is_in(nkeys, value_set=okeys)).to_numpy(zero_copy_only=False)
+    # only old items equal to some new item can make one not new: key (row, item) just those (a new
+    # file's sources are in no old list, and an active investor's old list is long)
+    cand = pc.is_in(ov, value_set=nv.unique())
+    if pc.any(cand).as_py():
+        co = pc.binary_join_element_wise(pc.cast(op.filter(cand), pa.string()), ov.filter(cand), "\x1f")
+        nkeys = pc.binary_join_element_wise(pc.cast(np_, pa.string()), nv, "\x1f")
+        add = pc.invert(pc.is_in(nkeys, value_set=co)).to_numpy(zero_copy_only=False)
+    else:
+        add = np.ones(len(nv), bool)
     parents = np.concatenate([op.to_numpy(zero_copy_only=False), np_.to_numpy(zero_copy_only=False)[add]])
     values = pa.concat_arrays([ov.cast(pa.string()), nv.filter(pa.array(add)).cast(pa.string())])
     order = np.argsort(parents, kind="stable")

@@ -239,14 +239,34 @@ def fold(base: pa.Table | None, delta: pa.Table, kind: str, pos: np.ndarray | No
         pos = positions_of(delta, base, kind)
     n = base.num_rows
     found = pos >= 0
-    combined = pa.concat_tables([base, delta])
     if not found.any():
-        return combined
+        return pa.concat_tables([base, delta])
+    if found.sum() <= _SLICE_MAX:
+        # a few rows replaced: the table around them is sliced, not copied (a small import into a
+        # large workspace must not copy its tables); compaction makes each table one piece again
+        d_idx = np.flatnonzero(found)
+        p = pos[d_idx]
+        order = np.argsort(p, kind="stable")
+        pieces, prev = [], 0
+        for pi, di in zip(p[order].tolist(), d_idx[order].tolist()):
+            if pi > prev:
+                pieces.append(base.slice(prev, pi - prev))
+            pieces.append(delta.slice(di, 1))
+            prev = pi + 1
+        if prev < n:
+            pieces.append(base.slice(prev))
+        if not found.all():
+            pieces.append(delta.filter(pa.array(~found)))
+        return pa.concat_tables(pieces)
+    combined = pa.concat_tables([base, delta])
     order = np.arange(n, dtype=np.int64)
     d_idx = np.arange(len(pos), dtype=np.int64) + n
     order[pos[found].astype(np.int64)] = d_idx[found]
     order = np.concatenate([order, d_idx[~found]])
     return combined.take(pa.array(order))
+
+
+_SLICE_MAX = 5000  # replaced rows up to which a fold slices the table instead of copying it
 
 
 # ---------------------------------------------------------------------------------------------- endpoints on disk
