@@ -260,7 +260,17 @@ def _anchors(f: Frame) -> list[_Anchor]:
         row = _table_row(f)
         if row:
             merged.append(row)
+    if not merged and f.rounds:  # "这笔B轮投资由A领投，…，投资标的为晶圆量测设备商晶量科技": the target named by a label
+        target = _TARGET.search(f.t)
+        got = record_company(f, target.start("co"), target.end("co")) if target else None
+        if got and not is_investor(f, got[0]):
+            ua = _unit_of(f, f.rounds[0][0])[0]
+            merged.append(_Anchor(ua, ua, *got))
     return merged
+
+
+_TARGET = re.compile(r"(?:(?:投资|融资)?标的(?:公司|企业)?|被投(?:企业|公司|方)|获投(?:企业|公司|方)|融资(?:企业|公司))\s*(?:为|是|:)\s*"
+                     r"(?P<co>[^,;。|!?\n]{2,40}?)\s*(?=[,;。|!?\n]|$)")
 
 
 def _table_row(f: Frame) -> _Anchor | None:

@@ -227,6 +227,10 @@ def reduce_company(name: str) -> str:
     return s
 
 
+_ZH_PRIOR_SUBJECT = re.compile(r"\s*(?P<np>[^,;。]{2,30}?)(?:再次|再度|又|也|已经|已|正式|成功|近日|日前|今日)*"
+                               r"(?:获得|获|迎来|受到|赢得|得到|收获)(?:了)?(?:资本|投资人|投资机构|资方|市场|多家机构)")
+
+
 def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
     """A deal anchor in clause ``k``: (company, descriptor) or None."""
     a, b = clauses[k]
@@ -243,8 +247,14 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
             # "X宣布，已完成…": the subject is in the clause before
             pa, pb = clauses[k - 1]
             pm = re.search(r"(?:正式)?(?:宣布|官宣)$", f.t[pa:pb].strip())
+            prior = _ZH_PRIOR_SUBJECT.match(f.t, pa, pb)
             if pm:
                 got = _clean_company_zh(f, pa, pa + len(f.t[pa:pb].rstrip()) - len(pm.group(0)))
+                before = _ZH_TAIL_STRIP.sub("", f.t[pa:pa + len(f.t[pa:pb].rstrip()) - len(pm.group(0))]).strip()
+                if got is None and ZH_PRONOUN.match(before or "-"):
+                    return REF, ""  # …算元科技近年来发展迅速。公司今日宣布，已完成…: the company named before
+            elif prior and not subject:  # 织梦物联再次获得资本青睐，完成1亿元B轮融资: the subject of the clause before
+                got = _clean_company_zh(f, pa, prior.end("np"))
             elif not subject and "的" in f.t[pa:pb]:
                 # 此前已完成3轮融资的工业机器人公司节卡智能，近日又完成了…: the subject is the clause before
                 got = _clean_company_zh(f, pa + f.t[pa:pb].rfind("的") + 1, pb)
@@ -317,11 +327,17 @@ def zh_is_a(f: Frame, a: int, b: int) -> str | None:
     """The company a clause introduces ("智数科技是一家工业大数据平台公司"), or None."""
     m = _ZH_IS_A.search(f.t, a, b)
     if not m:
-        return None
+        d = _ZH_DESCRIBED.search(f.t, a, b)  # 仿真软件企业算元科技近年来发展迅速: named for a later 公司/其
+        if not d:
+            return None
+        got = _clean_company_zh(f, a, d.end("co"))
+        return got[0] if got and not is_investor(f, got[0]) else None
     got = _clean_company_zh(f, a, m.start())
     return got[0] if got and not is_investor(f, got[0]) else None
 
 
+_ZH_DESCRIBED = re.compile(_ZH_HEAD_RX + r"(?P<co>[\u4e00-\u9fffA-Za-z]{2,10}?)(?=近年来|近年|近几年|目前|一直|始终|专注|致力|"
+                           r"自成立|成立于|凭借|依托|的产品|旗下)")
 _ZH_TOWARDS = re.compile(r"(?:向|为)\s*(?P<co>[^,;。向为\x00]{2,30}?)(?:公司)?\s*(?:注资|增资|投资|战略投资)")
 
 
