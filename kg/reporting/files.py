@@ -129,6 +129,7 @@ def write_xlsx(report: dict, path) -> None:
     bold = wb.add_format({"bold": True})
     title = wb.add_format({"bold": True, "font_size": 13})
     pct = wb.add_format({"num_format": "0.0%"})
+    yuan = wb.add_format({"num_format": "#,##0"})  # money stays exact yuan, as in the exports' sheets
     used: set = set()
     for fig in report["figures"]:
         ws = wb.add_worksheet(_sheet_name(fig["id"], used))
@@ -148,6 +149,8 @@ def write_xlsx(report: dict, path) -> None:
                     continue
                 if _is_num(v) and is_share(c, r):
                     ws.write_number(i, j, v, pct)
+                elif _is_num(v) and is_money(c, r):
+                    ws.write_number(i, j, v, yuan)
                 elif isinstance(v, (bool, int, float, str)):
                     ws.write(i, j, v)
                 else:
