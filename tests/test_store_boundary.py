@@ -15,8 +15,8 @@ catalogue, stats, run_named) and the writing one (:class:`kg.store.Store`: apply
 A store is an expression named ``store`` (``store``, ``p.store``, ``self.store``, ``emb_store``), a
 call of ``get_store`` / ``open_store`` / a store class, or a name assigned from such a call.
 :data:`NOT_YET` lists, by file and kind of access, with the change each needs, the sites in files
-this work did not own; each must still be there (a fixed one is removed from the list) and nothing
-else may appear.
+this work did not own; nothing else may appear (an entry whose file was fixed is reported as a
+warning, to be removed from the list).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import ast
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -48,12 +49,8 @@ NOT_YET = {
     ("kg/index.py", "store.graph"):
         "build the index from store.entities()/relationships() on every store: no _build_from_graph",
     ("kg/index.py", "store.nodes_by_label"): "the same (ids are store.entities(label).column('id'))",
-    ("kg/export_cli.py", "getattr(store, …)"): "store.close() (every store has it)",
     ("kg/news_cli.py", "import from kg.store.embedded"):
         "ask the store: open_store(config).stats()['nodes'] (empty when nothing was loaded)",
-    ("web/data.py", "getattr(store, …)"): "store.entity(eid), store.version, get_state().config.backend",
-    ("web/data.py", "hasattr(store, …)"): "store.entity(eid) on every store (no graph, no raw read)",
-    ("web/data.py", "store.read"): "the same",
     ("web/importer.py", "getattr(store, …)"): 'get_state().config.backend == "embedded"',
     ("web/importer.py", "import from kg.store.embedded"): "kg.store.open_store(config)",
     ("web/state.py", "hasattr(store, …)"): "store.refresh() (every store has it)",
@@ -186,7 +183,8 @@ def test_nothing_outside_kg_store_reaches_into_a_store():
     assert not found, ("code outside kg/store reaches into a store or sniffs its backend; use the read interface "
                        "(kg.store.GraphReader, docs/INTERFACES.md):\n  " + "\n  ".join(found))
     fixed = sorted(set(NOT_YET) - seen)
-    assert not fixed, f"fixed: remove from NOT_YET: {fixed}"
+    if fixed:  # others fix their files while this list lives here: say so, do not fail their commit
+        warnings.warn(f"fixed, to remove from NOT_YET: {fixed}", stacklevel=1)
 
 
 # ---------------------------------------------------------------------------------------------- import cycles
