@@ -410,7 +410,8 @@ _EN_SUBJECT_VERB = re.compile(r"\s*([A-Z][\w&.+-]*(?:\s+[A-Z][\w&.+-]*){0,4})(?=
 _EN_NOT_SUBJECT = re.compile(r"(?:On|In|At|By|For|From|This|That|These|Last|Earlier|Today|Now|The|It|Its|Since|After|Before|"
                              r"According|Founded|Established|Based|With|As|While|When|[A-Z]{2,}\b)\b|"
                              + alternation(words("sources", "en"), english=True))
-_SIGNATURE = re.compile(r"(?:——|—|--|－－)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9 ]{1,20}?)\s*[。!.]?\s*$")
+_SIGNATURE = re.compile(r"(?:——|—|--|－－)\s*([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9 ]{1,20}?)(?:全体员工|全体同仁|团队|全体|"
+                        r"\s+team)?\s*[。!.]?\s*$", _I)
 _THIS_ROUND = re.compile(r"本轮|本次|此轮|此次|该轮|\bth(?:is|e)\s+(?:round|deal|financing)\b", _I)
 _UNDISCLOSED = re.compile(alternation(words("undisclosed", "zh")) + "|" + alternation(words("undisclosed", "en"), english=True), _I)
 _MONEY_CUE = re.compile(r"融资|金额|募资|本轮|funding|financing|investment|\bround\b", _I)
@@ -479,7 +480,9 @@ def _fill(f: Frame, an: _Anchor, a: int, b: int, prior_date: str | None,
         amounts = []  # "an undisclosed amount in a Series A1 … after a RMB 30 million angel round"
     # an amount stated before the deal's sentence ("融资金额达3亿元！X完成B轮融资")
     amounts += [m for m in f.amounts if a <= m[0] < ua and not _inside(m[0], hist)
-                and (_MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]]) or _about_financing(f, m[0]))]
+                and (_MONEY_CUE.search(f.t[_unit_of(f, m[0])[0]:m[0]]) or _about_financing(f, m[0])
+                     or not f.t[slice(*_unit_of(f, m[0]))].replace(f.t[m[0]:m[1]], "").strip(" !?:|\u3000"))]
+    # (a kicker that is the amount alone, "8000万元！X完成A轮融资", is the deal's)
     for s, e, value, cur in amounts:
         if combined and re.search(r"(?:总|合计|共计|累计|total|combined|in all)[^,;。]{0,6}$", f.t[max(a, s - 12):s], _I):
             deal.currency = cur  # the total of the rounds announced together is not this round's amount

@@ -321,6 +321,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
                 r"(?!by\b)(?=the\b|this\b|a\b|an\b|its\b|[A-Z]|[$¥€\d]|US\$|RMB\b|USD\b)", _I), "lead"),
     (re.compile(r"(?:\s+(?:has|have|had|also|all|both|jointly|together|collectively))*\s+(?:participated|joined|took\s+part|invested|invests|followed|back|backs|"
                 r"chipped\s+in|re-?invested|returned|came\s+in|doubled\s+down|topped\s+up|"
+                r"continued\s+(?:to\s+(?:invest|participate|back\s+the\s+company)|its\s+(?:support|investment))|"
                 r"(?:increased|upped|raised|added\s+to)\s+(?:their|its|his|her)\s+(?:stakes?|holdings?|positions?))\b", _I), "follow"),
     (re.compile(r"(?:\s+(?:has|have|had|also|jointly|together))*\s+(?:supplied|provided|injected|poured|pumped|put|puts|supplies|"
                 r"provides|injects)\b(?=[^.;]{0,80}"
@@ -342,6 +343,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
 _EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)|\s*\((?:which|who)\s+(?:co-)?led\s+(?:the|this)\s+"
                            r"(?:round|deal|investment|financing)\)|"
                            r",\s*(?:which|who)\s+(?:co-)?led\s+(?:the|this)\s+(?:round|deal|investment|financing)(?=\s*,)", _I)
+_EN_ASIDE = re.compile(r",\s*(?:which|who)\s+(?:is|are|was|were)\s+(?!(?:also\s+)?(?:the\s+)?(?:co-)?lead)[^,;.]{2,60}(?=,)", _I)
 _EN_STOP = re.compile(
     r";|\||,\s+[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}\s+(?:said|says|told|reported|announced|added|noted)\b|\((?!(?:co-)?lead(?:\s+investors?)?\)|(?:which|who)\s+(?:co-)?led\b)|(?<!lead)(?<!investor)(?<!round)(?<!deal)(?<!investment)(?<!financing)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
     r"fellow|new\s+investor|investors?\b))|\s+(?:with|on|in|at|to|for|as|while|after|before|via|under|which|who|"
@@ -410,6 +412,10 @@ def _en_list_before(t: str, lo: int, pos: int) -> tuple[int, int]:
 def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
     # role asides ("A (lead), B", "A (which led the round), B") do not end a list: blanked, same length
     t = _EN_LEAD_MARK.sub(lambda m: " " * len(m.group()), f.t) if "(" in f.t or " led " in f.t else f.t
+    asides = []
+    if " which " in t or " who " in t:  # "A, which is Huawei's investment arm, and B": an aside inside the list
+        asides = [(m.start(), m.end()) for m in _EN_ASIDE.finditer(t, a, b)]
+        t = _EN_ASIDE.sub(lambda m: " " * len(m.group()), t)
     out: list[tuple[int, int, str]] = []
     for rx, role in _EN_POST:
         for m in rx.finditer(t, a, b):
@@ -432,4 +438,12 @@ def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
             s, e = _en_list_before(t, a + (bounds[-1] if bounds else 0), m.start())
             if e > s:
                 out.append((s, e, role))
+    for xa, xb in asides:  # the aside names no investor of this round
+        cut = []
+        for cs, ce, role in out:
+            if cs < xb and xa < ce:
+                cut += [(p, q, role) for p, q in ((cs, xa), (xb, ce)) if q > p]
+            else:
+                cut.append((cs, ce, role))
+        out = cut
     return out
