@@ -9,6 +9,7 @@ to ``cypher_runner``).
 """
 from __future__ import annotations
 
+import gc
 import itertools
 
 from kg.queries.base import Graph, NamedQuery, Param, register
@@ -24,8 +25,13 @@ _ORDER = {label: i for i, label in enumerate(LABEL_ORDER)}
 
 
 def _adjacency(ix, store):
-    """The whole graph's adjacency, built once per store version (kept in the query index)."""
-    return ix.memo("adjacency", lambda: adjacency(store))
+    """The whole graph's adjacency, built once per store version (kept in the query index) and, like
+    the index, kept out of the cyclic GC's full collections (which otherwise stall every walk)."""
+    def build():
+        adj = adjacency(store)
+        gc.freeze()
+        return adj
+    return ix.memo("adjacency", build)
 
 
 def _display(n: dict) -> str:

@@ -35,15 +35,11 @@ class Adjacency:
 
     def position(self, key: str) -> int | None:
         """The position of node ``key`` (None when there is none)."""
-        pos = self.__dict__.get("_pos")
-        if pos is not None:
-            return pos.get(key)
-        i = pc.index(self.id_array, pa.scalar(key, pa.string())).as_py()
-        return None if i < 0 else i
+        return self.pos.get(key)
 
     @property
     def pos(self) -> dict[str, int]:
-        """id -> position for every node (built the first time a walk needs many lookups)."""
+        """id -> position for every node (built the first time a walk asks)."""
         pos = self.__dict__.get("_pos")
         if pos is None:
             pos = self.__dict__["_pos"] = {x: i for i, x in enumerate(self.ids)}
@@ -157,12 +153,10 @@ def shortest_paths(adj: Adjacency, a: int, b: int, max_hops: int) -> list[list[i
         child, parent = _expand(adj, front[side])
         keep = mine[child] < 0
         child, parent = child[keep], parent[keep]
-        key = np.unique(child * n + parent)  # one pair per (child, parent), whatever the relationships
-        child, parent = key // n, key % n
         depth[side] += 1
-        new = np.unique(child)
-        mine[new] = depth[side]
-        layers[side].append((child, parent))
+        mine[child] = depth[side]
+        new = np.flatnonzero(mine == depth[side])  # the layer, each node once, in position order
+        layers[side].append((child, parent))      # a pair may repeat (two relationships): _paths keeps one
         front[side] = new
         meet = new[other[new] >= 0]
         if len(meet):
@@ -183,7 +177,9 @@ def _paths(layers: list, depth_of: np.ndarray, targets: np.ndarray) -> dict[int,
         child, parent = layers[d - 1]
         sel = np.isin(child, need)
         for c, p in zip(child[sel].tolist(), parent[sel].tolist()):
-            parents.setdefault(c, []).append(p)
+            ps = parents.setdefault(c, [])
+            if p not in ps:
+                ps.append(p)
         need = np.unique(parent[sel])
         d -= 1
     memo: dict[int, list[list[int]]] = {}
