@@ -114,7 +114,6 @@ def test_the_exports_agree(lang):
     assert got == AMOUNTS
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="chat switches to the one home")
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_chat_agrees(lang):
     from kg.chat.answer import money_text as chat_money

@@ -10,9 +10,8 @@ the subgraph. Nothing a user types ends in a traceback: a question we cannot rea
 """
 from __future__ import annotations
 
-import functools
 import contextvars
-import math
+import functools
 import re
 import threading
 import time
@@ -21,6 +20,7 @@ import weakref
 from kg.chat.intents import PRIVATE_ROUNDS, interpret
 from kg.chat.nlu import MAX_CHARS, Parse, detect_language, nlu_for, normalise, recover_names
 from kg.errors import BackendError, KGError, QueryError
+from kg.result import jsonable as _plain  # the one JSON-safe converter (answers, pages, exports)
 
 __all__ = ["RESET_COMMANDS", "answer", "compose", "money_text", "suggestions", "understand"]
 
@@ -29,64 +29,12 @@ LIST_PREVIEW = 12
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _plain(obj):
-    """JSON-safe copy: numpy scalars to Python, NaN to None, tuples and sets to lists.
-
-    Answers carry tables of thousands of rows: the plain types take a fast path by exact type.
-    """
-    t = type(obj)
-    if t is str or t is int or t is bool or obj is None:
-        return obj
-    if t is float:
-        return obj if obj == obj and obj not in (_INF, -_INF) else None
-    if t is dict:
-        return {k if type(k) is str else str(k):
-                v if (type(v) is str or type(v) is int or type(v) is bool or v is None
-                      or (type(v) is float and v == v and v not in (_INF, -_INF))) else _plain(v)
-                for k, v in obj.items()}
-    if t is list or t is tuple:
-        return [x if (type(x) is str or type(x) is int or x is None) else _plain(x) for x in obj]
-    return _plain_other(obj)
-
-
-_INF = float("inf")
-
-
-def _plain_other(obj):
-    if isinstance(obj, (str, bool)):
-        return str(obj) if not isinstance(obj, bool) else bool(obj)
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return None if math.isnan(obj) or math.isinf(obj) else float(obj)
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, set, frozenset)):
-        return [_plain(x) for x in obj]
-    if hasattr(obj, "item"):  # numpy scalar
-        try:
-            return _plain(obj.item())
-        except (TypeError, ValueError):
-            pass
-    return str(obj)
-
-
 def money_text(v: float | None, lang: str) -> str:
-    """8亿元 / 639.0 million yuan."""
-    if v is None:
-        return "未披露" if lang == "zh" else "undisclosed"
-    v = float(v)
-    if lang == "zh":
-        if abs(v) >= 1e8:
-            return f"{v / 1e8:,.2f}".rstrip("0").rstrip(".") + "亿元"
-        if abs(v) >= 1e4:
-            return f"{v / 1e4:,.2f}".rstrip("0").rstrip(".") + "万元"
-        return f"{v:,.0f}元"
-    if abs(v) >= 1e9:
-        return f"RMB {v / 1e9:,.2f}".rstrip("0").rstrip(".") + " billion"
-    if abs(v) >= 1e6:
-        return f"RMB {v / 1e6:,.2f}".rstrip("0").rstrip(".") + " million"
-    return f"RMB {v:,.0f}"
+    """An amount in CNY yuan as the chat says it: the one rule of :func:`kg.formatting.money_text`
+    (the pages, the report and the exports say it the same way)."""
+    from kg.formatting import money_text as one_rule
+
+    return one_rule(v, lang)
 
 
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

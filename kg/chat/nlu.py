@@ -234,8 +234,11 @@ class Lexicon:
                 continue
             lex.add_node(node_id("investor", inv.name), "Investor",
                          {"name": inv.name, "name_en": inv.name_en, "aliases": inv.aliases}, in_graph=False)
+        active = _with_deals(store)
         for id_, label, props in _graph_names(store):
-            lex.add_node(id_, label, props)
+            # an investor or company with no deal in the graph (a seed name only) is not "in the graph" for
+            # the chat: a question about it is answered with that, never with an empty list
+            lex.add_node(id_, label, props, in_graph=label not in ("Investor", "Company") or id_ in active)
         lex.add_stems()
         lex._prefer_regions(onto)
         return lex
@@ -251,6 +254,18 @@ class Lexicon:
                 if best is not None and best.id in regs:
                     ids.remove(best.id)
                     ids.insert(0, best.id)
+
+
+def _with_deals(store) -> set:
+    """Ids of the investors that joined a round and the companies that raised one."""
+    import pyarrow.compute as pc
+
+    out: set = set()
+    for type_ in ("INVESTED_IN", "RAISED"):
+        t = store.relationships(type_)
+        if t is not None and t.num_rows:
+            out.update(pc.unique(t.column("_start")).to_pylist())
+    return out
 
 
 def _graph_names(store):
