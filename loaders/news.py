@@ -313,7 +313,8 @@ def _history_ranges(f: Frame, a: int, b: int, anchor_clause: int) -> list[tuple[
                     past = False
                     continue
                 if past or _zh_history(f.t[ca:cb]):
-                    past = True
+                    # an earlier financing's clause keeps the sentence history; a total alone (累计金额2.5亿元) does not
+                    past = past or bool(re.search(r"轮|融资|投资|获", f.t[ca:cb]))
                     out.append((ca, cb))
     else:
         for ua, ub in units(f):

@@ -57,7 +57,7 @@ _ZH_LEAD_STRIP = re.compile(
     r"\d{1,2}\s*月\s*\d{1,2}\s*[日号]|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+")
 _ZH_TAIL_STRIP = re.compile(
     r"(?:[\s\x00]|年初|年底|年末|年中|上半年|下半年|月初|月底|月中|此前|之前|以前|曾经|曾|先后|刚刚|刚|随后|随即|此后|之后|还|另外|对外界|对外|向外界|向媒体|\d{1,2}\s*月(?:底|初|中旬|上旬|下旬|份|末)|[一二两三四五六七八九十半几数\d]+个?(?:月|天|周|星期|日|年)(?:之?前|以来)?|近日|日前|今日|今天|昨日|昨天|近期|最近|目前|已经|已|正式|再次|再度|成功|顺利|也|又|再|刚刚|终于|宣布|官宣|"
-    r"今年|本月|本周|分别|均|于|在|有望|或将|即将|传出|传闻|计划|预计|拟|将|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|"
+    r"今年|本月|本周|分别|均|于|在|有望|或将|即将|传出|传闻|计划|预计|拟|将|第?[一二三四1-4]季度|Q[1-4]|上半年|下半年|\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?)?|\d{1,2}\s*月(?:\s*\d{1,2}\s*[日号])?|"
     r"\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?)+$")
 _ZH_QUOTED = re.compile(r"[“\"「『《]([^”\"」』》]{2,40})[”\"」』》]")
 _ZH_SHORT = re.compile(r"[(（][^()（）]*?(?:简称|下称)\s*[:：]?\s*[“\"「]?([^”\"」()（）]{2,30})[”\"」]?[^()（）]*[)）]")
@@ -246,7 +246,7 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
         if got is None and (not subject or ZH_PRONOUN.match(subject)) and k > 0:
             # "X宣布，已完成…": the subject is in the clause before
             pa, pb = clauses[k - 1]
-            pm = re.search(r"(?:正式)?(?:宣布|官宣)$", f.t[pa:pb].strip())
+            pm = re.search(r"(?:正式|对外|向外界|向媒体)?(?:宣布|官宣)$", f.t[pa:pb].strip())
             prior = _ZH_PRIOR_SUBJECT.match(f.t, pa, pb)
             if pm:
                 got = _clean_company_zh(f, pa, pa + len(f.t[pa:pb].rstrip()) - len(pm.group(0)))

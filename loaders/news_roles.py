@@ -114,6 +114,8 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
     inv = [(s, e) for s, e, lab, _ in f.names if lab == "INVESTOR"]
     for rx, role in _ZH_TRIGGERS:
         for t in rx.finditer(trig, a, b):
+            if role != "advisor" and re.search(r"(?:未|没有|并未|不再|不)$", trig[max(a, t.start() - 2):t.start()]):
+                continue  # 其余股东均未参与本轮: a negated role is nobody's (the exclusion reads the names)
             hit = [(s, e) for s, e in inv if s < t.end() and t.start() < e]
             if hit:  # 投资 in 金石投资, 国家集成电路产业投资基金
                 if hit[0][1] == t.end() and not trig[t.end():b].strip(" \x00"):
@@ -331,6 +333,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\s+(?:also\s+)?(?:participating|joining|investing|following\s+on|taking\s+part|chipping\s+in)\b",
                 _I), "follow"),
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
+    (re.compile(r"\s+as\s+(?:the\s+)?(?:co-investors?|other\s+investors|followers?|participants?)\b", _I), "follow"),
     (re.compile(r"-(?:co-)?led\b", _I), "lead"),
     (re.compile(r"\s+(?:is|are|was|were)\s+(?:co-)?leading\b|,?\s+which\s+(?:co-)?led\s+(?:the|this)\s+(?:round|deal|investment)", _I),
      "lead"),
@@ -343,7 +346,8 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
 _EN_LEAD_MARK = re.compile(r"\s*\((?:co-)?lead(?:\s+investors?)?\)|\s*\((?:which|who)\s+(?:co-)?led\s+(?:the|this)\s+"
                            r"(?:round|deal|investment|financing)\)|"
                            r",\s*(?:which|who)\s+(?:co-)?led\s+(?:the|this)\s+(?:round|deal|investment|financing)(?=\s*,)", _I)
-_EN_ASIDE = re.compile(r",\s*(?:which|who)\s+(?:is|are|was|were)\s+(?!(?:also\s+)?(?:the\s+)?(?:co-)?lead)[^,;.]{2,60}(?=,)", _I)
+_EN_ASIDE = re.compile(r",\s*(?:which|who)\s+(?:is|are|was|were)\s+(?![^,;.]*\b(?:lead|led|co-led|backed|funded|joined|"
+                       r"participat\w*|invest(?:ed|s|ing)?)\b)[^,;.]{2,60}(?=,)", _I)
 _EN_STOP = re.compile(
     r";|\||,\s+[A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3}\s+(?:said|says|told|reported|announced|added|noted)\b|\((?!(?:co-)?lead(?:\s+investors?)?\)|(?:which|who)\s+(?:co-)?led\b)|(?<!lead)(?<!investor)(?<!round)(?<!deal)(?<!investment)(?<!financing)\)|\.(?:\s|$)|,\s+(?!(?:and\s+)?(?:[A-Z0-9]|existing|previous|returning|current|other|its\s+existing|"
     r"fellow|new\s+investor|investors?\b))|\s+(?:with|on|in|at|to|for|as|while|after|before|via|under|which|who|"
