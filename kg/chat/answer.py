@@ -792,7 +792,9 @@ def _answer(store, q: str, session) -> dict:
     store.refresh()  # another process may have loaded data: the names must be the current ones
     nlu = nlu_for(store)
     text = normalise(q[: MAX_CHARS * 4])
-    simple = to_simplified(text, [(m.start, m.end) for m in nlu.parse(text).mentions if m.start >= 0])
+    simple = to_simplified(text)
+    if simple != text:  # traditional characters: convert, but keep the names already known as written
+        simple = to_simplified(text, [(m.start, m.end) for m in nlu.parse(text).mentions if m.start >= 0])
     p0, ambiguous = _spell(store, nlu, simple)
     lang = p0.language
     if ambiguous is not None:
