@@ -67,20 +67,26 @@ def _log(msg: str) -> None:
 # ---------------------------------------------------------------------------------------------- workspace
 def ensure_demo_workspace(workdir: str | os.PathLike | None = None, deals: int | None = None,
                           seed: int = SEED) -> Path:
-    """The demo workspace (the report's seed plus ``kg demo``; synthetic, marked so), built once."""
+    """The demo workspace (the report's seed plus ``kg demo``; synthetic, marked so), built once:
+    ``kg demo``'s default, or with ``deals`` that many deals of 2019 alone (``kg demo --deals N
+    --years 2019``, the 100k workspace of issues 18 and 19)."""
     from kg.demo import run_demo
-    from kg.loading import load_seed
+    from kg.loading import load_seed, prepare_reads
     from kg.store.embedded import EmbeddedStore
 
     base = Path(workdir or Path(tempfile.gettempdir()) / "iikg-bench-serve")
-    ws = base / f"demo-{deals or 'default'}-seed{seed}"
+    ws = base / (f"demo-{deals}-2019-seed{seed}" if deals else f"demo-default-seed{seed}")
     done = ws / ".bench-serve-complete"
     if done.exists():
         return ws
     ws.mkdir(parents=True, exist_ok=True)
     store = EmbeddedStore(ws)
     load_seed(store)
-    run_demo(store, **({"deals": deals} if deals else {}), seed=seed)
+    if deals:
+        run_demo(store, deals, seed, years=(2019,))
+    else:
+        run_demo(store, seed=seed)
+    prepare_reads(store)  # what `kg demo` leaves beside the data
     store.close()
     done.write_text("seed + demo\n", encoding="utf-8")
     return ws
@@ -265,15 +271,18 @@ MIX = {"chat": 18, "network": 10, "entity": 20, "query": 12, "report": 5, "home"
 class Workload:
     """The seeded request mix of one client."""
 
-    def __init__(self, names: dict, rng: random.Random, full_exports: bool):
+    def __init__(self, names: dict, rng: random.Random, full_exports: bool, start: int = 0):
         self.n, self.rng, self.full_exports = names, rng, full_exports
         self.kinds = list(MIX)
         self.weights = [MIX[k] for k in self.kinds]
         self.session: str | None = None
-        self.lang_en = False
+        # every kind once first (from ``start`` on, so that a few clients cover them all at once even
+        # in a short run), then drawn by weight
+        k = start % len(self.kinds)
+        self.first = self.kinds[k:] + self.kinds[:k]
 
     def next(self) -> Req:
-        kind = self.rng.choices(self.kinds, self.weights)[0]
+        kind = self.first.pop(0) if self.first else self.rng.choices(self.kinds, self.weights)[0]
         return getattr(self, "_" + kind)()
 
     # -- the kinds
@@ -440,7 +449,7 @@ def run_load(port: int, names: dict, clients: int, seconds: float, seed: int, fu
 
     def client(i: int):
         rng = random.Random(seed * 1000 + i)
-        wl = Workload(names, rng, full_exports)
+        wl = Workload(names, rng, full_exports, start=i * 2)
         conn = Conn(port)
         try:
             conn.get_csrf()
@@ -501,10 +510,12 @@ def run_load(port: int, names: dict, clients: int, seconds: float, seed: int, fu
 
 
 def run_serve_bench(workspace=None, clients: int = 16, seconds: float = 60, seed: int = SEED,
-                    full_exports: bool | None = None, threads: int | None = None, workdir=None) -> dict:
-    """Start ``kg serve`` on ``workspace`` (default: the demo workspace), time its start and first
-    views, then run the load. Returns the results (see the module's doc)."""
-    ws = Path(workspace) if workspace else ensure_demo_workspace(workdir, seed=seed)
+                    full_exports: bool | None = None, threads: int | None = None, workdir=None,
+                    deals: int | None = None) -> dict:
+    """Start ``kg serve`` on ``workspace`` (default: the demo workspace, of ``deals`` deals when
+    given), time its start and first views, then run the load. Returns the results (see the
+    module's doc)."""
+    ws = Path(workspace) if workspace else ensure_demo_workspace(workdir, deals, seed=seed)
     from kg.bench import machine
 
     res: dict = {"workspace": str(ws), "seed": seed, "machine": machine(), "load_before": os.getloadavg(),
@@ -591,10 +602,14 @@ def text(res: dict) -> str:
 @click.option("--full-exports/--no-full-exports", default=None,
               help=f"Export the whole co-investment network too (default: when the workspace has at most "
                    f"{FULL_EXPORT_MAX_ROUNDS:,} rounds).")
+@click.option("--deals", type=click.IntRange(1, 3_000_000), default=None,
+              help="Without --workspace: a demo workspace of this many 2019 deals (kg demo --deals N "
+                   "--years 2019), built once under --workdir.")
+@click.option("--workdir", type=click.Path(file_okay=False), help="Where demo workspaces are built (default TMP).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the results to this JSON file.")
-def serve_cmd(workspace, clients, seconds, seed, threads, full_exports, out):
+def serve_cmd(workspace, clients, seconds, seed, threads, full_exports, deals, workdir, out):
     """kg serve under load: 16 clients × 60 s of chat, network, pages, exports and bad input; p50/p95/p99."""
-    res = run_serve_bench(workspace, clients, seconds, seed, full_exports, threads)
+    res = run_serve_bench(workspace, clients, seconds, seed, full_exports, threads, workdir, deals)
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(res, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

@@ -62,3 +62,19 @@ def test_a_wrong_answer_is_counted_as_an_error():
     export = Req("export", "/api/export?query=x&format=csv", ctype=("text/csv", "application/zip"))
     assert check(export, Reply(200, "application/zip", b"PK", {"Content-Disposition": "attachment; filename=x.zip"})) is None
     assert "attachment" in check(export, Reply(200, "text/csv", b"a,b", {}))
+
+
+def test_the_demo_workspace_is_built_once_and_reused(tmp_path):
+    from kg.bench_serve import ensure_demo_workspace
+    from kg.queries import run
+    from kg.store.embedded import EmbeddedStore
+
+    ws = ensure_demo_workspace(tmp_path, deals=60)
+    store = EmbeddedStore(ws)
+    by_year = {str(r["period"])[:4]: r.get("deals") or 0 for r in run(store, "timeline", by="year").rows}
+    assert by_year.get("2019", 0) >= 60 and not by_year.get("2016")  # 2019 alone (kg demo's default adds 2016-2018)
+    version = store.version
+    store.close()
+    stamp = (ws / ".bench-serve-complete").stat().st_mtime_ns
+    assert ensure_demo_workspace(tmp_path, deals=60) == ws
+    assert (ws / ".bench-serve-complete").stat().st_mtime_ns == stamp and EmbeddedStore(ws).version == version
