@@ -135,7 +135,21 @@ def provenance(text: str) -> str:
 # history clauses (an earlier round, totals): words in ontology/news_vocab.yaml, shapes here
 _ZH_HISTORY = re.compile(alternation(words("history", "zh")) + r"|[两三四五多几]轮|(?<![A-Za-z\d])\d轮|(?<![月天周日])之前|^继|"
                          r"在[^,。]*(?:投资|融资|注资|\x00|轮)(?:之)?后$")
-_EN_HISTORY = re.compile(alternation(words("history", "en"), english=True), _I)
+_EN_HISTORY_WORDS = re.compile(alternation(words("history", "en"), english=True), _I)
+_EN_TOTAL_TAIL = re.compile(r",?\s*(?:bringing|taking|lifting|raising)\s+(?:its|the\s+company's|[A-Z][\w.&-]*(?:'s|’s))\s+"
+                            r"(?:total|cumulative|overall)[^.;]*", _I)
+
+
+class _EnHistory:
+    """English history cues ("previously raised", "last year", "to date"); a tail that only sums the
+    rounds up ("…, bringing its total funding to $80 million") is no history of its sentence."""
+
+    def search(self, text, pos=0, endpos=None):
+        seg = text[pos:endpos] if endpos is not None else text[pos:]
+        return _EN_HISTORY_WORDS.search(_EN_TOTAL_TAIL.sub(lambda m: " " * len(m.group()), seg))
+
+
+_EN_HISTORY = _EnHistory()
 _ZH_COUNT = re.compile(r"[两三四五多几]轮|(?<![A-Za-z\d])\d轮")
 _ZH_NOW = re.compile(alternation(words("current", "zh")))
 

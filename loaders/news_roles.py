@@ -44,7 +44,7 @@ _ZH_TRIGGERS: list[tuple[re.Pattern, str]] = [
                 r"(?:财务顾问|融资顾问|FA)"), "advisor"),
     (re.compile(r"(?:作为|担任|为)(?:本轮)?的?(?:联合|共同)?领投方"), "lead"),
     (re.compile(r"独家(?:战略)?(?:投资|注资|出资|领投)"), "sole"),
-    (re.compile(r"(?:联合|共同)?领投了?|领衔(?:投资)?|(?:联合|共同)?牵头(?:投资)?"), "lead"),
+    (re.compile(r"(?:联合|共同)?领投了?|领衔(?:投资)?|(?:联合|共同)?牵头(?:投资)?|领军(?:投资)?"), "lead"),
     (re.compile(r"(?:作为|为)(?:本轮)?的?跟投方|(?:作为|为)(?:其|公司的?)?战略投资(?:者|方|人)|(?:[两三四五多几]家|等)战略投资(?:者|方|人)"),
      "follow"),
     (re.compile(r"(?:向|为)[^,;。\x00]{2,30}?(?:注资|增资)"), "follow"),
@@ -58,6 +58,7 @@ _ZH_DUI = re.compile(r"(?P<list>[^,;。\x00]{2,40}?)(?:宣布|已|正式|近日|
                      r"[^,;。\x00]{0,20}\x00+(?:公司)?(?:的|进行)")
 _ZH_PRED_CUT = re.compile(r".*(?:完成|获得|获(?![悉])|拿到|斩获|迎来|宣布|引入|引进|吸引|收到|" + alternation(words("zh_predicates"))
                           + r")(?:了)?(?:一笔|一轮)?")
+_ZH_BESIDES = re.compile(r"[\s\x00]*除(?:了)?(?P<list>[^,;。]{2,40}?)(?:以)?外[\s\x00]*$")
 _ZH_ANNOUNCE_TAIL = re.compile(r"(?:今日|今天|近日|日前|昨日|正式|宣布|官宣|已经|已|再次|再度|又|也|将)*(?:宣布|官宣)[\s\x00]*$")
 _ZH_AFTER = re.compile(r".*(?:由|来自|包括|其中|包含)")
 _ZH_PIECE_LEAD = re.compile(r"^(?:[\s、,\x00:]|以及|本轮|本次|此次|该轮|此轮|融资|的|由|并|且|还|老股东|原有股东|原股东|现有股东|新股东|"
@@ -75,6 +76,9 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
     """(chunk start, chunk end, role) for the name lists in clause ``t[a:b]``. Triggers are found in
     ``trig`` (rounds not blanked: 获得X的战略投资), lists are read in ``masked``."""
     out: list[tuple[int, int, str]] = []
+    besides = _ZH_BESIDES.match(masked, a, b)
+    if besides and re.match(r"[,\s]*[^,;。]{0,12}?(?:均|都|全部|皆)?(?:未|没有|并未)", masked[b:b + 30]):
+        return [(besides.start("list"), besides.end("list"), "follow")]  # 除老股东A外，其余股东均未参与本轮: A took part
     inc = _ZH_INCLUDING.match(masked, a, b)
     if inc:  # 本轮融资吸引了…，包括A、B及C等 / 另有多家产业方跟投，包括A、B等等
         us = max(masked.rfind(c, 0, a) for c in "。!?;\n") + 1
@@ -335,6 +339,7 @@ _EN_PRE: list[tuple[re.Pattern, str]] = [
     (re.compile(r"\s+(?:also\s+)?(?:participate|join|invest|follow\s+on|take\s+part)\b", _I), "follow"),
     (re.compile(r"\s+as\s+(?:the\s+)?(?:co-investors?|other\s+investors|followers?|participants?)\b", _I), "follow"),
     (re.compile(r"-(?:co-)?led\b", _I), "lead"),
+    (re.compile(r"(?:\s+(?:has|have|had|also|jointly))*\s+(?:co-led|led|co-lead|lead)(?=\s*(?:[,.;]|$))", _I), "lead"),
     (re.compile(r"\s+(?:is|are|was|were)\s+(?:co-)?leading\b|,?\s+which\s+(?:co-)?led\s+(?:the|this)\s+(?:round|deal|investment)", _I),
      "lead"),
     (re.compile(r"\s+(?:were|was|are|is)\s+(?:also\s+)?among\s+(?:the\s+)?(?:\w+\s+)?(?:investors|backers|participants)\b|"
