@@ -133,3 +133,48 @@ def test_a_failed_apply_writes_nothing(dev_workspace):
         s.apply(b)
     assert (dev_workspace / "store" / "manifest.json").read_bytes() == before
     assert sorted(p.name for p in (dev_workspace / "store").iterdir()) == files
+
+
+def test_a_mapped_reader_shares_an_arrow_copy_and_follows_writes(dev_workspace, tmp_path):
+    """mapped=True: each version is read from an Arrow IPC copy memory-mapped read-only (workers
+    share its pages); same tables as the Parquet read; a write makes the next version's copy and
+    removes the old one; a damaged copy is not used; another process maps the same copy."""
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+
+    from kg.store import workspace as W
+
+    plain = EmbeddedStore(dev_workspace)
+    mapped = EmbeddedStore(dev_workspace, mapped=True)
+    copies = list((dev_workspace / "cache").iterdir())
+    assert len(copies) == 1 and (copies[0] / "tables.json").exists()
+    for kind in ("nodes", "rels"):
+        for name, t in getattr(plain.tables, kind).items():
+            assert W.decode_rows(getattr(mapped.tables, kind)[name]) == W.decode_rows(t), (kind, name)
+    before = pa.total_allocated_bytes()
+    again = EmbeddedStore(dev_workspace, mapped=True)  # maps the copy: no table read into memory
+    assert pa.total_allocated_bytes() - before < 1 << 20
+    assert again.stats() == plain.stats()
+    # another process opens it read-only, mapped, and sees the same counts
+    code = ("import json,sys; from kg.store.embedded import EmbeddedStore; "
+            "s = EmbeddedStore(sys.argv[1], mapped=True); "
+            "print(json.dumps({k: t.num_rows for k, t in s.tables.nodes.items()}))")
+    out = subprocess.run([sys.executable, "-c", code, str(dev_workspace)], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == {k: t.num_rows for k, t in plain.tables.nodes.items()}
+    # a write: the mapped reader picks up the new version; the old copy goes
+    b = Batch()
+    b.node("Company", "company:映射测试", "test", name="映射测试")
+    plain.apply(b)
+    assert mapped.refresh()
+    assert mapped.entity("company:映射测试")["name"] == "映射测试"
+    copies2 = list((dev_workspace / "cache").iterdir())
+    assert len(copies2) == 1 and copies2[0].name != copies[0].name
+    # a damaged copy is ignored (read from Parquet, copy written again)
+    victim = next(p for p in copies2[0].iterdir() if p.suffix == ".arrow")
+    victim.write_bytes(victim.read_bytes()[:100])
+    fresh = EmbeddedStore(dev_workspace, mapped=True)
+    assert fresh.entity("company:映射测试")["name"] == "映射测试"
+    assert fresh.stats() == plain.stats()
+    assert len(victim.read_bytes()) > 100  # written again whole

@@ -184,8 +184,11 @@ class EmbeddedStore:
 
     kind = "embedded"
 
-    def __init__(self, workspace: str | os.PathLike):
+    def __init__(self, workspace: str | os.PathLike, mapped: bool | None = None):
         self.workspace = Path(workspace)
+        # mapped: read each version from its memory-mapped Arrow copy (kg.store.workspace.read_mapped),
+        # so that server workers share one copy of the data; IIKG_MAPPED=1 turns it on by default
+        self.mapped = os.environ.get("IIKG_MAPPED", "") == "1" if mapped is None else mapped
         self.workspace.mkdir(parents=True, exist_ok=True)
         self.path = W.manifest_path(self.workspace)
         self.version = 0  # bumps on every change seen by this process: caches key on it
@@ -198,7 +201,7 @@ class EmbeddedStore:
     # ------------------------------------------------------------------ reading
     def reload(self) -> None:
         """Read the current version from disk (empty when there is none)."""
-        tables = W.read_version(self.workspace)
+        tables = W.read_mapped(self.workspace) if self.mapped else W.read_version(self.workspace)
         self._tables = tables
         if self._graph is not None:
             # the graph it replaces was frozen out of the cyclic GC (see _build_graph): free it now

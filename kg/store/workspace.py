@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 from kg.errors import WorkspaceError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "STORE_DIR", "MANIFEST", "PREVIOUS", "LEGACY_SNAPSHOT",
-           "Tables", "read_version", "write_version", "encode_rows", "decode_rows", "empty_manifest",
+           "Tables", "read_version", "read_mapped", "write_version", "encode_rows", "decode_rows", "empty_manifest",
            "manifest_path", "check_legacy", "no_gc"]
 
 FORMAT = "iikg-workspace"
@@ -367,6 +367,32 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", name)[:60] or "x"
 
 
+_DICT_RATIO = 0.1  # a string column with fewer distinct values than this share of its values: dictionary
+
+
+def _encodings(table: pa.Table) -> dict:
+    """How to write ``table`` small: zstd; a dictionary for string columns with few distinct
+    values (types, labels, currencies, levels), prefix (delta) encoding for the others (ids and
+    sources share long prefixes: ``round:…|a|2019-07``, ``file:deals.csv#L123``), delta-packed
+    integers (positions of relationship ends grow nearly in order). Any Parquet reader reads it."""
+    dict_cols, enc = [], {}
+    for f in table.schema:
+        t = f.type
+        if pa.types.is_dictionary(t):
+            dict_cols.append(f.name)
+        elif pa.types.is_string(t) or (pa.types.is_list(t) and pa.types.is_string(t.value_type)):
+            vals = pc.list_flatten(table.column(f.name)) if pa.types.is_list(t) else table.column(f.name)
+            n = len(vals) - vals.null_count
+            if n and pc.count_distinct(vals).as_py() < _DICT_RATIO * n:
+                dict_cols.append(f.name)
+            else:
+                enc[f"{f.name}.list.element" if pa.types.is_list(t) else f.name] = "DELTA_BYTE_ARRAY"
+        elif pa.types.is_int64(t):
+            enc[f.name] = "DELTA_BINARY_PACKED"
+    return {"compression": "zstd", "compression_level": 3, "use_dictionary": dict_cols or False,
+            "column_encoding": enc or None}
+
+
 def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table, nodes=None, hint=None) -> dict:
     rows = table.num_rows
     if kind == "rels":
@@ -374,7 +400,7 @@ def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Tab
     fname = f"v{version:06d}-{kind}-{_safe(name)}-{secrets.token_hex(3)}.parquet"
     path = folder / fname
     with open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd", write_page_checksum=True)
+        pq.write_table(table, fh, write_page_checksum=True, **_encodings(table))
         fh.flush()
         os.fsync(fh.fileno())
     return {"kind": kind, "name": name, "file": fname, "rows": rows, "bytes": path.stat().st_size,
@@ -511,6 +537,94 @@ def read_version(workspace: Path) -> Tables:
             continue
         return Tables(m, nodes, rels, sig)
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------------------------------------- mapped copy
+CACHE_DIR = "cache"  # WORKSPACE/cache/<version>-<digest>/: Arrow IPC files of one version, derived
+
+
+def _cache_name(m: dict) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(json.dumps(m["files"], sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    return f"v{m['version']:06d}-{digest}"
+
+
+def read_mapped(workspace: Path) -> Tables:
+    """The current version as Arrow tables memory-mapped from an uncompressed Arrow IPC copy of it
+    (``WORKSPACE/cache/v…-<digest of the manifest's files>/``), written by the first reader of the
+    version that asks (temporary folder, then one rename) and shared read-only by every process
+    that maps it: the operating system keeps one copy of the pages for all of them. The Parquet
+    files stay the workspace; the copy is derived (delete it any time) and never pickled. A copy
+    that cannot be read is ignored (the version is read from Parquet and the copy written again)."""
+    workspace = Path(workspace)
+    tables = None
+    for _ in range(_RETRIES):
+        m, sig = read_manifest(workspace)
+        if m is None:
+            return Tables(empty_manifest(), {}, {}, None)
+        folder = workspace / CACHE_DIR / _cache_name(m)
+        if folder.is_dir():
+            try:
+                return _map_folder(folder, m, sig)
+            except (OSError, ValueError, KeyError, pa.ArrowException):
+                import shutil
+
+                shutil.rmtree(folder, ignore_errors=True)  # damaged or half removed: made again from Parquet
+        tables = read_version(workspace)
+        if tables.manifest.get("version") == m["version"]:
+            break
+    _write_cache(workspace, tables)
+    folder = workspace / CACHE_DIR / _cache_name(tables.manifest)
+    try:
+        return _map_folder(folder, tables.manifest, tables.sig)
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        return tables
+
+
+def _map_folder(folder: Path, m: dict, sig) -> Tables:
+    import pyarrow.ipc as ipc
+
+    index = json.loads((folder / "tables.json").read_text("utf-8"))
+    out: dict[str, dict[str, pa.Table]] = {"nodes": {}, "rels": {}}
+    for e in index:
+        with pa.memory_map(str(folder / e["file"]), "r") as src:
+            t = ipc.open_file(src).read_all()
+        if t.num_rows != e["rows"]:
+            raise ValueError(f"{e['file']}: {t.num_rows} rows, expected {e['rows']}")
+        out[e["kind"]][e["name"]] = t
+    return Tables(m, out["nodes"], out["rels"], sig)
+
+
+def _write_cache(workspace: Path, tables: Tables) -> None:
+    """The Arrow IPC copy of ``tables`` (atomically: a temporary folder renamed), and the copies of
+    versions other than this one removed."""
+    import shutil
+
+    import pyarrow.ipc as ipc
+
+    root = workspace / CACHE_DIR
+    root.mkdir(exist_ok=True)
+    name = _cache_name(tables.manifest)
+    final = root / name
+    if not final.is_dir():
+        tmp = root / f".{name}.{os.getpid()}.{secrets.token_hex(3)}.tmp"
+        tmp.mkdir()
+        index = []
+        for kind, group in (("nodes", tables.nodes), ("rels", tables.rels)):
+            for k, (tname, t) in enumerate(group.items()):
+                fname = f"{kind}-{k:03d}-{_safe(tname)}.arrow"
+                with pa.OSFile(str(tmp / fname), "wb") as sink, ipc.new_file(sink, t.schema) as w:
+                    w.write_table(t.combine_chunks())
+                index.append({"kind": kind, "name": tname, "file": fname, "rows": t.num_rows})
+        (tmp / "tables.json").write_text(json.dumps(index, ensure_ascii=False), "utf-8")
+        try:
+            os.rename(tmp, final)
+        except OSError:  # another reader renamed its copy first: same content
+            shutil.rmtree(tmp, ignore_errors=True)
+    for p in root.iterdir():
+        if p.name != name:  # older versions (a process still mapping one keeps its pages until it lets go)
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa.Table],
