@@ -199,3 +199,10 @@ def test_news_review_needs_csrf_and_text(client):
     assert client.post("/import/news", data={"text": "数澜科技完成3亿元C轮融资"}).status_code == 403
     r = client.post("/api/import/news", json={"text": "  \n "}, headers={"X-CSRF-Token": _token(client)})
     assert r.status_code == 400 and r.get_json()["error"]
+
+
+def test_review_page_shows_a_hostile_passage_as_text(client):
+    text = "<img src=x onerror=alert(1)>科技完成1亿元A轮融资，由</script><script>alert(1)</script>领投。"
+    html = client.post("/import/news", data={"csrf_token": _token(client), "text": text}).get_data(as_text=True)
+    assert "<img src=x" not in html and "<script>alert(1)" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
