@@ -483,7 +483,7 @@ class EmbeddedStore:
         cur_nodes, cur_rels = self._tables.nodes, self._tables.rels
         c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
         stats = self.stats()
-        out_nodes, out_rels, where = {}, {}, []
+        out_nodes, out_rels, where, created_ids = {}, {}, [], []
         for label, D in batch.node_tables.items():
             if D.num_rows == 0:
                 continue
@@ -497,6 +497,8 @@ class EmbeddedStore:
             if planned is None:
                 return None
             delta, dpos, created, updated = planned
+            if new.any():
+                created_ids.append(D.column("id").filter(pa.array(new)))
             c["nodes_created"] += created
             c["nodes_updated"] += updated
             if created:
@@ -520,7 +522,16 @@ class EmbeddedStore:
                     raise WorkspaceError(f"relationship {type_} refers to a missing node: "
                                          f"{D.column('_start')[k].as_py()!r} -> {D.column('_end')[k].as_py()!r}")
             T = cur_rels.get(type_)
-            pos = W.positions_of(D, T, "rels") if T is not None and T.num_rows else np.full(D.num_rows, -1)
+            pos = np.full(D.num_rows, -1, np.int64)
+            if T is not None and T.num_rows:
+                # a relationship at a node this batch creates is new: only the others are looked up
+                fresh = pa.chunked_array(created_ids, pa.string()).combine_chunks() if created_ids else None
+                old = np.ones(D.num_rows, bool) if fresh is None else ~(
+                    pc.is_in(D.column("_start"), value_set=fresh).to_numpy(zero_copy_only=False)
+                    | pc.is_in(D.column("_end"), value_set=fresh).to_numpy(zero_copy_only=False))
+                if old.any():
+                    idx = np.flatnonzero(old)
+                    pos[idx] = W.positions_of(D.take(pa.array(idx)) if not old.all() else D, T, "rels")
             planned = _upsert(T, D, pos, LIST_PROPS)
             if planned is None:
                 return None
