@@ -237,6 +237,8 @@ def zh_anchor(f: Frame, masked: str, clauses: list[tuple[int, int]], k: int):
     text = masked
     for m in _ZH_PRED.finditer(text, a, b):
         rest = text[m.end():b]
+        if ":" in rest and not _ZH_OBJECT.search(rest.split(":")[0]) and m.start() - a < 30:
+            continue  # 又一家工业软件公司拿到钱了：析数科技完成…: the headline's kicker, the name after the colon
         if not _ZH_OBJECT.search(rest) and not (m.end() >= b - 1 and k + 1 < len(clauses)):
             continue
         if rest.startswith("对"):

@@ -29,6 +29,7 @@ _ZH_POST = re.compile(
     r"参与方|资方|独家财务顾问|财务顾问|融资顾问|参与(?:了)?(?:本轮|本次|此次)?(?:投资|融资)?的(?:机构|投资方|投资机构|投资人|资方))(?:分别|主要|则|依次|还)?(?:为|是|包括|有|包含|:|由|来自)\s*(?:了)?")
 _LEAD_LABELS = set(words("labels")[:0] + (vocab()["labels"].get("lead") or []))
 _FOLLOW_LABELS = set(vocab()["labels"].get("follow") or [])
+_ADVISOR_LABELS = set(vocab()["labels"].get("advisor") or [])
 _ZH_LABEL = re.compile(r"[\s\x00]*(?:本轮)?(?P<label>" + alternation(words("labels")) + r")\s*(?::|——|—|-{1,2})\s*")
 _ZH_INCLUDING = re.compile(r"\s*(?:其中)?(?:包括|包含|涵盖)(?:了)?\s*")
 _ZH_FROM_HANDS = re.compile(r"(?:从|自)\s*(?P<list>[^,;。\x00]{2,40}?)(?:(?:[两三四五多几]家|等)[^,;。\x00]{0,10}?|)(?:手中|处|那里)"
@@ -93,7 +94,7 @@ def zh_roles(f: Frame, masked: str, trig: str, a: int, b: int) -> list[tuple[int
     lab = _ZH_LABEL.match(masked, a, b)
     if lab:  # 领投：A！跟投：B、C！ / 投资方：A（领投）、B
         kind = lab.group("label")
-        role = "lead" if kind in _LEAD_LABELS else ("follow" if kind in _FOLLOW_LABELS else "follow")
+        role = "lead" if kind in _LEAD_LABELS else "advisor" if kind in _ADVISOR_LABELS else "follow"
         return _marked_list(masked, lab.end(), b, role)
     lead_as = _ZH_LEAD_AS.match(masked, a, b)
     if lead_as:  # 作为领投方，光速中国参与了…: the next clause's subject leads
@@ -359,7 +360,10 @@ _EN_STOP = re.compile(
     r"that|bringing|according|through|during|valuing|raising|among|from|was|were|is|are|has|have|had|also|"
     r"participating|participated|joining|joined|invested|investing|following|followed|led|co-led|leading|"
     r"acted|served|took|will|would|plans?)\b")
-_EN_LEAD_CUT = re.compile(r"(?:,\s*|\s+)(?:and\s+)?(?:existing|previous|returning|current|other)\b", _I)
+_EN_LEAD_CUT = re.compile(r"(?:,\s*|\s+)(?:and\s+)?(?:existing|previous|returning|current|other|including)\b", _I)
+# "from investors led by A, including B and C": the names after "including", when the sentence speaks of investors
+_EN_INCLUDING = re.compile(r",\s*including\s+(?=[A-Z])")
+_EN_INVESTOR_CONTEXT = re.compile(r"\binvestors?\b|\bbackers?\b|\bled\s+by\b|\bparticipation\b|\bshareholders?\b", _I)
 _EN_SPLIT = re.compile(r",\s*(?:and\s+)?|\s+as\s+well\s+as\s+|\s+along\s+with\s+|\s*\x00+\s*")
 _EN_PIECE_LEAD = re.compile(r"^(?:and|as well as|along with|including|such as|also|both|the|its|their|existing|"
                             r"previous|"
@@ -447,6 +451,11 @@ def en_roles(f: Frame, a: int, b: int) -> list[tuple[int, int, str]]:
             s, e = _en_list_before(t, a + (bounds[-1] if bounds else 0), m.start())
             if e > s:
                 out.append((s, e, role))
+    for m in _EN_INCLUDING.finditer(t, a, b):
+        if _EN_INVESTOR_CONTEXT.search(t, max(a, m.start() - 80), m.start()):
+            stop = _EN_STOP.search(t, m.end(), b)
+            if (stop.start() if stop else b) > m.end():
+                out.append((m.end(), stop.start() if stop else b, "follow"))
     for xa, xb in asides:  # the aside names no investor of this round
         cut = []
         for cs, ce, role in out:
