@@ -245,18 +245,29 @@ def _groups(pos: np.ndarray, ends) -> list[tuple[int, tuple]]:
     pos, codes = pos[keep], codes[keep]
     order = np.lexsort((codes, pos))
     pos, codes = pos[order], codes[order]
+    if not len(pos):
+        return []
     cuts = np.flatnonzero(np.diff(pos)) + 1
-    starts = np.concatenate(([0], cuts)).tolist() if len(pos) else []
-    stops = np.concatenate((cuts, [len(pos)])).tolist() if len(pos) else []
-    code_list, pos_list = codes.tolist(), pos.tolist()
-    made: dict[tuple, tuple] = {}
+    starts = np.concatenate(([0], cuts))
+    stops = np.concatenate((cuts, [len(pos)]))
+    base = len(names) + 1
+    longest = int((stops - starts).max())
+    if base ** longest < 2 ** 62:  # each group's codes as one number: equal groups, equal numbers
+        local = np.arange(len(pos)) - np.repeat(starts, stops - starts)
+        csum = np.cumsum((codes + 1) * base ** local)
+        keys = csum[stops - 1] - np.concatenate(([0], csum[starts[1:] - 1]))
+        uniq, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+        made = [tuple(by_rank[c] for c in codes[starts[f]:stops[f]].tolist()) for f in first.tolist()]
+        return list(zip(pos[starts].tolist(), [made[k] for k in inv.reshape(-1).tolist()]))
+    code_list = codes.tolist()
+    cache: dict[tuple, tuple] = {}
     out = []
-    for a, b in zip(starts, stops):
+    for a, b, p in zip(starts.tolist(), stops.tolist(), pos[starts].tolist()):
         key = tuple(code_list[a:b])
-        hit = made.get(key)
+        hit = cache.get(key)
         if hit is None:
-            hit = made[key] = tuple(by_rank[c] for c in key)
-        out.append((pos_list[a], hit))
+            hit = cache[key] = tuple(by_rank[c] for c in key)
+        out.append((p, hit))
     return out
 
 
