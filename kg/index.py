@@ -3,9 +3,10 @@
 The index holds one array per round property (type, date, year, amount, company), the
 investor–round participations as parallel arrays (and as a scipy sparse incidence matrix for
 co-investment projections), and per-company segment and region sets. It is built once per
-``store.version`` and cached in memory, so every query after a write sees the new data. On the
-embedded store it is built straight from the workspace's Arrow tables (no networkx walk, nothing
-read back from a pickle: the index is never saved, building it is cheaper than reading it).
+``store.version`` and cached in memory, so every query after a write sees the new data. It is built
+from the tables of the store's read interface (``kg.store.GraphReader``: ``entities``,
+``relationships``, ``stats``), never from a backend's internals; ``_build_from_graph`` (the same
+index from a networkx graph) is kept as the reference ``tests/test_store_reads.py`` compares it with.
 """
 from __future__ import annotations
 

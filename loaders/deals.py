@@ -1,10 +1,14 @@
-"""Deals files (CSV/XLSX, English or Chinese headers) → a :class:`~kg.model.Batch` and rejects.
+"""Deals files (CSV/XLSX, English or Chinese headers) → a :class:`~kg.model.TableBatch` and rejects.
 
 ``parse_deals(path)`` is pure apart from reading the file: it yields nothing to a store. Each
 good row becomes a Company, a Round (keyed by company, round type and month, so the same deal
 from two sources is one Round with both sources), Investors (resolved through the ontology's
-aliases), and links to its Segment and Regions. Bad rows become :class:`Reject` with the line,
-the field and the reason.
+aliases), and links to its Segment and Regions, exactly as :func:`deal_batch` adds them. Bad rows
+become :class:`Reject` with the line, the field and the reason.
+
+Columnar: each distinct cell value of a field is parsed once (``_Field``; a plain CSV is read as
+Arrow columns and coded per distinct value, any other file row by row), and the node and
+relationship tables are derived from the rows' codes in ``loaders.deals_tables``.
 """
 from __future__ import annotations
 
