@@ -671,7 +671,7 @@ def test_every_page_has_a_json_twin(app):
     twins = {"/": "/api/home", "/search": "/api/search", "/entity/<path:eid>": "/api/entity/<path:eid>",
              "/chat": "/api/chat", "/query": "/api/query", "/query/<name>": "/api/query/<name>",
              "/network": "/api/network", "/regions": "/api/regions", "/path": "/api/path", "/report": "/api/report",
-             "/import": "/api/import"}
+             "/import": "/api/import", "/import/news": "/api/import/news"}
     pages = {r for r in rules if not r.startswith(("/api", "/static", "/lang", "/import/rejects"))}
     assert pages == set(twins), pages ^ set(twins)
     assert all(twins[p] in rules for p in pages)
