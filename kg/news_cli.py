@@ -25,13 +25,12 @@ def _lexicon_for_extract(config, use_graph: bool):
     from kg.store import open_store
 
     try:
-        if config.backend == "embedded":
-            from kg.store.embedded import SNAPSHOT
-
-            if not (Path(config.workspace) / SNAPSHOT).exists():
-                return None
+        if config.backend == "embedded" and not Path(config.workspace).is_dir():
+            return None  # opening would create the folder
         store = open_store(config)
         try:
+            if not store.stats().get("nodes"):
+                return None  # nothing loaded yet
             return lexicon_from_store(store)
         finally:
             store.close()

@@ -839,57 +839,33 @@ def _cells(table, column: str) -> list:
 
 def lexicon_from_store(store) -> Lexicon:
     """The names of a store's graph, through its read interface (:class:`kg.store.GraphReader`:
-    ``entities``, ``relationships``, ``deals``); a store without it is asked in three Cypher reads."""
+    ``entities``, ``relationships``, ``deals``), on every backend."""
     lex = Lexicon()
 
     def names_of(name, aliases):
         return [x for x in [name, *(aliases if isinstance(aliases, list) else [])] if x]
 
-    if all(hasattr(store, m) for m in ("entities", "relationships", "deals")):
-        inv = store.entities("Investor")
-        for name, aliases in zip(_cells(inv, "name"), _cells(inv, "aliases")):
-            for a in names_of(name, aliases):
-                lex.add("INVESTOR", a, name or a)
-        cos = store.entities("Company")
-        key_of: dict[str, str] = {}
-        for cid, name, aliases in zip(_cells(cos, "id"), _cells(cos, "name"), _cells(cos, "aliases")):
-            if not name:
-                continue
-            key_of[cid] = norm_key(name)
-            for a in names_of(name, aliases):
-                lex.add("COMPANY", a, name)
-        for rel, bucket in (("IN_SEGMENT", lex.company_segment), ("LOCATED_IN", lex.company_region)):
-            for cid in _cells(store.relationships(rel), "_start"):
-                if cid in key_of:
-                    bucket.add(key_of[cid])
-        rounds = store.deals()
-        for rid, cid, typ, date, news in zip(_cells(rounds, "id"), _cells(rounds, "company_id"), _cells(rounds, "type"),
-                                             _cells(rounds, "date"), _cells(rounds, "news")):
+    inv = store.entities("Investor")
+    for name, aliases in zip(_cells(inv, "name"), _cells(inv, "aliases")):
+        for a in names_of(name, aliases):
+            lex.add("INVESTOR", a, name or a)
+    cos = store.entities("Company")
+    key_of: dict[str, str] = {}
+    for cid, name, aliases in zip(_cells(cos, "id"), _cells(cos, "name"), _cells(cos, "aliases")):
+        if not name:
+            continue
+        key_of[cid] = norm_key(name)
+        for a in names_of(name, aliases):
+            lex.add("COMPANY", a, name)
+    for rel, bucket in (("IN_SEGMENT", lex.company_segment), ("LOCATED_IN", lex.company_region)):
+        for cid in _cells(store.relationships(rel), "_start"):
             if cid in key_of:
-                lex.rounds.setdefault(key_of[cid], []).append((rid, typ, date))
-            if news:
-                lex.round_news[rid] = list(news)
-        return lex
-    if hasattr(store, "read"):
-        for row in store.read("MATCH (i:Investor) RETURN i.name AS name, i.aliases AS aliases", {}):
-            for a in names_of(row.get("name"), row.get("aliases")):
-                lex.add("INVESTOR", a, row.get("name") or a)
-        for row in store.read("MATCH (c:Company) OPTIONAL MATCH (c)-[:IN_SEGMENT]->(s:Segment) "
-                              "OPTIONAL MATCH (c)-[:LOCATED_IN]->(g:Region) "
-                              "RETURN c.name AS name, c.aliases AS aliases, count(DISTINCT s) AS segs, "
-                              "count(DISTINCT g) AS regs", {}):
-            if not row.get("name"):
-                continue
-            for a in names_of(row["name"], row.get("aliases")):
-                lex.add("COMPANY", a, row["name"])
-            if row.get("segs"):
-                lex.company_segment.add(norm_key(row["name"]))
-            if row.get("regs"):
-                lex.company_region.add(norm_key(row["name"]))
-        for row in store.read("MATCH (c:Company)-[:RAISED]->(r:Round) RETURN c.name AS company, r.id AS id, "
-                              "r.type AS type, r.date AS date, r.news AS news", {}):
-            ck = norm_key(row.get("company") or "")
-            lex.rounds.setdefault(ck, []).append((row["id"], row.get("type"), row.get("date")))
-            if row.get("news"):
-                lex.round_news[row["id"]] = list(row["news"])
+                bucket.add(key_of[cid])
+    rounds = store.deals()
+    for rid, cid, typ, date, news in zip(_cells(rounds, "id"), _cells(rounds, "company_id"), _cells(rounds, "type"),
+                                         _cells(rounds, "date"), _cells(rounds, "news")):
+        if cid in key_of:
+            lex.rounds.setdefault(key_of[cid], []).append((rid, typ, date))
+        if news:
+            lex.round_news[rid] = list(news)
     return lex

@@ -217,3 +217,16 @@ def test_review_page_shows_a_hostile_passage_as_text(client):
     html = client.post("/import/news", data={"csrf_token": _token(client), "text": text}).get_data(as_text=True)
     assert "<img src=x" not in html and "<script>alert(1)" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_graphs_names_are_the_same_from_falkordb_and_the_embedded_store(falkor_dev_store, dev_store_ro):
+    """lexicon_from_store asks only the read interface: a Cypher store gives the names, segments,
+    regions and rounds the embedded one gives for the same data."""
+    from loaders.news import lexicon_from_store
+
+    emb, cy = lexicon_from_store(dev_store_ro), lexicon_from_store(falkor_dev_store)
+    assert emb.company_segment and cy.company_segment == emb.company_segment
+    assert cy.company_region == emb.company_region
+    assert {k: sorted(v) for k, v in cy.rounds.items()} == {k: sorted(v) for k, v in emb.rounds.items()}
+    text = "2021年6月8日，瀚川智能宣布完成3亿元C轮融资，由Shenzhen Capital Group领投。"
+    assert [d.as_json() for d in extract(text, cy)] == [d.as_json() for d in extract(text, emb)]

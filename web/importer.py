@@ -82,12 +82,12 @@ def _writer():
     """The store an import writes through: the served one for a Cypher server; for the embedded
     backend a private one on the same workspace, after which the served store reloads."""
     live = get_store()
-    if getattr(live, "kind", None) != "embedded":
+    if get_state().config.backend != "embedded":
         yield live
         return
-    from kg.store.embedded import EmbeddedStore
+    from kg.store import open_store
 
-    own = EmbeddedStore(live.workspace)
+    own = open_store(get_state().config)
     try:
         yield own
     finally:
