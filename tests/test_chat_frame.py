@@ -479,3 +479,56 @@ def test_follow_ups_keep_their_context(dev_store_ro, oracle):
 def test_mixed_language_words_next_to_chinese(dev_store_ro):
     f = frame_of(dev_store_ro, "IDG资本的portfolio里有多少家公司")
     assert "portfolio" not in f.ignored
+
+
+# ------------------------------------------------------------------------------- a second blind battery's kinds
+def test_a_count_after_a_list_counts_that_list(dev_store_ro, oracle):
+    df = oracle
+    s = Session()
+    answer(dev_store_ro, "深创投2019年投了哪些公司", s)
+    n = answer(dev_store_ro, "一共几家", s)
+    sz = _rounds_of(df, "深创投")
+    assert n["value"] == sz[sz.year == 2019].company.nunique()
+    then = answer(dev_store_ro, "那2020年呢", s)
+    assert then["value"] == sz[sz.year == 2020].company.nunique()
+    s2 = Session()
+    answer(dev_store_ro, "Which companies did 深创投 back in Beijing?", s2)
+    deals = answer(dev_store_ro, "how many deals is that", s2)
+    assert deals["value"] == len(sz[sz.province == "北京"])
+
+
+def test_either_of_two_investors_or_regions(dev_store_ro, oracle):
+    df = oracle
+    either = answer(dev_store_ro, "深创投或联想创投投过的公司")
+    assert set(either["entities"]) == set(_rounds_of(df, "深创投").company) | set(_rounds_of(df, "联想创投").company)
+    assert either["intent"] == "portfolio_union"
+    two = answer(dev_store_ro, "北京和上海一共有多少起融资")
+    assert two["value"] == int(df.province.isin(["北京", "上海"]).sum()) and "北京或上海" in two["interpretation"]
+    en = answer(dev_store_ro, "How many Series A deals in Beijing or Shanghai?")
+    assert en["value"] == int((df.province.isin(["北京", "上海"]) & (df["round"] == "A轮")).sum())
+    grouped = answer(dev_store_ro, "北京和上海的投资机构排名")
+    assert grouped["partial"] and "上海" in grouped["ignored"]  # not combined: said, never hidden
+
+
+def test_share_of_an_investor_and_relative_years_said(dev_store_ro, oracle):
+    df = oracle
+    y = df[df.year == 2019]
+    share = answer(dev_store_ro, "深创投在2019年全部融资中的占比")
+    want = 100 * len(_rounds_of(y, "深创投")) / len(y)
+    assert abs(share["value"] - want) < 0.01
+    rel = answer(dev_store_ro, "深创投今年投了几起")
+    assert "今年" in rel["interpretation"]
+
+
+def test_investors_headquarters_are_not_in_the_graph(dev_store_ro):
+    for q in ("哪些投资机构总部在上海", "which investors are based in Shenzhen"):
+        ans = answer(dev_store_ro, q)
+        assert ans["intent"] == "unknown" and ans["ignored"], q
+
+
+def test_a_cut_inside_a_tie_lists_the_tied(dev_store_ro):
+    ans = answer(dev_store_ro, "投资企业数最多的两家机构")
+    rows = ans["rows"]
+    assert len(rows) >= 2
+    if len(rows) > 2:
+        assert rows[1]["companies"] == rows[-1]["companies"] and "并列" in ans["text"]

@@ -704,6 +704,8 @@ def _frame_specific(f, intent: str) -> bool:
         return True
     if f.measure in ("share", "avg", "median", "min", "max", "per_group"):
         return True
+    if f.setop == "union" or (len(f.other.get("regions") or []) > 1 and not f.groups_in):
+        return True  # either of two investors, several regions at once: the named intents read one
     if fl.get("not_lead") or fl.get("max_inclusive") or len(f.other.get("investor") or []) > 1 or \
             len(fl.get("round") or []) > 1:  # a stage range (B轮及以后): rounds the named intents do not list
         return True
@@ -815,6 +817,9 @@ def _answer(store, q: str, session) -> dict:
     frame = build_frame(p0, store, reference_year=_reference_year(store))
     prev_frame = session.frame if session is not None and session.engine == "frame" else None
     followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame))
+    if not followup and session is not None and session.frame is not None and session.engine == "named" and \
+            is_bare_measure(p0, frame) and not frame.unknown:
+        prev_frame, followup = session.frame, True  # 一共几家 after a list a named query gave: count that list
     if followup:
         frame = merge_followup(prev_frame, frame, p0)
     pronoun = bool(vocab()["pronoun"]["company"].search(p0.skeleton or p0.text))
@@ -885,7 +890,9 @@ def _answer(store, q: str, session) -> dict:
         return out
     named_followup = previous is not None and p.followup and not followup and not specific
     together = len(frame.filters.get("investor") or []) > 1 and not frame.setop and frame.measure != "list"
-    if followup or (not named_followup and (p.intent not in NAMED_ONLY or together) and (frame.compare or not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only")))
+    several = len(frame.other.get("regions") or []) > 1 and not frame.groups_in and not frame.compare
+    if followup or (not named_followup and (p.intent not in NAMED_ONLY or together) and
+                    (frame.compare or several or not (p.mode.get("each") or p.mode.get("compare") or p.mode.get("only")))
                     and specific):
         return _answer_frame(store, q, frame, session)
     if session is not None:  # a follow-up may need the frame even when a named query answered
@@ -937,6 +944,10 @@ def _answer_frame(store, q: str, frame, session) -> dict:
                text=res["text"], entities=res["entities"], value=_plain(res["value"]), rows=_plain(res["rows"][:ROW_LIMIT]),
                cypher=res["cypher"], params_cypher=_plain(res["params_cypher"]), graph=_plain(res["graph"]),
                interpretation=res["interpretation"], partial=bool(frame.ignored), ignored=list(frame.ignored))
+    if res.get("dropped"):  # a part of the question the plan could not combine: said, never hidden
+        out["partial"], out["ignored"] = True, list(out["ignored"]) + res["dropped"]
+        out["text"] += ("（只回答了第一个地区；" + "、".join(res["dropped"]) + " 未合并计入）" if frame.language == "zh"
+                        else f" (Answered for the first region only; {', '.join(res['dropped'])} not combined.)")
     total = res.get("total", len(res["rows"]))
     if total > len(out["rows"]) or res.get("shown") is not None and res.get("shown") < total:
         out["total"], out["shown"] = total, min(len(out["rows"]), res.get("shown") or len(out["rows"]))

@@ -93,6 +93,7 @@ class Frame:
     compare: bool = False            # side by side: each of the named years/regions/investors and the difference
     absent: list = field(default_factory=list)    # names the ontology knows that have no deals in the graph
     clear: list = field(default_factory=list)     # filters a follow-up lifts (time, round, region, segment, lead_only)
+    relative: str | None = None      # 今年 / last year / 近三年 as written: read against the newest deal, and said
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -262,12 +263,16 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         r.find(rx)
     # relative years: against the newest deal in the graph, never the clock
     for back, rx in V["relative_year"].items():
-        if r.has(rx) and reference_year:
+        found = r.find(rx)
+        if found and reference_year:
+            f.relative = found[0][2]
             for k in ("date_from", "date_to"):
                 fl.pop(k, None)
             fl["year"] = reference_year - int(back)
     for n, rx in V["recent_years"].items():
-        if r.has(rx) and reference_year:
+        found = r.find(rx)
+        if found and reference_year:
+            f.relative = found[0][2]
             fl.pop("year", None)
             fl["date_from"], fl["date_to"] = str(reference_year - int(n) + 1), str(reference_year)
     _stage_range(f, r, slots)
@@ -298,6 +303,7 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     # ---- set operations, co-investment, repeat, sequence
     minus = r.has(V["setop"]["minus"])
     both = r.has(V["setop"]["both"])
+    union = r.has(V["setop"]["union"])  # A或B / A or B: either one
     same_round = r.has(V["setop"]["same_round"])
     co = r.has(V["co_invest"])
     for n, rx in V["repeat"].items():
@@ -483,7 +489,9 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     if f.compare and not f.setop:
         _compare(p, f, investors, regions, segments, money=bool(amount or money_rank))
     # ---- set operations
-    if minus and (len(investors) >= 2 or len(regions) >= 2):
+    if union and len(investors) >= 2 and not minus and not f.compare:
+        f.setop = "union"  # 真格或GSR投过的公司: the companies either one backed
+    elif minus and (len(investors) >= 2 or len(regions) >= 2):
         f.setop = "minus"
     elif len(investors) >= 2 and (same_round or ((f.yesno or count_unit == "deals") and co)):
         f.setop = None  # the rounds they all joined: the deals query's investor list
@@ -695,6 +703,8 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
     f.target = "groups"
     f.top_ties = False
     f.k = None
+    if re.search(r"哪(?:个|一个|边|方|年)|\bwhich\b", p.skeleton or p.text, re.IGNORECASE):
+        f.ask = "which"  # 北京和江苏哪个多: the answer names the one ahead (each value still shown)
     if f.measure == "list":
         f.measure = "amount" if money else "deals"
     f.rank_by = f.measure if f.measure in ("deals", "companies", "investors", "amount", "avg", "median") else "deals"
@@ -728,7 +738,7 @@ def _share_part(f: Frame) -> None:
     """The part of a share: a stage or round, disclosure, leads, a region or a segment (the first of
     these that the question names), against the same question without it."""
     fl = f.filters
-    for key in ("round", "disclosed", "lead_only", "region", "segment"):
+    for key in ("round", "disclosed", "lead_only", "region", "segment", "investor"):
         if key in fl:
             if key == "region" and f.subject_investor is None and "year" not in fl and len(fl) == 1:
                 pass
@@ -810,6 +820,16 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
         if prev.seq is None:
             out.ask, out.group_by, out.measure = cur.ask, None, "list"
         out.seq = cur.seq
+    if cur.measure in ("deals", "companies", "investors") and not cur.group_by and not cur.filters and \
+            prev.group_by in ("company", "investor", "round") and not (prev.setop or prev.co_investors or prev.repeat
+                                                                        or prev.having or prev.seq is not None):
+        # 一共几家 / how many is that? after a list: the count of what was listed (under the same filters)
+        explicit = re.search(r"起|笔|轮|次|\bdeals?\b|\brounds?\b|\bfinancings?\b", text, re.IGNORECASE)
+        unit = cur.measure if cur.measure != "deals" or explicit else \
+            {"company": "companies", "investor": "investors", "round": "deals"}[prev.group_by]
+        out.measure, out.group_by, out.target = unit, None, "deals"
+        out.k, out.top_ties, out.plural_rank, out.rank_by = None, False, False, None
+        return out
     if cur.measure != "list" and cur.measure != prev.measure and cur.measure not in ("deals",):
         out.measure = cur.measure
     return out

@@ -19,6 +19,8 @@ def frame_intent(f: Frame) -> str:
         return "round_interval"
     if f.seq is not None:
         return "company_round"
+    if f.setop == "union":
+        return "portfolio_union" if f.target == "companies" else "investors_union"
     if f.setop and f.group_by == "round":
         return "deals_difference" if f.setop == "minus" else "common_deals"
     if f.setop == "minus":
@@ -132,6 +134,13 @@ def execute(store, f: Frame, answer_money) -> dict:
     """Run ``f``'s plan; the answer's fields (text, entities, value, rows, cypher, …)."""
     q = _Run(store)
     out: dict = {"entities": [], "value": None, "rows": []}
+    regions = list(dict.fromkeys(f.other.get("regions") or []))
+    if len(regions) > 1 and not f.groups_in and (f.group_by not in (None, "company", "round") or
+                                                  f.measure in ("share", "per_group")):
+        # several regions' deals grouped another way: answered for the first region, the others said
+        f = copy_frame(f)
+        f.other.pop("regions", None)
+        out["dropped"] = [_display(store, r, f.language) for r in regions[1:]]
     if f.ask == "interval":
         _interval(store, f, q, out)
     elif f.seq is not None:
@@ -149,6 +158,8 @@ def execute(store, f: Frame, answer_money) -> dict:
     elif f.yesno and not f.group_by or (f.yesno and f.filters.get("company") and f.filters.get("investor")):
         res = q(**_params(f, group_by="round", order="date"))
         out.update(value=1 if res.rows else 0, rows=res.rows, evidence=len(res.rows))
+    elif len(f.other.get("regions") or []) > 1 and not f.groups_in and f.measure not in ("share", "per_group"):
+        _regions_union(store, f, q, out)
     elif f.group_by:
         _grouped(store, f, q, out)
         if f.yesno:  # 一起投过项目吗: yes or no, the groups as the evidence
@@ -178,6 +189,8 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     ties = None
     if f.top_ties and not (f.groups_in or f.co_investors or f.having):
         k, ties = 1, True  # the leaders, every one tied at the top
+    elif k is not None and f.group_by not in ("round", "year", "month"):
+        ties = True  # 融资次数最多的三家公司 with seven tied at the third place: all seven, and said
     if f.having and f.having[0] == "companies" and by == "deals":
         by = "companies"
     order = f.order if f.order in ("asc", "desc") else "desc"
@@ -219,6 +232,13 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         out["entities"] = list(dict.fromkeys(r["company"] for r in rows if r.get("company")))
     else:
         out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
+    if f.compare and f.ask == "which" and len(rows) >= 2:  # 哪个多: the one ahead (all of them when tied)
+        vals = [r.get(by) for r in rows if r.get(by) is not None]
+        if vals:
+            best = (min if f.order == "asc" else max)(vals)
+            out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows if r.get(by) == best]
+    if f.k and not f.top_ties and ties and len(rows) > f.k:
+        out["tied"] = len(rows)
     out["rows"] = rows
     out["by"] = by
     out["total"] = total if not (f.co_investors or f.groups_in or f.having) else len(rows)
@@ -229,6 +249,56 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         out["value"] = rows[0][by]
     else:
         out["value"] = len(rows)
+
+
+def _regions_union(store, f: Frame, q: _Run, out: dict) -> None:
+    """Several regions named (北京和上海一共, Beijing or Shanghai): the deals of any of them, each round once;
+    a region inside another named one adds nothing."""
+    import statistics
+
+    from kg.queries.filters import region_closure
+
+    regions = list(dict.fromkeys(f.other["regions"]))
+    inside = {r for r in regions for o in regions if o != r and r in region_closure(store, o)}
+    rounds: dict = {}
+    for reg in [r for r in regions if r not in inside]:
+        g = copy_frame(f)
+        g.filters["region"] = reg
+        for row in q(**_params(g, group_by="round", order="date")).rows:
+            rounds.setdefault(row["key_id"], row)
+    rows = sorted(rounds.values(), key=lambda r: (str(r.get("date") or "9999"), str(r["key_id"])))
+    amounts = [r["amount"] for r in rows if r.get("amount") is not None]
+    if f.group_by in ("company", None) and f.measure in ("list", "deals", "companies", "amount", "avg", "median",
+                                                         "max", "min"):
+        by_co: dict = {}
+        for r in rows:
+            c = by_co.setdefault(r["company_id"], {"key_id": r["company_id"], "key": r["company"], "deals": 0,
+                                                   "amount": None, "disclosed": 0})
+            c["deals"] += 1
+            if r.get("amount") is not None:
+                c["amount"] = (c["amount"] or 0.0) + r["amount"]
+                c["disclosed"] += 1
+        if f.group_by == "company":
+            cos = sorted(by_co.values(), key=lambda c: (-c["deals"], str(c["key"])))
+            out.update(rows=cos, entities=[c["key"] for c in cos], value=len(cos), by="deals", total=len(cos),
+                       shown=len(cos))
+            return
+        stats = {"deals": len(rows), "companies": len(by_co), "disclosed": len(amounts),
+                 "amount": sum(amounts) if amounts else None,
+                 "avg": sum(amounts) / len(amounts) if amounts else None,
+                 "median": statistics.median(amounts) if amounts else None,
+                 "max": max(amounts) if amounts else None, "min": min(amounts) if amounts else None}
+        measure = _MEASURE_OF.get(f.measure, "deals")
+        out.update(value=stats.get(measure), rows=[stats], stats=stats)
+        if measure in ("max", "min") and amounts:
+            best = (max if measure == "max" else min)(rows, key=lambda r: r["amount"] if r.get("amount") is not None
+                                                      else (float("-inf") if measure == "max" else float("inf")))
+            out["entities"] = [best["company"]]
+        return
+    if f.group_by == "round":
+        out.update(rows=rows, entities=list(dict.fromkeys(r["company"] for r in rows)), value=len(rows))
+        return
+    _grouped(store, f, q, out)  # not reached: execute() answers a grouping of several regions for the first
 
 
 def _per_group(store, f: Frame, q: _Run, out: dict) -> None:
@@ -296,8 +366,15 @@ def _setop(store, f: Frame, q: _Run, out: dict) -> None:
         o = copy_frame(f)
         o.filters["region"] = f.other["region"]
         others.append(o)
-    keysets = [{r["key_id"] for r in q(**_params(o, group_by=g, measure="deals")).rows} for o in others]
-    if f.setop == "minus":
+    keysets = [] if f.setop == "union" else \
+        [{r["key_id"] for r in q(**_params(o, group_by=g, measure="deals")).rows} for o in others]
+    if f.setop == "union":
+        seen = {r["key_id"]: r for r in a.rows}
+        for o in others:
+            for r in q(**_params(o, group_by=g, measure="deals")).rows:
+                seen.setdefault(r["key_id"], r)
+        rows = list(seen.values())
+    elif f.setop == "minus":
         drop = set().union(*keysets) if keysets else set()
         rows = [r for r in a.rows if r["key_id"] not in drop]
     else:
@@ -397,10 +474,16 @@ def interpretation(store, f: Frame) -> str:
     parts = []
     if fl.get("year"):
         parts.append(f"{fl['year']}年" if zh else str(fl["year"]))
+    if f.relative:  # 今年 / last year: the data's time, not the clock, and said so
+        parts.append(f"（“{f.relative}”按数据中最新的年份理解）" if zh else f"('{f.relative}' read against the newest deal in the data)")
     if fl.get("date_from") or fl.get("date_to"):
         a, b = fl.get("date_from") or "…", fl.get("date_to") or "…"
         parts.append(f"{a} 至 {b}" if zh else f"{a} to {b}")
     for key in ("region", "segment", "company"):
+        if key == "region" and len(f.other.get("regions") or []) > 1 and not f.groups_in:
+            names = [_display(store, r, f.language) for r in dict.fromkeys(f.other["regions"])]
+            parts.append(("或".join(names) if zh else " or ".join(names)))
+            continue
         if fl.get(key):
             parts.append(_display(store, fl[key], f.language))
     if fl.get("investor"):
@@ -443,7 +526,8 @@ def interpretation(store, f: Frame) -> str:
                 "disclosed": lambda v: ("已披露金额" if v else "未披露金额") if zh else ("disclosed" if v else "undisclosed"),
                 "lead_only": lambda v: "领投" if zh else "led",
                 "region": lambda v: _display(store, v, f.language),
-                "segment": lambda v: _display(store, v, f.language)}[key](val)
+                "segment": lambda v: _display(store, v, f.language),
+                "investor": lambda v: ("、" if zh else ", ").join(_display(store, i, f.language) for i in v)}[key](val)
         what = (f"{part}的占比（%）" if zh else f"share of {part} (%)")
     return " · ".join(parts + [what]) if parts else what
 
@@ -471,6 +555,8 @@ def _what(f: Frame, store=None) -> str:
             ", ".join(_display(store, o, f.language) for o in other)
         if f.setop == "minus":
             return f"减去 {names} 的" if zh else f"minus those of {names}"
+        if f.setop == "union":
+            return f"或 {names}（任一方）" if zh else f"or {names} (either)"
         return f"且 {names} 也有" if zh else f"and also {names}"
     if f.co_investors:
         return "合投机构（按共同轮次）" if zh else "co-investors (by shared rounds)"
@@ -645,6 +731,9 @@ def compose(store, f: Frame, out: dict, money) -> str:
             extra = len(rows) - 20
             if extra > 0:
                 body += f" 等 {len(rows)} 项" if zh else f" and {extra} more"
+            if out.get("tied"):
+                body += (f"（第{f.k}名有并列，共列出 {out['tied']} 个）" if zh else
+                         f" (tied at place {f.k}: all {out['tied']} listed)")
             return f"{line}：{body}。" if zh else f"{line}: {body}."
         count = out.get("total") or len(ents)
         return (f"{line}：共 {count} 个：{names(ents)}。" if zh else f"{line}: {count} in all: {names(ents)}.")
