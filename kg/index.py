@@ -5,8 +5,8 @@ investor–round participations as parallel arrays (and as a scipy sparse incide
 co-investment projections), and per-company segment and region sets. It is built once per
 ``store.version`` and cached in memory, so every query after a write sees the new data. It is built
 from the tables of the store's read interface (``kg.store.GraphReader``: ``entities``,
-``relationships``, ``stats``), never from a backend's internals; ``_build_from_graph`` (the same
-index from a networkx graph) is kept as the reference ``tests/test_store_reads.py`` compares it with.
+``relationships``, ``stats``), never from a backend's internals (``tests/test_store_reads.py`` holds the
+same index built by walking the networkx graph, as the reference this one is compared with).
 """
 from __future__ import annotations
 
@@ -367,80 +367,6 @@ def _finish(ix: GraphIndex) -> None:
     co_keys = np.where(has_co, ix.r_company, len(ix.co_ids))
     order, ptr = _csr(co_keys, len(ix.co_ids) + 1)
     ix.co_round_order, ix.co_ptr = order, ptr[:-1] if len(ptr) > 1 else ptr
-
-
-def _build_from_graph(store) -> GraphIndex:
-    """Read ``store.graph`` once into arrays (through networkx's adjacency dicts: the views are slow)."""
-    G = store.graph
-    ix = GraphIndex(version=store.version)
-    nodes, succ = G._node, G._succ
-    for n in store.nodes_by_label("Investor"):
-        ix.inv_pos[n] = len(ix.inv_ids)
-        ix.inv_ids.append(n)
-        ix.inv_names.append(node_name(nodes[n]))
-    for n in store.nodes_by_label("Segment"):
-        ix.seg_names[n] = node_name(nodes[n])
-    raised_by: dict[str, int] = {}  # round -> the first company (in index order) that RAISED it
-    region_kind: dict[str, tuple] = {}  # region id -> (level, name)
-    for n in store.nodes_by_label("Company"):
-        c = ix.co_pos[n] = len(ix.co_ids)
-        ix.co_ids.append(n)
-        ix.co_names.append(node_name(nodes[n]))
-        segs, regs, provs, cities = [], set(), [], []
-        for t, keys in succ[n].items():
-            if "RAISED" in keys and t not in raised_by:
-                raised_by[t] = c
-            if "IN_SEGMENT" in keys:
-                segs.append(t)
-            if "LOCATED_IN" in keys:
-                regs.add(t)
-                kind = region_kind.get(t)
-                if kind is None:
-                    kind = region_kind[t] = (nodes[t].get("level"), node_name(nodes[t]))
-                if kind[0] == "province":
-                    provs.append(kind[1])
-                elif kind[0] == "city":
-                    cities.append(kind[1])
-        ix.co_segments.append(tuple(sorted(segs)))
-        ix.co_regions.append(frozenset(regs))
-        ix.co_provinces.append(tuple(sorted(provs)))
-        ix.co_cities.append(tuple(sorted(cities)))
-    rounds = store.nodes_by_label("Round")
-    types, dates, years, amounts, comps = [], [], [], [], []
-    for n in rounds:
-        d = nodes[n]
-        ix.r_pos[n] = len(ix.r_ids)
-        ix.r_ids.append(n)
-        ix.r_labels.append(d.get("label"))
-        ix.r_props.append(d)
-        types.append(d.get("type") or "")
-        dates.append(d.get("date") or "")
-        y = d.get("year")
-        years.append(int(y) if isinstance(y, (int, float)) and not isinstance(y, bool) else -1)
-        a = d.get("amount_cny")
-        amounts.append(float(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else np.nan)
-        comps.append(raised_by.get(n, -1))
-    ix.r_type = np.array(types, dtype=str) if types else np.array([], dtype="U1")
-    ix.r_date = np.array(dates, dtype=str) if dates else np.array([], dtype="U1")
-    ix.r_id_arr = np.array(ix.r_ids, dtype=str) if ix.r_ids else np.array([], dtype="U1")
-    ix.r_year = np.array(years, dtype=np.int64)
-    ix.r_amount = np.array(amounts, dtype=np.float64)
-    ix.r_company = np.array(comps, dtype=np.int64)
-    pi, pr, pl = [], [], []
-    r_pos = ix.r_pos
-    for inv, i in ix.inv_pos.items():
-        for t, keys in succ[inv].items():
-            d = keys.get("INVESTED_IN")
-            if d is not None and t in r_pos:
-                pi.append(i)
-                pr.append(r_pos[t])
-                pl.append(bool(d.get("lead")))
-    p_inv = np.array(pi, dtype=np.int64)
-    p_round = np.array(pr, dtype=np.int64)
-    order = np.lexsort((p_round, p_inv)) if len(p_inv) else np.array([], dtype=np.int64)
-    ix.p_inv, ix.p_round, ix.p_lead = p_inv[order], p_round[order], np.array(pl, dtype=bool)[order]
-    _finish(ix)
-    return ix
 
 
 def graph_index(store) -> GraphIndex:

@@ -46,19 +46,6 @@ _STORE_NAME = re.compile(r"(?:^|_)store(?:$|_|\d)", re.I)
 # Sites in files owned by others when issue 19's interface landed, by (file, kind of access), each with
 # the change it needs (also in the report for the lead). Remove an entry when its file is fixed.
 NOT_YET = {
-    ("kg/index.py", "store.graph"):
-        "build the index from store.entities()/relationships() on every store: no _build_from_graph",
-    ("kg/index.py", "store.nodes_by_label"): "the same (ids are store.entities(label).column('id'))",
-    ("kg/news_cli.py", "import from kg.store.embedded"):
-        "ask the store: open_store(config).stats()['nodes'] (empty when nothing was loaded)",
-    ("web/importer.py", "getattr(store, …)"): 'get_state().config.backend == "embedded"',
-    ("web/importer.py", "import from kg.store.embedded"): "kg.store.open_store(config)",
-    ("web/state.py", "hasattr(store, …)"): "store.refresh() (every store has it)",
-    ("web/state.py", "getattr(store, …)"): 'self.store.version; self.config.backend == "embedded"',
-    ("loaders/news.py", "hasattr(store, …)"):
-        "read names through store.entities('Investor'/'Company'), segments through relationships('IN_SEGMENT') "
-        "and rounds through store.deals() on every store",
-    ("loaders/news.py", "store.read"): "the same",
 }
 # a benchmark constructs stores and prepares a server's schema, that is all
 BENCH_ALLOWED = {"ensure_schema"}

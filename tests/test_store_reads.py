@@ -80,7 +80,7 @@ def test_the_query_index_from_the_tables_equals_the_one_from_the_graph(workspace
     index the networkx walk gives, field by field."""
     import numpy as np
 
-    from kg.index import _build_from_graph, build_index
+    from kg.index import build_index
 
     assert kg("load", "seed", workspace=workspace).returncode == 0
     assert kg("load", "deals", dev_deals_path, workspace=workspace).returncode == 0
@@ -88,7 +88,7 @@ def test_the_query_index_from_the_tables_equals_the_one_from_the_graph(workspace
     store = EmbeddedStore(workspace)
     fast = build_index(store)
     assert store._graph is None  # the tables were enough
-    slow = _build_from_graph(store)
+    slow = _index_from_graph(store)
     for f in ("inv_ids", "inv_names", "co_ids", "co_names", "co_segments", "co_regions", "co_provinces",
               "co_cities", "seg_names", "r_ids", "r_labels", "inv_pos", "co_pos", "r_pos"):
         assert getattr(fast, f) == getattr(slow, f), f
@@ -119,3 +119,81 @@ def test_the_server_warms_index_catalogue_and_chat_in_the_background(dev_workspa
         # and the first question is answered from what was built
         r = c.get("/api/ask?q=%E6%B7%B1%E5%88%9B%E6%8A%95%E6%8A%95%E4%BA%86%E5%93%AA%E4%BA%9B%E5%85%AC%E5%8F%B8")
         assert r.status_code == 200 and r.get_json()["entities"]
+
+
+def _index_from_graph(store):
+    """The reference: the same index read from the networkx graph (``store.graph``, a test may build it)
+    through its adjacency dicts, as the product built it before the read interface."""
+    import numpy as np
+
+    from kg.index import GraphIndex, _finish, node_name
+    G = store.graph
+    ix = GraphIndex(version=store.version)
+    nodes, succ = G._node, G._succ
+    for n in store.nodes_by_label("Investor"):
+        ix.inv_pos[n] = len(ix.inv_ids)
+        ix.inv_ids.append(n)
+        ix.inv_names.append(node_name(nodes[n]))
+    for n in store.nodes_by_label("Segment"):
+        ix.seg_names[n] = node_name(nodes[n])
+    raised_by: dict[str, int] = {}  # round -> the first company (in index order) that RAISED it
+    region_kind: dict[str, tuple] = {}  # region id -> (level, name)
+    for n in store.nodes_by_label("Company"):
+        c = ix.co_pos[n] = len(ix.co_ids)
+        ix.co_ids.append(n)
+        ix.co_names.append(node_name(nodes[n]))
+        segs, regs, provs, cities = [], set(), [], []
+        for t, keys in succ[n].items():
+            if "RAISED" in keys and t not in raised_by:
+                raised_by[t] = c
+            if "IN_SEGMENT" in keys:
+                segs.append(t)
+            if "LOCATED_IN" in keys:
+                regs.add(t)
+                kind = region_kind.get(t)
+                if kind is None:
+                    kind = region_kind[t] = (nodes[t].get("level"), node_name(nodes[t]))
+                if kind[0] == "province":
+                    provs.append(kind[1])
+                elif kind[0] == "city":
+                    cities.append(kind[1])
+        ix.co_segments.append(tuple(sorted(segs)))
+        ix.co_regions.append(frozenset(regs))
+        ix.co_provinces.append(tuple(sorted(provs)))
+        ix.co_cities.append(tuple(sorted(cities)))
+    rounds = store.nodes_by_label("Round")
+    types, dates, years, amounts, comps = [], [], [], [], []
+    for n in rounds:
+        d = nodes[n]
+        ix.r_pos[n] = len(ix.r_ids)
+        ix.r_ids.append(n)
+        ix.r_labels.append(d.get("label"))
+        ix.r_props.append(d)
+        types.append(d.get("type") or "")
+        dates.append(d.get("date") or "")
+        y = d.get("year")
+        years.append(int(y) if isinstance(y, (int, float)) and not isinstance(y, bool) else -1)
+        a = d.get("amount_cny")
+        amounts.append(float(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else np.nan)
+        comps.append(raised_by.get(n, -1))
+    ix.r_type = np.array(types, dtype=str) if types else np.array([], dtype="U1")
+    ix.r_date = np.array(dates, dtype=str) if dates else np.array([], dtype="U1")
+    ix.r_id_arr = np.array(ix.r_ids, dtype=str) if ix.r_ids else np.array([], dtype="U1")
+    ix.r_year = np.array(years, dtype=np.int64)
+    ix.r_amount = np.array(amounts, dtype=np.float64)
+    ix.r_company = np.array(comps, dtype=np.int64)
+    pi, pr, pl = [], [], []
+    r_pos = ix.r_pos
+    for inv, i in ix.inv_pos.items():
+        for t, keys in succ[inv].items():
+            d = keys.get("INVESTED_IN")
+            if d is not None and t in r_pos:
+                pi.append(i)
+                pr.append(r_pos[t])
+                pl.append(bool(d.get("lead")))
+    p_inv = np.array(pi, dtype=np.int64)
+    p_round = np.array(pr, dtype=np.int64)
+    order = np.lexsort((p_round, p_inv)) if len(p_inv) else np.array([], dtype=np.int64)
+    ix.p_inv, ix.p_round, ix.p_lead = p_inv[order], p_round[order], np.array(pl, dtype=bool)[order]
+    _finish(ix)
+    return ix

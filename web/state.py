@@ -106,8 +106,6 @@ class WebState:
         if now - self._last_refresh < 0.2:
             return
         store = self.store
-        if not hasattr(store, "refresh"):
-            return
         if not self._refresh_lock.acquire(blocking=False):
             return  # another request is refreshing: go on with the store as it is
         try:
@@ -137,7 +135,7 @@ class WebState:
 
     def _warm_index(self) -> None:
         store = self.store
-        if getattr(store, "kind", None) == "embedded":
+        if self.config.backend == "embedded":  # the query index is the embedded store's plan
             from kg.index import graph_index
 
             graph_index(store)  # every page needs it: a request meanwhile waits for this build
@@ -169,7 +167,7 @@ class WebState:
         """Give the objects :meth:`warm_up` froze back to the garbage collector once the store has
         changed (the old version's tables and caches must be collectable)."""
         frozen = self._frozen_version
-        if frozen is not _NOT_FROZEN and self._store is not None and getattr(self._store, "version", None) != frozen:
+        if frozen is not _NOT_FROZEN and self._store is not None and self._store.version != frozen:
             self._frozen_version = _NOT_FROZEN
             gc.unfreeze()
 
@@ -216,7 +214,7 @@ class WebState:
 
     @property
     def version(self):
-        return getattr(self.store, "version", None)
+        return self.store.version
 
     def cached(self, key, fn):
         """``fn()`` computed once per store version (concurrent callers of one key wait for one call)."""
