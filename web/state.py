@@ -208,7 +208,9 @@ class WebState:
             t = time.perf_counter()
             gc.collect()
             gc.freeze()
-            self._frozen_version = self.version
+            # a store that could not be opened (a Cypher server down at start) has no version yet: the
+            # pages say so until it is up, and the first change of version thaws what was frozen
+            self._frozen_version = self._store.version if self._store is not None else None
             took["gc_freeze"] = round(time.perf_counter() - t, 3)
         return took
 
