@@ -81,15 +81,20 @@ def round_mix(rounds, rows=None) -> dict:
            "months": dict(sorted(months.items(), key=lambda kv: (kv[0] == "", kv[0]))),
            "types": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))}
     if rows is not None:
-        segs, regs = defaultdict(int), defaultdict(int)
-        for r in rows:
-            for x in _split(r.get("segment")):
-                segs[x] += 1
-            for x in _split(r.get("region")):
-                regs[x] += 1
-        out["segments"] = dict(sorted(segs.items(), key=lambda kv: (-kv[1], kv[0])))
-        out["regions"] = dict(sorted(regs.items(), key=lambda kv: (-kv[1], kv[0])))
+        out.update(_companies_per_cell(rows))
     return out
+
+
+def _companies_per_cell(rows) -> dict:
+    """Companies per segment and per province, from the rows' ``segment`` and ``region`` cells."""
+    segs, regs = defaultdict(int), defaultdict(int)
+    for r in rows:
+        for x in _split(r.get("segment")):
+            segs[x] += 1
+        for x in _split(r.get("region")):
+            regs[x] += 1
+    return {"segments": dict(sorted(segs.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "regions": dict(sorted(regs.items(), key=lambda kv: (-kv[1], kv[0])))}
 
 
 # ---------------------------------------------------------------------------- portfolio
@@ -122,14 +127,7 @@ def _mix_embedded(ix, rs: np.ndarray, led: np.ndarray, rows: list[dict]) -> dict
            "years": dict(sorted(years.items(), key=lambda kv: (kv[0] == "", kv[0]))),
            "months": dict(sorted(months.items(), key=lambda kv: (kv[0] == "", kv[0]))),
            "types": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))}
-    segs, regs = defaultdict(int), defaultdict(int)
-    for r in rows:
-        for x in _split(r.get("segment")):
-            segs[x] += 1
-        for x in _split(r.get("region")):
-            regs[x] += 1
-    mix["segments"] = dict(sorted(segs.items(), key=lambda kv: (-kv[1], kv[0])))
-    mix["regions"] = dict(sorted(regs.items(), key=lambda kv: (-kv[1], kv[0])))
+    mix.update(_companies_per_cell(rows))
     return mix
 
 
