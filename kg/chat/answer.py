@@ -1013,7 +1013,7 @@ def _answer_named(store, q: str, p, unresolved, session, frame) -> dict:
             res.cypher += ";\n" + extra.cypher
     composed = compose(p, res, store)
     out.update(text=composed["text"], entities=composed["entities"], value=_plain(composed["value"]),
-               rows=_plain(composed["rows"]), cypher=res.cypher, params_cypher=_plain(res.params_cypher),
+               rows=_plain(composed["rows"][:ROW_LIMIT]), cypher=res.cypher, params_cypher=_plain(res.params_cypher),
                graph=_plain(res.graph))
     from kg.chat.plan import interpretation
 
@@ -1025,7 +1025,9 @@ def _answer_named(store, q: str, p, unresolved, session, frame) -> dict:
     else:
         out["partial"], out["ignored"] = False, []
     if res.truncated and res.meta.get("omitted"):
-        out["total"], out["shown"] = len(res.rows) + res.meta["omitted"], len(res.rows)
+        out["total"], out["shown"] = len(res.rows) + res.meta["omitted"], min(len(res.rows), ROW_LIMIT)
+    elif len(composed["rows"]) > ROW_LIMIT:  # the answer lists the first ROW_LIMIT rows (the query's page has all)
+        out["total"], out["shown"] = len(composed["rows"]), ROW_LIMIT
     if session is not None:
         session.record(p, ok=True)
     return out

@@ -91,6 +91,8 @@ def _params(f: Frame, **extra) -> dict:
 
 
 LIST_CAP = 1000  # rows an answer carries at most (kg.chat.answer.ROW_LIMIT): a ranking's total counts the rest
+EVERY = 10_000_000  # the deals query's k that keeps every group: set operations and filters over the groups
+#                     (A but not B, at least n rounds, more than n deals, these two side by side) need whole sets
 
 
 class _Run:
@@ -152,7 +154,7 @@ def execute(store, f: Frame, answer_money) -> dict:
     elif f.measure == "per_group":
         _per_group(store, f, q, out)
     elif f.repeat:
-        res = q(**_params(f, group_by="company", measure="deals"))
+        res = q(**_params(f, group_by="company", measure="deals", k=EVERY))
         rows = [r for r in res.rows if r["deals"] >= f.repeat]
         out.update(entities=[r["key"] for r in rows], value=len(rows), rows=rows)
     elif f.yesno and not f.group_by or (f.yesno and f.filters.get("company") and f.filters.get("investor")):
@@ -185,7 +187,10 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     by = f.rank_by or ("deals" if f.measure in ("list", "deals") else f.measure)
     if f.measure in ("avg", "median", "max", "min", "amount", "companies", "investors") and f.group_by:
         by = f.measure if f.measure != "list" else by
-    k = None if (f.top_ties or f.groups_in or f.co_investors or f.having) else f.k
+    if f.groups_in or f.co_investors or f.having:
+        k = EVERY  # filtered after the query: over every group, never over a capped list
+    else:
+        k = None if f.top_ties else f.k
     ties = None
     if f.top_ties and not (f.groups_in or f.co_investors or f.having):
         k, ties = 1, True  # the leaders, every one tied at the top
@@ -198,11 +203,16 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         order = "key"  # a time series reads in time order
     if f.group_by == "round" and not (f.k or f.top_ties):
         order = "date"  # rounds listed in the order they happened
-    res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order, k=k,
-                      ties=ties))
-    if ties and f.plural_rank and len(res.rows) == 1:  # one clear leader of a plural question: the ranking
-        res = q(**_params(f, group_by=f.group_by, measure=by if by in _MEASURE_OF else "deals", order=order,
-                          k=LIST_CAP))  # the answer lists at most this many (its total says how many there are)
+    measure = by if by in _MEASURE_OF else "deals"
+    if k == 1 and ties and f.top_ties and f.plural_rank:
+        # a plural question about the leaders: one query for the ranking (the answer lists at most
+        # LIST_CAP rows, its total says how many there are); the leaders are its head when tied
+        res = q(**_params(f, group_by=f.group_by, measure=measure, order=order, k=LIST_CAP))
+        head = [r.get(by) for r in res.rows]
+        if len(head) == LIST_CAP and head[0] == head[-1]:  # more tied at the top than a ranking holds
+            res = q(**_params(f, group_by=f.group_by, measure=measure, order=order, k=1, ties=True))
+    else:
+        res = q(**_params(f, group_by=f.group_by, measure=measure, order=order, k=k, ties=ties))
     rows = list(res.rows)
     if f.co_investors:
         mine = set(f.filters.get("investor") or [])
@@ -352,7 +362,7 @@ def _newest_month(store) -> int | None:
 def _setop(store, f: Frame, q: _Run, out: dict) -> None:
     """A but not B (nor C), A and B (and C): each operand its own query, keyed by the group."""
     g = f.group_by or ("company" if f.target == "companies" else "investor")
-    a = q(**_params(f, group_by=g, measure="deals"))
+    a = q(**_params(f, group_by=g, measure="deals", k=EVERY))
     others = []
     if "investor" in f.other:
         for inv in f.other["investor"]:  # each investor its own set (a list in one query means the same round)
@@ -367,11 +377,11 @@ def _setop(store, f: Frame, q: _Run, out: dict) -> None:
         o.filters["region"] = f.other["region"]
         others.append(o)
     keysets = [] if f.setop == "union" else \
-        [{r["key_id"] for r in q(**_params(o, group_by=g, measure="deals")).rows} for o in others]
+        [{r["key_id"] for r in q(**_params(o, group_by=g, measure="deals", k=EVERY)).rows} for o in others]
     if f.setop == "union":
         seen = {r["key_id"]: r for r in a.rows}
         for o in others:
-            for r in q(**_params(o, group_by=g, measure="deals")).rows:
+            for r in q(**_params(o, group_by=g, measure="deals", k=EVERY)).rows:
                 seen.setdefault(r["key_id"], r)
         rows = list(seen.values())
     elif f.setop == "minus":

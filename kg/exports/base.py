@@ -329,6 +329,9 @@ def make_payload(obj, *, title: str | None = None, max_nodes: int | None = None,
         cypher, params_cypher = obj.get("cypher") or "", obj.get("params_cypher") or {}
         truncated = bool(obj.get("truncated"))
         src_omitted = (obj.get("meta") or {}).get("omitted")
+        total, shown = obj.get("total"), obj.get("shown")
+        if type(total) is int and type(shown) is int and total > shown and not src_omitted:
+            truncated, src_omitted = True, total - shown  # an answer that lists the first rows of more
         if "question" in obj:
             prov = {"kind": "answer", "question": obj.get("question"), "intent": obj.get("intent"),
                     "params": obj.get("params") or {}, "language": obj.get("language")}

@@ -121,6 +121,8 @@ def render(template: str, p: Prepared) -> str:
 # ---------------------------------------------------------------------------- small shared helpers
 def as_int(v) -> int:
     """Counts come back as floats from some servers (FalkorDB's sum): make them ints."""
+    if type(v) is int:
+        return v
     if v is None:
         return 0
     return round(float(v))
@@ -130,6 +132,8 @@ def as_money(v) -> float | None:
     """Money in CNY yuan, rounded to the fen so backends that add in another order agree."""
     if v is None:
         return None
+    if type(v) is int:
+        return float(v)
     f = float(v)
     if math.isnan(f):
         return None

@@ -367,17 +367,21 @@ def _embedded(ix, p) -> dict:
     else:
         companies = None
     keep = _top_candidates(p, n, deals, total, ndisc, mx, mn, companies)
+    # plain Python values once per column (a thousand groups: numpy scalars per cell were most of it)
+    codes_l = u[keep].tolist()
+    deals_l, total_l, ndisc_l = deals[keep].tolist(), total[keep].tolist(), ndisc[keep].tolist()
+    mx_l, mn_l = mx[keep].tolist(), mn[keep].tolist()
+    comp_l = companies[keep].tolist() if companies is not None else None
     rows = []
-    for k in keep.tolist():
-        code = int(u[k]) if np.issubdtype(u.dtype, np.integer) else u[k]
+    for j, code in enumerate(codes_l):
         kid, key = label(code)
-        d = int(ndisc[k])
-        row = {"key_id": kid, "key": key, "deals": int(deals[k]),
-               "amount": float(total[k]) if d else None, "disclosed": d,
-               "avg": float(total[k]) / d if d else None, "max": float(mx[k]) if d else None,
-               "min": float(mn[k]) if d else None}
-        if companies is not None:
-            row["companies"] = int(companies[k])
+        d = ndisc_l[j]
+        row = {"key_id": kid, "key": key, "deals": deals_l[j],
+               "amount": total_l[j] if d else None, "disclosed": d,
+               "avg": total_l[j] / d if d else None, "max": mx_l[j] if d else None,
+               "min": mn_l[j] if d else None}
+        if comp_l is not None:
+            row["companies"] = comp_l[j]
         if g == "round":
             c = int(ix.r_company[code])
             row.update(date=ix.r_date[code] or None, type=ix.r_type[code] or None, company_id=ix.co_ids[c],
@@ -530,7 +534,8 @@ deals = register(NamedQuery(
         Param("group_by", "choice", "none", help="the grouping", choices=GROUPS),
         Param("order", "choice", "desc", help="desc or asc by the measure; date or key for time order",
               choices=("desc", "asc", "date", "key")),
-        Param("k", "int", None, help="the first k groups (all by default)", lo=1, hi=100000),
+        Param("k", "int", None, help="the first k groups (by default all, listing at most 1,000 rows)", lo=1,
+              hi=10_000_000),
         Param("ties", "bool", False, help="with k: also every group tied with the k-th"),
         Param("investor", "str", None, help="investor(s) that joined the round (several: the same round)"),
         Param("company", "entity", labels=("Company",), help="only this company's rounds"),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import itertools
 
+import numpy as np
+
 from kg.queries.base import Graph, NamedQuery, Param, register
 from kg.queries.resolve import LABEL_ORDER
 from kg.queries.walk import adjacency, shortest_paths
@@ -83,8 +85,8 @@ def _path_embedded(ix, p) -> dict:
             hit = fields[u] = (n, _display(n))
         return hit
 
-    paths = shortest_paths(adj, a, b, min(p["max_hops"], MAX_HOPS))
-    paths.sort(key=lambda ns: ([node(u)[1] for u in ns], [adj.ids[u] for u in ns]))
+    paths = _in_answer_order(shortest_paths(adj, a, b, min(p["max_hops"], MAX_HOPS)), adj,
+                             lambda u: node(u)[1])
     out = []
     for nodes in paths[:PATH_CAP]:
         steps = []
@@ -95,6 +97,26 @@ def _path_embedded(ix, p) -> dict:
         for combo in itertools.product(*steps):
             out.append({"nodes": [node(u)[0] for u in nodes], "rels": list(combo)})
     return {"main": out, "total": len(paths)}
+
+
+def _in_answer_order(paths: list[list[int]], adj, display) -> list[list[int]]:
+    """``paths`` sorted by their nodes' display names, then their ids, position by position (the
+    Cypher path's order). Shortest paths all have one length: one lexsort over dense ranks instead of
+    comparing lists of strings (a hub pair has thousands of paths)."""
+    if len(paths) < 2 or len({len(x) for x in paths}) != 1:
+        return sorted(paths, key=lambda ns: ([display(u) for u in ns], [adj.ids[u] for u in ns]))
+    arr = np.array(paths, dtype=np.int64)
+    nodes = np.unique(arr)
+    names = [display(u) for u in nodes.tolist()]
+    ids = [adj.ids[u] for u in nodes.tolist()]
+    name_rank = {x: i for i, x in enumerate(sorted(set(names)))}
+    id_rank = {x: i for i, x in enumerate(sorted(set(ids)))}
+    pos = np.searchsorted(nodes, arr)
+    by_name = np.array([name_rank[x] for x in names], dtype=np.int64)[pos]
+    by_id = np.array([id_rank[x] for x in ids], dtype=np.int64)[pos]
+    width = arr.shape[1]
+    keys = [by_id[:, j] for j in reversed(range(width))] + [by_name[:, j] for j in reversed(range(width))]
+    return [paths[k] for k in np.lexsort(keys).tolist()]
 
 
 def _self_path(p) -> dict:

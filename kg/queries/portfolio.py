@@ -2,7 +2,7 @@
 and the companies two investors share."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 
@@ -87,12 +87,13 @@ def round_mix(rounds, rows=None) -> dict:
 
 def _companies_per_cell(rows) -> dict:
     """Companies per segment and per province, from the rows' ``segment`` and ``region`` cells."""
-    segs, regs = defaultdict(int), defaultdict(int)
-    for r in rows:
-        for x in _split(r.get("segment")):
-            segs[x] += 1
-        for x in _split(r.get("region")):
-            regs[x] += 1
+    return _companies_per_part([_split(r.get("segment")) for r in rows], [_split(r.get("region")) for r in rows])
+
+
+def _companies_per_part(seg_parts, reg_parts) -> dict:
+    """Companies per segment and per province, from each company's segments and provinces (one list each)."""
+    segs = Counter(x for parts in seg_parts for x in parts)
+    regs = Counter(x for parts in reg_parts for x in parts)
     return {"segments": dict(sorted(segs.items(), key=lambda kv: (-kv[1], kv[0]))),
             "regions": dict(sorted(regs.items(), key=lambda kv: (-kv[1], kv[0])))}
 
@@ -108,7 +109,7 @@ def _stage_codes(ix) -> np.ndarray:
     return ix.memo("portfolio_stage", build)
 
 
-def _mix_embedded(ix, rs: np.ndarray, led: np.ndarray, rows: list[dict]) -> dict:
+def _mix_embedded(ix, rs: np.ndarray, led: np.ndarray, parts: tuple[list, list]) -> dict:
     """:func:`round_mix` over rounds ``rs`` (distinct; ``led`` per round) without a dict per round."""
     mc = ix.month_code()[rs]
     ys = np.where(mc >= 0, mc // 100, -1)
@@ -127,8 +128,18 @@ def _mix_embedded(ix, rs: np.ndarray, led: np.ndarray, rows: list[dict]) -> dict
            "years": dict(sorted(years.items(), key=lambda kv: (kv[0] == "", kv[0]))),
            "months": dict(sorted(months.items(), key=lambda kv: (kv[0] == "", kv[0]))),
            "types": dict(sorted(types.items(), key=lambda kv: (-kv[1], kv[0])))}
-    mix.update(_companies_per_cell(rows))
+    mix.update(_companies_per_part(*parts))
     return mix
+
+
+def _name_rank(ix) -> np.ndarray:
+    """Each company's place when sorted by (name, id), as the Cypher path's rows are sorted."""
+    def build():
+        order = sorted(range(len(ix.co_ids)), key=lambda c: (ix.co_names[c], ix.co_ids[c]))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank
+    return ix.memo("portfolio_name_rank", build)
 
 
 def _portfolio_embedded(ix, p) -> dict:
@@ -154,24 +165,25 @@ def _portfolio_embedded(ix, p) -> dict:
     led_any = np.logical_or.reduceat(lead, starts)
     labels = [ix.r_labels[r] for r in rs.tolist()]
     cells = ix.memo("portfolio_cells", dict)  # company -> (segment, province, city) cells, filled as asked
-    rows = []
-    for a, b, c, f0, f1, ld in zip(starts.tolist(), ends.tolist(), cs[starts].tolist(), first.tolist(),
-                                   last.tolist(), led_any.tolist()):
+    # the rows' order (most rounds first, then by name and id) from the arrays, not by sorting dicts
+    companies = cs[starts]
+    by = np.lexsort((_name_rank(ix)[companies], -(ends - starts)))
+    rows, seg_parts, reg_parts = [], [], []
+    for n, (a, b, c, f0, f1, ld) in enumerate(zip(starts[by].tolist(), ends[by].tolist(), companies[by].tolist(),
+                                                  first[by].tolist(), last[by].tolist(), led_any[by].tolist())):
         cell = cells.get(c)
-        if cell is None:
+        if cell is None:  # the cells as shown, and split as the mix counts them (_split of each cell)
             f = company_fields(company_info(ix, c))
-            cell = cells[c] = (f["segment"], f["province"], f["city"])
-        rows.append({"company": ix.co_names[c], "rounds": b - a, "round_labels": labels[a:b],
-                     "first_date": f0 or None, "last_date": f1 or None, "lead": ld,
-                     "segment": cell[0], "region": cell[1], "city": cell[2], "company_id": ix.co_ids[c],
-                     "_span": (a, b)})
-    rows.sort(key=lambda x: (-x["rounds"], x["company"], x["company_id"]))
-    for r in rows[:GRAPH_ROWS]:
-        a, b = r["_span"]
-        r["_rounds"] = [{**round_info(ix, int(rs[k])), "lead": bool(lead[k])} for k in range(a, b)]
-    for r in rows:
-        del r["_span"]
-    return {"shaped": rows, "mix": _mix_embedded(ix, rs, lead, rows)}
+            cell = cells[c] = (f["segment"], f["province"], f["city"], _split(f["segment"]), _split(f["province"]))
+        seg_parts.append(cell[3])
+        reg_parts.append(cell[4])
+        row = {"company": ix.co_names[c], "rounds": b - a, "round_labels": labels[a:b],
+               "first_date": f0 or None, "last_date": f1 or None, "lead": ld,
+               "segment": cell[0], "region": cell[1], "city": cell[2], "company_id": ix.co_ids[c]}
+        if n < GRAPH_ROWS:  # only the rows drawn in the graph carry their rounds
+            row["_rounds"] = [{**round_info(ix, k), "lead": x} for k, x in zip(rs[a:b].tolist(), lead[a:b].tolist())]
+        rows.append(row)
+    return {"shaped": rows, "mix": _mix_embedded(ix, rs, lead, (seg_parts, reg_parts))}
 
 
 def _portfolio_shape(raw, p) -> dict:

@@ -45,6 +45,7 @@ class Catalog:
     by_key: dict[str, list[str]] = field(default_factory=dict)  # norm key -> ids
     _text: tuple | None = field(default=None, repr=False)       # the keys as one string, for fast part matching
     _grams: dict | None = field(default=None, repr=False)       # character bigram -> key positions
+    _labels: tuple | None = field(default=None, repr=False)     # (label per id position as codes, label -> code)
 
     def add(self, id: str, label: str, name: str, spellings) -> None:
         keys = []
@@ -57,7 +58,7 @@ class Catalog:
         self.entries[id] = (label, name, tuple(keys))
         for k in keys:
             self.by_key.setdefault(k, []).append(id)
-        self._text = self._grams = None
+        self._text = self._grams = self._labels = None
 
     def entity(self, id: str) -> Entity | None:
         e = self.entries.get(id)
@@ -84,6 +85,16 @@ class Catalog:
             self._text = ("\n".join(keys), starts, lens, np.array(owners, dtype=np.int64), ids, keys,
                           {x: n for n, x in enumerate(ids)})
         return self._text
+
+    def _allowed(self, labels) -> np.ndarray:
+        """A boolean per id position: its label is one of ``labels`` (codes built once per catalogue)."""
+        if self._labels is None:
+            ids = self._flat()[4]
+            codes: dict[str, int] = {}
+            arr = np.fromiter((codes.setdefault(self.entries[i][0], len(codes)) for i in ids), np.int16, len(ids))
+            self._labels = (arr, codes)
+        arr, codes = self._labels
+        return np.isin(arr, [codes[lab] for lab in labels if lab in codes])
 
     def _bigrams(self) -> dict:
         if self._grams is None:
@@ -121,8 +132,7 @@ class Catalog:
                     n = pos_of[id]
                     best[n] = max(best[n], round(0.4 + 0.1 * size / L, 4))
         if labels:
-            allowed = np.fromiter((self.entries[i][0] in labels for i in ids), bool, len(ids))
-            best = np.where(allowed, best, 0.0)
+            best = np.where(self._allowed(labels), best, 0.0)
         if fuzzy and L >= 2 and np.count_nonzero(best) < limit:
             self._fuzzy(key, best, labels, ids, keys, owners)
         hit = np.flatnonzero(best > 0)
