@@ -469,11 +469,11 @@ def _shape(raw: dict, p) -> dict:
     else:
         sign = -1 if order != "asc" else 1
         keyed = []
-        for r in groups:
+        for n, r in enumerate(groups):
             v = value(r)
-            keyed.append(((math.inf if v is None else sign * v), str(r["key"]), str(r["key_id"]), r))
-        keyed.sort(key=lambda t: t[:3])
-        groups = [t[3] for t in keyed]
+            keyed.append(((math.inf if v is None else sign * v), str(r["key"]), str(r["key_id"]), n))
+        keyed.sort()  # the position last: equal keys keep their order, and rows are never compared
+        groups = [groups[t[3]] for t in keyed]
     total = raw.get("total", len(groups))
     k = p.values.get("k")
     kept = groups[:k] if k else groups[:ROWS_CAP]
@@ -492,7 +492,8 @@ def _shape(raw: dict, p) -> dict:
         row = {"key": r["key"] if g != "year" else str(as_int(r["key_id"])), "key_id": kid,
                "deals": as_int(r["deals"]), "companies": as_int(r["companies"]) if "companies" in r else None,
                "amount": as_money(r["amount"]) if d else None, "disclosed": d,
-               "avg": as_money(r["avg"]) if d else None, "max": as_money(r["max"]), "min": as_money(r["min"])}
+               "avg": as_money(r["avg"]) if d else None, "max": as_money(r["max"]) if d else None,
+               "min": as_money(r["min"]) if d else None}
         # measures this query was not asked for stay null (they cost a pass over the data)
         row["median"] = as_money(medians.get(r["key_id"])) if medians is not None else None
         row["investors"] = invs.get(r["key_id"], 0) if "investors" in raw else None

@@ -40,11 +40,16 @@ def _investor_parts(ix, p, inv_id: str):
     return parts[p.filters.part_mask(ix, parts)]
 
 
-def _by_company(ix, parts) -> dict[int, list[dict]]:
+def _by_company(ix, parts, only=None) -> dict[int, list[dict]]:
+    """Each company's rounds among participations ``parts`` (only the companies ``only`` when given)."""
+    rs = ix.p_round[parts]
+    cs = ix.r_company[rs]
+    if only is not None:
+        keep = np.isin(cs, only)
+        parts, rs, cs = parts[keep], rs[keep], cs[keep]
     out: dict[int, list[dict]] = defaultdict(list)
-    for k in parts:
-        r = int(ix.p_round[k])
-        out[int(ix.r_company[r])].append({**round_info(ix, r), "lead": bool(ix.p_lead[k])})
+    for r, c, lead in zip(rs.tolist(), cs.tolist(), ix.p_lead[parts].tolist()):
+        out[c].append({**round_info(ix, r), "lead": bool(lead)})
     return out
 
 
@@ -343,8 +348,9 @@ RETURN {ROUND_MAP} AS round, investors
 
 # ---------------------------------------------------------------------------- common_portfolio
 def _common_embedded(ix, p) -> dict:
-    a = _by_company(ix, _investor_parts(ix, p, p.cy["a"]))
-    b = _by_company(ix, _investor_parts(ix, p, p.cy["b"]))
+    pa, pb = _investor_parts(ix, p, p.cy["a"]), _investor_parts(ix, p, p.cy["b"])
+    both = np.intersect1d(ix.r_company[ix.p_round[pa]], ix.r_company[ix.p_round[pb]])  # only these need rounds
+    a, b = _by_company(ix, pa, both), _by_company(ix, pb, both)
     rows = [{"company_id": ix.co_ids[c], "company": ix.co_names[c], "rounds_a": a[c], "rounds_b": b[c]}
             for c in a if c in b]
     return {"main": rows}
