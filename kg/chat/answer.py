@@ -11,6 +11,7 @@ the subgraph. Nothing a user types ends in a traceback: a question we cannot rea
 from __future__ import annotations
 
 import contextvars
+import copy
 import functools
 import re
 import threading
@@ -631,8 +632,12 @@ def answer(store, question, session=None) -> dict:
         return out
     token = _CORRECTIONS.set([])
     try:
-        out = _answer(store, q, session)
-        _say_corrections(out, _CORRECTIONS.get())
+        parts = clauses(q)
+        if len(parts) > 1:
+            out = _compound(store, q, parts, session)
+        else:
+            out = _answer(store, q, session)
+            _say_corrections(out, _CORRECTIONS.get())
     except BackendError as exc:  # the server is down or refused us: say so, in its own words
         lang = detect_language(normalise(q[:MAX_CHARS]))
         out = _base(q, lang)
@@ -645,6 +650,72 @@ def answer(store, question, session=None) -> dict:
     finally:
         _CORRECTIONS.reset(token)
     out["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    return out
+
+
+def clauses(question: str) -> list[str]:
+    """The parts of a question asked in two (or more) parts, split where the vocabulary's
+    ``clause_break`` says (a second question mark, "，并告诉我", ", and how many"); one part otherwise.
+    A part without a word of its own (a lone "呢") stays with the one before it."""
+    from kg.chat.frame import vocab
+
+    text = normalise(question[: MAX_CHARS * 4]).strip()
+    cuts = [m for m in vocab()["clause_break"].finditer(text) if m.end() > m.start()]
+    if not cuts:
+        return [question]
+    parts, start = [], 0
+    for m in cuts:
+        parts.append(text[start:m.start()] + ("？" if m.group(0).strip()[:1] in "？?" else ""))
+        start = m.end()
+    parts.append(text[start:])
+    out: list[str] = []
+    for part in parts:
+        words = re.sub(r"[\W_]+", "", part)
+        if out and len(words) < 2:
+            out[-1] += part
+        elif words:
+            out.append(part.strip())
+    return out if len(out) > 1 else [question]
+
+
+def _compound(store, q: str, parts: list[str], session) -> dict:
+    """Each part answered in turn in one conversation (the later parts as follow-ups of the earlier:
+    "how many are there?", "what was its total amount?"), then one answer: every part's text, the
+    entities of the first part that lists some, the value of the last part that has one. A part not
+    understood makes the whole partial, with that part in ``ignored``."""
+    from kg.chat.session import Session
+
+    conv = session if session is not None else Session()
+    answers = []
+    for part in parts:
+        _CORRECTIONS.set([])
+        a = _answer(store, part, conv)
+        _say_corrections(a, _CORRECTIONS.get())
+        answers.append(a)
+    known = [a for a in answers if a.get("intent") not in (None, "unknown")]
+    if not known:
+        out = dict(answers[0])
+        out["question"] = q
+        out["text"] = "\n".join(a["text"] for a in answers)
+        return out
+    listing = next((a for a in known if a.get("entities")), known[0])
+    valued = next((a for a in reversed(known) if a.get("value") is not None), listing)
+    out = dict(listing)
+    out.update(question=q, value=valued.get("value"),
+               text="\n".join(a["text"] for a in answers),
+               cypher=";\n".join(a["cypher"] for a in answers if a.get("cypher")),
+               interpretation=" + ".join(a["interpretation"] for a in known if a.get("interpretation")),
+               parts=[{k: a.get(k) for k in ("question", "intent", "text", "value", "interpretation", "partial",
+                                              "ignored")} | {"entities": (a.get("entities") or [])[:ROW_LIMIT]}
+                      for a in answers])
+    params: dict = {}
+    for a in answers:
+        params.update(a.get("params_cypher") or {})
+    out["params_cypher"] = params
+    ignored = [w for a in answers for w in (a.get("ignored") or [])]
+    ignored += [a["question"] for a in answers if a.get("intent") in (None, "unknown")]
+    out["ignored"] = list(dict.fromkeys(ignored))
+    out["partial"] = bool(out["ignored"]) or any(a.get("partial") for a in answers)
     return out
 
 
@@ -719,7 +790,8 @@ def _frame_specific(f, intent: str) -> bool:
         return True
     if f.group_by in ("city", "province", "macro", "segment") and (fl.get("investor") or f.k or f.rank_by != "deals"):
         return True
-    if f.group_by in ("company", "investor") and f.rank_by in ("amount", "companies") and not f.co_investors:
+    if f.group_by in ("company", "investor", "round") and f.rank_by in ("amount", "companies", "investors") \
+            and not f.co_investors:
         return True
     if f.measure in ("amount", "deals", "companies", "investors") and not f.group_by and f.seq is None:
         return True  # counts and sums under any filters: one deals query
@@ -815,6 +887,7 @@ def _answer(store, q: str, session) -> dict:
         return out
     recover_names(p0, store)  # 宏途 → 宏途数据: a clear part of a name
     frame = build_frame(p0, store, reference_year=_reference_year(store))
+    own_group = frame.group_by  # the question's own grouping, before a follow-up inherits one
     prev_frame = session.frame if session is not None and session.engine == "frame" else None
     followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame))
     if not followup and session is not None and session.frame is not None and session.engine == "named" and \
@@ -827,6 +900,10 @@ def _answer(store, q: str, session) -> dict:
             and not session.last_company and session.frame is not None and not followup:
         frame = merge_followup(session.frame, frame, p0)  # 它 = the last subject, an investor here
         followup = True
+    single = getattr(session, "last_single", None) if session is not None else None
+    if pronoun and followup and single and not own_group and frame.group_by == single[0]:
+        # "what was its total amount?" after "which segment had the most deals": its = that one segment
+        frame = _about_single(frame, *single)
     if session is not None and not frame.filters.get("company") and session.last_company and pronoun:
         frame.filters["company"] = frame.subject_company = session.last_company
         frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
@@ -929,6 +1006,28 @@ def _display_name(store, id_: str) -> str:
     return e.name if e is not None else id_
 
 
+_FILTER_OF_GROUP = {"segment": "segment", "province": "region", "city": "region", "macro": "region",
+                    "investor": "investor", "company": "company"}
+
+
+def _about_single(frame, group: str, key_id):
+    """``frame`` asked about the one group a ranking answered (a pronoun's referent): that group as a
+    filter, no grouping, no ranking."""
+    f = copy.deepcopy(frame)
+    key = _FILTER_OF_GROUP[group]
+    f.filters[key] = [key_id] if key == "investor" else key_id
+    if key == "company":
+        f.subject_company = key_id
+    f.group_by, f.k, f.top_ties, f.plural_rank, f.rank_by = None, None, False, False, None
+    f.target = "deals"
+    if f.measure == "list":
+        f.measure = "deals"
+    from kg.chat.frame import vocab
+
+    f.ignored = [w for w in f.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
+    return f
+
+
 def _answer_frame(store, q: str, frame, session) -> dict:
     from kg.chat.plan import execute, frame_intent
 
@@ -957,6 +1056,9 @@ def _answer_frame(store, q: str, frame, session) -> dict:
         out["text"] += note
     if session is not None:
         session.record_frame(frame)
+        rows = res.get("rows") or []
+        session.last_single = (frame.group_by, rows[0]["key_id"]) if frame.group_by in _FILTER_OF_GROUP and \
+            len(rows) == 1 and rows[0].get("key_id") is not None else None
     return out
 
 

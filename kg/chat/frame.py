@@ -352,6 +352,7 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     desc = r.find(V["order"]["desc"])
     asc = r.find(V["order"]["asc"])
     by_companies = r.has(V["rank_by_companies"])
+    by_investors = r.has(V["rank_by_investors"])
     singular = r.has(V["singular"], mark=False)
     dims = _group_dims(r, p.mentions)
     T = V["target"]
@@ -456,7 +457,9 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
                       r"\bwhat\s+(?:deals|rounds)\b", sk, re.IGNORECASE):
         f.group_by, f.target = "round", "deals"  # the rounds themselves
     if f.group_by:
-        if by_companies:
+        if by_investors and f.group_by not in ("investor",):
+            f.rank_by = "investors"  # 投资方最多的公司 / the round with the most investors
+        elif by_companies:
             f.rank_by = "companies"
         elif (rank_amount and (ranked or amount)) or f.measure == "amount":
             f.rank_by = "amount"
@@ -485,6 +488,19 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             f.top_ties, f.plural_rank, f.k = False, False, None
             if per:
                 r.take(per.start(), per.end())
+    # ---- a threshold on each round, company or investor (exactly 4 investors, more than 8 investors)
+    if f.having and f.having[0] == "investors" and f.group_by in (None, "investor"):
+        # companies (or rounds) with n investors: the investors are what is counted, not what is listed
+        f.group_by, f.target = ("company", "companies") if t_companies else ("round", "deals")
+        f.co_investors = False
+    elif f.having and not f.group_by:
+        f.group_by = {"companies": "company", "investors": "investor"}.get(f.target, "round")
+    if f.having and f.group_by == "round" and count and f.measure in ("list", "investors"):
+        f.measure = "deals"
+    # ---- an average of a count within groups (investors per round, by round type) is not a measure here
+    if avg and by_investors and f.group_by not in (None, "round") and f.measure == "avg" and not per:
+        f.measure = "list"
+        f.ignored.extend(w for _, _, w in _spans(M["avg"], sk))
     # ---- side by side: two of a kind named, a comparison asked
     if f.compare and not f.setop:
         _compare(p, f, investors, regions, segments, money=bool(amount or money_rank))
@@ -573,11 +589,12 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     return f
 
 
-_PER = re.compile(r"平均每(?:一|个|家|位)?\s*(月|年|公司|企业|家|机构|城市|省份?)|每(?:个)?(月|年)(?:平均|平均下来)|"
-                  r"\b(?:per|each|a)\s+(month|year|company|startup|investor|firm|city|province)\b", re.IGNORECASE)
+_PER = re.compile(r"平均每(?:一|个|家|位)?\s*(月|年|公司|企业|家|机构|城市|省份?|轮|笔|起)|每(?:个)?(月|年|轮|笔)(?:平均|平均下来)|"
+                  r"\b(?:per|each|a)\s+(month|year|company|startup|investor|firm|city|province|round|deal)\b", re.IGNORECASE)
 _PER_DIM = {"月": "month", "年": "year", "公司": "company", "企业": "company", "家": "company", "机构": "investor",
             "城市": "city", "省": "province", "省份": "province", "month": "month", "year": "year", "company": "company",
-            "startup": "company", "investor": "investor", "firm": "investor", "city": "city", "province": "province"}
+            "startup": "company", "investor": "investor", "firm": "investor", "city": "city", "province": "province",
+            "轮": "round", "笔": "round", "起": "round", "round": "round", "deal": "round"}
 _PLURAL = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|们|列出|列举|\b(?:cities|provinces|regions|segments|sectors|industries|investors|firms|"
                      r"funds|vcs|companies|startups|years|months|types|stages|backers)\b", re.IGNORECASE)
 
@@ -651,7 +668,17 @@ def _between(p, f: Frame, r: _Reader) -> bool:
     return False
 
 
-_HAVING_N = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})\s*(起|笔|轮|次|家|个|deals?|rounds?|financings?|companies|investors|times)"
+_HAVING_N = (r"(\d{1,4}|[一二两三四五六七八九十]{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
+             r"(起|笔|轮|次|(?:家|个|位)?\s*(?:投资方|投资人|投资机构|机构|资方)|家|个|deals?|rounds?|financings?|companies|"
+             r"(?:distinct\s+|different\s+|unique\s+)?(?:investors?|backers?)|times)")
+_EXACTLY = r"(?:只有|仅有|仅|只|恰好|正好|刚好|\bonly\b|\bexactly\b|\bjust\b)\s*(?:by\s+)?"
+
+
+def _having_unit(unit: str) -> str:
+    u = unit.lower()
+    if re.search(r"投资|机构|资方|investor|backer", u):
+        return "investors"
+    return "companies" if u in ("家", "companies") else "deals"
 
 
 def _having(p, f: Frame, r: _Reader) -> None:
@@ -660,21 +687,22 @@ def _having(p, f: Frame, r: _Reader) -> None:
 
     V = vocab()
     text = r.text
-    pats = [(V["having_over"], ">"), (V["having_atleast"], ">="), (V["having_under"], "<")]
+    pats = [(V["having_over"].pattern, ">"), (V["having_atleast"].pattern, ">="), (V["having_under"].pattern, "<"),
+            (_EXACTLY, "==")]
     for rx, op in pats:
-        for m in re.finditer(f"(?:{rx.pattern})\\s*{_HAVING_N}", text, re.IGNORECASE):
+        for m in re.finditer(f"(?:{rx})\\s*{_HAVING_N}", text, re.IGNORECASE):
             n = _num(m.group(1))
             if n is None:
                 continue
-            unit = m.group(2).lower()
-            what = "companies" if unit in ("家", "companies") else "investors" if unit == "investors" else "deals"
+            what = _having_unit(m.group(2))
+            if op == "==" and what != "investors":
+                continue  # 只有一轮 / only one round: a company's history, not a threshold on groups
             f.having = (what, op, n)
             r.take(m.start(), m.end())
             return
     m = re.search(_HAVING_N + r"\s*(?:以上|及以上|或以上|\bor\s+more\b)", text, re.IGNORECASE)
     if m and _num(m.group(1)) is not None:
-        unit = m.group(2).lower()
-        f.having = ("companies" if unit in ("家", "companies") else "deals", ">=", _num(m.group(1)))
+        f.having = (_having_unit(m.group(2)), ">=", _num(m.group(1)))
         r.take(m.start(), m.end())
 
 
@@ -697,14 +725,24 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
     elif len(segments) >= 2:
         f.group_by, f.groups_in = "segment", [m.id for m in segments]
         fl.pop("segment", None)
+    elif len(fl.get("round") or []) >= 2:
+        # 早期还是后期, seed or angel rounds, 天使轮和A轮哪个: each round (or stage) its own query
+        f.group_by = "type"
+        f.other["alternatives"] = [{"round": [x]} for x in fl.pop("round")]
+        if f.target == "companies" and f.measure == "list":
+            f.measure = "companies"
     else:
         f.compare = False
         return
     f.target = "groups"
     f.top_ties = False
     f.k = None
-    if re.search(r"哪(?:个|一个|边|方|年)|\bwhich\b", p.skeleton or p.text, re.IGNORECASE):
-        f.ask = "which"  # 北京和江苏哪个多: the answer names the one ahead (each value still shown)
+    text = p.skeleton or p.text
+    if vocab()["difference"].search(p.text):
+        f.ask = "difference"  # 相差多少 / how many more … than: the gap is the value (each still shown)
+    elif vocab()["which_of"].search(text):
+        f.ask = "which"  # 北京和江苏哪个多, Beijing or Shanghai: the answer names the one ahead (each value still shown)
+        f.yesno = False  # "Did X invest more in A or B?" asks which, not whether
     if f.measure == "list":
         f.measure = "amount" if money else "deals"
     f.rank_by = f.measure if f.measure in ("deals", "companies", "investors", "amount", "avg", "median") else "deals"
@@ -828,6 +866,14 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
         unit = cur.measure if cur.measure != "deals" or explicit else \
             {"company": "companies", "investor": "investors", "round": "deals"}[prev.group_by]
         out.measure, out.group_by, out.target = unit, None, "deals"
+        out.k, out.top_ties, out.plural_rank, out.rank_by = None, False, False, None
+        return out
+    if cur.measure in ("amount", "avg", "median", "max", "min") and not cur.group_by and not cur.filters and \
+            prev.group_by in ("company", "investor", "round") and not (prev.k or prev.top_ties or prev.setop or
+                                                                      prev.co_investors or prev.repeat or prev.having
+                                                                      or prev.seq is not None):
+        # 融资总额是多少 / what did they raise in total? after a list: the measure over what was listed
+        out.measure, out.group_by, out.target = cur.measure, None, "deals"
         out.k, out.top_ties, out.plural_rank, out.rank_by = None, False, False, None
         return out
     if cur.measure != "list" and cur.measure != prev.measure and cur.measure not in ("deals",):

@@ -127,7 +127,7 @@ def _name(store, id_: str) -> str:
 
 def _key_text(key: str, group: str | None, lang: str) -> str:
     if group == "type":
-        lab = _round_labels().get(key)
+        lab = _round_labels().get(key) or _GROUP_WORDS.get(key)
         return (lab[0] if lang == "zh" else lab[1]) if lab else str(key)
     return str(key)
 
@@ -143,7 +143,9 @@ def execute(store, f: Frame, answer_money) -> dict:
         f = copy_frame(f)
         f.other.pop("regions", None)
         out["dropped"] = [_display(store, r, f.language) for r in regions[1:]]
-    if f.ask == "interval":
+    if f.other.get("alternatives"):
+        _alternatives(store, f, q, out)
+    elif f.ask == "interval":
         _interval(store, f, q, out)
     elif f.seq is not None:
         _history(store, f, q, out, answer_money)
@@ -196,8 +198,8 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         k, ties = 1, True  # the leaders, every one tied at the top
     elif k is not None and f.group_by not in ("round", "year", "month"):
         ties = True  # 融资次数最多的三家公司 with seven tied at the third place: all seven, and said
-    if f.having and f.having[0] == "companies" and by == "deals":
-        by = "companies"
+    if f.having and f.having[0] in ("companies", "investors") and by == "deals":
+        by = f.having[0]
     order = f.order if f.order in ("asc", "desc") else "desc"
     if f.group_by in ("year", "month") and not (f.k or f.top_ties) and f.order != "asc":
         order = "key"  # a time series reads in time order
@@ -226,7 +228,7 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
                                     "median": None, "max": None, "min": None} for g in f.groups_in]
     if f.having:
         what, op, n = f.having
-        test = {">": lambda v: v > n, ">=": lambda v: v >= n, "<": lambda v: v < n}[op]
+        test = {">": lambda v: v > n, ">=": lambda v: v >= n, "<": lambda v: v < n, "==": lambda v: v == n}[op]
         rows = [r for r in rows if r.get(what) is not None and test(r[what])]
     if by in ("amount", "avg", "median", "max", "min") and (f.k or f.top_ties):
         rows = [r for r in rows if r.get(by) is not None] or rows  # a ranking by amount: the disclosed ones
@@ -242,11 +244,9 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         out["entities"] = list(dict.fromkeys(r["company"] for r in rows if r.get("company")))
     else:
         out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
-    if f.compare and f.ask == "which" and len(rows) >= 2:  # 哪个多: the one ahead (all of them when tied)
-        vals = [r.get(by) for r in rows if r.get(by) is not None]
-        if vals:
-            best = (min if f.order == "asc" else max)(vals)
-            out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows if r.get(by) == best]
+    if f.compare and f.ask in ("which", "difference") and f.groups_in:  # 哪个多 / 差多少: the one ahead, the gap
+        _side_by_side(f, rows, by, out)
+        return
     if f.k and not f.top_ties and ties and len(rows) > f.k:
         out["tied"] = len(rows)
     out["rows"] = rows
@@ -259,6 +259,36 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         out["value"] = rows[0][by]
     else:
         out["value"] = len(rows)
+
+
+def _alternatives(store, f: Frame, q: _Run, out: dict) -> None:
+    """早期还是后期, seed or angel rounds, 天使轮和A轮哪个平均金额更高: each alternative's own query,
+    side by side in the order named, as a comparison of groups is."""
+    by = f.rank_by if f.rank_by in _MEASURE_OF else "deals"
+    rows = []
+    for alt in f.other["alternatives"]:
+        g = copy_frame(f)
+        g.other = {}
+        g.filters.update(alt)
+        res = q(**_params(g, measure=by))
+        row = dict(res.rows[0]) if res.rows else {}
+        key = "+".join(alt.get("round") or []) or "all"
+        row.update(key=key, key_id=key)
+        rows.append(row)
+    _side_by_side(f, rows, by, out)
+
+
+def _side_by_side(f: Frame, rows: list, by: str, out: dict) -> None:
+    """The answer's fields for groups compared (rows in the order named): each one's value; the one
+    ahead named when the question asks which; the gap as the value when it asks the difference."""
+    out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
+    vals = [r.get(by) for r in rows]
+    if f.ask == "which" and len(rows) >= 2 and any(v is not None for v in vals):
+        best = (min if f.order == "asc" else max)(v for v in vals if v is not None)
+        out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows if r.get(by) == best]
+    out.update(rows=rows, by=by, total=len(rows), shown=len(rows), value=len(rows))
+    if f.ask == "difference" and len(rows) == 2 and None not in vals:
+        out["value"] = abs(vals[0] - vals[1])
 
 
 def _regions_union(store, f: Frame, q: _Run, out: dict) -> None:
@@ -315,7 +345,7 @@ def _per_group(store, f: Frame, q: _Run, out: dict) -> None:
     """A count averaged over groups: per month or year over every period the question spans (empty
     ones count), per company, investor or place over the ones that have any."""
     unit = f.rank_by if f.rank_by in ("deals", "companies", "investors") else "deals"
-    res = q(**_params(f, group_by=f.group_by, measure=unit, order="key"))
+    res = q(**_params(f, group_by=f.group_by, measure=unit, order="key", k=EVERY))  # every group counts
     rows = list(res.rows)
     total = sum(int(r.get(unit) or 0) for r in rows)
     n = len(rows)
@@ -583,10 +613,10 @@ def _what(f: Frame, store=None) -> str:
             f.rank_by or "deals", ("融资数", "deals"))[i]
     if f.having:
         what, op, n = f.having
-        return (f"{g[f.group_by][0] if f.group_by else ''}（{ {'>': '超过', '>=': '至少', '<': '少于'}[op]}{n}"
-                f"{'家公司' if what == 'companies' else '起'}）" if zh else
-                f"{g[f.group_by][1] if f.group_by else ''} with {({'>': 'more than', '>=': 'at least', '<': 'fewer than'})[op]} "
-                f"{n} {what}")
+        return (f"{g[f.group_by][0] if f.group_by else ''}（{ {'>': '超过', '>=': '至少', '<': '少于', '==': '恰好'}[op]}{n}"
+                f"{ {'companies': '家公司', 'investors': '家投资方'}.get(what, '起')}）" if zh else
+                f"{g[f.group_by][1] if f.group_by else ''} with "
+                f"{({'>': 'more than', '>=': 'at least', '<': 'fewer than', '==': 'exactly'})[op]} {n} {what}")
     if f.group_by == "round":
         return "逐轮列出" if zh else "each round"
     if f.group_by:

@@ -32,6 +32,7 @@ class Session:
         self.frame = None         # the last understood Frame (deals turns)
         self.engine = None        # which of the two answered last: "frame" or "named"
         self.last_company = None  # the company a pronoun (它, its) refers to
+        self.last_single = None   # (grouping, key id) of a ranking that answered with one group: "its" then
         self.turns = 0
         self.touched = time.monotonic()
         self.lock = threading.RLock()
@@ -60,7 +61,7 @@ class Session:
 
     def reset(self) -> None:
         with self.lock:
-            self.last = self.frame = self.engine = self.last_company = None
+            self.last = self.frame = self.engine = self.last_company = self.last_single = None
             self.touched = time.monotonic()
 
     def __repr__(self) -> str:
