@@ -14,7 +14,7 @@ from kg.chat.nlu import extract_slots
 
 KEYS = ["question", "language", "intent", "params", "text", "entities", "value", "rows", "cypher", "params_cypher",
         "graph", "took_ms", "interpretation", "partial", "ignored"]
-OPTIONAL = {"total", "shown"}  # whenever a list or graph is cut (CONTRACT.md)
+OPTIONAL = {"total", "shown", "parts"}  # whenever a list or graph is cut; a question in parts (CONTRACT.md: additive fields)
 LIMIT_S = 1.0
 
 # pieces that exercise the rules: names, slot words, intent words, follow-up words, punctuation

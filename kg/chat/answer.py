@@ -668,14 +668,10 @@ def clauses(question: str) -> list[str]:
         parts.append(text[start:m.start()] + ("？" if m.group(0).strip()[:1] in "？?" else ""))
         start = m.end()
     parts.append(text[start:])
-    out: list[str] = []
-    for part in parts:
-        words = re.sub(r"[\W_]+", "", part)
-        if out and len(words) < 2:
-            out[-1] += part
-        elif words:
-            out.append(part.strip())
-    return out if len(out) > 1 else [question]
+    out = [part.strip() for part in parts if part.strip()]
+    if len(out) < 2 or any(len(re.sub(r"[\W_\d]+", "", part)) < 3 for part in out):
+        return [question]  # a part without words of its own ("0?创投", "why? 2019"): one question
+    return out
 
 
 def _compound(store, q: str, parts: list[str], session) -> dict:

@@ -820,6 +820,9 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
     out.language = cur.language
     out.ignored, out.unknown, out.unsupported = cur.ignored, cur.unknown, cur.unsupported
     fl, nf = out.filters, cur.filters
+    if prev.compare and V["difference"].search(p.text) and not nf:
+        out.ask = "difference"  # 差多少 after 分别投了几起: the gap between the two
+        return out
     also = bool(V["within"].search(text) or re.search(r"也|同样|\balso\b|\bas\s+well\b|\btoo\b", text, re.IGNORECASE))
     if also and nf.get("investor") and fl.get("investor") and nf["investor"] != fl["investor"] and \
             out.target in ("companies", "deals") and not prev.co_investors:

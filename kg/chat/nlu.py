@@ -459,6 +459,83 @@ def _time_rule(pattern):
     return deco
 
 
+_NOT_LATIN = r"(?![0-9A-Za-z])"  # the end of a code such as Q4 or H2, also right before a Chinese character
+
+
+def _front_rule(pattern):
+    """A time rule read before the others (a range or a since-bound wins over the single period inside it)."""
+    def deco(fn):
+        _TIME_RULES.insert(len(_FRONT), (re.compile(pattern, re.IGNORECASE), fn))
+        _FRONT.append(fn)
+        return fn
+    return deco
+
+
+_FRONT: list = []
+_Q = r"(?:q|第\s*)([一二三四1-4])(?:\s*季度)?"
+
+
+@_front_rule(r"(?:between|from)\s+q([1-4])\s+(?:and|to|through|till|until|-)\s+q([1-4])\s*,?\s*(?:of\s+|in\s+)?" + _Y +
+             r"|\bq([1-4])\s*(?:-|–|~|to|through)\s*q([1-4])\s*,?\s*(?:of\s+|in\s+)?" + _Y +
+             r"|" + _Y + r"\s*年?\s*(?:的)?\s*(?:从)?\s*" + _Q + r"\s*(?:-|–|~|到|至|to|through)\s*" + _Q + _NOT_LATIN)
+def _t_quarter_range(m):
+    g = m.groups()
+    if g[0]:
+        q1, q2, y = g[0], g[1], g[2]
+    elif g[3]:
+        q1, q2, y = g[3], g[4], g[5]
+    else:
+        y, q1, q2 = g[6], g[7], g[8]
+    a, b = sorted((_num(q1), _num(q2)))
+    return {"date_from": f"{y}-{_QUARTERS[a][0]}", "date_to": f"{y}-{_QUARTERS[b][1]}"}
+
+
+@_front_rule(r"(?:between|from)\s+" + _MONTH_RE + r"\s+(?:and|to|through|till|until|-)\s+" + _MONTH_RE +
+             r"\s*,?\s*(?:of\s+|in\s+)?" + _Y + r"|\b" + _MONTH_RE + r"\s*(?:-|–|~|to|through)\s*" + _MONTH_RE +
+             r"\s*,?\s*(?:of\s+|in\s+)?" + _Y)
+def _t_month_range_same_year(m):
+    g = m.groups()
+    m1, m2, y = (g[0], g[1], g[2]) if g[0] else (g[3], g[4], g[5])
+    a, b = _month(m1), _month(m2)
+    if a and b:
+        return {"date_from": _ym(y, min(a, b)), "date_to": _ym(y, max(a, b))}
+
+
+@_front_rule(r"(?:自|从)?\s*" + _Y + r"\s*年\s*" + _CNM + r"\s*月(?:份)?\s*(以来|之后|以后|起|开始|至今|到现在|迄今)"
+             r"|\b(since|from|after|starting(?:\s+in)?|as\s+of)\s+" + _MONTH_RE + r"\s*,?\s*(?:of\s+)?" + _Y)
+def _t_since_month(m):
+    g = m.groups()
+    if g[0]:
+        y, mo, after = int(g[0]), _month(g[1]), g[2] in ("之后", "以后")
+    else:
+        y, mo, after = int(g[5]), _month(g[4]), g[3].lower() == "after"
+    if not mo:
+        return None
+    if after:
+        y, mo = (y + 1, 1) if mo == 12 else (y, mo + 1)
+    return {"date_from": _ym(y, mo)}
+
+
+@_front_rule(r"(?:自|从)?\s*" + _Y + r"\s*年?\s*(?:年中|中期|年中期)\s*(以来|之后|以后|起|开始|至今|以前|之前|前)"
+             r"|\b(since|from|after|before|until|prior\s+to)\s+(?:the\s+)?(?:mid|middle\s+of)[-\s]*" + _Y)
+def _t_mid_year(m):
+    g = m.groups()
+    y, word = (g[0], g[1]) if g[0] else (g[3], g[2].lower())
+    if word in ("以前", "之前", "前", "before", "until") or word.startswith("prior"):
+        return {"date_to": f"{y}-06"}
+    return {"date_from": f"{y}-07"}
+
+
+@_front_rule(_Y + r"\s*年?\s*(?:的)?\s*q([1-4])" + _NOT_LATIN + r"|" + _Y + r"\s*年?\s*(?:的)?\s*h([12])" + _NOT_LATIN)
+def _t_code_after_year(m):
+    g = m.groups()
+    if g[0]:
+        a, b = _QUARTERS[int(g[1])]
+        return {"date_from": f"{g[0]}-{a}", "date_to": f"{g[0]}-{b}"}
+    a, b = ("01", "06") if g[3] == "1" else ("07", "12")
+    return {"date_from": f"{g[2]}-{a}", "date_to": f"{g[2]}-{b}"}
+
+
 @_time_rule(_Y + r"\s*年\s*" + _CNM + r"\s*月?\s*(?:份)?\s*(?:-|~|到|至|—|–)\s*(?:" + _Y + r"\s*年\s*)?" + _CNM + r"\s*月")
 def _t_month_range_zh(m):
     y1, m1, y2, m2 = m.group(1), _month(m.group(2)), m.group(3) or m.group(1), _month(m.group(4))
@@ -857,6 +934,7 @@ class NLU:
             p.mentions.append(Mention(sp.label_, sp._.node_id, sp._.name, sp.text, sp.start_char, sp.end_char,
                                       sp._.level, readings[0][4] if readings else True,
                                       tuple((r[0], r[1], r[2], r[3], r[4]) for r in readings[1:])))
+        p.mentions = _one_per_name_given_twice(p.mentions, text)
         found = [(sp.label_, sp._.slot_value, sp.start_char, sp.end_char) for sp in doc.spans["iikg_slots"]]
         p.slots = collect_slots(found)
         p.skeleton = doc._.iikg_skeleton or text
@@ -865,6 +943,22 @@ class NLU:
             masked = masked.replace(mark, " ")
         p.language = detect_language(masked) if _CJK.search(masked) or _LATIN.search(masked) else detect_language(text)
         return p
+
+
+_GLOSS = re.compile(r"^[\s(（\[【/、,，]*(?:即|也就是|又称|aka|a\.k\.a\.|also\s+known\s+as|i\.e\.)?[\s(（\[【/:：]*$", re.IGNORECASE)
+
+
+def _one_per_name_given_twice(mentions: list, text: str) -> list:
+    """A name glossed by another of the same node ("Fortune Capital (达晨)", "深创投/SCGC") is one
+    mention, not two investors."""
+    out: list = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev is not None and prev.id == m.id and prev.label == m.label and m.start >= prev.end >= 0 and \
+                _GLOSS.match(text[prev.end:m.start]):
+            continue
+        out.append(m)
+    return out
 
 
 # ------------------------------------------------------------------------------- names not listed

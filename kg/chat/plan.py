@@ -175,9 +175,9 @@ def execute(store, f: Frame, answer_money) -> dict:
         out.update(value=res.value, rows=res.rows, stats=row)
         if measure in ("max", "min") and row.get("disclosed"):
             best = q(**_params(f, group_by="round", measure="amount", order="desc" if measure == "max" else "asc",
-                               k=1, disclosed=True))
-            if best.rows:
-                out["entities"] = [best.rows[0]["company"]]
+                               k=1, ties=True, disclosed=True))
+            if best.rows:  # every company whose round is the largest (smallest), when several tie
+                out["entities"] = list(dict.fromkeys(r["company"] for r in best.rows if r.get("company")))
                 out["rows"] = best.rows
     out.update(cypher=";\n".join(q.cypher), params_cypher=q.params, graph=q.graph)
     out["text"] = compose(store, f, out, answer_money)
