@@ -386,6 +386,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
 
     # ---- the target and the measure
     group = dims[0][0] if dims else None
+    if group == "type" and companies and len(companies) == 1:
+        group = "round"  # which round of 岩星互联 / 昕朗数据的哪一轮: that company's rounds, each its own
     if group in ("city", "province", "macro") and regions and len(regions) > 1 and not minus and not both:
         f.groups_in = [m.id for m in regions]
         fl.pop("region", None)

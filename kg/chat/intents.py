@@ -218,8 +218,9 @@ def classify(p: Parse) -> tuple[str, dict] | None:
     if len(cos) >= 2 and not invs and (_has(INVESTED_BY, sk) or _has(INVESTOR_NOUN, sk) or _has(COMMON, sk)) \
             and not _has(PATH, sk):
         return "investors_of", {**mode, "also": [m.name for m in cos[1:]]}  # who invested in both
-    if two_entities and (_has(PATH, sk) or not (_has(INVESTED_BY, sk) or _has(PORTFOLIO, sk))):
-        return "path", mode
+    if two_entities and (_has(PATH, sk) or not (_has(INVESTED_BY, sk) or _has(PORTFOLIO, sk) or p.slots.get("lead_only")
+                                                 or _R(r"\brounds?\b|轮|\blead|\bled\b|领投").search(sk))):
+        return "path", mode  # an investor and a company with nothing else asked: how they are connected
     if invs and cos and (_has(PORTFOLIO, sk) or _has(INVESTED_BY, sk)) and not count and not money:
         return "investors_of", {**mode, "check": invs[0].name}
 

@@ -240,7 +240,10 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
             rows = leaders
     elif (f.co_investors or f.groups_in) and f.k:
         rows = rows[: f.k]
-    if f.group_by == "round":  # a list of rounds answers with the companies that raised them
+    if f.group_by == "round" and f.filters.get("company"):  # one company's rounds: the rounds themselves
+        out["entities"] = list(dict.fromkeys(_key_text(r["type"], "type", "zh") if r.get("type") else str(r["key"])
+                                             for r in rows))
+    elif f.group_by == "round":  # a list of rounds answers with the companies that raised them
         out["entities"] = list(dict.fromkeys(r["company"] for r in rows if r.get("company")))
     else:
         out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
