@@ -507,6 +507,7 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     if f.compare and not f.setop:
         _compare(p, f, investors, regions, segments, money=bool(amount or money_rank))
     # ---- set operations
+    years_named = list(dict.fromkeys(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", p.text)))
     if union and len(investors) >= 2 and not minus and not f.compare:
         f.setop = "union"  # 真格或GSR投过的公司: the companies either one backed
     elif minus and (len(investors) >= 2 or len(regions) >= 2):
@@ -519,6 +520,10 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         f.setop = "both"
     elif minus and len(regions) == 1 and not investors[1:]:
         f.setop = "minus"  # 不在北京的 / outside Beijing: the same question, less the region's answer
+    elif (minus or both) and len(companies) >= 2 and len(investors) < 2 and not f.compare:
+        f.setop = "minus" if minus else "both"  # investors that backed A but never B (or both)
+    elif (minus or both) and len(years_named) == 2 and len(investors) < 2 and len(regions) < 2 and not f.compare:
+        f.setop = "minus" if minus else "both"  # raised money in both 2018 and 2019 / in 2019 but not in 2020
     if f.compare:
         f.setop = None
     if not_lead and investors:
@@ -526,7 +531,18 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         fl.pop("lead_only", None)
         if f.setop == "minus" and len(investors) == 1:
             f.setop = None  # its 但不 was the negation of the lead, not a second set
-    if f.setop and len(investors) >= 2:
+    if f.setop in ("minus", "both") and len(investors) < 2 and len(regions) < 2 and len(companies) >= 2:
+        fl["company"] = companies[0].id
+        f.other = {"company": companies[1].id}
+        f.target, f.group_by = "investors", "investor"
+    elif f.setop in ("minus", "both") and len(investors) < 2 and len(regions) < 2 and len(years_named) == 2:
+        for k in ("year", "date_from", "date_to"):
+            fl.pop(k, None)
+        fl["year"] = years_named[0]
+        f.other = {"year": years_named[1]}
+        if f.target == "deals":
+            f.target = "companies"
+    elif f.setop and len(investors) >= 2:
         fl["investor"] = [investors[0].id]
         f.other = {"investor": [investors[1].id]}
     elif f.setop and len(regions) >= 2:

@@ -156,7 +156,8 @@ def execute(store, f: Frame, answer_money) -> dict:
     elif f.measure == "per_group":
         _per_group(store, f, q, out)
     elif f.repeat:
-        res = q(**_params(f, group_by="company", measure="deals", k=EVERY))
+        by = "investor" if f.target == "investors" else "company"  # investors that joined more than one of its rounds
+        res = q(**_params(f, group_by=by, measure="deals", k=EVERY))
         rows = [r for r in res.rows if r["deals"] >= f.repeat]
         out.update(entities=[r["key"] for r in rows], value=len(rows), rows=rows)
     elif f.yesno and not f.group_by or (f.yesno and f.filters.get("company") and f.filters.get("investor")):
@@ -409,6 +410,11 @@ def _setop(store, f: Frame, q: _Run, out: dict) -> None:
         o = copy_frame(f)
         o.filters["region"] = f.other["region"]
         others.append(o)
+    for key in ("company", "year"):  # investors of A but never of B; raised in 2019 but not in 2020
+        if key in f.other:
+            o = copy_frame(f)
+            o.filters[key] = f.other[key]
+            others.append(o)
     keysets = [] if f.setop == "union" else \
         [{r["key_id"] for r in q(**_params(o, group_by=g, measure="deals", k=EVERY)).rows} for o in others]
     if f.setop == "union":
