@@ -3,8 +3,9 @@ and centralities, and the clusters active in a region.
 
 On the embedded store the projection is one sparse product BᵀB (B = rounds × investors), never
 a loop over pairs; on a server the pairs come from one Cypher aggregation. Either way the same
-edge list feeds networkx (Louvain with a fixed seed, degree, weighted degree, PageRank), built in
-sorted order so both backends find the same communities.
+edge list, nodes in id order and edges sorted, feeds one analysis (igraph's Louvain in C with a
+fixed seed; degree, weighted degree and PageRank on the edge arrays), so both backends find the
+same communities.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import hashlib
 import threading
 from collections import defaultdict
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
@@ -161,45 +161,120 @@ RETURN a.id AS a_id, a.name AS a, b.id AS b_id, b.name AS b, weight
 """
 
 
-def analyse(pairs: list[dict]) -> tuple[nx.Graph, list[list[str]], dict]:
-    """The weighted investor graph (built in sorted order), its Louvain communities (largest first,
-    fixed seed) and per-investor centralities. Cached on the edge list: a UI asks the same network
-    again and again, and Louvain is the slow part. Callers must not modify what it returns.
-    """
-    edges = tuple(sorted((e["a_id"], e["b_id"], as_int(e["weight"]), e["a"], e["b"]) for e in pairs))
-    return _analyse(edges)
+def analyse(pairs: list[dict]) -> dict:
+    """Communities (largest first, seeded Louvain) and per-investor centralities of the weighted
+    investor graph of ``pairs`` (dicts with a_id, a, b_id, b, weight), as :func:`_analysis_core`
+    returns them. Cached on the edge list; callers must not modify what it returns."""
+    return _analyse(_edges_key(pairs))
 
 
 @functools.lru_cache(maxsize=16)
-def _analyse(edges: tuple) -> tuple[nx.Graph, list[list[str]], dict]:
-    """:func:`analyse` on a sorted tuple of (a_id, b_id, weight, a, b).
-
-    Louvain runs on integer node labels (positions in sorted id order): string hashes change from
-    one process to the next and would change the communities with them.
-    """
-    G = nx.Graph()
-    names = {}
+def _analyse(edges: tuple) -> dict:
+    """:func:`analyse` on a sorted tuple of (a_id, b_id, weight, a, b)."""
+    names: dict = {}
     for a, b, _, na, nb in edges:
         names[a], names[b] = na, nb
     ids = sorted(names)
-    G.add_nodes_from(ids)
-    G.add_weighted_edges_from((a, b, w) for a, b, w, _, _ in edges)
-    nx.set_node_attributes(G, names, "name")
-    if G.number_of_nodes() == 0:
-        return G, [], {}
     pos = {n: k for k, n in enumerate(ids)}
-    H = nx.Graph()
-    H.add_nodes_from(range(len(ids)))
-    H.add_weighted_edges_from((pos[a], pos[b], w) for a, b, w, _, _ in edges)
-    comms = [sorted(ids[k] for k in c) for c in nx.community.louvain_communities(H, weight="weight", seed=SEED)]
-    comms.sort(key=lambda c: (-len(c), min(names[n] for n in c), c[0]))
-    pr = nx.pagerank(H, weight="weight")
-    cent = {}
-    for k, members in enumerate(comms):
-        for n in members:
-            cent[n] = {"community": k, "degree": G.degree(n), "weighted_degree": int(G.degree(n, weight="weight")),
-                       "pagerank": round(float(pr[pos[n]]), 6)}
-    return G, comms, cent
+    a = np.fromiter((pos[e[0]] for e in edges), dtype=np.int64, count=len(edges))
+    b = np.fromiter((pos[e[1]] for e in edges), dtype=np.int64, count=len(edges))
+    w = np.fromiter((e[2] for e in edges), dtype=np.int64, count=len(edges))
+    return _analysis_core(ids, [names[n] for n in ids], a, b, w)
+
+
+def _analysis_arrays(ix, lo, hi, w) -> dict:
+    """:func:`analyse` of the embedded projection's (lo, hi, weight) investor positions: the same
+    graph, nodes in id order and edges sorted, so both backends find the same communities."""
+    rank, ids, names = ix.memo("investor_id_rank", lambda: _id_rank(ix))
+    nodes = np.unique(np.concatenate([lo, hi])) if len(w) else np.zeros(0, dtype=np.int64)
+    nodes = nodes[np.argsort(rank[nodes], kind="stable")]
+    pos = np.full(len(ids), -1, dtype=np.int64)
+    pos[nodes] = np.arange(len(nodes))
+    return _analysis_core(ids[nodes].tolist(), names[nodes].tolist(), pos[lo], pos[hi], np.asarray(w, dtype=np.int64))
+
+
+_RNG_LOCK = threading.Lock()
+
+
+def _louvain(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each node's Louvain community (igraph's multilevel modularity optimisation, in C), seeded:
+    the same graph (nodes 0..n-1, edges in the same order) always gets the same communities."""
+    import random
+
+    import igraph
+
+    g = igraph.Graph(n=n, edges=np.column_stack([a, b]).tolist(), directed=False)  # lists: faster in than arrays
+    with _RNG_LOCK:  # igraph's random numbers come from one process-wide generator
+        igraph.set_random_number_generator(random.Random(SEED))
+        try:
+            part = g.community_multilevel(weights=w.astype(float).tolist())
+        finally:
+            igraph.set_random_number_generator(random)
+    return np.asarray(part.membership, dtype=np.int64)
+
+
+def _pagerank(n: int, a: np.ndarray, b: np.ndarray, w: np.ndarray, alpha: float = 0.85, tol: float = 1e-6,
+              max_iter: int = 100) -> np.ndarray:
+    """Weighted PageRank of the undirected graph: the power iteration networkx's ``pagerank`` runs
+    (same start, damping and stopping rule), on the edge arrays."""
+    src, dst = np.concatenate([a, b]), np.concatenate([b, a])
+    A = sp.csr_matrix((np.concatenate([w, w]).astype(float), (src, dst)), shape=(n, n))
+    S = np.asarray(A.sum(axis=1)).ravel()
+    nz = S != 0
+    S[nz] = 1.0 / S[nz]
+    A = sp.diags(S).tocsr() @ A
+    p = np.repeat(1.0 / n, n)
+    x = p.copy()
+    dangling = np.flatnonzero(~nz)
+    for _ in range(max_iter):
+        last = x
+        x = alpha * (x @ A + x[dangling].sum() * p) + (1 - alpha) * p
+        if np.abs(x - last).sum() < n * tol:
+            break
+    return x
+
+
+def _analysis_core(ids: list[str], names: list[str], a: np.ndarray, b: np.ndarray, w: np.ndarray) -> dict:
+    """Communities, centralities and the meta lists of a network (built once per edge list).
+
+    ``ids`` are the investors in id order (``names`` theirs), ``a``/``b`` positions into them of
+    each pair (a before b), ``w`` the shared rounds. Nodes and edges reach Louvain in that order,
+    which is the same on every backend. Communities are numbered largest first (ties: the smallest
+    member name, then the first id): one numbering for the rows, the nodes, the legend and exports.
+    """
+    n = len(ids)
+    out = {"ids": ids, "investors": n, "comms": [], "cent": {}, "names": dict(zip(ids, names)), "centrality": [],
+           "communities": [], "inner": {}, "comm_of": {}}
+    if n == 0:
+        return out
+    order = np.lexsort((b, a))
+    a, b, w = a[order], b[order], w[order]
+    member = _louvain(n, a, b, w)
+    name_arr = np.empty(n, dtype=object)
+    name_arr[:] = names
+    groups: dict[int, list[int]] = defaultdict(list)
+    for k, m in enumerate(member.tolist()):
+        groups[m].append(k)  # positions ascending: members in id order
+    comms_pos = sorted(groups.values(), key=lambda c: (-len(c), min(names[k] for k in c), ids[c[0]]))
+    number = np.empty(n, dtype=np.int64)
+    for k, c in enumerate(comms_pos):
+        number[c] = k
+    ends = np.concatenate([a, b])
+    deg = np.bincount(ends, minlength=n)
+    wdeg = np.bincount(ends, weights=np.concatenate([w, w]), minlength=n).astype(np.int64)
+    pr = np.round(_pagerank(n, a, b, w), 6)
+    cent = {i: {"community": c, "degree": d, "weighted_degree": x, "pagerank": r}
+            for i, c, d, x, r in zip(ids, number.tolist(), deg.tolist(), wdeg.tolist(), pr.tolist())}
+    same = number[a] == number[b]
+    inner = np.bincount(number[a][same], weights=w[same], minlength=len(comms_pos)).astype(np.int64)
+    by_pr = sorted(range(n), key=lambda k: (-pr[k], names[k], ids[k]))
+    out.update(
+        comms=[[ids[k] for k in c] for c in comms_pos], cent=cent,
+        comm_of=dict(zip(ids, number.tolist())), inner=dict(enumerate(inner.tolist())),
+        centrality=[{"investor": names[k], "investor_id": ids[k], **cent[ids[k]]} for k in by_pr],
+        communities=[{"community": k, "size": len(c), "members": sorted(names[j] for j in c)}
+                     for k, c in enumerate(comms_pos)])
+    return out
 
 
 # ---------------------------------------------------------------------------- coinvest_network
@@ -287,23 +362,10 @@ def _edges_key(pairs) -> tuple:
     return tuple(sorted((e["a_id"], e["b_id"], as_int(e["weight"]), e["a"], e["b"]) for e in pairs))
 
 
-def _analysis(edges: tuple) -> dict:
-    """Communities, centralities and the meta lists of a network (built once per edge list)."""
-    G, comms, cent = _analyse(edges)
-    names = nx.get_node_attributes(G, "name")
-    centrality = sorted(({"investor": names[n], "investor_id": n, **c} for n, c in cent.items()),
-                        key=lambda x: (-x["pagerank"], x["investor"], x["investor_id"]))
-    communities = [{"community": k, "size": len(m), "members": sorted(names[n] for n in m)}
-                   for k, m in enumerate(comms)]
-    return {"G": G, "comms": comms, "cent": cent, "names": names, "centrality": centrality,
-            "communities": communities}
-
-
 def _network_embedded(ix, p) -> dict:
     lo, hi, w = _pair_arrays(ix, p)
     keep = _heaviest(ix, lo, hi, w, _k(p))
-    analysis = _memo_once(ix, ("analysis", _edge_set_key(ix, p)),
-                          lambda: _analysis(_edges_key(_pair_dicts(ix, lo, hi, w))))
+    analysis = _memo_once(ix, ("analysis", _edge_set_key(ix, p)), lambda: _analysis_arrays(ix, lo, hi, w))
     # the heaviest pairs already in row order, the count of all of them, and the network's analysis
     return {"main": _pair_dicts(ix, lo[keep], hi[keep], w[keep]), "total": len(w), "analysis": analysis}
 
@@ -319,7 +381,7 @@ def _network_shape(raw, p) -> dict:
     if "total" in raw:  # embedded: the rows are cut and sorted already
         total, a = raw["total"], raw["analysis"]
     else:
-        total, a = len(pairs), _analysis(_edges_key(pairs))
+        total, a = len(pairs), analyse(pairs)
         pairs = _sort_pairs(pairs)[:k]
     names, cent = a["names"], a["cent"]
     g = Graph()
@@ -329,7 +391,7 @@ def _network_shape(raw, p) -> dict:
         g.edge(e["a_id"], "CO_INVESTED", e["b_id"], weight=e["weight"])
     rows = [{"a": e["a"], "b": e["b"], "weight": e["weight"], "a_id": e["a_id"], "b_id": e["b_id"]} for e in pairs]
     meta = {"communities": [dict(c) for c in a["communities"]], "centrality": [dict(c) for c in a["centrality"]],
-            "investors": a["G"].number_of_nodes()}
+            "investors": a["investors"]}
     out = {"rows": rows, "value": total, "graph": g, "meta": meta}
     if total > len(rows):
         out["truncated"] = True
@@ -372,16 +434,19 @@ def _clusters_embedded(ix, p) -> dict:
     key = _pair_key(p)
     lo, hi, w = _pair_arrays(ix, p)
     pairs = ix.memo(("pair_dicts", key), lambda: _pair_dicts(ix, lo, hi, w))
+    analysis = _memo_once(ix, ("analysis", _edge_set_key(ix, p)), lambda: _analysis_arrays(ix, lo, hi, w))
     # the communities with their companies depend on the data and filters only: built once per version
-    core = ix.memo(("clusters", key), lambda: _clusters_core(pairs, ix.memo(("links", key), links)))
+    core = ix.memo(("clusters", key), lambda: _clusters_core(pairs, ix.memo(("links", key), links), analysis))
     return {"pairs": pairs, "core": core}
 
 
-def _clusters_core(pairs: list[dict], links: list[dict]) -> dict:
-    """Rows (one per community, largest first) and what drawing them needs."""
+def _clusters_core(pairs: list[dict], links: list[dict], a: dict | None = None) -> dict:
+    """Rows (one per community, largest first) and what drawing them needs (``a``: the pairs'
+    :func:`analyse`, when the caller has it)."""
     pairs = [{**e, "weight": as_int(e["weight"])} for e in pairs]
-    a = _analysis(_edges_key(pairs))
-    G, comms, cent, names = a["G"], a["comms"], a["cent"], a["names"]
+    if a is None:
+        a = analyse(pairs)
+    comms, cent, names = a["comms"], a["cent"], a["names"]
     companies: dict[str, dict[str, int]] = defaultdict(dict)  # company id -> investor id -> rounds
     cname = {}
     for x in links:
@@ -389,7 +454,7 @@ def _clusters_core(pairs: list[dict], links: list[dict]) -> dict:
         cname[x["company_id"]] = x["company"]
     # per community: the companies two or more of its members invested in, and the weight of its
     # internal pairs (one pass over companies and pairs, not one per community)
-    comm_of = {n: k for k, members in enumerate(comms) for n in members}
+    comm_of = a["comm_of"]
     shared_by: dict[int, list[str]] = defaultdict(list)
     for cid, invs in companies.items():
         seen: dict[int, int] = {}
@@ -400,11 +465,7 @@ def _clusters_core(pairs: list[dict], links: list[dict]) -> dict:
         for k, c in seen.items():
             if c >= 2:
                 shared_by[k].append(cid)
-    inner: dict[int, int] = defaultdict(int)
-    for x, y, d in G.edges(data=True):
-        k = comm_of.get(x)
-        if k is not None and k == comm_of.get(y):
-            inner[k] += d["weight"]
+    inner = a["inner"]
     rows = []
     for k, members in enumerate(comms):
         shared = sorted(shared_by.get(k, ()), key=lambda cid: (cname[cid], cid))
