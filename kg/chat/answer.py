@@ -1002,6 +1002,22 @@ def _display_name(store, id_: str) -> str:
     return e.name if e is not None else id_
 
 
+def _beyond_the_data(store, frame, out: dict) -> None:
+    """A time the deals do not reach yet (2021 when the newest deal is of 2020): the count is not zero,
+    it is unknown; the answer says so and is partial."""
+    newest = _reference_year(store)
+    fl = frame.filters
+    start = fl.get("year") or (str(fl.get("date_from") or "")[:4] or None)
+    if newest is None or start is None or not str(start).isdigit() or int(start) <= newest:
+        return
+    zh = frame.language == "zh"
+    out["partial"] = True
+    out["ignored"] = list(dict.fromkeys([*out.get("ignored", []), str(start)]))
+    out["text"] += (f"（图中最新的融资在{newest}年，{start}年还没有数据：这不是“没有融资”，而是不知道。）" if zh else
+                    f" (The newest deal in the graph is from {newest}: there is no data for {start} yet, so this is "
+                    f"not a count of zero but unknown.)")
+
+
 _FILTER_OF_GROUP = {"segment": "segment", "province": "region", "city": "region", "macro": "region",
                     "investor": "investor", "company": "company"}
 
@@ -1046,6 +1062,7 @@ def _answer_frame(store, q: str, frame, session) -> dict:
     total = res.get("total", len(res["rows"]))
     if total > len(out["rows"]) or res.get("shown") is not None and res.get("shown") < total:
         out["total"], out["shown"] = total, min(len(out["rows"]), res.get("shown") or len(out["rows"]))
+    _beyond_the_data(store, frame, out)
     if frame.ignored:
         note = ("（没有理解：" + "、".join(frame.ignored) + "，以下回答未考虑它）") if frame.language == "zh" else \
             (" (Not understood: " + ", ".join(frame.ignored) + "; the answer leaves it out.)")

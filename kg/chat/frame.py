@@ -345,6 +345,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             count_unit = "deals"
         if re.fullmatch(r"portfolio\s+size", w, re.IGNORECASE):
             count_unit = "companies"
+        elif w in ("次数", "笔数", "轮数", "起数"):
+            count_unit = "deals"  # 领投的次数: how many times, whoever asks
         if count_unit:
             break
     if count_unit is None and re.search(r"(?:几|多少)\s*[家个]\s*(?:[?？。!！]|$|呢|啊|吧)", sk):
@@ -899,4 +901,6 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
         return out
     if cur.measure != "list" and cur.measure != prev.measure and cur.measure not in ("deals",):
         out.measure = cur.measure
+        if prev.compare or (prev.group_by and not prev.k and not prev.top_ties):
+            out.rank_by = cur.measure if cur.measure in ("amount", "avg", "median", "companies", "investors") else out.rank_by
     return out
