@@ -21,7 +21,7 @@ import yaml
 from kg.errors import InputError
 from kg.model import Batch
 from loaders.parse import FieldError, parse_amount, parse_date, parse_round, split_names
-from loaders.deals_tables import Rows, build_tables, factorize
+from loaders.deals_tables import Rows, build_tables, factorize, plain_names
 from loaders.tabular import RowProblem, open_tables
 from ontology import clean_name, node_id, norm_key
 from ontology import load as load_ontology
@@ -364,8 +364,14 @@ def _column_rows(columns, memo: _Memo, good: Rows, rejects: list, prefix: int, t
         return first, inv
 
     i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads, i_segment, i_province, i_city = idx
-    names, ncode = cells(i_company)
-    clean = [clean_name(_cell(v)) for v in names]
+    if i_company < width:
+        col = columns.column(i_company).dictionary_encode()
+        names, ncode = col.dictionary.to_pylist(), col.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        plain = plain_names(col.dictionary)  # a plain name (CJK ideographs, ASCII letters, digits) is its clean name
+        del col
+    else:
+        (names, ncode), plain = cells(i_company), [False]
+    clean = [v if p else clean_name(_cell(v)) for v, p in zip(names, plain)]
     company_ok = np.array([bool(c) for c in clean], bool)[ncode]
     dc = coded(i_date, lambda v: memo.date(_key(v)))
     d_bad = np.array([p is not None for p in memo.date.problems], bool)[dc]

@@ -26,7 +26,30 @@ import pyarrow.compute as pc
 
 from kg.model import TableBatch
 
-__all__ = ["Rows", "build_tables", "factorize"]
+__all__ = ["Rows", "build_tables", "factorize", "plain_names"]
+
+# Names made only of CJK unified ideographs (U+4E00-U+9FFF, none with a compatibility mapping),
+# ASCII letters and digits: NFKC leaves them as they are, no space or bracket to tidy, so
+# ``clean_name`` is the name itself and ``norm_key`` its ASCII lower case (checked in
+# tests/test_load_columns.py against the functions, character by character).
+_PLAIN = r"^[\x{4e00}-\x{9fff}A-Za-z0-9]+$"
+
+
+def plain_names(arr: pa.Array) -> np.ndarray:
+    """Per string: is it a plain name (see ``_PLAIN``)."""
+    return pc.match_substring_regex(arr, _PLAIN).fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _keys(names: pa.Array, norm_key) -> pa.Array:
+    """``norm_key`` of each name: vectorised for the plain ones, the function for the others."""
+    plain = plain_names(names)
+    keys = pc.ascii_lower(names)
+    if not plain.all():
+        out = keys.to_pylist()
+        for i in np.flatnonzero(~plain).tolist():
+            out[i] = norm_key(names[i].as_py())
+        keys = pa.array(out, pa.string())
+    return keys
 
 _ROW_SLOTS = 4096      # seq = row * _ROW_SLOTS + position of the call within the row
 _INV_POS = 64          # investor calls come after the company's, the round's and RAISED
@@ -282,17 +305,14 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
 
     # ---- companies
     comp = r.column("company").dictionary_encode()
-    cnames = comp.dictionary.to_pylist()
     ccodes = comp.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    cid_list = [node_id("company", x) for x in cnames]
-    # the round's key starts with the company's normalised name: the id without its "company:"
-    nks = [x[8:] for x in cid_list]
-    cids = pa.array(cid_list, pa.string()).dictionary_encode()  # two spellings, one id
-    del cid_list
+    # node_id("company", name) is "company:" + norm_key(name); the round's key starts with norm_key
+    nks = _keys(comp.dictionary, norm_key)
+    cids = pc.binary_join_element_wise("company:", nks, "").dictionary_encode()  # two spellings, one id
     ids["Company"] = _Names(cids.dictionary)
     cid_of = cids.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     cid = cid_of[ccodes]
-    nk_of = pa.array(["round:" + x for x in nks], pa.string())
+    nk_of = pc.binary_join_element_wise("round:", nks, "")
     del nks
 
     # ---- the company's plan: Company, Segment, Region nodes; IN_SEGMENT, LOCATED_IN, PART_OF

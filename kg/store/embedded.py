@@ -483,7 +483,7 @@ class EmbeddedStore:
         cur_nodes, cur_rels = self._tables.nodes, self._tables.rels
         c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
         stats = self.stats()
-        out_nodes, out_rels, where, created_ids = {}, {}, [], []
+        out_nodes, out_rels, where, created_ids, created_at = {}, {}, [], [], []
         for label, D in batch.node_tables.items():
             if D.num_rows == 0:
                 continue
@@ -507,12 +507,24 @@ class EmbeddedStore:
             base_rows = T.num_rows if T is not None else 0
             final = np.where(pos >= 0, pos, base_rows + np.cumsum(new) - 1)
             where.append((D.column("id"), label, final))
+            created_at.append(new)
         hint = _hint(where)
-        for type_, D in batch.rel_tables.items():
-            if D.num_rows == 0:
-                continue
-            ends = pa.concat_arrays([D.column("_start").combine_chunks(), D.column("_end").combine_chunks()]).unique()
-            unknown = ends.filter(pc.invert(pc.is_in(ends, value_set=hint[0]))) if hint else ends
+        rel_items = [(t, D) for t, D in batch.rel_tables.items() if D.num_rows]
+        at_hint = None
+        if hint is not None and rel_items:
+            # every end of every type found among the batch's nodes with one hash (not a set per type)
+            found, distinct = W.lookup_many(hint[0], [D.column(k) for _, D in rel_items for k in ("_start", "_end")])
+            if distinct == len(hint[0]):  # one id, one node of the batch
+                at_hint = (found, np.concatenate(created_at))
+        for i, (type_, D) in enumerate(rel_items):
+            if at_hint is not None:
+                hs, he = at_hint[0][2 * i], at_hint[0][2 * i + 1]
+                unknown = pa.concat_arrays([D.column("_start").combine_chunks().filter(pa.array(hs < 0)),
+                                            D.column("_end").combine_chunks().filter(pa.array(he < 0))]).unique()
+            else:
+                ends = pa.concat_arrays([D.column("_start").combine_chunks(),
+                                         D.column("_end").combine_chunks()]).unique()
+                unknown = ends.filter(pc.invert(pc.is_in(ends, value_set=hint[0]))) if hint else ends
             if len(unknown):
                 missing = set(unknown.to_pylist()) - self._existing_ids(set(unknown.to_pylist()))
                 if missing:
@@ -525,10 +537,14 @@ class EmbeddedStore:
             pos = np.full(D.num_rows, -1, np.int64)
             if T is not None and T.num_rows:
                 # a relationship at a node this batch creates is new: only the others are looked up
-                fresh = pa.chunked_array(created_ids, pa.string()).combine_chunks() if created_ids else None
-                old = np.ones(D.num_rows, bool) if fresh is None else ~(
-                    pc.is_in(D.column("_start"), value_set=fresh).to_numpy(zero_copy_only=False)
-                    | pc.is_in(D.column("_end"), value_set=fresh).to_numpy(zero_copy_only=False))
+                if at_hint is not None:
+                    created = np.append(at_hint[1], False)  # -1 (not the batch's): the last slot
+                    old = ~(created[hs] | created[he])
+                else:
+                    fresh = pa.chunked_array(created_ids, pa.string()).combine_chunks() if created_ids else None
+                    old = np.ones(D.num_rows, bool) if fresh is None else ~(
+                        pc.is_in(D.column("_start"), value_set=fresh).to_numpy(zero_copy_only=False)
+                        | pc.is_in(D.column("_end"), value_set=fresh).to_numpy(zero_copy_only=False))
                 if old.any():
                     idx = np.flatnonzero(old)
                     pos[idx] = W.positions_of(D.take(pa.array(idx)) if not old.all() else D, T, "rels")

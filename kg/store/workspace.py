@@ -315,9 +315,70 @@ def _locate(ids: pa.ChunkedArray | pa.Array, nodes: dict[str, pa.Table], hint=No
     return lab, pa.array(pos, pa.int64())
 
 
-def _rels_to_disk(t: pa.Table, nodes: dict[str, pa.Table], hint=None) -> pa.Table:
-    sl, sp = _locate(t.column("_start"), nodes, hint)
-    el, ep = _locate(t.column("_end"), nodes, hint)
+def lookup_many(keys: pa.Array, queries: list) -> tuple[list[np.ndarray], int]:
+    """Position in ``keys`` (the first, when a key repeats) of every value of each of ``queries``
+    (-1: none), and the number of distinct keys, with one hash of them all (``pc.index_in`` hashes its value set on every call:
+    locating millions of relationship ends label by label and type by type hashed the node ids
+    over and over). A unified dictionary numbers the keys first, so a code below the number of
+    distinct keys is a key."""
+    parts = [keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys]
+    lengths = [len(q) for q in queries]
+    for q in queries:
+        parts.extend(q.chunks if isinstance(q, pa.ChunkedArray) else [q])
+    enc = pa.chunked_array([x.cast(pa.string()) for x in parts], pa.string()).dictionary_encode()
+    ndict = len(enc.chunks[0].dictionary) if enc.num_chunks else 0
+    codes = np.concatenate([(pc.fill_null(ch.indices, ndict) if ch.indices.null_count else ch.indices)
+                            .to_numpy(zero_copy_only=False).astype(np.int64) for ch in enc.chunks] or [np.zeros(0, np.int64)])
+    nk = len(parts[0])
+    k0 = codes[:nk]
+    distinct = int(k0.max()) + 1 if nk else 0
+    first = np.full(distinct + 1, -1, np.int64)      # the last slot: not a key
+    first[k0[::-1]] = np.arange(nk - 1, -1, -1, dtype=np.int64)
+    out, at = [], nk
+    for n in lengths:
+        c = codes[at:at + n]
+        out.append(first[np.where(c < distinct, c, distinct)])
+        at += n
+    return out, distinct
+
+
+def _locate_all(arrays: list, nodes: dict[str, pa.Table]) -> list[tuple[pa.Array, pa.Array]]:
+    """:func:`_locate` of several id arrays at once (no hint), the node ids hashed once."""
+    names = list(nodes)
+    parts = [nodes[n].column("id").combine_chunks() for n in names]
+    sizes = np.array([len(x) for x in parts], np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]) if len(parts) else np.zeros(1, np.int64)
+    allids = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    out = []
+    for ids, g in zip(arrays, lookup_many(allids, arrays)[0]):
+        if (g < 0).any():
+            ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+            raise WorkspaceError(f"relationship end {ids[int(np.flatnonzero(g < 0)[0])].as_py()!r} is no node")
+        labels = (np.searchsorted(offsets, g, "right") - 1).astype(np.int32)
+        pos = g - offsets[labels]
+        lab = pa.DictionaryArray.from_arrays(pa.array(labels, pa.int32()), pa.array(names, pa.string()))
+        out.append((lab, pa.array(pos, pa.int64())))
+    return out
+
+
+def _ends_at_once(rels: dict[str, pa.Table], nodes: dict[str, pa.Table], hint=None) -> dict | None:
+    """The located ends of every relationship table to write, when they are not found through a
+    small ``hint``: ``{type: ((start label, position), (end label, position))}``."""
+    if hint is not None and len(hint[0]) <= _HINT_MAX:
+        return None
+    names = [k for k, t in rels.items() if t.num_rows]
+    if not names:
+        return None
+    found = _locate_all([rels[k].column(c) for k in names for c in ("_start", "_end")], nodes)
+    return {k: (found[2 * i], found[2 * i + 1]) for i, k in enumerate(names)}
+
+
+def _rels_to_disk(t: pa.Table, nodes: dict[str, pa.Table], hint=None, ends=None) -> pa.Table:
+    if ends is not None:
+        (sl, sp), (el, ep) = ends
+    else:
+        sl, sp = _locate(t.column("_start"), nodes, hint)
+        el, ep = _locate(t.column("_end"), nodes, hint)
     rest = t.drop_columns(["_start", "_end"])
     cols = [sl, sp, el, ep, *rest.columns]
     fields = [pa.field("_start_label", sl.type), pa.field("_start_pos", pa.int64()),
@@ -394,10 +455,11 @@ def _encodings(table: pa.Table) -> dict:
             "column_encoding": enc or None}
 
 
-def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table, nodes=None, hint=None) -> dict:
+def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table, nodes=None, hint=None,
+                 ends=None) -> dict:
     rows = table.num_rows
     if kind == "rels":
-        table = _rels_to_disk(table, nodes, hint)
+        table = _rels_to_disk(table, nodes, hint, ends)
     fname = f"v{version:06d}-{kind}-{_safe(name)}-{secrets.token_hex(3)}.parquet"
     path = folder / fname
     with open(path, "wb") as fh:
@@ -657,16 +719,19 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
                    or sum(e["rows"] for e in deltas) + new_rows > max(base // 4, 20_000))
     files = []
     if compact:
+        ends = _ends_at_once(rels, nodes) or {}
         for kind, tables in (("nodes", nodes), ("rels", rels)):
             for name, t in tables.items():
                 if t.num_rows:
-                    files.append(_write_table(folder, version, kind, name, t, nodes) | {"base": True})
+                    files.append(_write_table(folder, version, kind, name, t, nodes, None, ends.get(name))
+                                 | {"base": True})
     else:
         files = list(old_files)
+        ends = _ends_at_once(delta_rels, nodes, hint) or {}
         for kind, tables in (("nodes", delta_nodes), ("rels", delta_rels)):
             for name, t in tables.items():
                 if t.num_rows:
-                    files.append(_write_table(folder, version, kind, name, t, nodes, hint))
+                    files.append(_write_table(folder, version, kind, name, t, nodes, hint, ends.get(name)))
     m = {"format": FORMAT, "format_version": FORMAT_VERSION, "version": version, "files": files,
          "stats": stats, "imports": imports, "written_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     cur = folder / MANIFEST
