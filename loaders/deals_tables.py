@@ -144,10 +144,32 @@ def _take(arr: pa.Array, idx: np.ndarray) -> pa.Array:
     return arr.take(pa.array(np.where(mask, 0, idx), mask=mask if mask.any() else None))
 
 
+def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.isin(a, b)`` for int64 arrays, by sorting ``b`` (numpy's isin hashes both sides)."""
+    if not len(b) or not len(a):
+        return np.zeros(len(a), bool)
+    bs = np.sort(b)
+    i = np.minimum(np.searchsorted(bs, a), len(bs) - 1)
+    return bs[i] == a
+
+
 def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> pa.Array:
     """Each key's distinct sources in call order (null for a key without one); ``rows`` -1: none."""
     sel = rows >= 0
     k, r = keys[sel], rows[sel]
+    if len(k) and (r[1:] >= r[:-1]).all():
+        # calls in row order (the usual case): within a key, sorted stably, a repeated source is
+        # next to its first, and the first ones are in call order
+        order = np.argsort(k, kind="stable")
+        k, r = k[order], r[order]
+        keep = np.ones(len(k), bool)
+        keep[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
+        k, r = k[keep], r[keep]
+        counts = np.bincount(k, minlength=nkeys)
+        offsets = np.zeros(nkeys + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), src.take(pa.array(r)),
+                                        mask=pa.array(counts == 0))
     if len(k):
         pair = k * (int(r.max()) + 1) + r
         _, first = factorize(pair)
@@ -436,7 +458,7 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     i_rows, i_names, i_pos, _ = expand(ic, fi, oi)
     nnames = max(len(name_iid), 1)
     # leads named in no investors cell of their row come after the investors (the rule of deal_batch)
-    in_inv = np.isin(l_rows * nnames + l_names, i_rows * nnames + i_names)
+    in_inv = _member(l_rows * nnames + l_names, i_rows * nnames + i_names)
     extra = ~in_inv
     n_inv_row = np.bincount(i_rows, minlength=n)
     # the lead calls: positions right after the company/round calls
@@ -457,7 +479,7 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     # lead: is the investor's id among the ids of the row's leads
     loop_iids = iid_of[loop_names]
     ninv = max(len(inv_space.index), 1)
-    lead = np.isin(loop_rows * ninv + loop_iids, l_rows * ninv + iid_of[l_names])
+    lead = _member(loop_rows * ninv + loop_iids, l_rows * ninv + iid_of[l_names])
     rels.setdefault("INVESTED_IN", _Entries()).add(
         [loop_iids, rid[loop_rows]], loop_seq + 1, loop_rows, op_index(rel_ops, "INVESTED_IN", empty_op),
         lead=pa.array(lead, pa.bool_()))
