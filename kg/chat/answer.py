@@ -856,7 +856,8 @@ def _spell(store, nlu, text: str):
 
 
 def _answer(store, q: str, session) -> dict:
-    from kg.chat.frame import build_frame, is_bare_measure, is_followup, is_fragment, merge_followup, vocab
+    from kg.chat.frame import (asks_which_of, build_frame, is_bare_measure, is_followup, is_fragment, merge_followup,
+                               vocab)
     from kg.chat.spelling import to_simplified
 
     store.refresh()  # another process may have loaded data: the names must be the current ones
@@ -889,6 +890,8 @@ def _answer(store, q: str, session) -> dict:
     if not followup and session is not None and session.frame is not None and session.engine == "named" and \
             is_bare_measure(p0, frame) and not frame.unknown:
         prev_frame, followup = session.frame, True  # 一共几家 after a list a named query gave: count that list
+    if not followup and session is not None and asks_which_of(p0, session.frame):
+        prev_frame, followup = session.frame, True  # 都是哪几家 after 一共几家 (whichever engine counted)
     if followup:
         frame = merge_followup(prev_frame, frame, p0)
     pronoun = bool(vocab()["pronoun"]["company"].search(p0.skeleton or p0.text))

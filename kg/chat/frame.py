@@ -192,8 +192,8 @@ def _group_dims(r: _Reader, mentions) -> list[tuple[str, int, int]]:
                 bool(re.match(r"\s*(?:是)?(?:哪|什么|有哪)|\s*(?:by|ranked|with\s+the|had|has|raised|saw|in\s+which)\b",
                               after + r.text[e:e + 12], re.IGNORECASE)) or \
                 bool(re.search(r"\b(?:which|what|top\s*\d*|by|per|each)\s+(?:\w+\s+){0,2}$", before, re.IGNORECASE)) or \
-                bool(re.search(r"\b(?:busiest|most\s+active|largest|biggest|leading|highest|lowest|fewest|quietest)\s*$",
-                               before, re.IGNORECASE)) or \
+                bool(re.search(r"\b(?:busiest|most\s+active|largest|biggest|leading|highest|lowest|fewest|quietest|"
+                               r"most\s+(?:common|frequent|popular|usual)|favou?rite)\s*$", before, re.IGNORECASE)) or \
                 dim in ("year", "month") and bool(re.search(r"哪|which|what|每|各|按|by|per|each", w, re.IGNORECASE))
             grouped = grouped or bool(re.match(r"(?:which|what|哪)", w, re.IGNORECASE))
             if dim == "type" and re.search(r"Ⓑ", r.text[max(0, s - 3):e + 3]):
@@ -399,6 +399,10 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         f.order = "asc"
     want_investors = bool(t_investors)
     want_companies = bool(t_companies)
+    if by_companies and want_investors and want_companies:
+        want_companies = False  # top investors by number of companies: the companies only rank them
+    elif by_investors and want_investors and want_companies:
+        want_investors = False  # the company with the most investors: the investors only rank it
     if want_investors and want_companies:
         # "投资方 of a company" vs "机构 that backed 公司": the later noun is what is asked for, unless
         # the question asks "who" / the company noun only qualifies
@@ -728,6 +732,9 @@ def _having(p, f: Frame, r: _Reader) -> None:
 
 def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> None:
     """Two years, regions, investors or segments compared: a grouping restricted to them."""
+    if f.measure == "share":  # 比例 / share of: a part of a whole, not two things side by side
+        f.compare = False
+        return
     years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", p.text)})
     fl = f.filters
     if len(years) >= 2:
@@ -739,6 +746,10 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
         f.groups_in = [m.id for m in regions]
         fl.pop("region", None)
         f.other.pop("regions", None)
+    elif len(regions) >= 2:  # 北京 (a province) against 深圳 (a city): each region its own query
+        f.group_by = None
+        f.other = {"alternatives": [{"filters": {"region": m.id}, "key": m.name} for m in regions]}
+        fl.pop("region", None)
     elif len(investors) >= 2:
         f.group_by, f.groups_in = "investor", [m.id for m in investors]
         fl.pop("investor", None)
@@ -748,7 +759,7 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
     elif len(fl.get("round") or []) >= 2:
         # 早期还是后期, seed or angel rounds, 天使轮和A轮哪个: each round (or stage) its own query
         f.group_by = "type"
-        f.other["alternatives"] = [{"round": [x]} for x in fl.pop("round")]
+        f.other["alternatives"] = [{"filters": {"round": [x]}, "key": x} for x in fl.pop("round")]
         if f.target == "companies" and f.measure == "list":
             f.measure = "companies"
     else:
@@ -820,6 +831,13 @@ def is_bare_measure(p, f: Frame) -> bool:
                                                       "companies", "investors") and not f.group_by
 
 
+def asks_which_of(p, prev: Frame | None) -> bool:
+    """Does this turn ask which ones after a count (都是哪几家, which ones?, 其中哪些在北京)?"""
+    return prev is not None and prev.measure in ("companies", "investors", "deals") and not prev.group_by and \
+        bool(vocab()["which_ones"].search(p.skeleton or p.text)) and not any(
+            m.label in ("Investor", "Company") for m in p.mentions)
+
+
 def is_followup(p, f: Frame) -> bool:
     V = vocab()
     text = p.skeleton or p.text
@@ -840,6 +858,15 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
     out.language = cur.language
     out.ignored, out.unknown, out.unsupported = cur.ignored, cur.unknown, cur.unsupported
     fl, nf = out.filters, cur.filters
+    if prev.measure in ("companies", "investors", "deals") and not prev.group_by and V["which_ones"].search(text):
+        # 都是哪几家 / which ones? / 其中哪些在北京 after a count: the list of what was counted
+        out.measure = "list"
+        out.group_by = {"companies": "company", "investors": "investor", "deals": "round"}[prev.measure]
+        out.target = {"company": "companies", "investor": "investors", "round": "deals"}[out.group_by]
+        out.k, out.top_ties, out.plural_rank, out.rank_by = None, False, False, None
+        for k, v in nf.items():
+            out.filters[k] = v
+        return out
     if prev.compare and V["difference"].search(p.text) and not nf:
         out.ask = "difference"  # 差多少 after 分别投了几起: the gap between the two
         return out
