@@ -671,6 +671,8 @@ def clauses(question: str) -> list[str]:
     out = [part.strip() for part in parts if part.strip()]
     if len(out) < 2 or any(len(re.sub(r"[\W_\d]+", "", part)) < 3 for part in out):
         return [question]  # a part without words of its own ("0?创投", "why? 2019"): one question
+    if not all(vocab()["asks"].search(part) for part in out):
+        return [question]  # "2019年北京，一共多少起": the first part asks nothing, it sets the scene
     return out
 
 
@@ -885,6 +887,7 @@ def _answer(store, q: str, session) -> dict:
     recover_names(p0, store)  # 宏途 → 宏途数据: a clear part of a name
     frame = build_frame(p0, store, reference_year=_reference_year(store))
     own_group = frame.group_by  # the question's own grouping, before a follow-up inherits one
+    own_frame = frame
     prev_frame = session.frame if session is not None and session.engine == "frame" else None
     followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame))
     if not followup and session is not None and session.frame is not None and session.engine == "named" and \
@@ -900,9 +903,13 @@ def _answer(store, q: str, session) -> dict:
         frame = merge_followup(session.frame, frame, p0)  # 它 = the last subject, an investor here
         followup = True
     single = getattr(session, "last_single", None) if session is not None else None
-    if pronoun and followup and single and not own_group and frame.group_by == single[0]:
-        # "what was its total amount?" after "which segment had the most deals": its = that one segment
+    if pronoun and followup and single and frame.group_by == single[0] and own_group != single[0]:
+        # "what was its total amount?" after "which segment had the most deals": its = that one segment;
+        # "它最常投哪个领域" after "最活跃的机构是谁": that investor, grouped the question's own way
         frame = _about_single(frame, *single)
+        if own_group:
+            for k in ("group_by", "k", "top_ties", "plural_rank", "rank_by", "target", "measure", "order"):
+                setattr(frame, k, getattr(own_frame, k))
     if session is not None and not frame.filters.get("company") and session.last_company and pronoun:
         frame.filters["company"] = frame.subject_company = session.last_company
         frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
@@ -957,8 +964,10 @@ def _answer(store, q: str, session) -> dict:
         if is_fragment(frame) or within or frame.seq is not None and frame.ask == "round":
             frame = merge_followup(session.frame, frame, p0)
         followup = True
-    if not followup and (session is None or (session.frame is None and session.last is None)) and \
-            is_fragment(frame) and vocab()["followup"].search(p0.skeleton or p0.text) and not frame.filters:
+    no_context = session is None or (session.frame is None and session.last is None)
+    only_back = bool(vocab()["refers_back"].search(p0.skeleton or p0.text)) and not p0.mentions and not frame.filters
+    if not followup and no_context and ((is_fragment(frame) and vocab()["followup"].search(p0.skeleton or p0.text)
+                                         and not frame.filters) or only_back):
         out = _base(q, lang)
         out["text"] = ("这像是接着上一个问题问的，但现在没有上一个问题。请完整地问一次。" if lang == "zh" else
                        "That reads like a follow-up, but there is no earlier question. Please ask it in full.")

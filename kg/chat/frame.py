@@ -846,6 +846,8 @@ def is_followup(p, f: Frame) -> bool:
     # a fragment: no question words of its own
     if f.clear:
         return True
+    if f.yesno and not p.mentions and not f.filters.get("year") and f.seq is None:
+        return True  # 领投过吗 / did they lead? : a yes/no without a subject asks about the last one
     return f.target == "deals" and f.measure == "list" and not f.group_by and not f.yesno and f.seq is None and \
         len(re.sub(r"[\sⒾⒸⓇⓈⓎⒷⒶⓀ?？!！。.,，呢的吗了]", "", text)) <= 4
 
