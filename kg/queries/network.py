@@ -423,64 +423,84 @@ GRAPH_NODES = 2000  # region_clusters draws whole communities, in row order, up 
 
 def _clusters_embedded(ix, p) -> dict:
     def links():
-        rmask = p.filters.round_mask(ix)
-        counts: dict[tuple[int, int], int] = defaultdict(int)
-        keep = rmask[ix.p_round]
-        for i, c in zip(ix.p_inv[keep].tolist(), ix.r_company[ix.p_round[keep]].tolist()):
-            counts[(i, c)] += 1
-        return [{"investor_id": ix.inv_ids[i], "company_id": ix.co_ids[c], "company": ix.co_names[c], "rounds": n}
-                for (i, c), n in counts.items()]
+        """(investor id, company id, company name, rounds) of every investor-company link in the
+        filtered rounds, as arrays (one np.unique over investor × company codes, no loop)."""
+        keep = p.filters.round_mask(ix)[ix.p_round]
+        n_co = max(len(ix.co_ids), 1)
+        code, rounds = np.unique(ix.p_inv[keep].astype(np.int64) * n_co + ix.r_company[ix.p_round[keep]],
+                                 return_counts=True)
+        _, inv_ids, _ = ix.memo("investor_id_rank", lambda: _id_rank(ix))
+        co_ids, co_names = ix.memo("company_id_name_arrays", lambda: (_objects(ix.co_ids), _objects(ix.co_names)))
+        return inv_ids[code // n_co], co_ids[code % n_co], co_names[code % n_co], rounds
 
     key = _pair_key(p)
     lo, hi, w = _pair_arrays(ix, p)
-    pairs = ix.memo(("pair_dicts", key), lambda: _pair_dicts(ix, lo, hi, w))
     analysis = _memo_once(ix, ("analysis", _edge_set_key(ix, p)), lambda: _analysis_arrays(ix, lo, hi, w))
-    # the communities with their companies depend on the data and filters only: built once per version
-    core = ix.memo(("clusters", key), lambda: _clusters_core(pairs, ix.memo(("links", key), links), analysis))
-    return {"pairs": pairs, "core": core}
+
+    def core():  # the communities with their companies depend on the data and filters only: once per version
+        order = _heaviest(ix, lo, hi, w, None)
+        return _clusters_core(_pair_dicts(ix, lo[order], hi[order], w[order]), links(), analysis, ordered=True)
+    return {"core": ix.memo(("clusters", key), core)}
 
 
-def _clusters_core(pairs: list[dict], links: list[dict], a: dict | None = None) -> dict:
-    """Rows (one per community, largest first) and what drawing them needs (``a``: the pairs'
-    :func:`analyse`, when the caller has it)."""
-    pairs = [{**e, "weight": as_int(e["weight"])} for e in pairs]
+def _objects(values) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _links_arrays(links: list[dict]) -> tuple:
+    """A Cypher backend's link rows as the arrays :func:`_clusters_core` takes."""
+    return (_objects([x["investor_id"] for x in links]), _objects([x["company_id"] for x in links]),
+            _objects([x["company"] for x in links]), np.array([as_int(x["rounds"]) for x in links], dtype=np.int64))
+
+
+def _clusters_core(pairs: list[dict], links: tuple, a: dict | None = None, ordered: bool = False) -> dict:
+    """Rows (one per community, largest first) and what drawing them needs. ``links`` are arrays of
+    (investor id, company id, company name, rounds), one entry per investor-company pair; ``a`` the
+    pairs' :func:`analyse` when the caller has it; ``ordered``: ``pairs`` are heaviest first already."""
+    if not ordered:
+        pairs = _sort_pairs([{**e, "weight": as_int(e["weight"])} for e in pairs])
     if a is None:
         a = analyse(pairs)
-    comms, cent, names = a["comms"], a["cent"], a["names"]
+    comms, cent, names, comm_of, inner = a["comms"], a["cent"], a["names"], a["comm_of"], a["inner"]
+    inv, cid, cnm, rounds = links
     companies: dict[str, dict[str, int]] = defaultdict(dict)  # company id -> investor id -> rounds
-    cname = {}
-    for x in links:
-        companies[x["company_id"]][x["investor_id"]] = as_int(x["rounds"])
-        cname[x["company_id"]] = x["company"]
-    # per community: the companies two or more of its members invested in, and the weight of its
-    # internal pairs (one pass over companies and pairs, not one per community)
-    comm_of = a["comm_of"]
+    cname: dict = {}
     shared_by: dict[int, list[str]] = defaultdict(list)
-    for cid, invs in companies.items():
-        seen: dict[int, int] = {}
-        for i in invs:
-            k = comm_of.get(i)
-            if k is not None:
-                seen[k] = seen.get(k, 0) + 1
-        for k, c in seen.items():
-            if c >= 2:
-                shared_by[k].append(cid)
-    inner = a["inner"]
+    if len(inv) and comms:
+        # per community: the companies two or more of its members invested in (one np.unique over
+        # company × community codes; each link is one investor of one company)
+        inv_u, inv_code = np.unique(inv.astype(str), return_inverse=True)
+        co_u, co_code = np.unique(cid.astype(str), return_inverse=True)
+        k_of = np.array([comm_of.get(i, -1) for i in inv_u.tolist()], dtype=np.int64)[inv_code.reshape(-1)]
+        co_code = co_code.reshape(-1)
+        sel = k_of >= 0
+        code, n = np.unique(co_code[sel] * len(comms) + k_of[sel], return_counts=True)
+        code = code[n >= 2]
+        first = np.full(len(co_u), -1, dtype=np.int64)
+        first[co_code[::-1]] = np.arange(len(co_code))[::-1]  # a link of each company (for its name)
+        for c, k in zip((code // len(comms)).tolist(), (code % len(comms)).tolist()):
+            shared_by[k].append(str(co_u[c]))
+            cname[str(co_u[c])] = cnm[first[c]]
+        drawn = np.isin(co_code, np.unique(code // len(comms)))
+        for i, c, r in zip(inv[drawn].tolist(), cid[drawn].tolist(), rounds[drawn].tolist()):
+            companies[c][i] = int(r)
     rows = []
     for k, members in enumerate(comms):
-        shared = sorted(shared_by.get(k, ()), key=lambda cid: (cname[cid], cid))
+        shared = sorted(shared_by.get(k, ()), key=lambda c: (cname[c], c))
         rows.append({"investors": sorted(names[n] for n in members), "companies": [cname[c] for c in shared],
                      "size": len(members), "shared_rounds": inner.get(k, 0), "_ids": members,
                      "_companies": shared, "_k": k})
     rows.sort(key=lambda x: (-x["size"], -x["shared_rounds"], x["investors"]))
     for k, row in enumerate(rows):
         row["community"] = k
-    return {"rows": rows, "pairs": _sort_pairs(pairs), "names": names, "cent": cent, "comm_of": comm_of,
+    return {"rows": rows, "pairs": pairs, "names": names, "cent": cent, "comm_of": comm_of,
             "companies": companies, "cname": cname}
 
 
 def _clusters_shape(raw, p) -> dict:
-    core = raw.get("core") or _clusters_core(raw["pairs"], raw["links"])
+    core = raw.get("core") or _clusters_core(raw["pairs"], _links_arrays(raw["links"]))
     names, cent, comm_of, companies, cname = (core[k] for k in ("names", "cent", "comm_of", "companies", "cname"))
     g = Graph()
     drawn = 0
