@@ -207,12 +207,26 @@ def _names(t) -> list[str]:
     return [str(n) if n else str(ti) if ti else str(i or "") for n, ti, i in zip(names, titles, ids)]
 
 
+def _ints(arr, null: int = -1) -> np.ndarray:
+    """An Arrow integer array as int64 (``null`` for nulls), read from its buffers: pyarrow's
+    ``to_numpy(zero_copy_only=False)`` and ``fill_null``'s scalar import pandas (0.3 s of a reopen)."""
+    arr = arr.combine_chunks() if hasattr(arr, "combine_chunks") else arr
+    n = len(arr)
+    if not n:
+        return np.zeros(0, np.int64)
+    dtype = np.dtype(f"int{arr.type.bit_width}")
+    vals = np.frombuffer(arr.buffers()[1], dtype, count=n + arr.offset)[arr.offset:].astype(np.int64)
+    if arr.null_count:
+        bits = np.unpackbits(np.frombuffer(arr.buffers()[0], np.uint8), bitorder="little")
+        vals[~bits[arr.offset:arr.offset + n].astype(bool)] = null
+    return vals
+
+
 def _positions(col, ids) -> np.ndarray:
     """Position of each value of ``col`` in ``ids`` (an Arrow array), -1 when absent."""
     import pyarrow.compute as pc
 
-    pos = pc.index_in(col, value_set=ids).fill_null(-1)
-    return pos.to_numpy(zero_copy_only=False).astype(np.int64)
+    return _ints(pc.index_in(col, value_set=ids))
 
 
 class _Tables(dict):
@@ -238,7 +252,7 @@ def _groups(pos: np.ndarray, ends) -> list[tuple[int, tuple]]:
     names = enc.dictionary.to_pylist()
     rank = np.empty(len(names), np.int64)
     rank[np.argsort(np.array(names, dtype=object), kind="stable")] = np.arange(len(names))
-    codes = rank[enc.indices.to_numpy(zero_copy_only=False)]
+    codes = rank[_ints(enc.indices)]
     by_rank = [None] * len(names)
     for k, r in enumerate(rank.tolist()):
         by_rank[r] = names[k]
@@ -278,7 +292,7 @@ def _build_from_tables(store) -> GraphIndex:
     ix = GraphIndex(version=store.version)
     N, R = _Tables(store.entities), _Tables(store.relationships)
     inv, co, seg, rnd = N.get("Investor"), N.get("Company"), N.get("Segment"), N.get("Round")
-    empty = pa.array([], pa.string())
+    empty = pa.nulls(0, pa.string())  # pa.array of a list would import pandas (0.3 s) to check its type
     inv_id = inv.column("id").combine_chunks() if inv is not None else empty
     co_id = co.column("id").combine_chunks() if co is not None else empty
     r_id = rnd.column("id").combine_chunks() if rnd is not None else empty
