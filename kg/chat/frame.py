@@ -261,9 +261,13 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
     r.find(V["within"])
     for rx in V["pronoun"].values():
         r.find(rx)
+    for s0, e0 in slots.get("unused_time") or []:  # a second time the one filter cannot hold: not understood
+        f.ignored.append(p.text[s0:e0])
     # relative years: against the newest deal in the graph, never the clock
     for back, rx in V["relative_year"].items():
         found = r.find(rx)
+        if found and re.match(r"\s*[（(]\s*Ⓨ", sk[found[0][1]:]):
+            continue  # 今年（2019年）: the year written in brackets is the one meant
         if found and reference_year:
             f.relative = found[0][2]
             for k in ("date_from", "date_to"):
@@ -464,6 +468,10 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
             re.search(r"列出|列举|哪些融资|哪几笔|哪些交易|有哪些轮|融资(?:事件)?(?:都)?有哪些|\blist\b|\bshow\b|\bwhich\s+(?:deals|rounds)\b|"
                       r"\bwhat\s+(?:deals|rounds)\b", sk, re.IGNORECASE):
         f.group_by, f.target = "round", "deals"  # the rounds themselves
+    elif f.target == "deals" and f.measure == "list" and not f.group_by and not f.yesno and f.seq is None and \
+            (fl.get("year") or fl.get("date_from") or fl.get("date_to")) and not V["asks"].search(p.text) and \
+            not V["followup"].search(sk):
+        f.group_by, f.target = "round", "deals"  # "2019年7月的融资", "deals in Q3 2019": a topic, listed
     if f.group_by:
         if by_investors and f.group_by not in ("investor",):
             f.rank_by = "investors"  # 投资方最多的公司 / the round with the most investors

@@ -526,6 +526,49 @@ def _t_mid_year(m):
     return {"date_from": f"{y}-07"}
 
 
+_ZH_N = r"([一二三四五六七八九十]{1,2}|\d{1,2})"
+
+
+@_front_rule(_Y + r"\s*年?\s*(?:的)?\s*(?:第)?([一二三四1-4])\s*季度\s*(?:-|–|~|到|至)\s*(?:第)?([一二三四1-4])\s*季度"
+             r"|" + _Y + r"\s*年?\s*(?:的)?\s*前\s*([一二三四1-4])\s*(?:个)?\s*季度")
+def _t_quarters_zh(m):
+    g = m.groups()
+    if g[0]:
+        a, b = sorted((_num(g[1]), _num(g[2])))
+        y = g[0]
+    else:
+        y, a, b = g[3], 1, _num(g[4])
+    if a and b and 1 <= a <= 4 and 1 <= b <= 4:
+        return {"date_from": f"{y}-{_QUARTERS[a][0]}", "date_to": f"{y}-{_QUARTERS[b][1]}"}
+
+
+@_front_rule(_Y + r"\s*年?\s*(?:的)?\s*前\s*" + _ZH_N + r"\s*个\s*月|" + r"\b(?:the\s+)?first\s+(\d{1,2}|two|three|four|five|six|"
+             r"seven|eight|nine|ten|eleven)\s+months\s+(?:of\s+)?" + _Y)
+def _t_first_months(m):
+    g = m.groups()
+    y, n = (g[0], _num(g[1])) if g[0] else (g[3], _num(g[2]) if g[2].isdigit() else _EN_NUM.get(g[2].lower()))
+    if n and 1 <= n <= 12:
+        return {"date_from": f"{y}-01", "date_to": _ym(y, n)}
+
+
+@_front_rule(_Y + r"\s*年?\s*(?:底|末|年底|年末)\s*(?:以前|之前|前|为止)?|\b(?:by|until|before)\s+the\s+end\s+of\s+" + _Y)
+def _t_year_end(m):
+    return {"date_to": m.group(1) or m.group(2)}
+
+
+@_front_rule(_Y + r"\s*年?\s*(以后|之后|以来|后|起)\s*[（(]\s*(不含|不包括|含|包括|包含)\s*(?:" + _Y + r"\s*年?)?\s*(?:在内)?\s*[)）]")
+def _t_since_marked(m):
+    y, excl = int(m.group(1)), m.group(3) in ("不含", "不包括")
+    return {"date_from": str(y + 1 if excl else y)}
+
+
+@_front_rule(_Y + r"\s*年\s*" + _CNM + r"\s*月\s*(?:份)?\s*(?:和|与|及|、|,|，)\s*" + _CNM + r"\s*月(?:份)?")
+def _t_two_months(m):
+    a, b = _month(m.group(2)), _month(m.group(3))
+    if a and b and abs(a - b) == 1:  # 11月和12月: the two months together (months apart are not one range)
+        return {"date_from": _ym(m.group(1), min(a, b)), "date_to": _ym(m.group(1), max(a, b))}
+
+
 @_front_rule(_Y + r"\s*年?\s*(?:的)?\s*q([1-4])" + _NOT_LATIN + r"|" + _Y + r"\s*年?\s*(?:的)?\s*h([12])" + _NOT_LATIN)
 def _t_code_after_year(m):
     g = m.groups()
@@ -865,14 +908,22 @@ def collect_slots(found) -> dict:
     rounds named, and the first value of every other kind."""
     slots: dict = {}
     years: list[int] = []
-    for kind, value, *_ in found:
+    unused: list[tuple[int, int]] = []  # times the one time filter cannot hold (2019年3月和6月): said, never dropped
+    month_at = None
+    for kind, value, *at in found:
         if kind == "time":
             if "month" in value:
+                if "month" in slots and slots["month"] != value["month"] and at:
+                    unused.append(tuple(at[:2]))
                 slots.setdefault("month", value["month"])
+                month_at = tuple(at[:2]) if at else None
             elif "year" in value:
                 if value["year"] not in years:
                     years.append(value["year"])
             else:
+                if any(k in slots and slots[k] != v for k, v in value.items()) and at:
+                    unused.append(tuple(at[:2]))
+                    continue
                 for k, v in value.items():
                     slots.setdefault(k, v)
         elif kind == "round":
@@ -892,7 +943,12 @@ def collect_slots(found) -> dict:
         else:
             slots["date_from"], slots["date_to"] = str(min(years)), str(max(years))
     elif "month" in slots and ("date_from" in slots or "date_to" in slots):
-        slots.pop("month")
+        month = slots.pop("month")
+        inside = str(slots.get("date_from", ""))[5:7] == f"{month:02d}" == str(slots.get("date_to", ""))[5:7]
+        if month_at and not inside:
+            unused.append(month_at)
+    if unused:
+        slots["unused_time"] = unused
     return slots
 
 
