@@ -534,8 +534,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         f.setop = "both"
     elif minus and len(regions) == 1 and not investors[1:]:
         f.setop = "minus"  # 不在北京的 / outside Beijing: the same question, less the region's answer
-    elif (minus or both) and len(companies) >= 2 and len(investors) < 2 and not f.compare:
-        f.setop = "minus" if minus else "both"  # investors that backed A but never B (or both)
+    elif (minus or both or union) and len(companies) >= 2 and len(investors) < 2 and not f.compare:
+        f.setop = "minus" if minus else "both" if both else "union"  # investors of A but never B / A or B / both
     elif (minus or both) and len(years_named) == 2 and len(investors) < 2 and len(regions) < 2 and not f.compare:
         f.setop = "minus" if minus else "both"  # raised money in both 2018 and 2019 / in 2019 but not in 2020
     if f.compare:
@@ -545,7 +545,13 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         fl.pop("lead_only", None)
         if f.setop == "minus" and len(investors) == 1:
             f.setop = None  # its 但不 was the negation of the lead, not a second set
-    if f.setop in ("minus", "both") and len(investors) < 2 and len(regions) < 2 and len(companies) >= 2:
+        if len(investors) == 1 and re.search(r"\bnever\b|从(?:来)?(?:没|未|不)|一次也没|一轮也没", p.text, re.IGNORECASE):
+            # backed but never led: its companies less every company it led a round of
+            fl.pop("not_lead", None)
+            f.setop, f.other = "minus", {"investor": [investors[0].id], "lead_only": True}
+            if f.target == "deals":
+                f.target = "companies"
+    if f.setop in ("minus", "both", "union") and len(investors) < 2 and len(regions) < 2 and len(companies) >= 2:
         fl["company"] = companies[0].id
         f.other = {"company": companies[1].id}
         f.target, f.group_by = "investors", "investor"
@@ -560,8 +566,12 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         fl["investor"] = [investors[0].id]
         f.other = {"investor": [investors[1].id]}
     elif f.setop and len(regions) >= 2:
-        fl["region"] = regions[0].id
-        f.other = {"region": regions[1].id}
+        first, second = regions[0], regions[1]
+        if f.setop == "minus" and re.search(r"(?:除了?|不包括|不含|\bexcept(?:\s+for)?|\bother\s+than|\bapart\s+from|\bexcluding)\s*$",
+                                           p.text[max(0, first.start - 12):max(0, first.start)], re.IGNORECASE):
+            first, second = second, first  # 除了北京以外，京津冀…: 北京 is what is taken away
+        fl["region"] = first.id
+        f.other = {"region": second.id}
     elif f.setop and len(regions) == 1:
         fl.pop("region", None)
         f.other = {"region": regions[0].id}
