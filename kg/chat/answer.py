@@ -685,9 +685,9 @@ def _compound(store, q: str, parts: list[str], session) -> dict:
 
     conv = session if session is not None else Session()
     answers = []
-    for part in parts:
+    for n, part in enumerate(parts):
         _CORRECTIONS.set([])
-        a = _answer(store, part, conv)
+        a = _answer(store, part, conv, continued=n > 0)
         _say_corrections(a, _CORRECTIONS.get())
         answers.append(a)
     known = [a for a in answers if a.get("intent") not in (None, "unknown")]
@@ -857,7 +857,9 @@ def _spell(store, nlu, text: str):
     return p2, None
 
 
-def _answer(store, q: str, session) -> dict:
+def _answer(store, q: str, session, continued: bool = False) -> dict:
+    """One question (``continued``: a later part of a question asked in parts, read as a follow-up of
+    the part before it unless it names its own investor or company)."""
     from kg.chat.frame import (asks_which_of, build_frame, is_bare_measure, is_followup, is_fragment, merge_followup,
                                vocab)
     from kg.chat.spelling import to_simplified
@@ -888,8 +890,10 @@ def _answer(store, q: str, session) -> dict:
     frame = build_frame(p0, store, reference_year=_reference_year(store))
     own_group = frame.group_by  # the question's own grouping, before a follow-up inherits one
     own_frame = frame
-    prev_frame = session.frame if session is not None and session.engine == "frame" else None
-    followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame))
+    prev_frame = session.frame if session is not None and (session.engine == "frame" or continued) else None
+    own_subject = any(m.label in ("Investor", "Company") for m in p0.mentions)
+    followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame) or
+                                           (continued and not own_subject))
     if not followup and session is not None and session.frame is not None and session.engine == "named" and \
             is_bare_measure(p0, frame) and not frame.unknown:
         prev_frame, followup = session.frame, True  # 一共几家 after a list a named query gave: count that list
