@@ -200,6 +200,14 @@ class WebState:
             for lang in langs:
                 step(f"{path} ({lang})", lambda p=path, la=lang: client.get(
                     p, headers={**headers, "Accept-Language": la}))
+        # one entity page of each kind (the busiest investor, its busiest company, a province, a
+        # segment): what every page of that kind builds on first use (ego graphs, mixes) is ready
+        entity_pages: list[str] = []
+        step("entities", lambda: entity_pages.extend(self._warm_entities()))
+        for path in entity_pages:
+            for lang in langs:
+                step(f"{path} ({lang})", lambda p=path, la=lang: client.get(
+                    p, headers={**headers, "Accept-Language": la}))
         self.served.set()
         if freeze:
             # what the warm-up built lives as long as this store version: out of the collector's way,
@@ -213,6 +221,18 @@ class WebState:
             self._frozen_version = self._store.version if self._store is not None else None
             took["gc_freeze"] = round(time.perf_counter() - t, 3)
         return took
+
+    def _warm_entities(self) -> list[str]:
+        """The entity pages the warm-up renders: the busiest investor, company, province and segment."""
+        from kg.queries import run
+        from web.filters import entity_url
+
+        out = []
+        for group in ("investor", "company", "province", "segment"):
+            rows = run(self.store, "deals", group_by=group, measure="deals", k=1).rows
+            if rows and isinstance(rows[0].get("key_id"), str):
+                out.append(entity_url(rows[0]["key_id"]))
+        return out
 
     @property
     def version(self):
