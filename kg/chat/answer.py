@@ -887,7 +887,8 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
             session.record(p0, ok=False)
         return out
     recover_names(p0, store)  # 宏途 → 宏途数据: a clear part of a name
-    frame = build_frame(p0, store, reference_year=_reference_year(store))
+    frame = build_frame(p0, store, reference_year=_reference_year(store),
+                        company_context=bool(session is not None and session.last_company))
     own_group = frame.group_by  # the question's own grouping, before a follow-up inherits one
     own_frame = frame
     prev_frame = session.frame if session is not None and (session.engine == "frame" or continued) else None
@@ -901,20 +902,30 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
         prev_frame, followup = session.frame, True  # 都是哪几家 after 一共几家 (whichever engine counted)
     if followup:
         frame = merge_followup(prev_frame, frame, p0)
-    pronoun = bool(vocab()["pronoun"]["company"].search(p0.skeleton or p0.text))
-    if pronoun and session is not None and not frame.filters.get("company") and not frame.filters.get("investor") \
-            and not session.last_company and session.frame is not None and not followup:
+    sk0 = p0.skeleton or p0.text
+    kinds = {kind for kind, rx in vocab()["pronoun"].items() if rx.search(sk0)}  # 它 / there / that segment
+    pronoun = "company" in kinds
+    place = bool(kinds - {"company"})  # there, 该领域, that investor: always the last turn's
+    if kinds and session is not None and session.frame is not None and not followup and (
+            place or (not frame.filters.get("company") and not frame.filters.get("investor") and not session.last_company)):
         frame = merge_followup(session.frame, frame, p0)  # 它 = the last subject, an investor here
         followup = True
     single = getattr(session, "last_single", None) if session is not None else None
-    if pronoun and followup and single and frame.group_by == single[0] and own_group != single[0]:
+    fits = single is not None and (pronoun or single[0] in {"company": ("company",), "investor": ("investor",),
+                                                             "region": ("province", "city", "macro"),
+                                                             "segment": ("segment",)}.get(next(iter(kinds - {"company"}), ""), ()))
+    if kinds and followup and fits and own_group != single[0] and \
+            (frame.group_by == single[0] or not frame.filters.get(_FILTER_OF_GROUP[single[0]])):
         # "what was its total amount?" after "which segment had the most deals": its = that one segment;
-        # "它最常投哪个领域" after "最活跃的机构是谁": that investor, grouped the question's own way
-        frame = _about_single(frame, *single)
+        # "它最常投哪个领域" / "它在2020年投了哪些公司" after "最活跃的机构是谁": that investor, the question's own way
+        frame = _about_single(frame, *single, drop_group=frame.group_by == single[0])
         if own_group:
             for k in ("group_by", "k", "top_ties", "plural_rank", "rank_by", "target", "measure", "order"):
                 setattr(frame, k, getattr(own_frame, k))
-    if session is not None and not frame.filters.get("company") and session.last_company and pronoun:
+        elif own_frame.measure != "list":
+            frame.measure = own_frame.measure
+    if session is not None and not frame.filters.get("company") and session.last_company and \
+            (pronoun or (frame.seq is not None and not p0.mentions)):
         frame.filters["company"] = frame.subject_company = session.last_company
         frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
     # what the graph does not hold, and names it does not know: say so, never answer a smaller question
@@ -1038,14 +1049,35 @@ _FILTER_OF_GROUP = {"segment": "segment", "province": "region", "city": "region"
                     "investor": "investor", "company": "company"}
 
 
-def _about_single(frame, group: str, key_id):
+_GROUP_OF_LABEL = {"Investor": "investor", "Company": "company", "Segment": "segment"}
+
+
+def _single_of(store, entities: list) -> tuple | None:
+    """(grouping, id) of the one investor, company, region or segment an answer named, for a pronoun next."""
+    if len(entities) != 1:
+        return None
+    from kg.queries.resolve import catalog
+
+    hits = catalog(store).exact(str(entities[0]), ("Investor", "Company", "Region", "Segment"))
+    if len(hits) != 1:
+        return None
+    e = hits[0]
+    if e.label == "Region":
+        level = e.id.split(":", 1)[0]
+        return (level, e.id) if level in ("province", "city", "macro") else None
+    return (_GROUP_OF_LABEL[e.label], e.id)
+
+
+def _about_single(frame, group: str, key_id, drop_group: bool = True):
     """``frame`` asked about the one group a ranking answered (a pronoun's referent): that group as a
-    filter, no grouping, no ranking."""
+    filter (and, when the frame still ranks that grouping, no grouping, no ranking)."""
     f = copy.deepcopy(frame)
     key = _FILTER_OF_GROUP[group]
     f.filters[key] = [key_id] if key == "investor" else key_id
     if key == "company":
         f.subject_company = key_id
+    if not drop_group:
+        return f
     f.group_by, f.k, f.top_ties, f.plural_rank, f.rank_by = None, None, False, False, None
     f.target = "deals"
     if f.measure == "list":
@@ -1161,6 +1193,7 @@ def _answer_named(store, q: str, p, unresolved, session, frame) -> dict:
         out["total"], out["shown"] = len(composed["rows"]), ROW_LIMIT
     if session is not None:
         session.record(p, ok=True)
+        session.last_single = _single_of(store, out.get("entities") or [])
     return out
 
 

@@ -224,7 +224,7 @@ def vocab_spans(skeleton: str) -> list[tuple[int, int]]:
     return out
 
 
-def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
+def build_frame(p, store=None, reference_year: int | None = None, company_context: bool = False) -> Frame:
     """The frame of a parsed question (:class:`kg.chat.nlu.Parse`); nothing is run. ``reference_year``
     (the newest deal's year) reads 去年 / last year / 近三年."""
     V = vocab()
@@ -314,7 +314,8 @@ def build_frame(p, store=None, reference_year: int | None = None) -> Frame:
         if r.has(rx):
             f.repeat = int(n)
     seq_words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
-    if companies or r.has(V["pronoun"]["company"], mark=False):
+    if companies or company_context or r.has(V["pronoun"]["company"], mark=False):
+        # a company's Nth round (company_context: the conversation's last company, "最近一轮是哪一年")
         found = sorted((st, name) for name, rx in V["sequence"].items() for st, _, _ in r.find(rx))
         if found:
             f.seq = seq_words[found[0][1]]

@@ -273,11 +273,10 @@ def _alternatives(store, f: Frame, q: _Run, out: dict) -> None:
     for alt in f.other["alternatives"]:
         g = copy_frame(f)
         g.other = {}
-        g.filters.update(alt)
+        g.filters.update(alt["filters"])
         res = q(**_params(g, measure=by))
         row = dict(res.rows[0]) if res.rows else {}
-        key = "+".join(alt.get("round") or []) or "all"
-        row.update(key=key, key_id=key)
+        row.update(key=alt["key"], key_id=alt["key"])
         rows.append(row)
     _side_by_side(f, rows, by, out)
 
@@ -510,7 +509,8 @@ def _history(store, f: Frame, q: _Run, out: dict, money) -> None:
     elif f.ask == "amount":
         out.update(value=pick.get("amount"), entities=[pick["key"]])
     elif f.ask == "year":
-        out.update(value=int(str(pick["date"])[:4]) if pick.get("date") else None, entities=[pick["key"]])
+        year = int(str(pick["date"])[:4]) if pick.get("date") else None
+        out.update(value=year, entities=[str(year)] if year else [])  # 哪一年: the year is the answer
     else:
         out.update(entities=[pick["key"]], value=pick.get("amount"))
 
