@@ -537,6 +537,12 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         f.setop = "minus"  # 不在北京的 / outside Beijing: the same question, less the region's answer
     elif (minus or both or union) and len(companies) >= 2 and len(investors) < 2 and not f.compare:
         f.setop = "minus" if minus else "both" if both else "union"  # investors of A but never B / A or B / both
+    elif both and len(fl.get("round") or []) == 2 and len(investors) < 2 and not f.compare and \
+            (want_companies or companies or f.target == "companies"):
+        f.setop = "both"  # 同时拿过天使轮和A轮的公司: companies that raised each of the two
+        first, second = fl["round"]
+        fl["round"], f.other = [first], {"round": [second]}
+        f.target, f.group_by = "companies", "company"
     elif (minus or both) and len(years_named) == 2 and len(investors) < 2 and len(regions) < 2 and not f.compare:
         f.setop = "minus" if minus else "both"  # raised money in both 2018 and 2019 / in 2019 but not in 2020
     if f.compare:
@@ -564,8 +570,15 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         if f.target == "deals":
             f.target = "companies"
     elif f.setop and len(investors) >= 2:
-        fl["investor"] = [investors[0].id]
-        f.other = {"investor": [investors[1].id]}
+        first, second = investors[0], investors[1]
+        neg = [m for m in V["setop"]["minus"].finditer(p.text)] if f.setop == "minus" else []
+        m0 = neg[0] if neg else None
+        if m0 is not None and first.end <= m0.start() < second.start and \
+                not re.match(r"\s*(?:but|但|而|却|except|除)", p.text[m0.start():], re.IGNORECASE) and \
+                m0.start() - first.end < second.start - m0.end():
+            first, second = second, first  # "A did not invest in but B did" / 红杉没投过但高瓴投过: B's, less A's
+        fl["investor"] = [first.id]
+        f.other = {"investor": [second.id]}
     elif f.setop and len(regions) >= 2:
         first, second = regions[0], regions[1]
         if f.setop == "minus" and re.search(r"(?:除了?|不包括|不含|\bexcept(?:\s+for)?|\bother\s+than|\bapart\s+from|\bexcluding)\s*$",
@@ -754,7 +767,7 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
     if f.measure == "share":  # 比例 / share of: a part of a whole, not two things side by side
         f.compare = False
         return
-    years = sorted({int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", p.text)})
+    years = list(dict.fromkeys(int(y) for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", p.text)))  # as named
     fl = f.filters
     if len(years) >= 2:
         f.group_by, f.groups_in = "year", years
@@ -793,6 +806,8 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
     elif vocab()["which_of"].search(text):
         f.ask = "which"  # 北京和江苏哪个多, Beijing or Shanghai: the answer names the one ahead (each value still shown)
         f.yesno = False  # "Did X invest more in A or B?" asks which, not whether
+    if f.yesno and re.search(r"更少|少于|\bfewer\b|\bless\b", p.text, re.IGNORECASE):
+        f.order = "asc"  # 是否比…少: whether the first named is below the second
     if f.measure == "list":
         f.measure = "amount" if money else "deals"
     f.rank_by = f.measure if f.measure in ("deals", "companies", "investors", "amount", "avg", "median") else "deals"

@@ -167,7 +167,7 @@ def execute(store, f: Frame, answer_money) -> dict:
         _regions_union(store, f, q, out)
     elif f.group_by:
         _grouped(store, f, q, out)
-        if f.yesno:  # 一起投过项目吗: yes or no, the groups as the evidence
+        if f.yesno and not f.compare:  # 一起投过项目吗: yes or no, the groups as the evidence
             out.update(value=1 if out["rows"] else 0, evidence=len(out["rows"]))
     else:
         measure = _MEASURE_OF.get(f.measure, "deals")
@@ -180,6 +180,8 @@ def execute(store, f: Frame, answer_money) -> dict:
             if best.rows:  # every company whose round is the largest (smallest), when several tie
                 out["entities"] = list(dict.fromkeys(r["company"] for r in best.rows if r.get("company")))
                 out["rows"] = best.rows
+    if f.yesno and f.setop and not f.compare:  # 都投过同一家公司吗: yes or no, the companies as the evidence
+        out.update(value=1 if out["rows"] else 0, evidence=len(out["rows"]))
     out.update(cypher=";\n".join(q.cypher), params_cypher=q.params, graph=q.graph)
     out["text"] = compose(store, f, out, answer_money)
     out["interpretation"] = interpretation(store, f)
@@ -248,7 +250,7 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         out["entities"] = list(dict.fromkeys(r["company"] for r in rows if r.get("company")))
     else:
         out["entities"] = [_key_text(r["key"], f.group_by, "zh") for r in rows]
-    if f.compare and f.ask in ("which", "difference") and f.groups_in:  # 哪个多 / 差多少: the one ahead, the gap
+    if f.compare and (f.ask in ("which", "difference") or f.yesno) and f.groups_in:  # 哪个多 / 差多少 / 是否比…多
         _side_by_side(f, rows, by, out)
         return
     if f.k and not f.top_ties and ties and len(rows) > f.k:
@@ -292,6 +294,10 @@ def _side_by_side(f: Frame, rows: list, by: str, out: dict) -> None:
     out.update(rows=rows, by=by, total=len(rows), shown=len(rows), value=len(rows))
     if f.ask == "difference" and len(rows) == 2 and None not in vals:
         out["value"] = abs(vals[0] - vals[1])
+    if f.yesno and len(rows) == 2:  # 2020年是否比2019年投得更多: the first named against the second
+        a, b = (v if v is not None else 0 for v in vals)
+        out["value"] = int(a < b) if f.order == "asc" else int(a > b)
+        out["evidence"] = 1
 
 
 def _regions_union(store, f: Frame, q: _Run, out: dict) -> None:
@@ -409,7 +415,7 @@ def _setop(store, f: Frame, q: _Run, out: dict) -> None:
         o = copy_frame(f)
         o.filters["region"] = f.other["region"]
         others.append(o)
-    for key in ("company", "year"):  # investors of A but never of B; raised in 2019 but not in 2020
+    for key in ("company", "year", "round"):  # investors of A but never B; in 2019 but not 2020; angel and A
         if key in f.other:
             o = copy_frame(f)
             o.filters[key] = f.other[key]
