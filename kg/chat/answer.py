@@ -780,8 +780,8 @@ def _frame_specific(f, intent: str) -> bool:
         return True
     if len(fl.get("investor") or []) > 1 and not f.co_investors:
         return True  # the same round
-    if f.compare or f.having or f.groups_in:
-        return True
+    if f.compare or f.having or f.groups_in or (f.group_by == "round" and f.k):
+        return True  # …, the first (or first k) rounds in date order
     if any(k in fl for k in ("max_amount", "disclosed", "min_amount")):  # thresholds are strict, as said
         return True
     if f.group_by in ("type", "year", "month") and (f.k or fl.get("investor") or f.rank_by != "deals"):

@@ -314,11 +314,18 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         if r.has(rx):
             f.repeat = int(n)
     seq_words = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
+    first_deal = None
     if companies or company_context or r.has(V["pronoun"]["company"], mark=False):
         # a company's Nth round (company_context: the conversation's last company, "最近一轮是哪一年")
         found = sorted((st, name) for name, rx in V["sequence"].items() for st, _, _ in r.find(rx))
         if found:
             f.seq = seq_words[found[0][1]]
+    else:  # the first deal of all (in the data, in 2019, in 北京): the earliest round under the filters
+        first_deal = re.search(r"\b(?:the\s+)?(?:first|earliest)\s+(?:\w+\s+)?(?:deal|round|financing|investment)\b|"
+                               r"\b(?:the\s+)?(?:first|earliest)\s+(?:company|startup)\b|第一家(?:公司|企业)?|"
+                               r"最早(?:的)?(?:一笔|一轮|一起|一次)?(?:融资|交易)|第一笔(?:融资|交易)?|首笔(?:融资|交易)?", sk, re.IGNORECASE)
+        if first_deal:
+            r.take(first_deal.start(), first_deal.end())
     f.yesno = r.has(V["yesno"])
     _having(p, f, r)
     f.compare = r.has(V["compare"])
@@ -505,6 +512,9 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
             f.top_ties, f.plural_rank, f.k = False, False, None
             if per:
                 r.take(per.start(), per.end())
+    if first_deal and f.seq is None and f.group_by in (None, "company", "round"):
+        f.group_by, f.order, f.k, f.measure = "round", "date", 1, "list"
+        f.top_ties = f.plural_rank = False
     # ---- a threshold on each round, company or investor (exactly 4 investors, more than 8 investors)
     if f.having and f.having[0] == "investors" and f.group_by in (None, "investor"):
         # companies (or rounds) with n investors: the investors are what is counted, not what is listed
@@ -900,6 +910,16 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
         out.group_by = {"companies": "company", "investors": "investor", "deals": "round"}[prev.measure]
         out.target = {"company": "companies", "investor": "investors", "round": "deals"}[out.group_by]
         out.k, out.top_ties, out.plural_rank, out.rank_by = None, False, False, None
+        for k, v in nf.items():
+            out.filters[k] = v
+        return out
+    picked = [v for k in ("region", "year", "segment") for v in [nf.get(k)] if v is not None and v in prev.groups_in] + \
+        [v for v in (nf.get("investor") or []) if v in prev.groups_in]
+    if prev.compare and len(picked) == 1:
+        # 北京是多少 after 北京和上海分别投了多少起: the one named, no longer side by side
+        out.compare, out.groups_in, out.group_by, out.ask = False, [], None, None
+        out.measure = prev.rank_by if prev.rank_by in ("deals", "companies", "investors", "amount", "avg", "median") else "deals"
+        out.target, out.k, out.top_ties = "deals", None, False
         for k, v in nf.items():
             out.filters[k] = v
         return out

@@ -203,7 +203,7 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
         ties = True  # 融资次数最多的三家公司 with seven tied at the third place: all seven, and said
     if f.having and f.having[0] in ("companies", "investors") and by == "deals":
         by = f.having[0]
-    order = f.order if f.order in ("asc", "desc") else "desc"
+    order = f.order if f.order in ("asc", "desc") or (f.order == "date" and f.group_by == "round") else "desc"
     if f.group_by in ("year", "month") and not (f.k or f.top_ties) and f.order != "asc":
         order = "key"  # a time series reads in time order
     if f.group_by == "round" and not (f.k or f.top_ties):
