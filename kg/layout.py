@@ -54,6 +54,7 @@ TEMP = 0.1          # first step length, as a share of the component's extent
 GAP = 2.0           # space between packed components
 _EPS = 1e-4         # softening of the repulsion at distance 0
 SMALL_GROUP = 8     # grouped_layout: groups up to this size are drawn as a ring
+ALL_PAIRS = 600     # pivot MDS: components up to this size get all their distances in one call
 
 
 def layout(nodes: Iterable[Hashable], edges: Iterable[tuple], *, seed: int = 1, scale: float = 1.0,
@@ -92,18 +93,30 @@ def positions(n: int, E, *, seed: int = 1, iterations: int | None = None, aspect
     the edges ``E`` (``(m, 2)`` node indices, without loops or duplicates)."""
     if n == 0:
         return np.zeros((0, 2))
+    E = np.asarray(E, dtype=np.int64).reshape(-1, 2)
+    P, lab, order, bounds = _forces(n, E, np.random.default_rng(seed), lambda sizes: _iterations(int(sizes.max()), iterations))
+    return _pack(P, lab, order, bounds, aspect)
+
+
+def _components(n: int, E: np.ndarray):
+    """The adjacency (CSR) and the connected components: label per node, nodes ordered by label,
+    where each label's run starts, and the sizes."""
     import scipy.sparse as sps
     from scipy.sparse.csgraph import connected_components
 
-    E = np.asarray(E, dtype=np.int64).reshape(-1, 2)
     A = sps.csr_matrix((np.ones(len(E)), (E[:, 0], E[:, 1])), shape=(n, n))
     A = (A + A.T).tocsr()
     ncomp, lab = connected_components(A, directed=False)
     order = np.argsort(lab, kind="stable")
     bounds = np.searchsorted(lab[order], np.arange(ncomp + 1))
-    sizes = np.diff(bounds)
-    rng = np.random.default_rng(seed)
+    return A, lab, order, bounds, np.diff(bounds)
 
+
+def _forces(n: int, E: np.ndarray, rng, its_of, batch=None):
+    """Starts and force refinement (steps 1 and 2) for all components at once, not packed.
+    ``its_of(sizes)`` gives the iteration count for the components of the given sizes; ``batch``
+    (a label per component) splits the refinement into runs of components with the same count."""
+    A, lab, order, bounds, sizes = _components(n, E)
     # 1. a start for each component, parked in its own stretch of the x axis
     P = np.zeros((n, 2))
     t0 = np.ones(n)
@@ -119,14 +132,31 @@ def positions(n: int, E, *, seed: int = 1, iterations: int | None = None, aspect
     # isolated nodes: nothing moves them (no edges, nothing in reach)
     lone = order[bounds[:-1][sizes == 1]]
     P[lone, 0] = x + 2 * (REACH + SKIN) * np.arange(len(lone))
-
-    # 2. forces
-    its = _iterations(int(sizes.max()), iterations)
-    if len(E) and its:
-        big = [order[bounds[c]:bounds[c + 1]] for c in np.flatnonzero(sizes >= MESH_MIN)]
-        _refine(P, E, its, t0, big)
-    # 3. packing
-    return _pack(P, lab, order, bounds, aspect)
+    if not len(E):
+        return P, lab, order, bounds
+    # 2. forces, in one run per iteration count
+    batch = np.zeros(len(sizes), dtype=np.int64) if batch is None else np.asarray(batch)
+    for b in np.unique(batch[sizes > 1]):
+        comps = np.flatnonzero((batch == b) & (sizes > 1))
+        its = its_of(sizes[comps])
+        if not its:
+            continue
+        nodes = np.concatenate([order[bounds[c]:bounds[c + 1]] for c in comps])
+        if len(comps) == len(sizes[sizes > 1]):     # everything with an edge: no renumbering
+            sub, Eb = slice(None), E
+            big = [order[bounds[c]:bounds[c + 1]] for c in comps if sizes[c] >= MESH_MIN]
+        else:
+            nodes.sort()
+            local = np.full(n, -1, dtype=np.int64)
+            local[nodes] = np.arange(len(nodes))
+            Eb = local[E]
+            Eb = Eb[Eb[:, 0] >= 0]
+            sub = nodes
+            big = [local[order[bounds[c]:bounds[c + 1]]] for c in comps if sizes[c] >= MESH_MIN]
+        Q = P[sub]
+        _refine(Q, Eb, its, t0[sub], big)
+        P[sub] = Q
+    return P, lab, order, bounds
 
 
 def _iterations(largest: int, iterations: int | None) -> int:
@@ -163,8 +193,10 @@ def _pivot_mds(A, rng, k: int = PIVOTS) -> np.ndarray:
     p = int(np.argmax(deg + 0.5 * rng.random(s)))   # a hub (ties broken by the seed)
     D = np.empty((k, s))
     mind = np.full(s, np.inf)
+    # small components: all breadth-first searches in one call (one call costs more than a search)
+    full = shortest_path(A, method="D", unweighted=True) if s <= ALL_PAIRS else None
     for i in range(k):
-        D[i] = shortest_path(A, method="D", unweighted=True, indices=p)
+        D[i] = full[p] if full is not None else shortest_path(A, method="D", unweighted=True, indices=p)
         mind = np.minimum(mind, D[i])
         p = int(np.argmax(mind))                     # the node farthest from all pivots so far
     C = D.T ** 2
@@ -318,18 +350,31 @@ def grouped_layout(nodes: Iterable[Hashable], edges: Iterable[tuple], groups: di
     keys = [groups.get(v, None) for v in ids]
     order_keys = {k: i for i, k in enumerate(dict.fromkeys(sorted(keys, key=lambda k: (k is None, str(k)))))}
     lab = np.array([order_keys[k] for k in keys], dtype=np.int64)
-    P = np.zeros((n, 2))
-    for g in range(len(order_keys)):
+    ng = len(order_keys)
+    gsize = np.bincount(lab, minlength=ng)
+    forced = gsize > SMALL_GROUP
+    # every group with forces in one go: its edges inside, the groups' components refined together
+    # (a run per iteration count), instead of one small layout (and a hundred numpy steps) per group
+    inside = E[(lab[E[:, 0]] == lab[E[:, 1]]) & forced[lab[E[:, 0]]]] if len(E) else E
+    _, clab, _, _, csizes = _components(n, inside)
+    first = np.full(len(csizes), n)
+    np.minimum.at(first, clab, np.arange(n))
+    cgroup = lab[first]
+    largest = np.zeros(ng, dtype=np.int64)
+    np.maximum.at(largest, cgroup, csizes)
+    g_its = np.array([_iterations(int(v), None) for v in largest])
+    P, clab, _, _ = _forces(n, inside, np.random.default_rng(seed), lambda sizes: _iterations(int(sizes.max()), None),
+                            batch=g_its[cgroup])
+    for g in range(ng):
         m = np.flatnonzero(lab == g)
-        local = {int(v): i for i, v in enumerate(m)}
-        inside = E[(lab[E[:, 0]] == g) & (lab[E[:, 1]] == g)] if len(E) else E
-        sub = np.array([[local[int(a)], local[int(b)]] for a, b in inside], dtype=np.int64).reshape(-1, 2)
-        if len(m) <= SMALL_GROUP:   # a handful: a small ring (forces would cost more than they change)
+        if not forced[g]:   # a handful: a small ring (forces would cost more than they change)
             a = 2 * np.pi * np.arange(len(m)) / max(len(m), 1)
             r = 0.0 if len(m) == 1 else 0.5 / math.sin(math.pi / len(m)) if len(m) > 2 else 0.5
             X = np.column_stack([r * np.cos(a), r * np.sin(a)])
-        else:
-            X = positions(len(m), sub, seed=seed, aspect=1.0)
+        else:               # the group's components packed as positions() packs them
+            _, cl = np.unique(clab[m], return_inverse=True)
+            co = np.argsort(cl, kind="stable")
+            X = _pack(P[m], cl, co, np.searchsorted(cl[co], np.arange(int(cl.max()) + 2)), 1.0)
         P[m] = X - X.min(axis=0)
     order = np.argsort(lab, kind="stable")
     bounds = np.searchsorted(lab[order], np.arange(len(order_keys) + 1))
