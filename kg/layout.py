@@ -30,6 +30,11 @@ How (vectorised numpy/scipy; no Python loop over nodes or edges in the iteration
    small components sit in tidy rows next to the big ones instead of flying off to the corners
    or piling up in the middle.
 
+:func:`grouped_layout` (the network page, coloured by community) runs steps 1 and 2 once for all
+its communities together (one refinement per iteration count, each community's components parked
+apart), not once per community: at 100k deals the page's 810 nodes in 33–55 communities take
+about 0.065 s instead of 0.35–0.47 s, which were mostly numpy call overhead on arrays of 20–50 nodes.
+
 Self-loops, duplicate edges (either direction), repeated nodes and edges naming unknown nodes are
 ignored. The result maps every node to ``(x, y)`` floats centred on 0 with
 ``max(|x|, |y|) == scale`` when there are two or more nodes; a single node sits at ``(0, 0)``.
