@@ -724,7 +724,8 @@ def _between(p, f: Frame, r: _Reader) -> bool:
             lo, hi = float(m.group(1).replace(",", "")) * unit1, float(m.group(3).replace(",", "")) * unit2
         except ValueError:
             continue
-        if lo < hi and not re.search(r"年|\d{4}", m.group(0)):
+        year_like = re.fullmatch(r"(?:19|20)\d{2}", m.group(1)) and not m.group(2)  # 2018到2019: years, not money
+        if lo < hi and "年" not in m.group(0) and not year_like:
             f.filters["min_amount"], f.filters["max_amount"] = lo, hi
             f.filters["min_inclusive"] = f.filters["max_inclusive"] = True  # 1亿到3亿之间 / between: both ends
             for piece in re.split(r"\s+", m.group(0)):
@@ -792,8 +793,8 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
         f.group_by = None
         f.other = {"alternatives": [{"filters": {"region": m.id}, "key": m.name} for m in regions]}
         fl.pop("region", None)
-    elif len(investors) >= 2:
-        f.group_by, f.groups_in = "investor", [m.id for m in investors]
+    elif len({m.id for m in investors}) >= 2:
+        f.group_by, f.groups_in = "investor", list(dict.fromkeys(m.id for m in investors))  # a name said twice is one
         fl.pop("investor", None)
     elif len(segments) >= 2:
         f.group_by, f.groups_in = "segment", [m.id for m in segments]

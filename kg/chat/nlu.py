@@ -990,7 +990,7 @@ class NLU:
             p.mentions.append(Mention(sp.label_, sp._.node_id, sp._.name, sp.text, sp.start_char, sp.end_char,
                                       sp._.level, readings[0][4] if readings else True,
                                       tuple((r[0], r[1], r[2], r[3], r[4]) for r in readings[1:])))
-        p.mentions = _one_per_name_given_twice(p.mentions, text)
+        p.mentions = _country_beside_a_place(_one_per_name_given_twice(p.mentions, text))
         found = [(sp.label_, sp._.slot_value, sp.start_char, sp.end_char) for sp in doc.spans["iikg_slots"]]
         p.slots = collect_slots(found)
         p.skeleton = doc._.iikg_skeleton or text
@@ -1015,6 +1015,15 @@ def _one_per_name_given_twice(mentions: list, text: str) -> list:
             continue
         out.append(m)
     return out
+
+
+def _country_beside_a_place(mentions: list) -> list:
+    """"IDG Capital China deals in Shenzhen", "中国北京": the country beside a province or city adds
+    nothing (every deal is in it) and must not widen the place into "China or Shenzhen"."""
+    if not any(m.label == "Region" and m.level == "country" for m in mentions) or \
+            not any(m.label == "Region" and m.level not in ("country", None) for m in mentions):
+        return mentions
+    return [m for m in mentions if not (m.label == "Region" and m.level == "country")]
 
 
 # ------------------------------------------------------------------------------- names not listed

@@ -605,9 +605,15 @@ def _what(f: Frame, store=None) -> str:
                4: ("第四轮", "fourth round"), -1: ("最近一轮", "latest round")}.get(f.seq, (f"第{f.seq}轮", f"round {f.seq}"))
         return nth[i]
     if f.setop:
-        other = f.other.get("investor") or ([f.other["region"]] if f.other.get("region") else [])
+        other = f.other.get("investor") or [f.other[k] for k in ("region", "company") if f.other.get(k)]
         names = "、".join(_display(store, o, f.language) for o in other) if zh else \
             ", ".join(_display(store, o, f.language) for o in other)
+        if f.other.get("year"):
+            names = f"{f.other['year']}年" if zh else str(f.other["year"])
+        elif f.other.get("round"):
+            names = "、".join(_key_text(x, "type", f.language) for x in f.other["round"])
+        if f.other.get("lead_only") and f.other.get("investor"):
+            names += "（领投）" if zh else " (as lead)"
         if f.setop == "minus":
             return f"减去 {names} 的" if zh else f"minus those of {names}"
         if f.setop == "union":
