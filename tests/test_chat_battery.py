@@ -1,5 +1,5 @@
 """Batteries of questions written by testers who had not read the chat's code (session 4: 204
-questions; session 5: three more, 280, 340 and 263 turns with their conversations), with every expected answer computed by pandas from the chat2 deals (tests/fixtures/chat2_deals.csv, a copy
+questions; session 5: four more, 280, 340, 263 and 221 turns with their conversations), with every expected answer computed by pandas from the chat2 deals (tests/fixtures/chat2_deals.csv, a copy
 of the dev-eval set): scored the way the held-out set is scored (``score_chat.py``'s rules: ``set``,
 ``ranked``, ``value`` and ``unknown``). A regression guard on the chat's reach as a whole: it fails
 when the share answered right drops below the bar, and prints every miss.
@@ -68,7 +68,7 @@ def test_the_battery_is_answered(chat2_store):
 
 
 @pytest.mark.parametrize("name,turns", [("chat_battery5.jsonl", 280), ("chat_battery6.jsonl", 340),
-                                        ("chat_battery7.jsonl", 263)])
+                                        ("chat_battery7.jsonl", 263), ("chat_battery8.jsonl", 221)])
 def test_the_later_batteries_are_answered(chat2_store, name, turns):
     """Session 5's two blind batteries, written the same way by two more testers: alternatives,
     differences, two-part questions, investor counts, time ranges, set operations over years and
