@@ -483,6 +483,8 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
     if f.group_by:
         if by_investors and f.group_by not in ("investor",):
             f.rank_by = "investors"  # 投资方最多的公司 / the round with the most investors
+            if f.group_by == "company" and re.search(r"几笔|哪几笔|哪一?笔|哪一轮融资|单笔|单轮|\brounds?\b|\bdeals?\b", sk, re.IGNORECASE):
+                f.group_by = "round"  # 投资方最多的几笔融资 / the rounds with the most investors: each round
         elif by_companies:
             f.rank_by = "companies"
         elif (rank_amount and (ranked or amount)) or f.measure == "amount":

@@ -206,8 +206,8 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     order = f.order if f.order in ("asc", "desc") or (f.order == "date" and f.group_by == "round") else "desc"
     if f.group_by in ("year", "month") and not (f.k or f.top_ties) and f.order != "asc":
         order = "key"  # a time series reads in time order
-    if f.group_by == "round" and not (f.k or f.top_ties):
-        order = "date"  # rounds listed in the order they happened
+    if f.group_by == "round" and not (f.k or f.top_ties) and f.rank_by in (None, "deals"):
+        order = "date"  # rounds listed in the order they happened (ranked when a measure ranks them)
     measure = by if by in _MEASURE_OF else "deals"
     if k == 1 and ties and f.top_ties and f.plural_rank:
         # a plural question about the leaders: one query for the ranking (the answer lists at most
