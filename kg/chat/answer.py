@@ -768,7 +768,8 @@ WEAK = {"neighborhood", "largest_rounds", "funding_history", "timeline", "segmen
 def _frame_specific(f, intent: str) -> bool:
     """Does the frame ask for something the named-query intents cannot express (or read wrongly)?"""
     fl = f.filters
-    if f.setop == "minus" or (f.setop == "both" and not fl.get("investor")) or f.seq is not None or f.repeat \
+    if f.setop == "minus" or (f.setop == "both" and (not fl.get("investor") or f.group_by == "investor")) \
+            or f.seq is not None or f.repeat \
             or f.ask == "interval" or fl.get("currency") or f.yesno or f.order == "asc" or f.top_ties or f.groups_in:
         return True
     if f.measure in ("share", "avg", "median", "min", "max", "per_group"):

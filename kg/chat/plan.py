@@ -433,6 +433,9 @@ def _setop(store, f: Frame, q: _Run, out: dict) -> None:
         rows = [r for r in a.rows if r["key_id"] not in drop]
     else:
         rows = [r for r in a.rows if all(r["key_id"] in ks for ks in keysets)]
+    if g == "investor" and f.setop == "both" and (f.filters.get("investor") or f.other.get("investor")):
+        named = set(f.filters.get("investor") or []) | set(f.other.get("investor") or [])
+        rows = [r for r in rows if r["key_id"] not in named]  # co-investors of both: not the two themselves
     if g == "round":
         rows.sort(key=lambda r: (str(r.get("date") or ""), str(r["key_id"])))
         out.update(entities=list(dict.fromkeys(r["company"] for r in rows if r.get("company"))), value=len(rows),
