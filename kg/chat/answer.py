@@ -1179,6 +1179,10 @@ def _answer_named(store, q: str, p, unresolved, session, frame) -> dict:
     out.update(text=composed["text"], entities=composed["entities"], value=_plain(composed["value"]),
                rows=_plain(composed["rows"][:ROW_LIMIT]), cypher=res.cypher, params_cypher=_plain(res.params_cypher),
                graph=_plain(res.graph))
+    if p.intent == "neighborhood" and re.search(r"总部|\bheadquarter", q, re.IGNORECASE):
+        out["text"] += ("（按公司所在地理解：图中记录公司所在的省市，不单独记录总部。）" if p.language == "zh" else
+                        " (Read as where the company is located: the graph records its province and city, not a "
+                        "separate headquarters.)")
     from kg.chat.plan import interpretation
 
     out["interpretation"] = interpretation(store, frame) if frame is not None and p.intent not in NAMED_ONLY else p.intent
