@@ -362,6 +362,13 @@ FRAME_QUESTIONS += ["2018年和2019年相比融资数量", "融资超过5起的�
                     "红杉资本（中国）投过数澜科技吗？", "2019年每个月的融资数量"]
 
 
+FRAME_QUESTIONS += ["早期还是后期融资更多", "北京和深圳哪个融资更多", "How many more deals did Beijing have than Shanghai?",
+                    "哪家公司的投资方最多", "平均每轮融资有几家投资方", "2018年和2019年都融过资的公司",
+                    "同时拿过天使轮和A轮的公司有哪些", "深创投2019年投了哪些公司，一共几家？",
+                    "2019年第二季度到第四季度有多少起融资", "Which company raised the first deal in the data?",
+                    "和深创投、联想创投都一起投资过的机构有哪些", "深创投投过但从没领投过的公司"]
+
+
 @pytest.mark.parametrize("server", SERVERS)
 def test_frame_answers_are_the_same_on_every_backend(dev_store_ro, server, request):
     other = server_dev_store(request, server)

@@ -639,7 +639,8 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
     elif f.yesno and (f.group_by in ("company", "investor") and (companies or investors)) and not f.co_investors:
         f.group_by = None if companies and investors else f.group_by
     # ---- what was not understood
-    if (minus and not f.setop and not fl.get("not_lead")) or (not_lead and not fl.get("not_lead")):
+    never_led = f.setop == "minus" and f.other.get("lead_only")  # backed but never led: both words used
+    if not never_led and ((minus and not f.setop and not fl.get("not_lead")) or (not_lead and not fl.get("not_lead"))):
         f.ignored.extend(w for _, _, w in _spans(V["setop"]["minus"], sk) + _spans(V["not_lead"], sk))
     for s, e, chunk in r.residue():
         if not chunk.strip() or re.fullmatch(r"[\W\d_]+", chunk):

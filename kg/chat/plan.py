@@ -730,7 +730,8 @@ def compose(store, f: Frame, out: dict, money) -> str:
             out.get("by") or "deals"]
         per = {"month": ("月", "month"), "year": ("年", "year"), "company": ("家公司", "company"),
                "investor": ("家机构", "investor"), "city": ("个城市", "city"), "province": ("个省份", "province"),
-               "segment": ("个领域", "segment"), "macro": ("个大区", "macro region")}.get(f.group_by, ("组", "group"))
+               "segment": ("个领域", "segment"), "macro": ("个大区", "macro region"),
+               "round": ("轮融资", "round")}.get(f.group_by, ("组", "group"))
         if v is None:
             return f"{line}：没有符合条件的融资。" if zh else f"{line}: no matching deals."
         if zh:
