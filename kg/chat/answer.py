@@ -912,9 +912,8 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
         frame = merge_followup(session.frame, frame, p0)  # 它 = the last subject, an investor here
         followup = True
     single = getattr(session, "last_single", None) if session is not None else None
-    fits = single is not None and (pronoun or single[0] in {"company": ("company",), "investor": ("investor",),
-                                                             "region": ("province", "city", "macro"),
-                                                             "segment": ("segment",)}.get(next(iter(kinds - {"company"}), ""), ()))
+    # 它/it may stand for any one thing the last answer named; there / that segment only for their kind
+    fits = single is not None and (pronoun or any(single[0] in _GROUPS_OF_PRONOUN.get(k, ()) for k in kinds))
     if kinds and followup and fits and own_group != single[0] and \
             (frame.group_by == single[0] or not frame.filters.get(_FILTER_OF_GROUP[single[0]])):
         # "what was its total amount?" after "which segment had the most deals": its = that one segment;
@@ -1046,6 +1045,7 @@ def _beyond_the_data(store, frame, out: dict) -> None:
                     f"not a count of zero but unknown.)")
 
 
+_GROUPS_OF_PRONOUN = {"investor": ("investor",), "region": ("province", "city", "macro"), "segment": ("segment",)}
 _FILTER_OF_GROUP = {"segment": "segment", "province": "region", "city": "region", "macro": "region",
                     "investor": "investor", "company": "company"}
 
