@@ -1,7 +1,8 @@
 """The report's figures regenerated from whatever graph is loaded, beside the numbers it published.
 
-Every function is pure: a ``networkx.MultiDiGraph`` (read from any store by :func:`report_graph`)
-and a year in, one figure out. A figure is a dict::
+Every function is pure: a year's events (:func:`events_from_store`, read from any store's tables;
+or :func:`events_of` a ``networkx.MultiDiGraph`` such as :func:`report_graph` builds) and the year
+in, one figure out; :func:`build_report` takes a store or a graph. A figure is a dict::
 
     {"id": "fig11", "title": "图11 …", "title_en": "Fig. 11 …", "year": 2019, "source": "report 2020 …",
      "columns": [...], "rows": [{column: value}, ...],          # the table, comparison columns included
@@ -44,6 +45,7 @@ from kg.reporting.events import (  # noqa: F401  (the public names of kg.report)
     TOLERANCE,
     UNKNOWN,
     Events,
+    events_from_store,
     events_of,
     published_figures,
 )
@@ -73,20 +75,26 @@ from kg.reporting.files import (  # noqa: F401
     write_xlsx,
 )
 
-__all__ = ["FIGURES", "build_report", "report_graph", "events_of", "Events", "headline", "table5",
+__all__ = ["FIGURES", "build_report", "report_graph", "events_of", "events_from_store", "Events", "headline", "table5",
            "listed_by_province", "months", "regions", "cities", "segment_stage", "round_mix",
            "segments_by_company", "published_figures", "REPORT_YEAR", "TOLERANCE", "format_report", "write_report"]
 
 
-def build_report(G: nx.MultiDiGraph, year: int = REPORT_YEAR, only: list[str] | None = None,
-                 scale: float = 1.0) -> dict:
+def build_report(source, year: int = REPORT_YEAR, only: list[str] | None = None, scale: float = 1.0) -> dict:
     """Every figure for ``year`` (events extracted once), with a count of checks that agree.
 
-    ``scale`` multiplies the published counts (not the shares), to compare data of another size."""
-    ev = events_of(G, year)
+    ``source`` is a store (any :class:`kg.store.GraphReader`: the events are read from its tables,
+    :func:`events_from_store`) or a graph such as :func:`report_graph` builds (the same figures, slower:
+    kept for graphs made by hand). ``scale`` multiplies the published counts (not the shares), to
+    compare data of another size."""
+    if isinstance(source, nx.Graph):
+        G, ev = source, events_of(source, year)
+        nodes = G._node
+        synthetic = any(nodes[n].get("synthetic") for n in ev.ids if n in nodes)
+    else:
+        G, ev = None, events_from_store(source, year)
+        synthetic = bool(ev.synthetic)
     figs = [fn(G, year, ev=ev, scale=scale) for k, fn in FIGURES.items() if not only or k in only]
-    nodes = G._node
-    synthetic = any(nodes[n].get("synthetic") for n in ev.ids if n in nodes)
     for f in figs:
         f["synthetic"] = synthetic
     checks = [c for f in figs for c in f["checks"]]

@@ -33,7 +33,7 @@ def report_data(year: int | None = None) -> dict:
     y = year or rep.REPORT_YEAR
 
     def build():
-        return jsonable(rep.build_report(rep.report_graph(get_store()), year=y))
+        return jsonable(rep.build_report(get_store(), year=y))
 
     data = cached(("report", y), build)
     figs = sorted(data["figures"], key=lambda f: ORDER.index(f["id"]) if f["id"] in ORDER else 99)

@@ -95,10 +95,10 @@ def _years(text: str) -> tuple[int, ...]:
 @pass_config
 def report(config: Config, year, as_json, out_dir):
     """The report's figures from the loaded graph, beside the published numbers (2019)."""
-    from kg.report import build_report, format_report, report_graph, write_report
+    from kg.report import build_report, format_report, write_report
 
     store = open_configured_store(config)
-    rep = build_report(report_graph(store), year)
+    rep = build_report(store, year)
     written = write_report(rep, out_dir) if out_dir else None
     if as_json:
         echo_json({**rep, "written": written} if written else rep)

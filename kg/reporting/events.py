@@ -5,13 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
 
 import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ontology import load as load_ontology
 
 __all__ = ["LISTED_TYPES", "REPORT_YEAR", "round_types", "THREE", "THREE_LABEL", "TOLERANCE", "UNKNOWN", "Events", "events_of",
-           "published_figures"]
+           "events_from_store", "published_figures"]
 
 REPORT_YEAR = 2019
 TOLERANCE = 0.02     # "agrees" when within 2% of the published number (relative)
@@ -59,6 +63,10 @@ class Events:
     co_city: dict = field(default_factory=dict)
     co_macros: dict = field(default_factory=dict)   # company id -> tuple of macro region names
     inv_name: dict = field(default_factory=dict)
+    # what the source knows beyond the year's events (set by :func:`events_from_store`; None: read the graph)
+    listed: dict | None = None      # company id -> board, for every company listed by the year's end
+    synthetic: bool | None = None   # any of the events synthetic
+    facts: Callable | None = field(default=None, repr=False)  # company id -> fills the co_* facts
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -138,6 +146,7 @@ def events_of(G: nx.MultiDiGraph, year: int | None = REPORT_YEAR) -> Events:
     onto = load_ontology()
     groups = {r.type: r.group for r in onto.rounds}
     ev = Events(year=year)
+    ev.facts = lambda c: _company_facts(G, c, ev)
     nodes, pred = G._node, G._pred
     for n, d in nodes.items():
         if d.get("_label") != "Round":
@@ -167,3 +176,234 @@ def events_of(G: nx.MultiDiGraph, year: int | None = REPORT_YEAR) -> Events:
         ev.investors.append(invs)
     return ev
 
+
+
+# ------------------------------------------------------------------------------------------ from a store
+_LABELS = ("Round", "Company", "Investor", "Region", "Segment")   # what the figures read of a store
+
+
+class _Nodes:
+    """The report's nodes (:data:`_LABELS`) under dense codes: ids, labels, names, region levels."""
+
+    def __init__(self, store):
+        from kg.store.reading import column_values
+
+        tables = {label: store.entities(label) for label in _LABELS}
+        self.ids = pa.chunked_array([t.column("id") for t in tables.values()], pa.string()).combine_chunks()
+        self.py_ids = self.ids.to_pylist()
+        self.label = np.concatenate([np.full(t.num_rows, k, np.int8) for k, t in enumerate(tables.values())])
+        self.offset = dict(zip(_LABELS, np.cumsum([0] + [t.num_rows for t in tables.values()])[:-1].tolist()))
+        self.names = [n for t in tables.values() for n in column_values(t, "name")]
+        self.level = [None] * len(self.py_ids)
+        off = self.offset["Region"]
+        for k, lv in enumerate(column_values(tables["Region"], "level")):
+            self.level[off + k] = lv
+        self.tables = tables
+
+    def codes(self, column) -> np.ndarray:
+        """Each id of ``column`` as its code (-1: not one of the report's nodes)."""
+        return pc.fill_null(pc.index_in(column, value_set=self.ids), -1).to_numpy()
+
+    def span(self, label: str) -> tuple[int, int]:
+        a = self.offset[label]
+        return a, a + self.tables[label].num_rows
+
+    def name_or_id(self, code: int):
+        return self.names[code] or self.py_ids[code]
+
+
+def _edges(store, type_: str, nodes: _Nodes, props: tuple[str, ...] = ()):
+    """The relationships of ``type_`` whose two ends are report nodes, in table order, as codes
+    ``(starts, ends, {prop: values})``."""
+    from kg.store.reading import column_values
+
+    t = store.relationships(type_)
+    s, e = nodes.codes(t.column("_start")), nodes.codes(t.column("_end"))
+    keep = (s >= 0) & (e >= 0)
+    values = {}
+    for p in props:
+        vals = column_values(t, p)
+        values[p] = vals if keep.all() else [v for v, k in zip(vals, keep.tolist()) if k]
+    return s[keep], e[keep], values
+
+
+def _first_per(starts: np.ndarray, ends: np.ndarray, size: int) -> np.ndarray:
+    """For each start code, the end of its first relationship in table order (-1: none)."""
+    out = np.full(size, -1, np.int64)
+    if len(starts):
+        uniq, first = np.unique(starts, return_index=True)
+        out[uniq] = ends[first]
+    return out
+
+
+def events_from_store(store, year: int | None = REPORT_YEAR) -> Events:
+    """:func:`events_of` read straight from the store's tables (:class:`kg.store.GraphReader`), with
+    no graph in between: the same events, in the same order, with the same facts (a test compares the
+    two on real workspaces), at a fraction of the cost of building the graph (13 s at 100k deals).
+    Every company's facts are read at once; its :attr:`Events.listed` and :attr:`Events.synthetic`
+    answer what :func:`listed_by_province` and the report's synthetic mark would otherwise read from
+    the graph."""
+    from kg.store.reading import column_values
+
+    onto = load_ontology()
+    groups = {r.type: r.group for r in onto.rounds}
+    nodes = _Nodes(store)
+    size = len(nodes.py_ids)
+    ev = Events(year=year)
+    _all_facts(store, ev, nodes, onto)
+    ev.facts = lambda c: None   # every company's facts are in already
+
+    r0, r1 = nodes.span("Round")
+    c0, c1 = nodes.span("Company")
+    s, e, _ = _edges(store, "RAISED", nodes)
+    ok = (s >= c0) & (s < c1)
+    company_of = _first_per(e[ok], s[ok], size)[r0:r1]          # round -> the first company that RAISED it
+    s, e, props = _edges(store, "INVESTED_IN", nodes, ("lead",))
+    leads = props["lead"]
+    key = e.astype(np.int64) * size + s
+    uniq, first, counts = np.unique(key, return_index=True, return_counts=True)
+    if len(uniq) < len(key):   # a repeated relationship keeps the first place and the last lead it gives
+        last: dict = {}
+        for k, lead in zip(key.tolist(), leads):
+            if lead is not None or k not in last:
+                last[k] = lead
+        leads = [last[k] for k in key.tolist()]
+    order = np.sort(first)
+    order = order[np.argsort(e[order], kind="stable")]
+    pairs = list(zip([nodes.py_ids[c] for c in s[order].tolist()], [bool(leads[i]) for i in order.tolist()]))
+    per_round = np.bincount(e[order], minlength=size)[r0:r1]
+    ends = np.cumsum(per_round).tolist()
+    starts = (np.cumsum(per_round) - per_round).tolist()
+
+    rounds = nodes.tables["Round"]
+    cols = [column_values(rounds, k) for k in ("type", "year", "date", "month", "amount_cny", "disclosed", "synthetic")]
+    synthetic = False
+    inv_name: dict = {}
+    py_ids, company_of = nodes.py_ids, company_of.tolist()
+    year_memo: dict = {}    # (year, date) -> year, (month, date) -> month: a year has few distinct values
+    month_memo: dict = {}
+    for k, (t, y, date, month, amount, disclosed, synth) in enumerate(zip(*cols)):
+        t = t or "other"
+        if t in LISTED_TYPES:
+            continue
+        if year is not None:
+            yk = (y, date)
+            y_of = year_memo.get(yk, year_memo)
+            if y_of is year_memo:
+                y_of = year_memo[yk] = _year_of({"year": y, "date": date})
+            if y_of != year:
+                continue
+        mk = (month, date)
+        m = month_memo.get(mk, month_memo)
+        if m is month_memo:
+            m = month_memo[mk] = _month_of({"month": month, "date": date})
+        invs = pairs[starts[k]:ends[k]]
+        synthetic = synthetic or bool(synth)
+        comp = company_of[k]
+        ev.ids.append(py_ids[r0 + k])
+        ev.company.append(py_ids[comp] if comp >= 0 else None)
+        ev.type.append(t)
+        ev.group.append(groups.get(t, "other"))
+        ev.month.append(m)
+        ev.amount.append(_amount({"amount_cny": amount} if disclosed is None else
+                                 {"amount_cny": amount, "disclosed": disclosed}))
+        ev.investors.append(invs)
+        for u, _ in invs:
+            if u not in inv_name:
+                inv_name[u] = None
+    name_of = dict(zip(py_ids, nodes.names))
+    ev.inv_name = {u: name_of.get(u) or u for u in inv_name}
+    ev.listed, ev.synthetic = _listed(nodes, company_of, cols, year), synthetic
+    return ev
+
+
+def _listed(nodes: _Nodes, company_of: list, cols: list, year) -> dict:
+    """company id -> board, for each company listed by the end of ``year``: one with an IPO by then
+    (the IPO's board, else the company's), then every company with a board."""
+    from kg.store.reading import column_values
+
+    c0, _ = nodes.span("Company")
+    boards = column_values(nodes.tables["Company"], "board")
+    round_boards = column_values(nodes.tables["Round"], "board")
+    listed: dict = {}
+    for k, (t, y, date) in enumerate(zip(*cols[:3])):
+        if t != "ipo" or company_of[k] < 0:
+            continue
+        y_ipo = _year_of({"year": y, "date": date})
+        if year is not None and y_ipo is not None and y_ipo > year:
+            continue
+        c = company_of[k]
+        cid = nodes.py_ids[c]
+        listed[cid] = listed.get(cid) or round_boards[k] or boards[c - c0]
+    for k, board in enumerate(boards):
+        if board:
+            cid = nodes.py_ids[c0 + k]
+            listed[cid] = listed.get(cid) or board
+    return listed
+
+
+def _all_facts(store, ev: Events, nodes: _Nodes, onto) -> None:
+    """:func:`_company_facts` for every company at once (the same rules, the same order): its first
+    segment by name, its first province and city (a city's province when it has none), the macro
+    regions of that province."""
+    size = len(nodes.py_ids)
+    level = np.array([{"province": 1, "city": 2, "macro": 3}.get(lv, 0) if isinstance(lv, str) else 0
+                      for lv in nodes.level], np.int8)
+    # the segment first by name: rank the few segment ends by their names
+    s, e, _ = _edges(store, "IN_SEGMENT", nodes)
+    seg_of = np.full(size, -1, np.int64)
+    if len(s):
+        ends = np.unique(e)
+        by_name = sorted(ends.tolist(), key=nodes.name_or_id)
+        rank = np.full(size, len(by_name), np.int64)
+        rank[by_name] = np.arange(len(by_name))
+        best = np.full(size, len(by_name), np.int64)
+        np.minimum.at(best, s, rank[e])
+        has = best < len(by_name)
+        seg_of[has] = np.array(by_name, np.int64)[best[has]]
+    s, e, _ = _edges(store, "LOCATED_IN", nodes)
+    prov = _first_per(s[level[e] == 1], e[level[e] == 1], size)
+    city = _first_per(s[level[e] == 2], e[level[e] == 2], size)
+    s, e, _ = _edges(store, "PART_OF", nodes)
+    city_prov = _first_per(s[level[e] == 1], e[level[e] == 1], size)
+    macros_of: dict = {}
+    for p, m in zip(s[level[e] == 3].tolist(), e[level[e] == 3].tolist()):
+        macros_of.setdefault(p, {})[m] = nodes.names[m]   # each macro region once
+    known = set(nodes.py_ids)
+    code_of = {}
+
+    def province_of_city(c):
+        if city_prov[c] >= 0:
+            return int(city_prov[c])
+        reg = onto.region(nodes.names[c], level="city")
+        if reg is not None and reg.parents and reg.parents[0] in known:
+            if not code_of:
+                code_of.update(zip(nodes.py_ids, range(size)))
+            return code_of[reg.parents[0]]
+        return -1
+
+    def macros(p):
+        ms = tuple(sorted(macros_of.get(p, {}).values()))
+        if not ms:
+            reg = onto.region(nodes.name_or_id(p), level="province")
+            ms = tuple(sorted(onto.region_by_id(x).name for x in (reg.parents if reg else ())
+                              if onto.region_by_id(x) and onto.region_by_id(x).level == "macro"))
+        return ms
+
+    c0, c1 = nodes.span("Company")
+    cities = city[c0:c1]
+    provs = prov[c0:c1].copy()
+    lost = (provs < 0) & (cities >= 0)
+    if lost.any():
+        by_city = {c: province_of_city(c) for c in set(cities[lost].tolist())}
+        provs[lost] = [by_city[c] for c in cities[lost].tolist()]
+    ids = nodes.py_ids[c0:c1]
+    names, py_names = nodes.names[c0:c1], nodes.names
+    ev.co_name.update(zip(ids, [n or i for n, i in zip(names, ids)]))
+    ev.co_segment.update(zip(ids, [nodes.name_or_id(x) if x >= 0 else None for x in seg_of[c0:c1].tolist()]))
+    ev.co_city.update(zip(ids, [py_names[x] if x >= 0 else None for x in cities.tolist()]))
+    pnames = {p: nodes.name_or_id(p) for p in set(provs.tolist()) if p >= 0}
+    pmacros = {p: macros(p) for p in pnames}
+    plist = provs.tolist()
+    ev.co_province.update(zip(ids, [pnames.get(p) for p in plist]))
+    ev.co_macros.update(zip(ids, [pmacros.get(p, ()) for p in plist]))

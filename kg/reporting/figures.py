@@ -100,7 +100,7 @@ def _fmt_pub(p):
 # ------------------------------------------------------------------------------------------ figures
 def headline(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -> dict:
     """Events, companies, companies with two or more rounds, disclosed events, their share and total."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     rounds_per = Counter(c for c in ev.company if c is not None)
     disclosed = [a for a in ev.amount if a is not None]
     values = {"events": len(ev), "companies": len(rounds_per),
@@ -128,7 +128,7 @@ def headline(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) 
 
 def table5(G, year=REPORT_YEAR, ev: Events | None = None, top: int = 20, scale: float = 1.0) -> dict:
     """Most active investors: distinct companies invested in during the year (Table 5)."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     companies: dict = defaultdict(set)
     events: Counter = Counter()
     leads: Counter = Counter()
@@ -173,24 +173,14 @@ def table5(G, year=REPORT_YEAR, ev: Events | None = None, top: int = 20, scale: 
 
 def listed_by_province(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -> dict:
     """Listed companies at the end of the year by province (Fig. 5)."""
-    ev = ev or Events(year=year)
-    nodes, pred = G._node, G._pred
-    listed: dict = {}   # company id -> board (a known board, or an IPO by the year's end, makes it listed)
-    for n, d in nodes.items():
-        label = d.get("_label")
-        if label == "Company" and d.get("board"):
-            listed[n] = listed.get(n) or d["board"]
-        elif label == "Round" and d.get("type") == "ipo":
-            y = _year_of(d)
-            if year is not None and y is not None and y > year:
-                continue
-            for u, keys in pred[n].items():
-                if "RAISED" in keys and nodes[u].get("_label") == "Company":
-                    listed[u] = listed.get(u) or d.get("board") or nodes[u].get("board")
+    ev = Events(year=year) if ev is None else ev
+    if ev.facts is None:
+        ev.facts = lambda c: _company_facts(G, c, ev)
+    listed = ev.listed if ev.listed is not None else _listed_in_graph(G, year)
     by_prov: Counter = Counter()
     star: Counter = Counter()
     for c, board in listed.items():
-        _company_facts(G, c, ev)
+        ev.facts(c)
         p = ev.co_province.get(c) or UNKNOWN
         by_prov[p] += 1
         star[p] += board == "star"
@@ -222,9 +212,28 @@ def listed_by_province(G, year=REPORT_YEAR, ev: Events | None = None, scale: flo
                    pub["listed"]["sources"]["by_province"] if pub else None, notes)
 
 
+def _listed_in_graph(G, year) -> dict:
+    """company id -> board, for each company listed by the end of ``year`` (a known board, or an IPO
+    by then, makes it listed)."""
+    nodes, pred = G._node, G._pred
+    listed: dict = {}
+    for n, d in nodes.items():
+        label = d.get("_label")
+        if label == "Company" and d.get("board"):
+            listed[n] = listed.get(n) or d["board"]
+        elif label == "Round" and d.get("type") == "ipo":
+            y = _year_of(d)
+            if year is not None and y is not None and y > year:
+                continue
+            for u, keys in pred[n].items():
+                if "RAISED" in keys and nodes[u].get("_label") == "Company":
+                    listed[u] = listed.get(u) or d.get("board") or nodes[u].get("board")
+    return listed
+
+
 def months(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -> dict:
     """Events by month (Fig. 10): the report names the fewest and the busiest months."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     count = Counter(m for m in ev.month if m is not None)
     disclosed = Counter(m for m, a in zip(ev.month, ev.amount) if m is not None and a is not None)
     money: dict = defaultdict(float)
@@ -260,7 +269,7 @@ def months(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) ->
 
 def regions(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -> dict:
     """Events and disclosed amounts by province and macro region (Fig. 11)."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     n = len(ev)
     total_amount = sum(a for a in ev.amount if a is not None)
     stats: dict = defaultdict(lambda: [0, 0, 0.0])  # events, disclosed, amount
@@ -322,7 +331,7 @@ def regions(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -
 
 def cities(G, year=REPORT_YEAR, ev: Events | None = None, top: int = 10, scale: float = 1.0) -> dict:
     """Events by city; the report names 北京, 上海, 杭州, 南京, 深圳 as the most active."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     count: Counter = Counter()
     prov: dict = {}
     for comp in ev.company:
@@ -351,7 +360,7 @@ def cities(G, year=REPORT_YEAR, ev: Events | None = None, top: int = 10, scale: 
 
 def segment_stage(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -> dict:
     """Round stage by segment (Fig. 12): the share of A+-and-earlier events against the average."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     table: dict = defaultdict(Counter)
     for comp, g in zip(ev.company, ev.group):
         seg = ev.co_segment.get(comp) if comp is not None else None
@@ -403,7 +412,7 @@ ROUND_BUCKETS = [  # key, label, round types
 
 def round_mix(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -> dict:
     """Events by round: seed+angel, Pre-A, A, A+ and earlier, strategic, B to pre-IPO, other."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     n = len(ev)
     count = Counter(ev.type)
     pub = _pub(year, scale)
@@ -440,7 +449,7 @@ def round_mix(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0)
 
 def segments_by_company(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -> dict:
     """Companies with events in the year, by segment (shares of all such companies)."""
-    ev = ev or events_of(G, year)
+    ev = events_of(G, year) if ev is None else ev
     comps = {c for c in ev.company if c is not None}
     count = Counter(ev.co_segment.get(c) or UNKNOWN for c in comps)
     pub = _pub(year, scale)
