@@ -203,7 +203,11 @@ class WebState:
         # one entity page of each kind (the busiest investor, its busiest company, a province, a
         # segment): what every page of that kind builds on first use (ego graphs, mixes) is ready
         entity_pages: list[str] = []
-        step("entities", lambda: entity_pages.extend(self._warm_entities()))
+
+        def entities():
+            with app.test_request_context("/"):   # entity_url builds the URL the app routes
+                entity_pages.extend(self._warm_entities())
+        step("entities", entities)
         for path in entity_pages:
             for lang in langs:
                 step(f"{path} ({lang})", lambda p=path, la=lang: client.get(
