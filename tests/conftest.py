@@ -256,3 +256,12 @@ def server_dev_store(request, backend: str):
 
 # the servers the conformance suite compares with the embedded store, each with its marker
 SERVERS = [pytest.param("falkordb", marks=pytest.mark.falkordb), pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+@pytest.fixture(scope="session")
+def demo_100k(tmp_path_factory):
+    """(workspace, EmbeddedStore) of the report's seed and 100,000 demo deals: issue 18's scale, built
+    once per session for the tests that check pages at that size (consistency, the browser)."""
+    from demo_workspace import demo_workspace
+
+    return demo_workspace(tmp_path_factory, 100_000, "demo-100k")

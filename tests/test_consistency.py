@@ -188,8 +188,8 @@ def test_a_page_says_what_it_shows(demo):
 
 
 @pytest.mark.slow
-def test_numbers_agree_at_100k(tmp_path_factory):
-    ws, store = _workspace(tmp_path_factory, 100_000)
+def test_numbers_agree_at_100k(demo_100k):
+    ws, store = demo_100k
     client = _client(ws, store)
     name = _sample(store)[0]
     check_investor(client, store, name)

@@ -7,6 +7,7 @@ Never `playwright install`: the browser is /usr/bin/chromium.
 # ruff: noqa: F811 - the browser fixture is imported from test_browser and taken as a parameter
 from __future__ import annotations
 
+import re
 import threading
 from urllib.parse import quote
 
@@ -36,18 +37,31 @@ OVERFLOW_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def _serve(ws, store):
     from waitress import create_server
 
-    from demo_workspace import demo_workspace
     from web import create_app
 
-    ws, store = demo_workspace(tmp_path_factory, 3000, "pages-browser")
     server = create_server(create_app({"workspace": str(ws)}, store=store), host="127.0.0.1", port=0, threads=4)
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.effective_port}"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from demo_workspace import demo_workspace
+
+    server, url = _serve(*demo_workspace(tmp_path_factory, 3000, "pages-browser"))
+    yield url
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def served_100k(demo_100k):
+    """The explorer on 100,000 demo deals (issue 18's scale: an investor with ~1,900 rounds, 50k+
+    co-investment links, every list long)."""
+    server, url = _serve(*demo_100k)
+    yield url
     server.close()
 
 
@@ -106,4 +120,55 @@ def test_a_cut_is_visible(browser, served):
     page.goto(served + "/query/neighborhood?entity=深创投&limit=5")
     note = page.locator("#sec-rows .cut-note")
     assert note.count() == 1 and note.is_visible()
+    ctx.close()
+
+
+# at 100k deals: the pages whose lists, mixes, cuts and graphs grow with the data
+PAGES_100K = ["/", "/report", "/network", "/regions", e("investor:深创投"), e("company:云动测技术"), e("province:北京"),
+              e("macro:长三角"), e("segment:相关服务"), "/query/portfolio?investor=深创投"]
+# what must never reach a user: raw keys of the report and the entity pages, untranslated codes
+RAW_KEYS = re.compile(r"\b(companies_multi_round|disclosed_share|disclosed_amount_cny|seed_angel|pre_a|a_plus"
+                      r"|a_plus_and_earlier|diff_share|strategic_share|reported_2019_companies|key_id|company_id"
+                      r"|investor_id|min_shared|amount_cny)\b|\bkind: ?vc\b|\bType: ?[a-z]\b|\bNone\b|\bnan\b|undefined")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_clipped_and_no_raw_key_at_100k(browser, served_100k, size, lang):
+    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(served_100k + f"/lang/{lang}")
+    bad, raw = {}, {}
+    for path in PAGES_100K:
+        page.goto(served_100k + path, timeout=120_000)
+        page.wait_for_load_state("load")
+        found = page.evaluate(OVERFLOW_JS)
+        if found:
+            bad[path] = found
+        text = page.locator("body").inner_text()
+        hits = sorted({m.group(0) for m in RAW_KEYS.finditer(text)})
+        if hits:
+            raw[path] = hits
+    ctx.close()
+    assert bad == {} and raw == {}
+
+
+@pytest.mark.slow
+def test_cuts_are_said_and_lists_page_at_100k(browser, served_100k):
+    """At 100k the co-investment network and long lists are cut: the page says so in words, with the
+    totals, and the long portfolio pages on the server."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(served_100k + "/lang/en")
+    page.goto(served_100k + "/network", timeout=120_000)
+    note = page.locator(".net-cut")
+    assert note.count() >= 1 and note.first.is_visible()
+    assert re.search(r"of [\d,]{5,}", note.first.inner_text())  # "showing … of 52,535 …"
+    page.goto(served_100k + e("investor:深创投"), timeout=120_000)
+    total = int(page.locator("#sec-portfolio table").get_attribute("data-total"))
+    assert total > 1000 and page.locator("#sec-portfolio tbody tr").count() == 25
+    page.locator("#sec-portfolio a[rel=next]").click()
+    page.wait_for_load_state("load")
+    assert "portfolio_offset=25" in page.url and "26–50" in page.locator("#sec-portfolio .pager").inner_text()
     ctx.close()
