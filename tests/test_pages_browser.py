@@ -141,7 +141,8 @@ def test_nothing_clipped_and_no_raw_key_at_100k(browser, served_100k, size, lang
     page.goto(served_100k + f"/lang/{lang}")
     bad, raw = {}, {}
     for path in PAGES_100K:
-        page.goto(served_100k + path, timeout=120_000)
+        resp = page.goto(served_100k + path, timeout=120_000)
+        assert resp is not None and resp.status == 200, path
         page.wait_for_load_state("load")
         found = page.evaluate(OVERFLOW_JS)
         if found:
