@@ -36,7 +36,10 @@ import time
 import unicodedata
 import weakref
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
+from typing import NamedTuple
 
+import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -101,9 +104,9 @@ def detect_language(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class Entry:
-    """A thing that can be named: a node of the graph, or of the ontology not (yet) in the graph."""
+class Entry(NamedTuple):
+    """A thing that can be named: a node of the graph, or of the ontology not (yet) in the graph
+    (a named tuple: the chat's names make ~100,000 of them in one go at 100k deals)."""
 
     id: str
     label: str
@@ -169,6 +172,7 @@ class Lexicon:
         self.patterns: dict[str, list[str]] = {}  # normalised pattern text -> ids
         self.weak: set[str] = set()                # patterns derived by us (stems), not written anywhere
         self.key = None
+        self.complete = False  # every pattern's ids are entries (so built by from_store: no need to check)
 
     @classmethod
     def from_entries(cls, entries, patterns) -> Lexicon:
@@ -183,10 +187,8 @@ class Lexicon:
         if text is None:
             return
         t = _pattern_key(text).lower()
-        if len(t) < 2 or t.isdigit():
-            return  # single characters (京, 沪) never fire alone
-        if len(t) == 2 and not _CJK.search(t) and not str(text).strip().isupper():
-            return  # two lower-case Latin letters are words, not names
+        if not _pattern_ok(t, text):
+            return
         ids = self.patterns.setdefault(t, [])
         if id_ not in ids:
             ids.append(id_)
@@ -204,15 +206,24 @@ class Lexicon:
             if s is not None:
                 self.add(s, id_)
 
-    def add_stems(self) -> None:
-        """Investor names without their generic suffix (远见创投 → 远见), when that is unambiguous."""
-        taken = {norm_key(t) for t in self.patterns}
+    def add_stems(self, others: set | None = None) -> None:
+        """Investor names without their generic suffix (远见创投 → 远见), when that is unambiguous.
+        ``others``: when given, the only patterns that may not be their own ``norm_key`` (all the
+        rest are plain text without a space, which is)."""
+        if others is None:
+            taken = {norm_key(t) for t in self.patterns}.__contains__
+        else:
+            keyed = {norm_key(t) for t in others}
+            patterns = self.patterns
+
+            def taken(k: str) -> bool:
+                return k in keyed or (k in patterns and k not in others)
         stems: dict[str, list[str]] = {}
         for e in self.entries.values():
             if e.label != "Investor":
                 continue
             stem = _STEM_SUFFIX.sub("", e.name)
-            if stem != e.name and len(stem) >= 2 and _CJK.fullmatch(stem[0]) and norm_key(stem) not in taken:
+            if stem != e.name and len(stem) >= 2 and _CJK.fullmatch(stem[0]) and not taken(norm_key(stem)):
                 stems.setdefault(stem, []).append(e.id)
         for stem, ids in stems.items():
             if len(ids) == 1:
@@ -221,31 +232,149 @@ class Lexicon:
     # ------------------------------------------------------------------ sources
     @classmethod
     def from_store(cls, store) -> Lexicon:
+        from kg.queries.resolve import catalog, label_names
+        from kg.store.workspace import no_gc
+
         lex = cls()
         onto = load_ontology()
+        lex.add_ontology(onto)
+        shared = [t for t, ids in lex.patterns.items() if len(ids) > 1]  # spellings of more than one node
+        others = set(lex.patterns)  # patterns that may not be their own norm_key (see add_stems)
+        active = _with_deals_array(store)
+        # the catalogue's reading of the same tables (its spellings and their keys), read once per version
+        names = catalog(store).names
+        with no_gc():
+            spelt = []
+            for n, label in enumerate(LABELS):
+                ln = names.get(label) or label_names(store, label)
+                if ln.rows is None:
+                    spelt.append(lex._add_label(ln, active, n))
+                    if others is not None:
+                        others.update(spelt[-1][3])
+                    continue
+                lex._add_patterns(spelt)
+                spelt = []
+                dealt = set(active.to_pylist())
+                for id_, label_, props in _graph_names(store, ln.rows, label):
+                    lex.add_node(id_, label_, props, in_graph=label not in ("Investor", "Company") or id_ in dealt)
+                shared = others = None  # added one by one: look at every spelling
+            more = lex._add_patterns(spelt)
+            lex.add_stems(others)
+            lex._prefer_regions(onto, None if shared is None else [*shared, *more])
+        lex.complete = True
+        return lex
+
+    def add_ontology(self, onto) -> None:
+        """The ontology's regions, segments and known investors (advisors aside), not (yet) in the graph."""
         for r in onto.regions:
-            lex.add_node(r.id, "Region", {"name": r.name, "name_en": r.name_en, "full": r.full,
-                                          "aliases": r.aliases, "level": r.level}, in_graph=False)
+            self.add_node(r.id, "Region", {"name": r.name, "name_en": r.name_en, "full": r.full,
+                                           "aliases": r.aliases, "level": r.level}, in_graph=False)
         for s in onto.segments:
-            lex.add_node(s.id, "Segment", {"name": s.name, "name_en": s.name_en, "aliases": (*s.aliases, s.key)},
-                         in_graph=False)
+            self.add_node(s.id, "Segment", {"name": s.name, "name_en": s.name_en, "aliases": (*s.aliases, s.key)},
+                          in_graph=False)
         for inv in onto.investors:
             if inv.kind == "advisor":
                 continue
-            lex.add_node(node_id("investor", inv.name), "Investor",
-                         {"name": inv.name, "name_en": inv.name_en, "aliases": inv.aliases}, in_graph=False)
-        active = _with_deals(store)
-        for id_, label, props in _graph_names(store):
-            # an investor or company with no deal in the graph (a seed name only) is not "in the graph" for
-            # the chat: a question about it is answered with that, never with an empty list
-            lex.add_node(id_, label, props, in_graph=label not in ("Investor", "Company") or id_ in active)
-        lex.add_stems()
-        lex._prefer_regions(onto)
-        return lex
+            self.add_node(node_id("investor", inv.name), "Investor",
+                          {"name": inv.name, "name_en": inv.name_en, "aliases": inv.aliases}, in_graph=False)
 
-    def _prefer_regions(self, onto) -> None:
-        """A spelling shared by a province and a city (北京, 吉林) means what the ontology says first."""
-        for text, ids in self.patterns.items():
+    def _add_label(self, ln, active, n: int) -> tuple:
+        """One label's nodes as :meth:`add_node` adds them, built over the arrays of ``ln`` (a
+        :class:`kg.queries.resolve.LabelNames`); returns their (patterns, ids, order, odd) for
+        :meth:`_add_patterns`, ``order`` being where ``add_node`` would add each (the ``n``-th
+        label, the store's row order), and the patterns that differ from their spelling's key. An
+        investor or company with no deal in the graph (a seed name only) is not "in the graph" for
+        the chat: a question about it is answered with that, never with an empty list."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from kg.queries.resolve import TITLE_SLOT, pick
+
+        label, ids = ln.label, ln.ids
+        if not ids:
+            return [], [], np.zeros(0, np.int64), []
+        id_array = pa.array(ids, pa.string())
+        if label in ("Investor", "Company"):
+            in_graph = pc.is_in(id_array, value_set=active).to_numpy(zero_copy_only=False).tolist()
+        else:
+            in_graph = repeat(True)
+        entries = self.entries
+        old = {}
+        if entries:
+            seen = pc.is_in(id_array, value_set=pa.array(list(entries), pa.string())).to_numpy(zero_copy_only=False)
+            old = {ids[i]: entries[ids[i]] for i in np.flatnonzero(seen).tolist()}
+        levels = repeat(None) if ln.levels is None else ln.levels
+        entries.update(zip(ids, map(Entry._make, zip(ids, repeat(label), ln.names, levels, in_graph))))
+        for id_, e in old.items():  # a node the ontology named: the graph's reading only when it is in the graph
+            if not (entries[id_].in_graph and not e.in_graph):
+                entries[id_] = e
+        # spellings as add_node reads them: name, name_en, full and aliases (a title is no pattern)
+        sel = np.flatnonzero(ln.slot != TITLE_SLOT)
+        every = len(sel) == len(ln.keys)
+        keys = ln.keys if every else pick(ln.keys, sel)
+        simple = ln.simple if every else ln.simple[sel]
+        pats = keys if simple.all() else list(keys)
+        odd = np.flatnonzero(~simple).tolist()  # not plain text, or spaced: its own pattern key, unlike its key
+        for j in odd:
+            pats[j] = _pattern_key(ln.text[int(sel[j])]).lower()
+        size = np.fromiter(map(len, pats), np.int64, len(pats))
+        keep = size > 2
+        if any(map(str.isdigit, pats)):
+            for j in np.flatnonzero(keep).tolist():
+                keep[j] = not pats[j].isdigit()
+        for j in np.flatnonzero(size == 2).tolist():
+            keep[j] = _pattern_ok(pats[j], ln.text[int(sel[j])])
+        owner = ln.owner[sel]
+        pats_all = pats
+        if not keep.all():
+            at = np.flatnonzero(keep)
+            pats, owner = pick(pats, at), owner[at]
+        ident = len(owner) == len(ids) and bool((owner == np.arange(len(ids))).all())
+        return pats, ids if ident else pick(ids, owner), (n << 40) + ln.row[owner], [pats_all[j] for j in odd if keep[j]]
+
+    def _add_patterns(self, spelt: list[tuple]) -> list[str]:
+        """Each (pattern, id) of ``spelt`` (from :meth:`_add_label`) added as :meth:`add` adds them one
+        by one in their order; returns the patterns that came to name more than one node."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from kg.queries.resolve import pick
+
+        keys = [k for part in spelt for k in part[0]] if len(spelt) != 1 else spelt[0][0]
+        ids = [i for part in spelt for i in part[1]] if len(spelt) != 1 else spelt[0][1]
+        if not keys:
+            return []
+        order = np.argsort(np.concatenate([part[2] for part in spelt]), kind="stable")
+        key_array = pa.array(keys, pa.string())
+        kc = pc.dictionary_encode(key_array).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        ic = pc.dictionary_encode(pa.array(ids, pa.string())).indices.to_numpy(zero_copy_only=False)
+        _, first = np.unique((kc * (int(ic.max()) + 1) + ic)[order], return_index=True)
+        pos = order[np.sort(first)]  # each (pattern, node) once, where add_node first adds it
+        _, once, count = np.unique(kc[pos], return_index=True, return_counts=True)
+        alone = np.zeros(len(pos), bool)
+        alone[once[count == 1]] = True  # a pattern one node spells: a list of its own
+        patterns = self.patterns
+        if patterns:
+            alone &= ~pc.is_in(key_array, value_set=pa.array(list(patterns), pa.string())).to_numpy(
+                zero_copy_only=False)[pos]
+        at = pos[alone]
+        patterns.update(zip(pick(keys, at), map(list, zip(pick(ids, at)))))
+        shared = []
+        for j in pos[~alone].tolist():
+            got = patterns.get(keys[j])
+            if got is None:
+                patterns[keys[j]] = [ids[j]]
+            elif ids[j] not in got:
+                got.append(ids[j])
+                if len(got) == 2:
+                    shared.append(keys[j])
+        return shared
+
+    def _prefer_regions(self, onto, texts=None) -> None:
+        """A spelling shared by a province and a city (北京, 吉林) means what the ontology says first
+        (``texts``: the patterns that may name more than one node; None: look at all)."""
+        for text in self.patterns if texts is None else texts:
+            ids = self.patterns[text]
             if len(ids) < 2:
                 continue  # one reading: nothing to order
             regs = [i for i in ids if self.entries[i].label == "Region"]
@@ -258,25 +387,31 @@ class Lexicon:
 
 def _with_deals(store) -> set:
     """Ids of the investors that joined a round and the companies that raised one."""
+    return set(_with_deals_array(store).to_pylist())
+
+
+def _with_deals_array(store):
+    """:func:`_with_deals` as an arrow array (each id once)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    out: set = set()
+    parts = []
     for type_ in ("INVESTED_IN", "RAISED"):
         t = store.relationships(type_)
         if t is not None and t.num_rows:
-            out.update(pc.unique(t.column("_start")).to_pylist())
-    return out
+            parts.append(pc.unique(t.column("_start")).cast(pa.string()))
+    return pc.unique(pa.chunked_array(parts, pa.string())) if parts else pa.array([], pa.string())
 
 
-def _graph_names(store):
+def _graph_names(store, rows=None, label=None):
     """(id, label, props) of every Investor, Company, Region and Segment in the store (through its read
-    interface: no graph is built for this)."""
+    interface: no graph is built for this); or of ``rows``, one label's :func:`entity_rows`."""
     from kg.queries.resolve import entity_rows
 
-    for label in LABELS:  # fixed labels, never user input
-        for r in entity_rows(store, label):
+    for lab in (label,) if rows is not None else LABELS:  # fixed labels, never user input
+        for r in rows if rows is not None else entity_rows(store, lab):
             if r.get("id"):
-                yield r["id"], label, {**r, "aliases": r.get("aliases") or []}
+                yield r["id"], lab, {**r, "aliases": r.get("aliases") or []}
 
 
 # ------------------------------------------------------------------------------- spaCy components
@@ -340,6 +475,15 @@ class MentionFilter:
             spans.append(sp)
         doc.spans["iikg_mentions"] = spans
         return doc
+
+
+def _pattern_ok(t: str, text) -> bool:
+    """Whether ``t``, the pattern key of ``text``, is a pattern at all."""
+    if len(t) < 2 or t.isdigit():
+        return False  # single characters (京, 沪) never fire alone
+    if len(t) == 2 and not _CJK.search(t) and not str(text).strip().isupper():
+        return False  # two lower-case Latin letters are words, not names
+    return True
 
 
 def _pattern_key(surface: str) -> str:
@@ -959,7 +1103,7 @@ class NLU:
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
         entries = lexicon.entries
-        missing = {i for ids in lexicon.patterns.values() for i in ids if i not in entries}
+        missing = () if lexicon.complete else {i for ids in lexicon.patterns.values() for i in ids if i not in entries}
         if missing:
             raise KeyError(sorted(missing)[0])  # a pattern for a node that is not an entry
         self.names = NameIndex(lexicon.patterns)  # shared by both pipelines: built once, in milliseconds

@@ -13,11 +13,14 @@ import threading
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
 from kg.errors import QueryError
 from kg.store.reading import column_values
+from kg.store.workspace import no_gc
 from ontology import clean_name, node_id, norm_key
 from ontology import load as load_ontology
 
@@ -46,6 +49,7 @@ class Catalog:
     _text: tuple | None = field(default=None, repr=False)       # the keys as one string, for fast part matching
     _grams: dict | None = field(default=None, repr=False)       # character bigram -> key positions
     _labels: tuple | None = field(default=None, repr=False)     # (label per id position as codes, label -> code)
+    names: dict = field(default_factory=dict, repr=False, compare=False)  # label -> LabelNames it was built from
 
     def add(self, id: str, label: str, name: str, spellings) -> None:
         keys = []
@@ -164,6 +168,11 @@ def _rank(e: Entity):
 
 # ---------------------------------------------------------------------------- building the catalogue
 NAME_COLUMNS = ("id", "name", "name_en", "full", "title", "aliases", "level")
+TITLE_SLOT = _NAME_PROPS.index("title")  # a spelling's slot: its column's place in _NAME_PROPS, or ALIAS_SLOT
+ALIAS_SLOT = len(_NAME_PROPS)
+# text whose norm_key (and chat pattern key) arrow can compute exactly: printable ASCII, the CJK unified
+# ideographs (no case, no compatibility form) and the full-width brackets (NFKC: ASCII brackets)
+_PLAIN_TEXT = r"^[\x20-\x7e\x{4e00}-\x{9fef}\x{ff08}\x{ff09}]*$"
 
 
 def entity_rows(store, label: str, columns=NAME_COLUMNS) -> list[dict]:
@@ -174,17 +183,223 @@ def entity_rows(store, label: str, columns=NAME_COLUMNS) -> list[dict]:
     return [{c: data[c][i] for c in columns} for i in range(table.num_rows)]
 
 
+@dataclass
+class LabelNames:
+    """One label's named nodes (those with an id) and every spelling written on them, read once per
+    store version for the catalogue and the chat's name matcher alike.
+
+    Nodes are in id order (the catalogue's); ``row`` is each one's row in the store's table (the
+    order the chat's matcher lists the nodes a spelling names). Spellings (the non-empty ``name``,
+    ``name_en``, ``full``, ``title`` and aliases) are grouped by node, in that order, each with its
+    :func:`ontology.norm_key`. When the label's table holds anything but plain text columns (JSON
+    text, numbers) or repeats an id, ``rows`` has its :func:`entity_rows` instead and the readers
+    build from those node by node."""
+
+    label: str
+    ids: list = field(default_factory=list)
+    names: list = field(default_factory=list)    # display name: name, else title, else the id
+    levels: list | None = None
+    row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # node -> its row in the store's table
+    owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # spelling -> node
+    slot: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))    # spelling -> _NAME_PROPS index or ALIAS_SLOT
+    text: list = field(default_factory=list)     # the spellings as written
+    keys: list = field(default_factory=list)     # their norm_key
+    simple: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))    # plain text without a space
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # keys as numbers (equal key, equal code)
+    keyed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))     # the key is not empty
+    rows: list | None = None
+
+
+def pick(values: list, idx) -> list:
+    """``[values[i] for i in idx]``, in C."""
+    idx = idx.tolist() if isinstance(idx, np.ndarray) else list(idx)
+    if len(idx) > 1:
+        return list(itemgetter(*idx)(values))
+    return [values[i] for i in idx]
+
+
+def _plain_columns(table) -> bool:
+    """Every name column the catalogue reads is plain text (a list of text for aliases) and ids are unique."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    names = table.column_names
+    if "id" not in names:
+        return False
+    for c in ("id", *_NAME_PROPS, "level", "aliases"):
+        if c not in names:
+            continue
+        f = table.schema.field(c)
+        if f.metadata:  # JSON text (or anything else marked)
+            return False
+        t = f.type.value_type if c == "aliases" and pa.types.is_list(f.type) else f.type
+        if not pa.types.is_string(t) or (c == "aliases" and not pa.types.is_list(f.type)):
+            return False
+    ids = table.column("id")
+    return pc.count_distinct(ids).as_py() == len(ids) - ids.null_count
+
+
+def _norm_keys(text):
+    """:func:`ontology.norm_key` of every string of ``text`` (no nulls), computed by arrow for plain text
+    and one by one for the rest; the keys as numbers (equal key, equal number); which strings are
+    plain text without a space; which keys are not empty."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    plain = pc.match_substring_regex(text, _PLAIN_TEXT).to_numpy(zero_copy_only=False)
+    keys = pc.replace_substring(pc.ascii_lower(pc.replace_substring(pc.replace_substring(text, "（", "("), "）", ")")),
+                                " ", "")
+    if not plain.all():
+        listed = keys.to_pylist()
+        for i in np.flatnonzero(~plain).tolist():
+            listed[i] = norm_key(text[i].as_py())
+        keys = pa.array(listed, pa.string())
+    codes = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    spaced = pc.match_substring(text, " ").to_numpy(zero_copy_only=False)
+    keyed = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
+    return keys, codes, plain & ~spaced, keyed
+
+
+def norm_keys(texts: list[str]) -> list[str]:
+    """``[norm_key(t) for t in texts]``, by arrow where the text allows."""
+    import pyarrow as pa
+
+    return _norm_keys(pa.array(texts, pa.string()))[0].to_pylist() if texts else []
+
+
+def label_names(store, label: str) -> LabelNames:
+    """The names of ``label``'s nodes, read through the store's interface (see :class:`LabelNames`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = store.entities(label)
+    if table.num_rows and not _plain_columns(table):
+        return LabelNames(label, rows=entity_rows(store, label))
+    if "id" not in table.column_names:
+        return LabelNames(label)
+    table = table.select([c for c in ("id", *_NAME_PROPS, "aliases", "level") if c in table.column_names])
+    rows = np.flatnonzero(pc.fill_null(pc.not_equal(table.column("id"), ""), False).to_numpy(zero_copy_only=False))
+    if len(rows) < table.num_rows:
+        table = table.take(pa.array(rows))
+    by_id = pc.sort_indices(table.column("id"))
+    table = table.take(by_id)
+    row = rows[np.asarray(by_id).astype(np.int64)]
+
+    def col(c):
+        return table.column(c).combine_chunks() if c in table.column_names else None
+
+    def written(a):
+        return pc.fill_null(pc.not_equal(a, ""), False)
+
+    ids = col("id").cast(pa.string())
+    shown = ids
+    for c in ("title", "name"):
+        a = col(c)
+        if a is not None:
+            shown = pc.if_else(written(a), a, shown)
+    owners, slots, texts = [np.zeros(0, np.int64)], [np.zeros(0, np.int8)], [pa.array([], pa.string())]
+    for s, c in enumerate(_NAME_PROPS):
+        a = col(c)
+        if a is not None:
+            m = written(a)
+            owners.append(np.flatnonzero(m.to_numpy(zero_copy_only=False)))
+            slots.append(np.full(len(owners[-1]), s, np.int8))
+            texts.append(a.filter(m).cast(pa.string()))
+    aliases = col("aliases")
+    if aliases is not None and len(aliases):
+        flat = pc.list_flatten(aliases)
+        parent = pc.list_parent_indices(aliases).to_numpy(zero_copy_only=False)
+        m = written(flat)
+        owners.append(parent[m.to_numpy(zero_copy_only=False)])
+        slots.append(np.full(len(owners[-1]), ALIAS_SLOT, np.int8))
+        texts.append(flat.filter(m).cast(pa.string()))
+    owner = np.concatenate(owners).astype(np.int64)
+    order = np.argsort(owner, kind="stable")  # by node, each node's in column order then alias order
+    text = pa.concat_arrays(texts).take(pa.array(order))
+    keys, codes, simple, keyed = _norm_keys(text)
+    level = col("level")
+    return LabelNames(label, ids.to_pylist(), shown.to_pylist(), None if level is None else level.to_pylist(),
+                      row, owner[order], np.concatenate(slots)[order], text.to_pylist(), keys.to_pylist(), simple,
+                      codes, keyed)
+
+
+def _add_rows(cat: Catalog, label: str, rows) -> None:
+    """The straightforward build: node by node, spelling by spelling (labels whose columns are not plain text)."""
+    for d in sorted(rows, key=lambda r: str(r.get("id"))):
+        if not d.get("id"):
+            continue
+        name = d.get("name") or d.get("title") or d["id"]
+        aliases = d.get("aliases") or []
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        cat.add(d["id"], label, str(name), [*(d.get(k) for k in _NAME_PROPS), *aliases])
+
+
+def _add_names(cat: Catalog, ln: LabelNames) -> tuple[list, list]:
+    """One label's nodes in id order, each with its distinct non-empty keys in spelling order: what
+    :meth:`Catalog.add` gives node by node, built over the arrays. Returns the (keys, ids) still to
+    go into ``cat.by_key``, in order."""
+    n = len(ln.ids)
+    if not n:
+        return [], []
+    seq = np.flatnonzero(ln.keyed)  # spellings with a key
+    if len(seq):
+        pair = ln.owner[seq] * (int(ln.codes.max()) + 1) + ln.codes[seq]
+        _, first = np.unique(pair, return_index=True)
+        seq = seq[np.sort(first)]  # a key a node spells twice counts once, where it first appears
+    node = ln.owner[seq]
+    kept = pick(ln.keys, seq)
+    counts = np.bincount(node, minlength=n)
+    if (counts == 1).all():
+        per_node = zip(kept)
+    else:
+        ends = np.cumsum(counts).tolist()
+        per_node = [tuple(kept[a:b]) for a, b in zip([0, *ends[:-1]], ends)]
+    cat.entries.update(zip(ln.ids, zip(repeat(ln.label), ln.names, per_node)))
+    return kept, pick(ln.ids, node)
+
+
+def group(by_key: dict, keys: list, ids: list) -> None:
+    """Append each id to its key's list in ``by_key``, in order."""
+    if not keys:
+        return
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes = pc.dictionary_encode(pa.array(keys, pa.string())).indices.to_numpy(zero_copy_only=False)
+    _, first, count = np.unique(codes, return_index=True, return_counts=True)
+    new = np.zeros(len(keys), bool)
+    new[first[count == 1]] = True  # a key one id spells: a list of its own
+    if by_key:
+        new &= np.fromiter((k not in by_key for k in keys), bool, len(keys))
+    at = np.flatnonzero(new)
+    by_key.update(zip(pick(keys, at), ([i] for i in pick(ids, at))))
+    for j in np.flatnonzero(~new).tolist():  # keys spelt by several nodes, or already there
+        hit = by_key.get(keys[j])
+        if hit is None:
+            by_key[keys[j]] = [ids[j]]
+        else:
+            hit.append(ids[j])
+
+
 def _build_catalog(store) -> Catalog:
     cat = Catalog()
-    for label in LABEL_ORDER:
-        for d in sorted(entity_rows(store, label), key=lambda r: str(r.get("id"))):
-            if not d.get("id"):
-                continue
-            name = d.get("name") or d.get("title") or d["id"]
-            aliases = d.get("aliases") or []
-            if isinstance(aliases, str):
-                aliases = [aliases]
-            cat.add(d["id"], label, str(name), [*(d.get(k) for k in _NAME_PROPS), *aliases])
+    names = {}
+    keys, ids = [], []
+    with no_gc():
+        for label in LABEL_ORDER:
+            ln = names[label] = label_names(store, label)
+            if ln.rows is not None:
+                group(cat.by_key, keys, ids)
+                keys, ids = [], []
+                _add_rows(cat, label, ln.rows)
+            else:
+                k, i = _add_names(cat, ln)
+                keys += k
+                ids += i
+        group(cat.by_key, keys, ids)
+    cat._text = cat._grams = cat._labels = None
+    cat.names = names
     return cat
 
 
