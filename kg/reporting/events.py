@@ -200,9 +200,20 @@ class _Nodes:
             self.level[off + k] = lv
         self.tables = tables
 
-    def codes(self, column) -> np.ndarray:
-        """Each id of ``column`` as its code (-1: not one of the report's nodes)."""
-        return pc.fill_null(pc.index_in(column, value_set=self.ids), -1).to_numpy()
+    def codes(self, column, prefer: str | None = None) -> np.ndarray:
+        """Each id of ``column`` as its code (-1: not one of the report's nodes). With ``prefer`` (the
+        label these ids mostly have), looked up among that label's ids first and among all only for
+        the rest: the same codes, from a smaller table."""
+        if prefer is None:
+            return pc.fill_null(pc.index_in(column, value_set=self.ids), -1).to_numpy().astype(np.int64)
+        a, _ = self.span(prefer)
+        ids = self.tables[prefer].column("id").combine_chunks()
+        out = pc.fill_null(pc.index_in(column, value_set=ids), -1).to_numpy().astype(np.int64)
+        hit = out >= 0
+        out[hit] += a
+        if not hit.all():
+            out[~hit] = self.codes(pc.filter(column, pa.array(~hit)))
+        return out
 
     def span(self, label: str) -> tuple[int, int]:
         a = self.offset[label]
@@ -212,13 +223,19 @@ class _Nodes:
         return self.names[code] or self.py_ids[code]
 
 
+# the label most starts and ends of each relationship have (a node of another label is found too)
+_ENDS = {"RAISED": ("Company", "Round"), "INVESTED_IN": ("Investor", "Round"), "LOCATED_IN": ("Company", "Region"),
+         "IN_SEGMENT": ("Company", "Segment"), "PART_OF": ("Region", "Region")}
+
+
 def _edges(store, type_: str, nodes: _Nodes, props: tuple[str, ...] = ()):
     """The relationships of ``type_`` whose two ends are report nodes, in table order, as codes
     ``(starts, ends, {prop: values})``."""
     from kg.store.reading import column_values
 
     t = store.relationships(type_)
-    s, e = nodes.codes(t.column("_start")), nodes.codes(t.column("_end"))
+    start, end = _ENDS[type_]
+    s, e = nodes.codes(t.column("_start"), start), nodes.codes(t.column("_end"), end)
     keep = (s >= 0) & (e >= 0)
     values = {}
     for p in props:
