@@ -217,6 +217,26 @@ def test_sessions_by_id_are_bounded():
     assert store.get("s4") is store.get("s4")
 
 
+def test_one_session_store_for_the_chat_and_the_web(dev_store_ro):
+    """The web app keeps its conversations in the chat's SessionStore: found by id while live, never
+    created under an id a client made up, bounded, and gone after the idle time."""
+    from web import create_app
+
+    app = create_app({"TESTING": True}, store=dev_store_ro)
+    state = app.extensions["iikg"]
+    assert isinstance(state.sessions, SessionStore)
+    a = state.session(None)
+    assert state.session(a.id) is a and state.session("made-up", create=False) is None
+    b = state.session("made-up")
+    assert b.id != "made-up" and state.session(b.id) is b
+    state.sessions.ttl = 0.0
+    b.touched -= 1
+    assert state.session(b.id, create=False) is None and b.id not in state.sessions
+    state.sessions.ttl, state.sessions.max_sessions = 3600.0, 2
+    ids = [state.session(None).id for _ in range(3)]
+    assert ids[0] not in state.sessions and ids[2] in state.sessions and len(state.sessions) == 2
+
+
 def test_session_by_id_string(dev_store_ro):
     from kg.chat import SESSIONS
 

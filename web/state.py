@@ -65,6 +65,7 @@ class ChatSession:
         self.inner = inner
         self.answers: list[dict] = []
         self.lock = threading.Lock()
+        self.touched = time.monotonic()   # kept by kg.chat.session.SessionStore (idle ones expire)
 
 
 _NOT_FROZEN = object()
@@ -84,7 +85,9 @@ class WebState:
         self._refresh_lock = threading.Lock()
         self._last_refresh = 0.0
         self.cache = VersionCache(max_entries=256, max_bytes=128 * 1024 * 1024)
-        self.sessions = LRU(500)
+        from kg.chat.session import SessionStore
+
+        self.sessions = SessionStore(max_sessions=500)   # the chat's one session store (LRU, idle expiry)
         self.served = threading.Event()  # set once the first request has been answered
         self._frozen_version = _NOT_FROZEN  # the store version whose objects warm_up froze (gc.freeze)
 
@@ -248,16 +251,14 @@ class WebState:
 
     # ------------------------------------------------------------------ chat sessions
     def session(self, sid: str | None, create=True) -> ChatSession | None:
-        if sid:
-            s = self.sessions.get(sid)
-            if s is not None:
-                return s
-        if not create:
-            return None
+        s = self.sessions.find(sid) if sid else None
+        if s is not None or not create:
+            return s
         from kg.chat import Session
 
+        # a new conversation gets an id of the server's choosing (never one a client made up)
         s = ChatSession(secrets.token_urlsafe(12), Session())
-        self.sessions.put(s.id, s)
+        self.sessions.add(s)
         return s
 
 

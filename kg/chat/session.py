@@ -70,7 +70,11 @@ class Session:
 
 
 class SessionStore:
-    """Sessions by id, at most ``max_sessions`` (least recently used dropped), idle ones expire."""
+    """Sessions by id, at most ``max_sessions`` (least recently used dropped), idle ones expire.
+
+    The one store of conversations: the process-wide :data:`SESSIONS` keeps :class:`Session`
+    objects, the web app keeps its own sessions (a :class:`Session` with the answers shown) through
+    :meth:`find` and :meth:`add`; anything with an ``id`` and a ``touched`` time may be kept."""
 
     def __init__(self, max_sessions: int = 1000, ttl_seconds: float = 3600.0):
         self.max_sessions = max_sessions
@@ -94,6 +98,31 @@ class SessionStore:
             while len(self._items) > self.max_sessions:
                 self._items.popitem(last=False)
             return s
+
+    def find(self, id: str | None):
+        """The live session ``id`` (its idle time restarts), or None: never creates one."""
+        if id is None:
+            return None
+        now = time.monotonic()
+        with self._lock:
+            s = self._items.get(id)
+            if s is None:
+                return None
+            if now - s.touched > self.ttl:
+                del self._items[id]
+                return None
+            self._items.move_to_end(id)
+            s.touched = now
+            return s
+
+    def add(self, session) -> None:
+        """Keep ``session`` under its ``id`` (the least recently used go beyond ``max_sessions``)."""
+        with self._lock:
+            session.touched = time.monotonic()
+            self._items[session.id] = session
+            self._items.move_to_end(session.id)
+            while len(self._items) > self.max_sessions:
+                self._items.popitem(last=False)
 
     def drop(self, id: str) -> None:
         with self._lock:
