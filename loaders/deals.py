@@ -465,6 +465,7 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
             r, ld = _column_rows(table.columns, memo, good, rejects, prefix, tag, original, width,
                                  (i_company, i_date, i_amount, i_currency, i_round, i_investors, i_leads,
                                   i_segment, i_province, i_city))
+            table.columns = None  # the file's text as columns: not needed while the tables are built
             rows += r
             loaded += ld
             if progress:
@@ -534,7 +535,11 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
     del good
     if rows == 0:
         raise InputError(f"{path}: the file has a header but no rows")
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:  # in pieces: not another copy of a large file at once
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
     first = tables[0]
     sheet = ", ".join(t.sheet for t in tables) if multi else first.sheet
     return DealsResult(batch, rejects, first.header, rows, loaded, first.encoding, sheet, sha, mapped)

@@ -126,7 +126,18 @@ def factorize(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys, first[rank_order]
 
 
-_first_order = factorize
+def _first_order(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize`, without its sorts when the codes are already numbered in order of first
+    appearance (a company's or a round's code over the rows: dictionary indices)."""
+    n = len(codes)
+    if n:
+        top = np.maximum.accumulate(codes)
+        if codes[0] == 0 and bool((codes[1:] <= top[:-1] + 1).all()):
+            new = np.empty(n, bool)
+            new[0] = True
+            np.greater(top[1:], top[:-1], out=new[1:])
+            return codes.astype(np.int64, copy=False), np.flatnonzero(new)
+    return factorize(codes)
 
 
 def _last(keys: np.ndarray, valid: np.ndarray, nkeys: int) -> np.ndarray:
@@ -156,7 +167,10 @@ def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> pa.Array:
     """Each key's distinct sources in call order (null for a key without one); ``rows`` -1: none."""
     sel = rows >= 0
-    k, r = keys[sel], rows[sel]
+    k, r = (keys, rows) if sel.all() else (keys[sel], rows[sel])
+    if len(k) == nkeys and len(k) and (k[1:] > k[:-1]).all():
+        # one call per key, in key order (a round per row): each key's one source
+        return pa.ListArray.from_arrays(pa.array(np.arange(nkeys + 1, dtype=np.int32)), src.take(pa.array(r)))
     if len(k) and (r[1:] >= r[:-1]).all():
         # calls in row order (the usual case): within a key, sorted stably, a repeated source is
         # next to its first, and the first ones are in call order
@@ -220,13 +234,21 @@ class _Entries:
 
 
 def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, key_cols: tuple[str, ...]):
-    """One row per key: the key columns, the props merged by Batch's rules, ``sources``."""
-    seq = np.concatenate(e.seq)
-    order = np.argsort(seq, kind="stable")
+    """One row per key: the key columns, the props merged by Batch's rules, ``sources``; and the
+    key codes of each row (per key column)."""
+    seq = e.seq[0] if len(e.seq) == 1 else np.concatenate(e.seq)
+    # calls already in order (one add in row order: companies, rounds): no sort, no reordering
+    order = None if len(seq) < 2 or bool((seq[1:] >= seq[:-1]).all()) else np.argsort(seq, kind="stable")
+    del seq
+
+    def ordered(parts: list[np.ndarray]) -> np.ndarray:
+        a = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return a if order is None else a[order]
+
     nk = len(names)
-    codes = [np.concatenate([k[j] for k in e.keys])[order] for j in range(nk)]
-    rows = np.concatenate(e.rows)[order]
-    op = np.concatenate(e.ops)[order]
+    codes = [ordered([k[j] for k in e.keys]) for j in range(nk)]
+    rows = ordered(e.rows)
+    op = ordered(e.ops)
     if nk == 1:
         combined = codes[0]
     else:
@@ -238,7 +260,9 @@ def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, ke
         cols[col] = names[j].take(pa.array(codes[j][first]))
     # props given per call: the last one that is not null
     for name, parts in e.row_props.items():
-        arr = pa.concat_arrays(parts).take(pa.array(order))
+        arr = parts[0] if len(parts) == 1 else pa.concat_arrays(parts)
+        if order is not None:
+            arr = arr.take(pa.array(order))
         last = _last(keys, arr.is_valid().to_numpy(zero_copy_only=False), nkeys)
         cols[name] = _take(arr, last)
     # constant props of the ops (lists: a union in the order met; others: the last one)
@@ -262,7 +286,7 @@ def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, ke
         cols[name] = _values([None if i < 0 else ops[op[i]][name] for i in last.tolist()])
     cols["sources"] = _sources(keys, rows, nkeys, src)
     cols = {k: v for k, v in cols.items() if v.null_count < len(v) or k in key_cols}
-    return pa.table(cols)
+    return pa.table(cols), [c[first] for c in codes]
 
 
 class _Names:
@@ -325,6 +349,30 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
         lst.append(props)
         return len(lst) - 1
 
+    out_nodes: dict[str, pa.Table] = {}
+    out_rels: dict[str, pa.Table] = {}
+    row_of: dict[str, np.ndarray] = {}   # label -> the row of each key code in its node table
+    end_rows: dict[str, tuple] = {}      # type -> (start label, start rows, end label, end rows)
+
+    def fold_ready() -> None:
+        """Fold the tables whose calls are all made (each section's own labels and types), and
+        drop their calls: the per-call arrays of one section are not held while the next is built."""
+        for label, e in nodes.items():
+            if e is not None and e.seq:
+                ids_ = space(label).array()
+                out_nodes[label], (kc,) = _fold(e, [ids_], node_ops[label], src, ("id",))
+                row_of[label] = np.full(len(ids_), -1, np.int64)
+                row_of[label][kc] = np.arange(len(kc), dtype=np.int64)
+            nodes[label] = None
+        for type_, e in rels.items():
+            if e is not None and e.seq:
+                s_label, e_label = _REL_ENDS[type_]
+                out_rels[type_], (sc, ec) = _fold(e, [space(s_label).array(), space(e_label).array()],
+                                                  rel_ops[type_], src, ("_start", "_end"))
+                end_rows[type_] = (s_label, row_of[s_label][sc], e_label, row_of[e_label][ec])
+            rels[type_] = None
+        pa.default_memory_pool().release_unused()  # the freed calls' pages, before the next section's
+
     # ---- companies
     comp = r.column("company").dictionary_encode()
     ccodes = comp.indices.to_numpy(zero_copy_only=False).astype(np.int64)
@@ -372,6 +420,8 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     nodes.setdefault("Company", _Entries()).add(
         [cid], base + 0, row, op_index(node_ops, "Company", empty_op),
         name=comp.dictionary.take(comp.indices), segment_label=seg.take(pa.array(pcode)))
+    del rows_of_place, seg
+    fold_ready()
 
     # ---- rounds
     kinds, labels_out, types = [], [], []
@@ -416,6 +466,8 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
         fx_rate=_floats(fx_v).take(pidx))
     rels.setdefault("RAISED", _Entries()).add([cid, rid], base + 41, row, op_index(rel_ops, "RAISED", empty_op))
     _REL_ENDS.setdefault("RAISED", ("Company", "Round"))
+    del pidx, dci, rci, pair, pinv, yc
+    fold_ready()
 
     # ---- investors: per row, the leads' nodes, then each investor's node and INVESTED_IN
     inv_space = space("Investor")
@@ -485,17 +537,15 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
         lead=pa.array(lead, pa.bool_()))
     _REL_ENDS.setdefault("INVESTED_IN", ("Investor", "Round"))
 
-    # ---- fold
-    nodes = {k: e for k, e in nodes.items() if e.seq}
-    rels = {k: e for k, e in rels.items() if e.seq}
-    out_nodes = {label: _fold(e, [space(label).array()], node_ops[label], src, ("id",))
-                 for label, e in nodes.items()}
-    out_rels = {}
-    for type_, e in rels.items():
-        s_label, e_label = _REL_ENDS[type_]
-        out_rels[type_] = _fold(e, [space(s_label).array(), space(e_label).array()], rel_ops[type_], src,
-                                ("_start", "_end"))
-    return TableBatch(_order(out_nodes, nodes), _order(out_rels, rels))
+    del loop_rows, loop_names, loop_seq, loop_iids, lead, l_rows, l_names, l_pos, i_rows, i_names, i_pos
+    fold_ready()
+    batch = TableBatch({k: out_nodes[k] for k in nodes if k in out_nodes},
+                       {k: out_rels[k] for k in rels if k in out_rels})
+    if all((v[1] >= 0).all() and (v[3] >= 0).all() for v in end_rows.values()):
+        # where each relationship's ends are among the batch's node tables (the store's plan
+        # then need not look the ids up again); read only while the tables are the batch
+        batch.end_rows = end_rows
+    return batch
 
 
 def _label_of(nid: str, plan) -> str:
@@ -507,7 +557,3 @@ def _label_of(nid: str, plan) -> str:
 
 def _floats(values: list) -> pa.Array:
     return pa.array([None if v is None else float(v) for v in values], pa.float64())
-
-
-def _order(tables: dict, entries: dict) -> dict:
-    return {k: tables[k] for k in entries}

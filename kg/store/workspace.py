@@ -266,6 +266,7 @@ def fold(base: pa.Table | None, delta: pa.Table, kind: str, pos: np.ndarray | No
     return combined.take(pa.array(order))
 
 
+_PARALLEL_ROWS = 200_000  # rows to write above which two tables are written at once
 _SLICE_MAX = 5000  # replaced rows up to which a fold slices the table instead of copying it
 
 
@@ -342,6 +343,20 @@ def lookup_many(keys: pa.Array, queries: list) -> tuple[list[np.ndarray], int]:
     return out, distinct
 
 
+def _lookup_few(keys: pa.Array, queries: list) -> list[np.ndarray]:
+    """:func:`lookup_many`'s positions for a few values among many keys: the values are hashed
+    and the keys probed (the keys are not put in a hash table of their own)."""
+    q = [x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x for x in queries]
+    uq = pa.concat_arrays([x.cast(pa.string()) for x in q]).unique() if q else pa.array([], pa.string())
+    hit = pc.index_in(keys.cast(pa.string()), value_set=uq).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    at = np.flatnonzero(hit >= 0)
+    first = np.full(len(uq) + 1, -1, np.int64)   # the last slot: a null value
+    first[hit[at][::-1]] = at[::-1]
+    out = [first[pc.index_in(x.cast(pa.string()), value_set=uq).fill_null(len(uq)).to_numpy(zero_copy_only=False)
+                 .astype(np.int64)] for x in q]
+    return out
+
+
 def _locate_all(arrays: list, nodes: dict[str, pa.Table]) -> list[tuple[pa.Array, pa.Array]]:
     """:func:`_locate` of several id arrays at once (no hint), the node ids hashed once."""
     names = list(nodes)
@@ -350,7 +365,8 @@ def _locate_all(arrays: list, nodes: dict[str, pa.Table]) -> list[tuple[pa.Array
     offsets = np.concatenate([[0], np.cumsum(sizes)]) if len(parts) else np.zeros(1, np.int64)
     allids = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
     out = []
-    for ids, g in zip(arrays, lookup_many(allids, arrays)[0]):
+    few = sum(len(a) for a in arrays) * 8 < len(allids)
+    for ids, g in zip(arrays, _lookup_few(allids, arrays) if few else lookup_many(allids, arrays)[0]):
         if (g < 0).any():
             ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
             raise WorkspaceError(f"relationship end {ids[int(np.flatnonzero(g < 0)[0])].as_py()!r} is no node")
@@ -371,6 +387,61 @@ def _ends_at_once(rels: dict[str, pa.Table], nodes: dict[str, pa.Table], hint=No
         return None
     found = _locate_all([rels[k].column(c) for k in names for c in ("_start", "_end")], nodes)
     return {k: (found[2 * i], found[2 * i + 1]) for i, k in enumerate(names)}
+
+
+def _known_ends(known: dict, hint, nodes: dict[str, pa.Table]) -> dict:
+    """``known_ends`` (indices among the hint's ids) as the (label, position) pairs of the node
+    tables ``nodes``: the hint says each of its nodes' label and final position."""
+    if not known or hint is None:
+        return {}
+    _, h_names, h_label, h_pos = hint
+    names = list(nodes)
+    lut = np.array([names.index(x) for x in h_names] or [0], np.int32)
+    dictionary = pa.array(names, pa.string())
+
+    def at(g: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        labels = lut[h_label[g]]
+        return pa.DictionaryArray.from_arrays(pa.array(labels, pa.int32()), dictionary), pa.array(h_pos[g], pa.int64())
+
+    return {k: (at(s), at(e)) for k, (s, e) in known.items()}
+
+
+def _compact_ends(rels: dict[str, pa.Table], nodes: dict[str, pa.Table], base: dict[str, pa.Table],
+                  delta: dict[str, pa.Table], known: dict, positions: dict) -> dict:
+    """The located ends of every whole relationship table a compaction writes. A table that is its
+    new rows appended to the ones before (or only new rows) takes the delta's ends from ``known``;
+    only the others (and the rows before) are looked up, all with one hash of the node ids."""
+    use, todo, cols = {}, [], []
+    for k, t in rels.items():
+        if not t.num_rows:
+            continue
+        b = base.get(k)
+        nb = b.num_rows if b is not None else 0
+        pos = positions.get(("rels", k))
+        appended = k in known and k in delta and (
+            nb == 0 or (pos is not None and not (pos >= 0).any() and t.num_rows == nb + delta[k].num_rows))
+        if appended:
+            use[k] = nb
+            if nb:
+                cols.extend([b.column("_start"), b.column("_end")])
+        else:
+            todo.append(k)
+            cols.extend([t.column("_start"), t.column("_end")])
+    found = _locate_all(cols, nodes) if cols else []
+    out, at = {}, 0
+    for k in rels:
+        if k in use:
+            (ks, kst), (ke, ket) = known[k]
+            if use[k]:
+                (bs, bsp), (be, bep) = found[at], found[at + 1]
+                at += 2
+                ks, kst = pa.concat_arrays([bs, ks]), pa.concat_arrays([bsp, kst])
+                ke, ket = pa.concat_arrays([be, ke]), pa.concat_arrays([bep, ket])
+            out[k] = ((ks, kst), (ke, ket))
+        elif k in todo:
+            out[k] = (found[at], found[at + 1])
+            at += 2
+    return out
 
 
 def _rels_to_disk(t: pa.Table, nodes: dict[str, pa.Table], hint=None, ends=None) -> pa.Table:
@@ -692,10 +763,14 @@ def _write_cache(workspace: Path, tables: Tables) -> None:
 
 def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa.Table],
                   delta_rels: dict[str, pa.Table], stats: dict, imports: list, compact: bool | None = None,
-                  replace_all: bool = False, positions: dict | None = None, hint=None) -> Tables:
+                  replace_all: bool = False, positions: dict | None = None, hint=None,
+                  known_ends: dict | None = None) -> Tables:
     """Write the next version: append the delta tables as new files (or, compacting, each whole
     table as one file), then replace the manifest atomically. Returns the new version in memory.
-    The caller holds the workspace's writer lock."""
+    The caller holds the workspace's writer lock.
+
+    ``known_ends``: ``{type: (start, end)}``, each the index among ``hint``'s ids of every end of
+    that type's delta rows (all new), as the plan found them: those ends are not looked up again."""
     workspace = Path(workspace)
     folder = workspace / STORE_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -718,20 +793,33 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
         compact = (replace_all or not old_files or len(versions) > 8
                    or sum(e["rows"] for e in deltas) + new_rows > max(base // 4, 20_000))
     files = []
+    known = _known_ends(known_ends or {}, hint, nodes)
     if compact:
-        ends = _ends_at_once(rels, nodes) or {}
-        for kind, tables in (("nodes", nodes), ("rels", rels)):
-            for name, t in tables.items():
-                if t.num_rows:
-                    files.append(_write_table(folder, version, kind, name, t, nodes, None, ends.get(name))
-                                 | {"base": True})
+        ends = _compact_ends(rels, nodes, current.rels, delta_rels, known, positions or {})
+        jobs = [(kind, name, t, None) for kind, tables in (("nodes", nodes), ("rels", rels))
+                for name, t in tables.items() if t.num_rows]
     else:
         files = list(old_files)
-        ends = _ends_at_once(delta_rels, nodes, hint) or {}
-        for kind, tables in (("nodes", delta_nodes), ("rels", delta_rels)):
-            for name, t in tables.items():
-                if t.num_rows:
-                    files.append(_write_table(folder, version, kind, name, t, nodes, hint, ends.get(name)))
+        ends = dict(known)
+        rest = {k: t for k, t in delta_rels.items() if k not in known}
+        ends |= _ends_at_once(rest, nodes, hint) or {}
+        jobs = [(kind, name, t, hint) for kind, tables in (("nodes", delta_nodes), ("rels", delta_rels))
+                for name, t in tables.items() if t.num_rows]
+
+    def write(job) -> dict:
+        kind, name, t, h = job
+        entry = _write_table(folder, version, kind, name, t, nodes, h, ends.get(name) if kind == "rels" else None)
+        return entry | {"base": True} if compact else entry
+
+    big = sum(j[2].num_rows for j in jobs) > _PARALLEL_ROWS
+    if big and len(jobs) > 1:
+        # Parquet encoding and zstd release the GIL: two tables written at once on two cores
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            files.extend(pool.map(write, jobs))
+    else:
+        files.extend(write(j) for j in jobs)
     m = {"format": FORMAT, "format_version": FORMAT_VERSION, "version": version, "files": files,
          "stats": stats, "imports": imports, "written_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     cur = folder / MANIFEST
