@@ -358,7 +358,7 @@ class Lexicon:
             alone &= ~pc.is_in(key_array, value_set=pa.array(list(patterns), pa.string())).to_numpy(
                 zero_copy_only=False)[pos]
         at = pos[alone]
-        patterns.update(zip(pick(keys, at), map(list, zip(pick(ids, at)))))
+        patterns.update(zip(pick(keys, at), map(list, zip(pick(ids, at)))))  # [id] each, made in C
         shared = []
         for j in pos[~alone].tolist():
             got = patterns.get(keys[j])
@@ -1098,7 +1098,8 @@ def collect_slots(found) -> dict:
 
 # ------------------------------------------------------------------------------------------- NLU
 class NLU:
-    """The two pipelines over one :class:`Lexicon`; :meth:`parse` gives a :class:`Parse` (no intent yet)."""
+    """The two pipelines over one :class:`Lexicon` (each built on first use); :meth:`parse` gives a
+    :class:`Parse` (no intent yet)."""
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
@@ -1107,7 +1108,7 @@ class NLU:
         if missing:
             raise KeyError(sorted(missing)[0])  # a pattern for a node that is not an entry
         self.names = NameIndex(lexicon.patterns)  # shared by both pipelines: built once, in milliseconds
-        self.pipelines = {lang: self._build(lang) for lang in ("zh", "en")}
+        self.pipelines = _Pipelines(self._build)  # each built when a text in its language first comes
 
     def _build(self, lang: str) -> Language:
         nlp = spacy.blank(lang)
@@ -1143,6 +1144,26 @@ class NLU:
             masked = masked.replace(mark, " ")
         p.language = detect_language(masked) if _CJK.search(masked) or _LATIN.search(masked) else detect_language(text)
         return p
+
+
+class _Pipelines(dict):
+    """The pipeline of each language ("zh", "en"), built the first time it is asked for: a one-shot
+    question reads one of the two, and the English one alone takes ~0.1-0.2 s to build (its
+    tokeniser's exceptions); a server's warm-up asks one question in each."""
+
+    def __init__(self, build):
+        super().__init__()
+        self._make = build
+        self._lock = threading.Lock()
+
+    def __missing__(self, lang: str):
+        if lang not in ("zh", "en"):
+            raise KeyError(lang)
+        with self._lock:
+            nlp = dict.get(self, lang)
+            if nlp is None:
+                nlp = self[lang] = self._make(lang)
+        return nlp
 
 
 _GLOSS = re.compile(r"^[\s(（\[【/、,，]*(?:即|也就是|又称|aka|a\.k\.a\.|also\s+known\s+as|i\.e\.)?[\s(（\[【/:：]*$", re.IGNORECASE)
