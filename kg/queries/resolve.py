@@ -207,6 +207,7 @@ class LabelNames:
     simple: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))    # plain text without a space
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # keys as numbers (equal key, equal code)
     keyed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))     # the key is not empty
+    key_array: object = None                     # the keys as an arrow array
     rows: list | None = None
 
 
@@ -219,9 +220,8 @@ def pick(values: list, idx) -> list:
 
 
 def _plain_columns(table) -> bool:
-    """Every name column the catalogue reads is plain text (a list of text for aliases) and ids are unique."""
+    """Every name column the catalogue reads is plain text (a list of text for aliases)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     names = table.column_names
     if "id" not in names:
@@ -235,8 +235,7 @@ def _plain_columns(table) -> bool:
         t = f.type.value_type if c == "aliases" and pa.types.is_list(f.type) else f.type
         if not pa.types.is_string(t) or (c == "aliases" and not pa.types.is_list(f.type)):
             return False
-    ids = table.column("id")
-    return pc.count_distinct(ids).as_py() == len(ids) - ids.null_count
+    return True
 
 
 def _norm_keys(text):
@@ -284,6 +283,9 @@ def label_names(store, label: str) -> LabelNames:
     by_id = pc.sort_indices(table.column("id"))
     table = table.take(by_id)
     row = rows[np.asarray(by_id).astype(np.int64)]
+    n = table.num_rows
+    if n > 1 and pc.any(pc.equal(table.column("id").slice(1), table.column("id").slice(0, n - 1))).as_py():
+        return LabelNames(label, rows=entity_rows(store, label))  # an id twice: read row by row
 
     def col(c):
         return table.column(c).combine_chunks() if c in table.column_names else None
@@ -320,7 +322,7 @@ def label_names(store, label: str) -> LabelNames:
     level = col("level")
     return LabelNames(label, ids.to_pylist(), shown.to_pylist(), None if level is None else level.to_pylist(),
                       row, owner[order], np.concatenate(slots)[order], text.to_pylist(), keys.to_pylist(), simple,
-                      codes, keyed)
+                      codes, keyed, keys)
 
 
 def _add_rows(cat: Catalog, label: str, rows) -> None:
@@ -335,13 +337,13 @@ def _add_rows(cat: Catalog, label: str, rows) -> None:
         cat.add(d["id"], label, str(name), [*(d.get(k) for k in _NAME_PROPS), *aliases])
 
 
-def _add_names(cat: Catalog, ln: LabelNames) -> tuple[list, list]:
+def _add_names(cat: Catalog, ln: LabelNames) -> tuple[list, list, object]:
     """One label's nodes in id order, each with its distinct non-empty keys in spelling order: what
-    :meth:`Catalog.add` gives node by node, built over the arrays. Returns the (keys, ids) still to
-    go into ``cat.by_key``, in order."""
+    :meth:`Catalog.add` gives node by node, built over the arrays. Returns the (keys, ids, keys as
+    an arrow array) still to go into ``cat.by_key``, in order."""
     n = len(ln.ids)
     if not n:
-        return [], []
+        return [], [], None
     seq = np.flatnonzero(ln.keyed)  # spellings with a key
     if len(seq):
         pair = ln.owner[seq] * (int(ln.codes.max()) + 1) + ln.codes[seq]
@@ -356,17 +358,18 @@ def _add_names(cat: Catalog, ln: LabelNames) -> tuple[list, list]:
         ends = np.cumsum(counts).tolist()
         per_node = [tuple(kept[a:b]) for a, b in zip([0, *ends[:-1]], ends)]
     cat.entries.update(zip(ln.ids, zip(repeat(ln.label), ln.names, per_node)))
-    return kept, pick(ln.ids, node)
+    return kept, pick(ln.ids, node), ln.key_array.take(seq)
 
 
-def group(by_key: dict, keys: list, ids: list) -> None:
-    """Append each id to its key's list in ``by_key``, in order."""
+def group(by_key: dict, keys: list, ids: list, key_arrays=None) -> None:
+    """Append each id to its key's list in ``by_key``, in order (``key_arrays``: ``keys`` as arrow arrays)."""
     if not keys:
         return
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    codes = pc.dictionary_encode(pa.array(keys, pa.string())).indices.to_numpy(zero_copy_only=False)
+    array = pa.concat_arrays([a.cast(pa.string()) for a in key_arrays]) if key_arrays else pa.array(keys, pa.string())
+    codes = pc.dictionary_encode(array).indices.to_numpy(zero_copy_only=False)
     _, first, count = np.unique(codes, return_index=True, return_counts=True)
     new = np.zeros(len(keys), bool)
     new[first[count == 1]] = True  # a key one id spells: a list of its own
@@ -385,19 +388,20 @@ def group(by_key: dict, keys: list, ids: list) -> None:
 def _build_catalog(store) -> Catalog:
     cat = Catalog()
     names = {}
-    keys, ids = [], []
+    keys, ids, arrays = [], [], []
     with no_gc():
         for label in LABEL_ORDER:
             ln = names[label] = label_names(store, label)
             if ln.rows is not None:
-                group(cat.by_key, keys, ids)
-                keys, ids = [], []
+                group(cat.by_key, keys, ids, arrays)
+                keys, ids, arrays = [], [], []
                 _add_rows(cat, label, ln.rows)
             else:
-                k, i = _add_names(cat, ln)
+                k, i, a = _add_names(cat, ln)
                 keys += k
                 ids += i
-        group(cat.by_key, keys, ids)
+                arrays += [a] if a is not None else []
+        group(cat.by_key, keys, ids, arrays)
     cat._text = cat._grams = cat._labels = None
     cat.names = names
     return cat
