@@ -45,6 +45,8 @@ def assert_same_catalog(store) -> R.Catalog:
     fast, ref = R._build_catalog(store), reference_catalog(store)
     assert list(fast.entries.items()) == list(ref.entries.items())
     assert fast.by_key == ref.by_key
+    a, b = fast._flat(), ref._flat()  # search's one-string view of every key, from the build's own lists
+    assert a[0] == b[0] and a[4:] == b[4:] and all((x == y).all() for x, y in zip(a[1:4], b[1:4]))
     return fast
 
 

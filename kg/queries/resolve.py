@@ -50,6 +50,7 @@ class Catalog:
     _grams: dict | None = field(default=None, repr=False)       # character bigram -> key positions
     _labels: tuple | None = field(default=None, repr=False)     # (label per id position as codes, label -> code)
     names: dict = field(default_factory=dict, repr=False, compare=False)  # label -> LabelNames it was built from
+    _parts: tuple | None = field(default=None, repr=False)      # (keys, their entry positions) as the build made them
 
     def add(self, id: str, label: str, name: str, spellings) -> None:
         keys = []
@@ -62,7 +63,7 @@ class Catalog:
         self.entries[id] = (label, name, tuple(keys))
         for k in keys:
             self.by_key.setdefault(k, []).append(id)
-        self._text = self._grams = self._labels = None
+        self._text = self._grams = self._labels = self._parts = None
 
     def entity(self, id: str) -> Entity | None:
         e = self.entries.get(id)
@@ -77,17 +78,20 @@ class Catalog:
         """(all keys joined by newlines, key starts, key lengths, key owner positions, ids, keys, id positions)."""
         if self._text is None:
             ids = list(self.entries)
-            keys, owners = [], []
-            for n, id in enumerate(ids):
-                for k in self.entries[id][2]:
-                    keys.append(k)
-                    owners.append(n)
-            lens = np.fromiter((len(k) for k in keys), np.int64, len(keys))
+            if self._parts is not None:  # the build's own lists, in this order
+                keys, owners = self._parts
+            else:
+                keys, owners = [], []
+                for n, id in enumerate(ids):
+                    for k in self.entries[id][2]:
+                        keys.append(k)
+                        owners.append(n)
+            lens = np.fromiter(map(len, keys), np.int64, len(keys))
             starts = np.zeros(len(keys), dtype=np.int64)
             if len(keys):
                 starts[1:] = np.cumsum(lens + 1)[:-1]
-            self._text = ("\n".join(keys), starts, lens, np.array(owners, dtype=np.int64), ids, keys,
-                          {x: n for n, x in enumerate(ids)})
+            self._text = ("\n".join(keys), starts, lens, np.asarray(owners, dtype=np.int64), ids, keys,
+                          dict(zip(ids, range(len(ids)))))
         return self._text
 
     def _allowed(self, labels) -> np.ndarray:
@@ -208,6 +212,7 @@ class LabelNames:
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # keys as numbers (equal key, equal code)
     keyed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))     # the key is not empty
     key_array: object = None                     # the keys as an arrow array
+    kept: np.ndarray | None = None               # the spellings the catalogue keeps (a key each node has once)
     rows: list | None = None
 
 
@@ -349,6 +354,7 @@ def _add_names(cat: Catalog, ln: LabelNames) -> tuple[list, list, object]:
         pair = ln.owner[seq] * (int(ln.codes.max()) + 1) + ln.codes[seq]
         _, first = np.unique(pair, return_index=True)
         seq = seq[np.sort(first)]  # a key a node spells twice counts once, where it first appears
+    ln.kept = seq
     node = ln.owner[seq]
     kept = pick(ln.keys, seq)
     counts = np.bincount(node, minlength=n)
@@ -388,21 +394,25 @@ def group(by_key: dict, keys: list, ids: list, key_arrays=None) -> None:
 def _build_catalog(store) -> Catalog:
     cat = Catalog()
     names = {}
-    keys, ids, arrays = [], [], []
+    keys, ids, arrays, owners, flat = [], [], [], [], True
     with no_gc():
         for label in LABEL_ORDER:
             ln = names[label] = label_names(store, label)
             if ln.rows is not None:
                 group(cat.by_key, keys, ids, arrays)
-                keys, ids, arrays = [], [], []
+                keys, ids, arrays, flat = [], [], [], False
                 _add_rows(cat, label, ln.rows)
             else:
+                at = len(cat.entries)
                 k, i, a = _add_names(cat, ln)
+                flat = flat and len(cat.entries) == at + len(ln.ids)  # no id of an earlier label again
+                owners.append(at + ln.owner[ln.kept] if ln.ids else np.zeros(0, np.int64))
                 keys += k
                 ids += i
                 arrays += [a] if a is not None else []
         group(cat.by_key, keys, ids, arrays)
     cat._text = cat._grams = cat._labels = None
+    cat._parts = (keys, np.concatenate(owners)) if flat and owners else None
     cat.names = names
     return cat
 
