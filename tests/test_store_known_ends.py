@@ -70,3 +70,21 @@ def test_known_ends_and_parallel_write_give_the_same_workspace(tmp_path, dev_dea
     a, b = EmbeddedStore(fast), EmbeddedStore(slow)
     for type_ in ("INVESTED_IN", "LOCATED_IN", "RAISED"):
         assert a.tables.rels[type_].select(["_start", "_end"]).equals(b.tables.rels[type_].select(["_start", "_end"]))
+
+
+def test_node_positions_of_a_small_batch():
+    from kg.store.embedded import _node_positions
+
+    stored = {"Company": pa.table({"id": [f"company:{i}" for i in range(40)]}),
+              "Investor": pa.table({"id": [f"investor:{i}" for i in range(30)]}),
+              "Region": pa.table({"id": pa.array([], pa.string())})}
+    batch = {"Company": pa.table({"id": ["company:7", "company:new", "company:0"]}),
+             "Investor": pa.table({"id": ["investor:29", "investor:x"]})}
+    got = _node_positions(batch, stored)
+    assert {k: v.tolist() for k, v in got.items()} == {"Company": [7, -1, 0], "Investor": [29, -1]}
+    # a new company whose id is stored as an investor: the row-by-row rules decide
+    assert _node_positions({"Company": pa.table({"id": ["investor:3"]})}, stored) is False
+    # an id stored under its own label: found where it is
+    assert _node_positions({"Investor": pa.table({"id": ["investor:3"]})}, stored)["Investor"].tolist() == [3]
+    # not small beside the workspace: the caller's general plan
+    assert _node_positions({"Company": pa.table({"id": [f"c{i}" for i in range(30)]})}, stored) is None

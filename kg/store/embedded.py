@@ -84,6 +84,41 @@ def _any_in(values, ids, sel: np.ndarray) -> bool:
     return bool(pc.any(pc.is_in(big, value_set=small)).as_py())
 
 
+def _node_positions(tables: dict[str, pa.Table], cur_nodes: dict[str, pa.Table]):
+    """For a batch small beside the workspace: the position of each of its nodes in the stored
+    table of its label (-1: new), every stored id column read once (not once per label of the
+    batch and again for each other label); False when a new id is stored under another label;
+    None for a batch that is not small (the caller hashes its ids instead)."""
+    labels = [k for k, t in tables.items() if t.num_rows]
+    stored = sum(t.num_rows for t in cur_nodes.values())
+    n = sum(tables[k].num_rows for k in labels)
+    if not labels or n * 4 >= stored:
+        return None
+    probe = pa.concat_arrays([tables[k].column("id").combine_chunks().cast(pa.string()) for k in labels])
+    if len(probe.unique()) != n:
+        return None  # an id under two labels of the batch: the general plan says what to do
+    offsets = np.cumsum([0] + [tables[k].num_rows for k in labels])
+    tag = np.repeat(np.arange(len(labels)), np.diff(offsets))
+    pos = np.full(n, -1, np.int64)
+    elsewhere = []
+    for other, OT in cur_nodes.items():
+        if not OT.num_rows:
+            continue
+        hit = pc.index_in(OT.column("id"), value_set=probe).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(~np.isnan(hit)) if hit.dtype.kind == "f" else np.flatnonzero(hit >= 0)
+        if not len(rows):
+            continue
+        p = hit[rows].astype(np.int64)
+        mine = tag[p] == (labels.index(other) if other in labels else -1)
+        pos[p[mine]] = rows[mine]
+        elsewhere.append(p[~mine])
+    if elsewhere:
+        away = np.concatenate(elsewhere)
+        if len(away) and (pos[away] < 0).any():
+            return False
+    return {k: pos[offsets[i]:offsets[i + 1]] for i, k in enumerate(labels)}
+
+
 def _ends_in_batch(batch: TableBatch, where: list, rel_items: list) -> list | None:
     """The index among the hint's ids (the batch's node tables, in ``where`` order) of every
     relationship end, when the batch says which row of its node tables each end is
@@ -504,13 +539,19 @@ class EmbeddedStore:
         c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
         stats = self.stats()
         out_nodes, out_rels, where, created_ids, created_at = {}, {}, [], [], []
+        known = _node_positions(batch.node_tables, cur_nodes)
+        if known is False:
+            return None  # a node of this id under another label: the row-by-row rules
         for label, D in batch.node_tables.items():
             if D.num_rows == 0:
                 continue
             T = cur_nodes.get(label)
-            pos = _positions(D.column("id"), T.column("id")) if T is not None else np.full(D.num_rows, -1)
+            if known is not None:
+                pos = known[label]
+            else:
+                pos = _positions(D.column("id"), T.column("id")) if T is not None else np.full(D.num_rows, -1)
             new = pos < 0
-            for other, OT in cur_nodes.items():
+            for other, OT in cur_nodes.items() if known is None else ():
                 if other != label and OT.num_rows and new.any() and _any_in(D.column("id"), OT.column("id"), new):
                     return None  # a node of this id under another label: the row-by-row rules
             planned = _upsert(T, D, pos, LIST_PROPS)
