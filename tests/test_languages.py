@@ -60,8 +60,11 @@ def drawn(html: str) -> list[str]:
         spec = json.loads(html_lib.unescape(raw))
         out += [spec.get("title") or "", spec.get("unit") or "", *spec.get("categories", []),
                 *(s.get("name") or "" for s in spec.get("series", []))]
+    from web.graphview import unwire
+
     for raw in re.findall(r'<script type="application/json" id="[^"]*">(.*?)</script>', html, re.S):
         view = json.loads(raw)
+        view = unwire(view) if isinstance(view, dict) else view
         if not isinstance(view, dict) or "nodes" not in view:
             continue
         for n in view.get("nodes") or []:

@@ -229,3 +229,23 @@ def test_nothing_clipped_on_network_regions_and_path(browser, served, size, lang
             assert box["x"] + box["width"] <= wrap["x"] + wrap["width"] + 1 or \
                 page.evaluate("() => getComputedStyle(document.querySelector('.net-tables .table-wrap')).overflowX") == "auto"
     ctx.close()
+
+
+def test_the_page_decodes_the_view_it_was_sent(browser, served, tmp_path):
+    """graph.js's unwire gives back exactly the view web/graphview.py's wire was given: the network
+    page's payload is the JSON twin's view, and awkward views decode in the browser as in Python."""
+    from test_graph_wire import AWKWARD, ODD
+    from web import create_app
+    from web.graphview import view, wire
+
+    page = _open(browser, served + "/network", "zh")
+    payload = page.evaluate("() => window.kgGraphs.net.payload")
+    twin = page.request.get(served + "/api/network?_view=1", headers={"Accept-Language": "zh"}).json()["view"]
+    assert len(payload["nodes"]) > 50 and payload["nodes"] == twin["nodes"] and payload["edges"] == twin["edges"]
+    app = create_app({"workspace": str(tmp_path), "TESTING": True})
+    with app.test_request_context("/"):
+        views = [view(AWKWARD, color_by=c, focus=["company:b"], layout=True) for c in ("label", "community")]
+    for v in views + [ODD]:
+        assert page.evaluate("(w) => window.kgUnwire(w)", wire(v)) == v
+    assert page.errors == [], page.errors
+    page.context.close()

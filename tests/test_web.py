@@ -259,21 +259,25 @@ def test_neighborhood_view_for_expansion(client):
 
 # ------------------------------------------------------------------ network, regions, paths, report
 def test_network_facets_change_the_graph(client):
+    from web.graphview import unwire
+
     all_ = client.get("/api/network").get_json()
     y19 = client.get("/api/network?year=2019&min_shared=2").get_json()
     assert y19["facets"] == {"year": "2019", "min_shared": "2"}
     assert 0 < len(y19["graph"]["nodes"]) < len(all_["graph"]["nodes"])
     assert all(r["weight"] >= 2 for r in y19["rows"])
     html = client.get("/network?year=2019&min_shared=2").get_data(as_text=True)
-    payload = json.loads(re.search(r'<script type="application/json" id="net-data">(.*?)</script>', html, re.S).group(1))
+    payload = unwire(json.loads(re.search(r'<script type="application/json" id="net-data">(.*?)</script>', html, re.S).group(1)))
     assert {n["id"] for n in payload["nodes"]} == {n["id"] for n in y19["graph"]["nodes"]}
     assert payload["color_by"] == "community" and len({n["color"] for n in payload["nodes"]}) > 1
     assert '<option value="2019" selected>' in html
 
 
 def test_network_focus_marks_node(client):
+    from web.graphview import unwire
+
     html = client.get("/network?focus=investor:深创投").get_data(as_text=True)
-    payload = json.loads(re.search(r'id="net-data">(.*?)</script>', html, re.S).group(1))
+    payload = unwire(json.loads(re.search(r'id="net-data">(.*?)</script>', html, re.S).group(1)))
     assert payload["nodes"][0]["id"] == "investor:深创投" and payload["nodes"][0]["focus"]
 
 

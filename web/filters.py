@@ -145,7 +145,9 @@ def column_title(col: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, number=number,
+    from web.graphview import wire
+
+    app.jinja_env.filters.update(money=money, number=number, graph_wire=wire,
                                  reject_keys=lambda d, *keys: {k: v for k, v in d.items() if k not in keys})
     app.jinja_env.globals.update(entity_url=entity_url, cell=cell, table_columns=table_columns, list_sep=list_sep,
                                  column_title=column_title, quote=quote)

@@ -105,9 +105,28 @@ def _view(data: dict, focus=()) -> dict:
     return v
 
 
+CENTRALITY_PAGE = 50   # investors of the centrality list in one page of the JSON twin
+
+
+def centrality_page(data: dict, args) -> dict:
+    """``data`` with one page of ``meta.centrality`` (every investor of the network, most central
+    first: 3,800 at 100k deals): ``centrality_limit`` / ``centrality_offset`` / ``centrality_sort``,
+    and ``centrality_total`` / ``centrality_shown`` / ``centrality_offset`` beside it."""
+    from web.explore import paging, sort_rows
+
+    meta = data.get("meta") or {}
+    rows = meta.get("centrality") or []
+    pg = paging(args, "centrality", default=CENTRALITY_PAGE, shared=False)
+    rows, sort = sort_rows(rows, list(rows[0]) if rows else [], pg["sort"])
+    shown = rows[pg["offset"]: pg["offset"] + pg["limit"]]
+    return {**data, "meta": {**meta, "centrality": shown, "centrality_total": len(rows),
+                             "centrality_shown": len(shown), "centrality_offset": pg["offset"],
+                             "centrality_sort": sort}}
+
+
 @bp.route("/api/network")
 def api_network():
-    data = network_data(request.args)
+    data = centrality_page(network_data(request.args), request.args)
     if request.args.get("_view"):
         data = {**data, "view": _view(data)}
     return jsonify(data)

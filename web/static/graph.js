@@ -1,7 +1,7 @@
 /* IIKG graph views on vis-network (served from /static/vendor, never a CDN).
  *
  * Every <div class="graph" data-graph="ID"> reads its payload from <script type="application/json" id="ID">
- * (built by web/graphview.py): nodes already styled, sized by degree, with plain-text tooltips that are
+ * (built by web/graphview.py, in its compact wire form: unwire below): nodes already styled, sized by degree, with plain-text tooltips that are
  * shown as text elements (never HTML). Physics runs until the layout is stable, then stops; large views
  * arrive with positions computed on the server and never run physics. Double-click expands a node through
  * /api/query/neighborhood; "N more" adds the nodes held back; PNG is the canvas, SVG the server's export
@@ -75,11 +75,67 @@
     return String(s || 'graph').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, '_').slice(0, 80) || 'graph';
   }
 
+  // ---- the compact form pages embed (web/graphview.py wire/unwire: the same rules both ways)
+  function shortName(s, n) {
+    var cp = Array.from(s);
+    return cp.length <= n ? s : cp.slice(0, n - 1).join('') + '\u2026';
+  }
+
+  function rows(w) {
+    var cols = {};
+    Object.keys(w.cols).forEach(function (k) {
+      var c = w.cols[k];
+      cols[k] = { v: Array.isArray(c) ? c : c.c.map(function (x) { return c.d[x]; }), i: 0 };
+    });
+    return w.shape.map(function (s) {
+      var r = {};
+      w.shapes[s].forEach(function (k) { var c = cols[k]; r[k] = c.v[c.i++]; });
+      return r;
+    });
+  }
+
+  function unwire(payload) {
+    if (payload.wire !== 1) { return payload; }
+    function literal(v) { return (v !== null && typeof v === 'object' && !Array.isArray(v)) ? v.v : v; }
+    var templates = payload.templates || [];
+    function title(name, t) {
+      if (t.length === 1 && typeof t[0] === 'string') { return name + '\n' + t[0]; }
+      var parts = templates[t[0]].split('\u0001');
+      var out = name + '\n';
+      parts.forEach(function (p, j) { out += p + (j < parts.length - 1 ? t[1 + j] : ''); });
+      return out;
+    }
+    var nodes = rows(payload.nodes);
+    nodes.forEach(function (n) {
+      if ('id' in n) { n.id = n.id === null ? n.group.toLowerCase() + ':' + n.name : literal(n.id); }
+      if ('label' in n) { n.label = n.label === null ? shortName(n.name, 22) : literal(n.label); }
+      if ('title' in n) { n.title = Array.isArray(n.title) ? title(n.name, n.title) : literal(n.title); }
+    });
+    var ids = nodes.map(function (n) { return n.id; });
+    var edges = rows(payload.edges);
+    edges.forEach(function (e) {
+      ['from', 'to'].forEach(function (k) {
+        if (k in e) { e[k] = typeof e[k] === 'number' ? ids[e[k]] : literal(e[k]); }
+      });
+      if ('id' in e) {
+        e.id = e.id === null ? String(e.from) + '|' + (e.type === undefined ? '' : e.type) + '|' + String(e.to) : literal(e.id);
+      }
+    });
+    var out = {};
+    Object.keys(payload).forEach(function (k) {
+      if (k !== 'nodes' && k !== 'edges' && k !== 'wire' && k !== 'templates') { out[k] = payload[k]; }
+    });
+    out.nodes = nodes;
+    out.edges = edges;
+    return out;
+  }
+  window.kgUnwire = unwire;
+
   function init(el) {
     var src = document.getElementById(el.getAttribute('data-graph'));
     if (!src || el.getAttribute('data-init')) { return; }
     el.setAttribute('data-init', '1');
-    var payload = JSON.parse(src.textContent);
+    var payload = unwire(JSON.parse(src.textContent));
     var wrap = el.closest('.graph-wrap') || el.parentNode;
     var moreBox = wrap.querySelector('.graph-more');
     var all = payload.nodes || [];
