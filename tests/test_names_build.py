@@ -8,12 +8,15 @@ timing scripts (see the README's benchmarks), never here.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import pyarrow as pa
 import pytest
 
 from kg.chat import nlu as N
 from kg.queries import resolve as R
 from ontology import load as load_ontology
+from ontology import norm_key
 
 
 # ------------------------------------------------------------------------ the per-name reference
@@ -48,6 +51,24 @@ def assert_same_catalog(store) -> R.Catalog:
     a, b = fast._flat(), ref._flat()  # search's one-string view of every key, from the build's own lists
     assert a[0] == b[0] and a[4:] == b[4:] and all((x == y).all() for x, y in zip(a[1:4], b[1:4]))
     return fast
+
+
+def reference_sharing(cat: R.Catalog, key: str) -> list[int]:
+    """Key positions by the number of ``key``'s distinct bigrams they share, then by position (dicts and a Counter)."""
+    grams: dict[str, list[int]] = {}
+    for n, k in enumerate(cat._flat()[5]):
+        for g in {k[i:i + 2] for i in range(len(k) - 1)}:
+            grams.setdefault(g, []).append(n)
+    shared = Counter()
+    for g in {key[i:i + 2] for i in range(len(key) - 1)}:
+        shared.update(grams.get(g, ()))
+    return [k for k, _ in sorted(shared.items(), key=lambda x: (-x[1], x[0]))]
+
+
+def assert_same_sharing(cat: R.Catalog, texts) -> None:
+    for text in texts:
+        key = norm_key(text)
+        assert cat._sharing(key).tolist() == reference_sharing(cat, key), text
 
 
 def assert_same_lexicon(store) -> N.Lexicon:
@@ -126,6 +147,7 @@ def test_catalogue_tricky_names():
     assert {e.id for e in cat.exact("吉林")} == {"city:吉林", "province:吉林"}
     assert cat.entity("policy:a").name == "policy:a" and cat.entity("policy:b").name.startswith("工业")
     assert "无名" not in cat.by_key and "无id" not in cat.by_key
+    assert_same_sharing(cat, ["红杉资本中国", "IDG Capitol", "红杉", "吉林市", "x", "zz", "南京擎天", "ＡＢＣ"])
     assert cat.entries["investor:红杉资本（中国）"][2] == ("红杉资本(中国)", "sequoiacapitalchina", "红杉中国", "sequoiachina")
 
 
@@ -179,5 +201,6 @@ def test_a_difference_is_seen(monkeypatch):
 
 
 def test_dev_graph(dev_store_ro):
-    assert_same_catalog(dev_store_ro)
+    cat = assert_same_catalog(dev_store_ro)
+    assert_same_sharing(cat, ["深创投资", "红杉资本中过", "联想创头", "Sequoia Capitol", "北京", "科技有限公司"])
     assert_same_lexicon(dev_store_ro)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import threading
 import weakref
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
@@ -104,14 +103,36 @@ class Catalog:
         arr, codes = self._labels
         return np.isin(arr, [codes[lab] for lab in labels if lab in codes])
 
-    def _bigrams(self) -> dict:
+    def _bigrams(self) -> tuple:
+        """Which keys have each character bigram, as arrays: (bigram codes, sorted; where each one's
+        key positions start in the third; key positions, ascending for each bigram). Built over the
+        keys' joined text with numpy (a bigram's code: its two code points)."""
         if self._grams is None:
-            grams: dict[str, list[int]] = {}
-            for n, k in enumerate(self._flat()[5]):
-                for g in {k[i:i + 2] for i in range(len(k) - 1)}:
-                    grams.setdefault(g, []).append(n)
-            self._grams = grams
+            blob, starts = self._flat()[:2]
+            cp = np.frombuffer(blob.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+            at = np.flatnonzero((cp[:-1] != 10) & (cp[1:] != 10))  # no bigram across two keys
+            code = (cp[at] << 21) | cp[at + 1]
+            kpos = np.searchsorted(starts, at, side="right") - 1
+            order = np.lexsort((kpos, code))
+            code, kpos = code[order], kpos[order]
+            once = np.ones(len(code), bool)
+            once[1:] = (code[1:] != code[:-1]) | (kpos[1:] != kpos[:-1])  # a key with a bigram twice counts once
+            code, kpos = code[once], kpos[once]
+            codes, first = np.unique(code, return_index=True)
+            self._grams = (codes, np.append(first, len(code)), kpos)
         return self._grams
+
+    def _sharing(self, key: str) -> np.ndarray:
+        """Key positions by how many of ``key``'s distinct bigrams they share, most first (then by position)."""
+        codes, bounds, kpos = self._bigrams()
+        want = np.array(sorted({(ord(key[i]) << 21) | ord(key[i + 1]) for i in range(len(key) - 1)}), np.int64)
+        at = np.searchsorted(codes, want)
+        at = at[(at < len(codes)) & (codes[np.minimum(at, len(codes) - 1)] == want)] if len(codes) else at[:0]
+        if not len(at):
+            return np.zeros(0, np.int64)
+        found, count = np.unique(np.concatenate([kpos[bounds[i]:bounds[i + 1]] for i in at.tolist()]),
+                                 return_counts=True)
+        return found[np.lexsort((found, -count))]
 
     def search(self, text: str, labels=(), limit: int = 10, fuzzy: bool = True) -> list[tuple[float, Entity]]:
         """Entities whose names or aliases match ``text`` fully (1), as a prefix (0.7-0.9), a part
@@ -153,11 +174,7 @@ class Catalog:
 
     def _fuzzy(self, key, best, labels, ids, keys, owners, pool: int = 300) -> None:
         """Near spellings: keys sharing the most character bigrams, scored by difflib's ratio."""
-        grams = self._bigrams()
-        shared = Counter()
-        for g in {key[i:i + 2] for i in range(len(key) - 1)}:
-            shared.update(grams.get(g, ()))
-        for kpos, _ in sorted(shared.items(), key=lambda x: (-x[1], x[0]))[:pool]:
+        for kpos in self._sharing(key)[:pool].tolist():
             n = int(owners[kpos])
             if best[n] > 0 or (labels and self.entries[ids[n]][0] not in labels):
                 continue
