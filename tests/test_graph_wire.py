@@ -85,3 +85,27 @@ def test_wire_keeps_the_100k_network_first_view_small(app_100k):
     # the twin pages its centrality list: every investor is counted, one page is sent
     meta = twin["meta"]
     assert meta["centrality_total"] == meta["investors"] > 1000 and meta["centrality_shown"] == len(meta["centrality"]) == 50
+
+
+FIRST_VIEWS = ["/", "/network", "/report", "/regions", "/query/region_clusters?region=浙江",
+               "/query/portfolio?investor=深创投", "/query/coinvest_network", "/query/co_investors?investor=深创投",
+               "/entity/investor%3A%E6%B7%B1%E5%88%9B%E6%8A%95", "/entity/macro%3A%E9%95%BF%E4%B8%89%E8%A7%92"]
+
+
+@pytest.mark.slow
+def test_first_views_at_100k_stay_under_200_kb_of_json(app_100k):
+    """Issue 18: the first view of any page carries at most 200 KB of JSON at 100k deals; a query
+    page draws its busiest 1,000 nodes and says how many it left out."""
+    import re
+
+    from web.query import PAGE_GRAPH_NODES
+
+    client, _ = app_100k
+    for path in FIRST_VIEWS:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        blobs = re.findall(r'<script type="application/json"[^>]*>(.*?)</script>', r.get_data(as_text=True), re.S)
+        assert sum(len(b.encode()) for b in blobs) <= 200_000, path
+    html = client.get("/query/region_clusters?region=浙江").get_data(as_text=True)
+    view = unwire(json.loads(re.search(r'<script type="application/json" id="[^"]*-data">(.*?)</script>', html, re.S).group(1)))
+    assert len(view["nodes"]) == PAGE_GRAPH_NODES and view["omitted"] > 0
