@@ -179,6 +179,18 @@ def test_json_and_repeated_ids_are_read_row_by_row():
     assert_same_lexicon(store)
 
 
+def test_an_id_under_two_labels():
+    """One id as a region and a segment (and a company as an investor): the later label's entry, both
+    labels' spellings, as node by node."""
+    segs = pa.table({"id": pa.array(["province:北京", "segment:网络"], S), "name": pa.array(["京津冀", "网络及标识"], S),
+                     "aliases": pa.array([["北京地区"], ["网络"]], L)})
+    firms = pa.table({"id": pa.array(["investor:idg资本", "company:abc"], S), "name": pa.array(["IDG科技", "ABC"], S)})
+    store = tricky_store(Segment=segs, Company=firms)
+    cat = assert_same_catalog(store)
+    assert cat.entity("province:北京").label == "Segment"
+    assert_same_lexicon(store)
+
+
 def test_empty_store():
     store = TableStore({})
     assert not assert_same_catalog(store).entries

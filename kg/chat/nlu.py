@@ -173,6 +173,7 @@ class Lexicon:
         self.weak: set[str] = set()                # patterns derived by us (stems), not written anywhere
         self.key = None
         self.complete = False  # every pattern's ids are entries (so built by from_store: no need to check)
+        self._shared_ids = False  # (from_store) an id names nodes of two labels
 
     @classmethod
     def from_entries(cls, entries, patterns) -> Lexicon:
@@ -293,16 +294,15 @@ class Lexicon:
         label, ids = ln.label, ln.ids
         if not ids:
             return [], [], np.zeros(0, np.int64), []
-        id_array = pa.array(ids, pa.string())
         if label in ("Investor", "Company"):
+            id_array = ln.id_array if ln.id_array is not None else pa.array(ids, pa.string())
             in_graph = pc.is_in(id_array, value_set=active).to_numpy(zero_copy_only=False).tolist()
         else:
             in_graph = repeat(True)
         entries = self.entries
-        old = {}
-        if entries:
-            seen = pc.is_in(id_array, value_set=pa.array(list(entries), pa.string())).to_numpy(zero_copy_only=False)
-            old = {ids[i]: entries[ids[i]] for i in np.flatnonzero(seen).tolist()}
+        old = {i: entries[i] for i in ids if i in entries}  # (each id's hash, made here, serves the update too)
+        if any(e.label != label for e in old.values()):
+            self._shared_ids = True  # an id of two labels: _add_patterns tells ids apart by their text
         levels = repeat(None) if ln.levels is None else ln.levels
         entries.update(zip(ids, map(Entry._make, zip(ids, repeat(label), ln.names, levels, in_graph))))
         for id_, e in old.items():  # a node the ontology named: the graph's reading only when it is in the graph
@@ -347,7 +347,10 @@ class Lexicon:
         order = np.argsort(np.concatenate([part[2] for part in spelt]), kind="stable")
         key_array = pa.array(keys, pa.string())
         kc = pc.dictionary_encode(key_array).indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        ic = pc.dictionary_encode(pa.array(ids, pa.string())).indices.to_numpy(zero_copy_only=False)
+        if self._shared_ids:
+            ic = pc.dictionary_encode(pa.array(ids, pa.string())).indices.to_numpy(zero_copy_only=False)
+        else:  # each node's own number: one id, one node
+            ic = np.unique(np.concatenate([part[2] for part in spelt]), return_inverse=True)[1]
         _, first = np.unique((kc * (int(ic.max()) + 1) + ic)[order], return_index=True)
         pos = order[np.sort(first)]  # each (pattern, node) once, where add_node first adds it
         _, once, count = np.unique(kc[pos], return_index=True, return_counts=True)

@@ -229,6 +229,7 @@ class LabelNames:
     codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # keys as numbers (equal key, equal code)
     keyed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))     # the key is not empty
     key_array: object = None                     # the keys as an arrow array
+    id_array: object = None                      # the ids as an arrow array
     kept: np.ndarray | None = None               # the spellings the catalogue keeps (a key each node has once)
     rows: list | None = None
 
@@ -344,7 +345,7 @@ def label_names(store, label: str) -> LabelNames:
     level = col("level")
     return LabelNames(label, ids.to_pylist(), shown.to_pylist(), None if level is None else level.to_pylist(),
                       row, owner[order], np.concatenate(slots)[order], text.to_pylist(), keys.to_pylist(), simple,
-                      codes, keyed, keys)
+                      codes, keyed, keys, id_array=ids)
 
 
 def _add_rows(cat: Catalog, label: str, rows) -> None:
