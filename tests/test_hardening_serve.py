@@ -363,3 +363,19 @@ def test_reloading_the_served_graph_does_not_leak(tmp_path):
     base, end = map(int, r.stdout.split())
     # one graph of 10k demo deals is ~40 MB here: four leaked copies would be ~160 MB
     assert end - base < 60, f"RSS {base} MB -> {end} MB after four reloads"
+
+
+def test_serves_the_first_page_before_the_rest_is_warm(dev_workspace):
+    """``kg serve`` says it is ready once the store, the index and the landing page are built, serves
+    at once, and builds the rest in the background (the network, the report, the names, the chat,
+    the other pages), saying so when done; a request meanwhile is answered."""
+    with Served(dev_workspace) as srv:
+        c = srv.client()
+        assert c.get("/").status == 200
+        assert c.get("/report").status == 200 and c.get("/api/ask?q=" + quote("深创投投资了哪些公司？")).status == 200
+        line = srv.proc.stdout.readline()   # the background warm-up's summary, after the ready line
+        assert line.startswith("warmed up: ")
+        steps = [s.rsplit(" ", 2)[0] for s in line[len("warmed up: "):].split(", ")]
+        assert steps[:3] == ["store", "index", "/ (zh)"]
+        assert {"names", "chat", "/network (zh)", "/report (en)", "entities", "gc_freeze"} <= set(steps)
+        assert "warm-up:" not in srv.stop()   # no step failed

@@ -175,15 +175,14 @@ class WebState:
             gc.unfreeze()
 
     def warm_up(self, app: Flask, pages=WARM_PAGES, langs=("zh", "en"), log=None, freeze: bool = False) -> dict:
-        """Build, before the server says it is ready, what its first requests need: the store, the
-        query index, the name catalogue and the chat's matcher (and one answer per language), then each page of ``pages`` once per
-        language through the app itself (so they sit in the response cache, :mod:`web.cache`, and
-        the data caches under them). With ``freeze`` (``kg serve``), what all that built is then
-        frozen out of the garbage collector's scans (:func:`gc.freeze`) until the store changes.
-        Returns the seconds each step took; a step that fails is skipped (and logged): the request
-        that needs it meets the error and reports it."""
-        took: dict = {}
+        """Build what the first requests need: :meth:`warm_first` then :meth:`warm_rest`, in this
+        thread. Returns the seconds each step took; a step that fails is skipped (and logged): the
+        request that needs it meets the error and reports it."""
+        took = self.warm_first(app, pages=pages[:1], langs=langs, log=log)
+        took.update(self.warm_rest(app, pages=pages[1:], langs=langs, log=log, freeze=freeze))
+        return took
 
+    def _stepper(self, took: dict, log):
         def step(name, fn):
             t = time.perf_counter()
             try:
@@ -192,17 +191,43 @@ class WebState:
                 if log:
                     log(f"warm-up: {name} failed: {type(exc).__name__}: {exc}")
             took[name] = round(time.perf_counter() - t, 3)
+        return step
 
+    def _get(self, app: Flask, path: str, lang: str):
+        headers = {"Authorization": f"Bearer {self.config.token}"} if getattr(self.config, "token", None) else {}
+        return app.test_client().get(path, headers={**headers, "Accept-Language": lang})
+
+    def warm_first(self, app: Flask, pages=WARM_PAGES[:1], langs=("zh", "en"), log=None) -> dict:
+        """What the first page needs, before ``kg serve`` says it is ready: the store, the query index
+        and ``pages`` (the landing page) once per language through the app itself (so they sit in the
+        response cache, :mod:`web.cache`)."""
+        took: dict = {}
+        step = self._stepper(took, log)
         step("store", lambda: self.store)
         step("index", self._warm_index)
-        step("names", self._warm_names)
-        step("chat", self._warm_chat)
-        headers = {"Authorization": f"Bearer {self.config.token}"} if getattr(self.config, "token", None) else {}
-        client = app.test_client()
         for path in pages:
             for lang in langs:
-                step(f"{path} ({lang})", lambda p=path, la=lang: client.get(
-                    p, headers={**headers, "Accept-Language": la}))
+                step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
+        return took
+
+    def warm_rest(self, app: Flask, pages=WARM_PAGES[1:], langs=("zh", "en"), log=None, freeze: bool = False) -> dict:
+        """The rest, which ``kg serve`` builds in the background once it serves: the heavy store-wide
+        pages (the default network, the report), the name catalogue and the chat's matcher (and one
+        answer per language), the other ``pages``, and one entity page of each kind. A request that
+        needs a part meanwhile waits for that part's build (each is built once, under its own lock),
+        not for the whole warm-up. With ``freeze`` (``kg serve``), what all that built is then frozen
+        out of the garbage collector's scans (:func:`gc.freeze`) until the store changes."""
+        took: dict = {}
+        step = self._stepper(took, log)
+        heavy = [p for p in pages if p in ("/network", "/api/network", "/report")]
+        for path in heavy:
+            for lang in langs:
+                step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
+        step("names", self._warm_names)
+        step("chat", self._warm_chat)
+        for path in (p for p in pages if p not in heavy):
+            for lang in langs:
+                step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
         # one entity page of each kind (the busiest investor, its busiest company, a province, a
         # segment): what every page of that kind builds on first use (ego graphs, mixes) is ready
         entity_pages: list[str] = []
@@ -213,8 +238,7 @@ class WebState:
         step("entities", entities)
         for path in entity_pages:
             for lang in langs:
-                step(f"{path} ({lang})", lambda p=path, la=lang: client.get(
-                    p, headers={**headers, "Accept-Language": la}))
+                step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
         self.served.set()
         if freeze:
             # what the warm-up built lives as long as this store version: out of the collector's way,
