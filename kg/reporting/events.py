@@ -183,7 +183,7 @@ _LABELS = ("Round", "Company", "Investor", "Region", "Segment")   # what the fig
 
 
 class _Nodes:
-    """The report's nodes (:data:`_LABELS`) under dense codes: ids, labels, names, region levels."""
+    """The report's nodes (:data:`_LABELS`) under dense codes (one span of codes per label): ids, names, region levels."""
 
     def __init__(self, store):
         from kg.store.reading import column_values
@@ -191,7 +191,6 @@ class _Nodes:
         tables = {label: store.entities(label) for label in _LABELS}
         self.ids = pa.chunked_array([t.column("id") for t in tables.values()], pa.string()).combine_chunks()
         self.py_ids = self.ids.to_pylist()
-        self.label = np.concatenate([np.full(t.num_rows, k, np.int8) for k, t in enumerate(tables.values())])
         self.offset = dict(zip(_LABELS, np.cumsum([0] + [t.num_rows for t in tables.values()])[:-1].tolist()))
         self.names = [n for t in tables.values() for n in column_values(t, "name")]
         self.level = [None] * len(self.py_ids)
