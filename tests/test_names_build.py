@@ -12,6 +12,7 @@ from collections import Counter
 
 import pyarrow as pa
 import pytest
+from conftest import SERVERS, server_dev_store
 
 from kg.chat import nlu as N
 from kg.queries import resolve as R
@@ -216,3 +217,11 @@ def test_dev_graph(dev_store_ro):
     cat = assert_same_catalog(dev_store_ro)
     assert_same_sharing(cat, ["深创投资", "红杉资本中过", "联想创头", "Sequoia Capitol", "北京", "科技有限公司"])
     assert_same_lexicon(dev_store_ro)
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_every_backend(server, request):
+    """FalkorDB's and Neo4j's tables (however their columns come back) build what the per-name build does."""
+    store = server_dev_store(request, server)
+    assert_same_catalog(store)
+    assert_same_lexicon(store)
