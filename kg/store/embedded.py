@@ -144,7 +144,7 @@ def _hint(where: list) -> tuple | None:
     are not looked up in the whole node tables."""
     if not where:
         return None
-    ids = pa.concat_arrays([w[0].combine_chunks() if isinstance(w[0], pa.ChunkedArray) else w[0] for w in where])
+    ids = pa.concat_arrays([c for w in where for c in (w[0].chunks if isinstance(w[0], pa.ChunkedArray) else [w[0]])])
     labels = np.concatenate([np.full(len(w[2]), k, np.int32) for k, w in enumerate(where)])
     return ids, [w[1] for w in where], labels, np.concatenate([w[2] for w in where])
 
@@ -586,8 +586,10 @@ class EmbeddedStore:
         for i, (type_, D) in enumerate(rel_items):
             if at_hint is not None:
                 hs, he = at_hint[0][2 * i], at_hint[0][2 * i + 1]
-                unknown = pa.concat_arrays([D.column("_start").combine_chunks().filter(pa.array(hs < 0)),
-                                            D.column("_end").combine_chunks().filter(pa.array(he < 0))]).unique()
+                # (combine_chunks copies even one chunk: only the ends not found are gathered)
+                unknown = pa.concat_arrays([D.column(k).combine_chunks().filter(pa.array(h < 0))
+                                            for k, h in (("_start", hs), ("_end", he)) if (h < 0).any()]
+                                           or [pa.array([], pa.string())]).unique()
             else:
                 ends = pa.concat_arrays([D.column("_start").combine_chunks(),
                                          D.column("_end").combine_chunks()]).unique()

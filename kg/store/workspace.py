@@ -360,10 +360,11 @@ def _lookup_few(keys: pa.Array, queries: list) -> list[np.ndarray]:
 def _locate_all(arrays: list, nodes: dict[str, pa.Table]) -> list[tuple[pa.Array, pa.Array]]:
     """:func:`_locate` of several id arrays at once (no hint), the node ids hashed once."""
     names = list(nodes)
-    parts = [nodes[n].column("id").combine_chunks() for n in names]
+    parts = [nodes[n].column("id") for n in names]
     sizes = np.array([len(x) for x in parts], np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)]) if len(parts) else np.zeros(1, np.int64)
-    allids = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+    # one copy of the ids (combine_chunks would copy each table's first)
+    allids = pa.concat_arrays([c for x in parts for c in x.chunks]) if parts else pa.array([], pa.string())
     out = []
     few = sum(len(a) for a in arrays) * 8 < len(allids)
     for ids, g in zip(arrays, _lookup_few(allids, arrays) if few else lookup_many(allids, arrays)[0]):
