@@ -198,13 +198,17 @@ class WebState:
         return app.test_client().get(path, headers={**headers, "Accept-Language": lang})
 
     def warm_first(self, app: Flask, pages=WARM_PAGES[:1], langs=("zh", "en"), log=None) -> dict:
-        """What the first page needs, before ``kg serve`` says it is ready: the store, the query index
-        and ``pages`` (the landing page) once per language through the app itself (so they sit in the
-        response cache, :mod:`web.cache`)."""
+        """What the first page and the first question need, before ``kg serve`` says it is ready: the
+        store, the query index, the name catalogue and the chat's matcher (and one answer per
+        language: the chat is the way in, its first answer must not wait), and ``pages`` (the landing
+        page) once per language through the app itself (so they sit in the response cache,
+        :mod:`web.cache`)."""
         took: dict = {}
         step = self._stepper(took, log)
         step("store", lambda: self.store)
         step("index", self._warm_index)
+        step("names", self._warm_names)
+        step("chat", self._warm_chat)
         for path in pages:
             for lang in langs:
                 step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
@@ -212,8 +216,8 @@ class WebState:
 
     def warm_rest(self, app: Flask, pages=WARM_PAGES[1:], langs=("zh", "en"), log=None, freeze: bool = False) -> dict:
         """The rest, which ``kg serve`` builds in the background once it serves: the heavy store-wide
-        pages (the default network, the report), the name catalogue and the chat's matcher (and one
-        answer per language), the other ``pages``, and one entity page of each kind. A request that
+        pages (the default network, the report), the other ``pages``, and one entity page of each
+        kind. A request that
         needs a part meanwhile waits for that part's build (each is built once, under its own lock),
         not for the whole warm-up. With ``freeze`` (``kg serve``), what all that built is then frozen
         out of the garbage collector's scans (:func:`gc.freeze`) until the store changes."""
@@ -223,8 +227,6 @@ class WebState:
         for path in heavy:
             for lang in langs:
                 step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
-        step("names", self._warm_names)
-        step("chat", self._warm_chat)
         for path in (p for p in pages if p not in heavy):
             for lang in langs:
                 step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
