@@ -92,8 +92,12 @@ def _month_of(d: dict):
 
 
 def _amount(d: dict):
-    a = d.get("amount_cny")
-    if isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a) and d.get("disclosed", True):
+    return _amount_of(d.get("amount_cny"), d.get("disclosed"))
+
+
+def _amount_of(a, disclosed=None):
+    """A round's disclosed amount in CNY (None: none, not a number, or marked not disclosed)."""
+    if isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a) and (disclosed is None or disclosed):
         return float(a)
     return None
 
@@ -293,43 +297,27 @@ def events_from_store(store, year: int | None = REPORT_YEAR) -> Events:
 
     rounds = nodes.tables["Round"]
     cols = [column_values(rounds, k) for k in ("type", "year", "date", "month", "amount_cny", "disclosed", "synthetic")]
-    synthetic = False
-    inv_name: dict = {}
+    types, years, dates, months, amounts, disclosed, synth = cols
     py_ids, company_of = nodes.py_ids, company_of.tolist()
-    year_memo: dict = {}    # (year, date) -> year, (month, date) -> month: a year has few distinct values
-    month_memo: dict = {}
-    for k, (t, y, date, month, amount, disclosed, synth) in enumerate(zip(*cols)):
-        t = t or "other"
-        if t in LISTED_TYPES:
-            continue
-        if year is not None:
-            yk = (y, date)
-            y_of = year_memo.get(yk, year_memo)
-            if y_of is year_memo:
-                y_of = year_memo[yk] = _year_of({"year": y, "date": date})
-            if y_of != year:
-                continue
-        mk = (month, date)
-        m = month_memo.get(mk, month_memo)
-        if m is month_memo:
-            m = month_memo[mk] = _month_of({"month": month, "date": date})
-        invs = pairs[starts[k]:ends[k]]
-        synthetic = synthetic or bool(synth)
-        comp = company_of[k]
-        ev.ids.append(py_ids[r0 + k])
-        ev.company.append(py_ids[comp] if comp >= 0 else None)
-        ev.type.append(t)
-        ev.group.append(groups.get(t, "other"))
-        ev.month.append(m)
-        ev.amount.append(_amount({"amount_cny": amount} if disclosed is None else
-                                 {"amount_cny": amount, "disclosed": disclosed}))
-        ev.investors.append(invs)
-        for u, _ in invs:
-            if u not in inv_name:
-                inv_name[u] = None
+    types = [t or "other" for t in types]
+    # the year and the month of a round from its (year, date) and (month, date): few distinct pairs
+    sel = [k for k, t in enumerate(types) if t not in LISTED_TYPES]
+    if year is not None:
+        ykeys = list(zip(years, dates))
+        year_of = {yk: _year_of({"year": yk[0], "date": yk[1]}) for yk in set(ykeys)}
+        sel = [k for k in sel if year_of[ykeys[k]] == year]
+    mkeys = list(zip(months, dates))
+    month_of = {mk: _month_of({"month": mk[0], "date": mk[1]}) for mk in {mkeys[k] for k in sel}}
+    ev.ids = [py_ids[r0 + k] for k in sel]
+    ev.company = [py_ids[c] if c >= 0 else None for c in (company_of[k] for k in sel)]
+    ev.type = [types[k] for k in sel]
+    ev.group = [groups.get(t, "other") for t in ev.type]
+    ev.month = [month_of[mkeys[k]] for k in sel]
+    ev.amount = [_amount_of(amounts[k], disclosed[k]) for k in sel]
+    ev.investors = [pairs[starts[k]:ends[k]] for k in sel]
     name_of = dict(zip(py_ids, nodes.names))
-    ev.inv_name = {u: name_of.get(u) or u for u in inv_name}
-    ev.listed, ev.synthetic = _listed(nodes, company_of, cols, year), synthetic
+    ev.inv_name = {u: name_of.get(u) or u for u in {u for invs in ev.investors for u, _ in invs}}
+    ev.listed, ev.synthetic = _listed(nodes, company_of, cols, year), any(bool(synth[k]) for k in sel)
     return ev
 
 
