@@ -616,7 +616,13 @@ class EmbeddedStore:
                         | pc.is_in(D.column("_end"), value_set=fresh).to_numpy(zero_copy_only=False))
                 if old.any():
                     idx = np.flatnonzero(old)
-                    pos[idx] = W.positions_of(D.take(pa.array(idx)) if not old.all() else D, T, "rels")
+                    starts = None
+                    stored = self._tables.starts.get(type_)
+                    if at_hint is not None and stored is not None and (hs[idx] >= 0).all():
+                        # the rows' starts are the batch's nodes, whose stored rows the plan knows
+                        g = hs[idx]
+                        starts = (stored, (tuple(hint[1]), hint[2][g].astype(np.int32), hint[3][g]))
+                    pos[idx] = W.positions_of(D.take(pa.array(idx)) if not old.all() else D, T, "rels", starts)
             planned = _upsert(T, D, pos, LIST_PROPS)
             if planned is None:
                 return None

@@ -210,21 +210,113 @@ def key_array(table: pa.Table, kind: str) -> pa.Array:
     return pc.binary_join_element_wise(table.column("_start"), table.column("_end"), "\x1f").combine_chunks()
 
 
-def positions_of(rows: pa.Table, table: pa.Table, kind: str) -> np.ndarray:
+def positions_of(rows: pa.Table, table: pa.Table, kind: str, starts: tuple | None = None) -> np.ndarray:
     """Position in ``table`` of each row of ``rows`` with the same key, -1 when none. For
     relationships only the rows of ``table`` that start at one of ``rows``' starts are keyed (a
-    small import into a large workspace must not join millions of id pairs)."""
+    small import into a large workspace must not join millions of id pairs). ``starts``: the
+    start nodes (:func:`_starts`) of ``table``'s rows and of ``rows``', when both are known: those
+    rows are then found by node row (an integer gather), not by hashing the start id of every row."""
     if kind == "nodes":
         return pc.index_in(rows.column("id"), value_set=table.column("id")).fill_null(-1).to_numpy(
             zero_copy_only=False).astype(np.int64)
-    cand = np.flatnonzero(pc.is_in(table.column("_start"), value_set=rows.column("_start").unique()).to_numpy(
-        zero_copy_only=False))
+    if starts is not None and starts[0] is not None and starts[1] is not None:
+        cand = _rows_starting_at(*starts)
+    else:
+        cand = np.flatnonzero(pc.is_in(table.column("_start"), value_set=rows.column("_start").unique()).to_numpy(
+            zero_copy_only=False))
     if not len(cand):
         return np.full(rows.num_rows, -1, dtype=np.int64)
     sub = table.select(["_start", "_end"]).take(pa.array(cand))
     hit = pc.index_in(key_array(rows, kind), value_set=key_array(sub, kind)).fill_null(-1).to_numpy(
         zero_copy_only=False).astype(np.int64)
     return np.where(hit >= 0, cand[np.maximum(hit, 0)], -1)
+
+
+# ---------------------------------------------------------------------------------------------- starts in memory
+# Each relationship table in memory (``Tables.starts[type]``) keeps the start node of every row as
+# (label, row in that label's node table), as the file had it: ``(label names, label code per row
+# or None when every row starts under the one label, row per row)``. A small import finds the
+# stored rows at its relationships' starts by node row (:func:`_rows_starting_at`) instead of
+# hashing the start id of every stored row (four million-row string columns at 1M deals).
+def _starts(labels, pos) -> tuple:
+    """The starts of a file's rows from its ``_start_label`` (dictionary) and ``_start_pos``."""
+    chunks = labels.chunks if isinstance(labels, pa.ChunkedArray) else [labels]
+    names: list[str] = []
+    parts = []
+    for ch in chunks:
+        if not isinstance(ch, pa.DictionaryArray):
+            ch = ch.dictionary_encode()
+        local = ch.dictionary.to_pylist()
+        for x in local:
+            if x not in names:
+                names.append(x)
+        lut = np.array([names.index(x) for x in local] or [0], np.int32)
+        parts.append(lut[ch.indices.to_numpy(zero_copy_only=False).astype(np.int64)])
+    codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    p = (pos.combine_chunks() if isinstance(pos, pa.ChunkedArray) else pos).to_numpy(zero_copy_only=False)
+    if len(p) and int(p.max()) < 2 ** 31:
+        p = p.astype(np.int32)
+    if len(codes) and int(codes.min()) == int(codes.max()):
+        return (names[int(codes[0])],), None, p
+    return tuple(names), (codes if len(names) > 1 else None), p
+
+
+def _starts_take(s: tuple | None, mask: np.ndarray) -> tuple | None:
+    if s is None:
+        return None
+    return s[0], (None if s[1] is None else s[1][mask]), s[2][mask]
+
+
+def _starts_cat(a: tuple | None, b: tuple | None) -> tuple | None:
+    """The starts of the rows of ``a`` followed by those of ``b``."""
+    if a is None or b is None:
+        return None
+    if not len(b[2]):
+        return a
+    if not len(a[2]):
+        return b
+    names = list(a[0]) + [x for x in b[0] if x not in a[0]]
+    if len(names) == 1:
+        return a[0], None, np.concatenate([a[2], b[2]])
+
+    def codes(s):
+        if s[1] is None:
+            return np.full(len(s[2]), names.index(s[0][0]), np.int32)
+        return np.array([names.index(x) for x in s[0]], np.int32)[s[1]]
+
+    return tuple(names), np.concatenate([codes(a), codes(b)]), np.concatenate([a[2], b[2]])
+
+
+def _rows_starting_at(table_s: tuple, rows_s: tuple) -> np.ndarray:
+    """The rows (of a table whose starts are ``table_s``) that start at one of the nodes ``rows_s``."""
+    tn, tc, tp = table_s
+    rn, rc, rp = rows_s
+    mask = np.zeros(len(tp), bool)
+    top = int(tp.max()) if len(tp) else -1
+    for k, name in enumerate(rn):
+        want = rp if rc is None else rp[rc == k]
+        if name not in tn or not len(want):
+            continue
+        lut = np.zeros(max(top, int(want.max())) + 1, bool)
+        lut[want] = True
+        hit = lut[tp]
+        if tc is not None:  # (None: every row starts under the one label, ``name``)
+            hit &= tc == tn.index(name)
+        mask |= hit
+    return np.flatnonzero(mask)
+
+
+def _fold_rels(base: pa.Table | None, bs: tuple | None, delta: pa.Table, ds: tuple | None,
+               pos: np.ndarray | None = None) -> tuple[pa.Table, tuple | None]:
+    """:func:`fold` of a relationship table, with the starts of the result: the rows before keep
+    their places (a replaced row has the same ends) and the new rows are appended in order."""
+    if base is None or base.num_rows == 0:
+        return delta, ds
+    if delta.num_rows == 0:
+        return base, bs
+    if pos is None:
+        pos = positions_of(delta, base, "rels", (bs, ds) if bs is not None and ds is not None else None)
+    return fold(base, delta, "rels", pos), _starts_cat(bs, _starts_take(ds, pos < 0))
 
 
 def fold(base: pa.Table | None, delta: pa.Table, kind: str, pos: np.ndarray | None = None) -> pa.Table:
@@ -528,10 +620,12 @@ def _encodings(table: pa.Table) -> dict:
 
 
 def _write_table(folder: Path, version: int, kind: str, name: str, table: pa.Table, nodes=None, hint=None,
-                 ends=None) -> dict:
+                 ends=None, starts: dict | None = None) -> dict:
     rows = table.num_rows
     if kind == "rels":
         table = _rels_to_disk(table, nodes, hint, ends)
+        if starts is not None:  # the rows' starts as written, kept in memory (Tables.starts)
+            starts[name] = _starts(table.column("_start_label"), table.column("_start_pos"))
     fname = f"v{version:06d}-{kind}-{_safe(name)}-{secrets.token_hex(3)}.parquet"
     path = folder / fname
     with open(path, "wb") as fh:
@@ -620,15 +714,18 @@ def read_manifest(workspace: Path) -> tuple[dict | None, tuple | None]:
 class Tables:
     """One version of the workspace in memory: each label's and type's table, folded."""
 
-    def __init__(self, manifest: dict, nodes: dict[str, pa.Table], rels: dict[str, pa.Table], sig):
+    def __init__(self, manifest: dict, nodes: dict[str, pa.Table], rels: dict[str, pa.Table], sig,
+                 starts: dict | None = None):
         self.manifest, self.nodes, self.rels, self.sig = manifest, nodes, rels, sig
+        # type -> the start node of each row (see _starts), when known (not for a mapped copy)
+        self.starts: dict[str, tuple] = starts or {}
 
     @property
     def version(self) -> int:
         return self.manifest["version"]
 
 
-def _read_file(folder: Path, entry: dict, workspace: Path, nodes=None) -> pa.Table:
+def _read_file(folder: Path, entry: dict, workspace: Path, nodes=None, starts: dict | None = None) -> pa.Table:
     path = folder / str(entry.get("file", ""))
     if path.parent != folder:
         raise _bad(manifest_path(workspace), f"a file outside the workspace: {entry.get('file')!r}", workspace)
@@ -643,6 +740,8 @@ def _read_file(folder: Path, entry: dict, workspace: Path, nodes=None) -> pa.Tab
         raise _bad(path, f"{t.num_rows} rows, the manifest says {entry.get('rows')}", workspace)
     if entry.get("kind") == "rels" and "_start" not in t.column_names:
         try:
+            if starts is not None:
+                starts[entry["file"]] = _starts(t.column("_start_label"), t.column("_start_pos"))
             t = _rels_from_disk(t, nodes)
         except (KeyError, ValueError, IndexError, pa.ArrowException) as exc:
             raise _bad(path, f"{type(exc).__name__}: {exc}", workspace) from None
@@ -659,18 +758,24 @@ def read_version(workspace: Path) -> Tables:
             return Tables(empty_manifest(), {}, {}, None)
         nodes: dict[str, pa.Table] = {}
         rels: dict[str, pa.Table] = {}
+        starts: dict[str, tuple | None] = {}
         try:
             # nodes first: relationship files name their ends by (label, position) in the node tables
             for e in sorted(m["files"], key=lambda e: e.get("kind") != "nodes"):
-                into = nodes if e.get("kind") == "nodes" else rels
-                t = _read_file(folder, e, workspace, nodes)
-                into[e["name"]] = fold(into.get(e["name"]), t, e["kind"])
+                if e.get("kind") == "nodes":
+                    t = _read_file(folder, e, workspace, nodes)
+                    nodes[e["name"]] = fold(nodes.get(e["name"]), t, "nodes")
+                    continue
+                got: dict = {}
+                t = _read_file(folder, e, workspace, nodes, got)
+                name = e["name"]
+                rels[name], starts[name] = _fold_rels(rels.get(name), starts.get(name), t, got.get(e.get("file")))
         except FileNotFoundError:
             if attempt == _RETRIES - 1:
                 raise
             time.sleep(0.05 * (attempt + 1))
             continue
-        return Tables(m, nodes, rels, sig)
+        return Tables(m, nodes, rels, sig, {k: v for k, v in starts.items() if v is not None})
     raise AssertionError("unreachable")
 
 
@@ -776,6 +881,7 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
     folder = workspace / STORE_DIR
     folder.mkdir(parents=True, exist_ok=True)
     version = current.version + 1
+    rel_pos: dict[str, np.ndarray | None] = {}  # each delta relationship row's place before (-1: new)
     if replace_all:
         nodes, rels = dict(delta_nodes), dict(delta_rels)
     else:
@@ -784,7 +890,11 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
         for name, t in delta_nodes.items():
             nodes[name] = fold(nodes.get(name), t, "nodes", positions.get(("nodes", name)))
         for name, t in delta_rels.items():
-            rels[name] = fold(rels.get(name), t, "rels", positions.get(("rels", name)))
+            base, pos = rels.get(name), positions.get(("rels", name))
+            if base is not None and base.num_rows and t.num_rows and pos is None:
+                pos = positions_of(t, base, "rels")
+            rel_pos[name] = pos
+            rels[name] = fold(base, t, "rels", pos)
     old_files = current.manifest.get("files", [])
     if compact is None:
         base = sum(e["rows"] for e in old_files if e.get("base"))
@@ -807,9 +917,12 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
         jobs = [(kind, name, t, hint) for kind, tables in (("nodes", delta_nodes), ("rels", delta_rels))
                 for name, t in tables.items() if t.num_rows]
 
+    written: dict[str, tuple] = {}  # type -> the starts of the rows written
+
     def write(job) -> dict:
         kind, name, t, h = job
-        entry = _write_table(folder, version, kind, name, t, nodes, h, ends.get(name) if kind == "rels" else None)
+        entry = _write_table(folder, version, kind, name, t, nodes, h, ends.get(name) if kind == "rels" else None,
+                             written)
         return entry | {"base": True} if compact else entry
 
     big = sum(j[2].num_rows for j in jobs) > _PARALLEL_ROWS
@@ -832,7 +945,24 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
     _fsync_dir(folder)
     st = cur.stat()
     _collect_garbage(folder, m, current.manifest)
-    return Tables(m, nodes, rels, (st.st_ino, st.st_mtime_ns, st.st_size))
+    if compact:
+        starts = {k: written[k] for k, t in rels.items() if k in written}
+    else:
+        starts = dict(current.starts)
+        for name, t in delta_rels.items():
+            if not t.num_rows:
+                continue
+            before = current.rels.get(name)
+            if before is None or before.num_rows == 0:
+                s = written.get(name)
+            else:
+                pos = rel_pos.get(name)
+                s = _starts_cat(starts.get(name), _starts_take(written.get(name), pos < 0)) if pos is not None else None
+            if s is None:
+                starts.pop(name, None)
+            else:
+                starts[name] = s
+    return Tables(m, nodes, rels, (st.st_ino, st.st_mtime_ns, st.st_size), starts)
 
 
 def _collect_garbage(folder: Path, *manifests: dict) -> None:
