@@ -274,17 +274,28 @@ def regions(G, year=REPORT_YEAR, ev: Events | None = None, scale: float = 1.0) -
     total_amount = sum(a for a in ev.amount if a is not None)
     stats: dict = defaultdict(lambda: [0, 0, 0.0])  # events, disclosed, amount
     levels: dict = {}
+    # events summed per place (province and macro regions) first, then onto each region of the place
+    places: dict = {}   # (province, macros) -> [events, disclosed, amount]
+    co_province, co_macros = ev.co_province, ev.co_macros
     for comp, a in zip(ev.company, ev.amount):
-        prov = ev.co_province.get(comp) if comp is not None else None
-        keys = [(prov or UNKNOWN, "province")] + [(m, "macro") for m in (ev.co_macros.get(comp, ()) if comp else ())]
-        if comp is not None and set(ev.co_macros.get(comp, ())) & set(THREE):
+        place = (co_province.get(comp), co_macros.get(comp, ())) if comp is not None else (None, None)
+        s = places.get(place)
+        if s is None:
+            s = places[place] = [0, 0, 0.0]
+        s[0] += 1
+        if a is not None:
+            s[1] += 1
+            s[2] += a
+    three = set(THREE)
+    for (prov, macros), (e, dcount, amt) in places.items():
+        keys = [(prov or UNKNOWN, "province")] + [(m, "macro") for m in (macros or ())]
+        if macros is not None and set(macros) & three:
             keys.append((THREE_LABEL, "summary"))
         for k, level in keys:
             s = stats[k]
-            s[0] += 1
-            if a is not None:
-                s[1] += 1
-                s[2] += a
+            s[0] += e
+            s[1] += dcount
+            s[2] += amt
             levels[k] = level
     pub = _pub(year, scale)
     pr = pub["regions"] if pub else {}
