@@ -7,9 +7,10 @@ time and the others go on with the store as it is (no request queues behind a re
 key on ``store.version`` (:class:`web.cache.VersionCache`: computed once per version, concurrent
 askers of one key wait for one computation) and so are dropped by any change.
 
-:meth:`WebState.warm_up` builds what the first requests need (the query index, the name
-catalogue, the chat's matcher) and renders the busiest pages once into the response cache
-(:mod:`web.cache`); ``kg serve`` calls it before it says it is ready.
+:meth:`WebState.warm_first` builds what the first page and question need (the query index, the
+name catalogue, the chat's matcher, the landing page) and ``kg serve`` calls it before it says it
+is ready; :meth:`WebState.warm_rest` renders the heavy and the other pages once into the response
+cache (:mod:`web.cache`), in the background once the server serves.
 """
 from __future__ import annotations
 
@@ -70,9 +71,10 @@ class ChatSession:
 
 _NOT_FROZEN = object()
 
-# the pages whose first view ``kg serve`` renders before it says it is ready: the landing pages
-# and the heavy store-wide ones (the default co-investment network, the report)
+# the pages whose first view the warm-up renders: the landing page (before ``kg serve`` says it is
+# ready), then the heavy store-wide ones (the default co-investment network, the report) and the rest
 WARM_PAGES = ("/", "/network", "/api/network", "/report", "/regions", "/query")
+HEAVY_PAGES = ("/network", "/api/network", "/report")
 # asked (and the answers thrown away) by the warm-up: a Table 5 investor is in every workspace's seed
 WARM_QUESTIONS = ("深创投投资了哪些公司？", "Which investors were most active in 2019?")
 
@@ -217,17 +219,13 @@ class WebState:
     def warm_rest(self, app: Flask, pages=WARM_PAGES[1:], langs=("zh", "en"), log=None, freeze: bool = False) -> dict:
         """The rest, which ``kg serve`` builds in the background once it serves: the heavy store-wide
         pages (the default network, the report), the other ``pages``, and one entity page of each
-        kind. A request that
-        needs a part meanwhile waits for that part's build (each is built once, under its own lock),
-        not for the whole warm-up. With ``freeze`` (``kg serve``), what all that built is then frozen
-        out of the garbage collector's scans (:func:`gc.freeze`) until the store changes."""
+        kind. A request that needs a part meanwhile waits for that part's build (each is built once,
+        under its own lock), not for the whole warm-up. With ``freeze`` (``kg serve``), what all that
+        built is then frozen out of the garbage collector's scans (:func:`gc.freeze`) until the store
+        changes."""
         took: dict = {}
         step = self._stepper(took, log)
-        heavy = [p for p in pages if p in ("/network", "/api/network", "/report")]
-        for path in heavy:
-            for lang in langs:
-                step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
-        for path in (p for p in pages if p not in heavy):
+        for path in sorted(pages, key=lambda p: p not in HEAVY_PAGES):   # the heavy ones first
             for lang in langs:
                 step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
         # one entity page of each kind (the busiest investor, its busiest company, a province, a
