@@ -10,15 +10,15 @@ disk and could be shared, the per-version caches could not) and the pages are CP
 so on a small machine more processes add memory, not answers. Threads: a slow answer (a new
 co-investment network, an export) does not hold up the cheap ones queued behind it; more threads
 than clients that compute at once add nothing under the GIL. Before it says it is ready, ``kg
-serve`` builds what the first page and the first question need (:meth:`web.state.WebState.warm_first`:
-the store, the query index, the name catalogue, the chat's matcher and first answer, the landing page
-in both languages; its socket is open meanwhile, so a request that comes early waits in the queue);
-then it serves, and builds the rest in the background (:meth:`~web.state.WebState.warm_rest`: the
-default network and the report, the other pages, one entity page of each kind). A request that needs
-a part still being built waits for that part, not for the whole warm-up (at 100k deals the first page
-is served after ~4-6 s instead of ~13-16). What the warm-up built is then frozen out of the garbage
-collector's scans (``gc.freeze``, undone when the store changes): a full collection over a
-100k-deal workspace's heap takes about a second, and stops every request.
+serve`` builds what the first pages and the first question need (:meth:`web.state.WebState.warm_first`:
+the store, the query index, the name catalogue, the chat's matcher and first answer, the landing page,
+the default co-investment network and the report in both languages; its socket is open meanwhile, so a
+request that comes early waits in the queue); then it serves, and renders the other pages and one
+entity page of each kind in the background (:meth:`~web.state.WebState.warm_rest`). A request that
+needs a part still being built waits for that part, not for the whole warm-up. What the warm-up
+built is then frozen out of the garbage collector's scans (``gc.freeze``, undone when the store
+changes): a full collection over a 100k-deal workspace's heap takes about a second, and stops every
+request.
 
 Binds 127.0.0.1 by default. Any other host needs a token (``--token`` or ``KG_TOKEN``) and the
 command refuses to start without one; the printed URL carries it once (the browser keeps it in

@@ -7,10 +7,10 @@ time and the others go on with the store as it is (no request queues behind a re
 key on ``store.version`` (:class:`web.cache.VersionCache`: computed once per version, concurrent
 askers of one key wait for one computation) and so are dropped by any change.
 
-:meth:`WebState.warm_first` builds what the first page and question need (the query index, the
-name catalogue, the chat's matcher, the landing page) and ``kg serve`` calls it before it says it
-is ready; :meth:`WebState.warm_rest` renders the heavy and the other pages once into the response
-cache (:mod:`web.cache`), in the background once the server serves.
+:meth:`WebState.warm_first` builds what the first pages and question need (the query index, the
+name catalogue, the chat's matcher, the landing page, the default network, the report) and ``kg
+serve`` calls it before it says it is ready; :meth:`WebState.warm_rest` renders the other pages
+once into the response cache (:mod:`web.cache`), in the background once the server serves.
 """
 from __future__ import annotations
 
@@ -71,10 +71,10 @@ class ChatSession:
 
 _NOT_FROZEN = object()
 
-# the pages whose first view the warm-up renders: the landing page (before ``kg serve`` says it is
-# ready), then the heavy store-wide ones (the default co-investment network, the report) and the rest
-WARM_PAGES = ("/", "/network", "/api/network", "/report", "/regions", "/query")
-HEAVY_PAGES = ("/network", "/api/network", "/report")
+# the pages whose first view the warm-up renders: the landing page and the heavy store-wide ones (the
+# default co-investment network, the report) before ``kg serve`` says it is ready, the rest after
+FIRST_PAGES = ("/", "/network", "/api/network", "/report")
+WARM_PAGES = (*FIRST_PAGES, "/regions", "/query")
 # asked (and the answers thrown away) by the warm-up: a Table 5 investor is in every workspace's seed
 WARM_QUESTIONS = ("深创投投资了哪些公司？", "Which investors were most active in 2019?")
 
@@ -180,8 +180,9 @@ class WebState:
         """Build what the first requests need: :meth:`warm_first` then :meth:`warm_rest`, in this
         thread. Returns the seconds each step took; a step that fails is skipped (and logged): the
         request that needs it meets the error and reports it."""
-        took = self.warm_first(app, pages=pages[:1], langs=langs, log=log)
-        took.update(self.warm_rest(app, pages=pages[1:], langs=langs, log=log, freeze=freeze))
+        took = self.warm_first(app, pages=[p for p in pages if p in FIRST_PAGES], langs=langs, log=log)
+        took.update(self.warm_rest(app, pages=[p for p in pages if p not in FIRST_PAGES], langs=langs, log=log,
+                                   freeze=freeze))
         return took
 
     def _stepper(self, took: dict, log):
@@ -199,12 +200,12 @@ class WebState:
         headers = {"Authorization": f"Bearer {self.config.token}"} if getattr(self.config, "token", None) else {}
         return app.test_client().get(path, headers={**headers, "Accept-Language": lang})
 
-    def warm_first(self, app: Flask, pages=WARM_PAGES[:1], langs=("zh", "en"), log=None) -> dict:
-        """What the first page and the first question need, before ``kg serve`` says it is ready: the
+    def warm_first(self, app: Flask, pages=FIRST_PAGES, langs=("zh", "en"), log=None) -> dict:
+        """What the first pages and the first question need, before ``kg serve`` says it is ready: the
         store, the query index, the name catalogue and the chat's matcher (and one answer per
         language: the chat is the way in, its first answer must not wait), and ``pages`` (the landing
-        page) once per language through the app itself (so they sit in the response cache,
-        :mod:`web.cache`)."""
+        page, the default network, the report: what takes seconds to build at 100k deals) once per
+        language through the app itself (so they sit in the response cache, :mod:`web.cache`)."""
         took: dict = {}
         step = self._stepper(took, log)
         step("store", lambda: self.store)
@@ -216,16 +217,17 @@ class WebState:
                 step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
         return took
 
-    def warm_rest(self, app: Flask, pages=WARM_PAGES[1:], langs=("zh", "en"), log=None, freeze: bool = False) -> dict:
-        """The rest, which ``kg serve`` builds in the background once it serves: the heavy store-wide
-        pages (the default network, the report), the other ``pages``, and one entity page of each
-        kind. A request that needs a part meanwhile waits for that part's build (each is built once,
+    def warm_rest(self, app: Flask, pages=WARM_PAGES[len(FIRST_PAGES):], langs=("zh", "en"), log=None,
+                  freeze: bool = False) -> dict:
+        """The rest, which ``kg serve`` builds in the background once it serves: the other ``pages``
+        and one entity page of each kind (each a fraction of a second). A request that needs a part
+        meanwhile waits for that part's build (each is built once,
         under its own lock), not for the whole warm-up. With ``freeze`` (``kg serve``), what all that
         built is then frozen out of the garbage collector's scans (:func:`gc.freeze`) until the store
         changes."""
         took: dict = {}
         step = self._stepper(took, log)
-        for path in sorted(pages, key=lambda p: p not in HEAVY_PAGES):   # the heavy ones first
+        for path in pages:
             for lang in langs:
                 step(f"{path} ({lang})", lambda p=path, la=lang: self._get(app, p, la))
         # one entity page of each kind (the busiest investor, its busiest company, a province, a
