@@ -35,13 +35,15 @@ def _tables(ws):
     return m, {(e["kind"], e["name"], e["version"]): pq.read_table(ws / "store" / e["file"]) for e in m["files"]}
 
 
+def _expand(s: tuple) -> list:
+    names, codes, pos = s
+    return list(zip([names[0]] * len(pos) if codes is None else [names[c] for c in codes], pos.tolist()))
+
+
 def _same_starts(a: dict, b: dict) -> None:
     assert set(a) == set(b)
     for k in a:
-        na, ca, pa_ = a[k]
-        nb, cb, pb = b[k]
-        assert na == nb and pa_.tolist() == pb.tolist(), k
-        assert (ca is None and cb is None) or ca.tolist() == cb.tolist(), k
+        assert _expand(a[k]) == _expand(b[k]), k
 
 
 def _check_against_ids(tables: W.Tables) -> None:

@@ -241,6 +241,16 @@ def positions_of(rows: pa.Table, table: pa.Table, kind: str, starts: tuple | Non
 def _starts(labels, pos) -> tuple:
     """The starts of a file's rows from its ``_start_label`` (dictionary) and ``_start_pos``."""
     chunks = labels.chunks if isinstance(labels, pa.ChunkedArray) else [labels]
+    p = (pos.combine_chunks() if isinstance(pos, pa.ChunkedArray) else pos).to_numpy(zero_copy_only=False)
+    if len(p) and int(p.max()) < 2 ** 31:
+        p = p.astype(np.int32)
+    if len(chunks) == 1 and isinstance(chunks[0], pa.DictionaryArray) and not chunks[0].null_count:
+        # as written: one dictionary (the common case, every row under one label, makes no codes)
+        names = chunks[0].dictionary.to_pylist()
+        codes = chunks[0].indices.to_numpy(zero_copy_only=False)
+        if not len(codes) or int(codes.min()) == int(codes.max()):
+            return ((names[int(codes[0])],) if len(codes) else ()), None, p
+        return tuple(names), codes.astype(np.int32, copy=False), p
     names: list[str] = []
     parts = []
     for ch in chunks:
@@ -253,9 +263,6 @@ def _starts(labels, pos) -> tuple:
         lut = np.array([names.index(x) for x in local] or [0], np.int32)
         parts.append(lut[ch.indices.to_numpy(zero_copy_only=False).astype(np.int64)])
     codes = np.concatenate(parts) if parts else np.zeros(0, np.int32)
-    p = (pos.combine_chunks() if isinstance(pos, pa.ChunkedArray) else pos).to_numpy(zero_copy_only=False)
-    if len(p) and int(p.max()) < 2 ** 31:
-        p = p.astype(np.int32)
     if len(codes) and int(codes.min()) == int(codes.max()):
         return (names[int(codes[0])],), None, p
     return tuple(names), (codes if len(names) > 1 else None), p
