@@ -73,21 +73,31 @@ PAGES = ["/", "/report", "/query/portfolio?investor=深创投", e("investor:深�
          e("macro:长三角"), e("segment:平台")]
 
 
-@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_nothing_clipped(browser, served, size, lang):
+def walk(browser, base: str, paths: list[str], size, lang: str) -> tuple[dict, dict]:
+    """Each page at ``size`` in ``lang``: the boxes whose content overflows without scrolling, and
+    the raw keys or codes its text shows (each page must answer 200)."""
     ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
     page = ctx.new_page()
-    page.goto(served + f"/lang/{lang}")
-    bad = {}
-    for path in PAGES:
-        page.goto(served + path)
+    page.goto(base + f"/lang/{lang}")
+    bad, raw = {}, {}
+    for path in paths:
+        resp = page.goto(base + path, timeout=120_000)
+        assert resp is not None and resp.status == 200, path
         page.wait_for_load_state("load")
         found = page.evaluate(OVERFLOW_JS)
         if found:
             bad[path] = found
+        hits = sorted({m.group(0) for m in RAW_KEYS.finditer(page.locator("body").inner_text())})
+        if hits:
+            raw[path] = hits
     ctx.close()
-    assert bad == {}
+    return bad, raw
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_clipped(browser, served, size, lang):
+    assert walk(browser, served, PAGES, size, lang) == ({}, {})
 
 
 def test_summary_and_charts_come_before_the_tables_and_paging_works(browser, served):
@@ -136,23 +146,7 @@ RAW_KEYS = re.compile(r"\b(companies_multi_round|disclosed_share|disclosed_amoun
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_nothing_clipped_and_no_raw_key_at_100k(browser, served_100k, size, lang):
-    ctx = browser.new_context(viewport={"width": size[0], "height": size[1]}, locale="zh-CN")
-    page = ctx.new_page()
-    page.goto(served_100k + f"/lang/{lang}")
-    bad, raw = {}, {}
-    for path in PAGES_100K:
-        resp = page.goto(served_100k + path, timeout=120_000)
-        assert resp is not None and resp.status == 200, path
-        page.wait_for_load_state("load")
-        found = page.evaluate(OVERFLOW_JS)
-        if found:
-            bad[path] = found
-        text = page.locator("body").inner_text()
-        hits = sorted({m.group(0) for m in RAW_KEYS.finditer(text)})
-        if hits:
-            raw[path] = hits
-    ctx.close()
-    assert bad == {} and raw == {}
+    assert walk(browser, served_100k, PAGES_100K, size, lang) == ({}, {})
 
 
 @pytest.mark.slow
