@@ -48,7 +48,8 @@ ODD = {"nodes": [{"id": "a", "name": "甲", "label": "别名", "title": "另一�
                  {"id": "investor:丙", "name": "丙", "group": "Investor", "title": "丙\n[机构]\n连接数: 12\nPageRank: 0.5"},
                  {"id": "x", "name": None, "label": None, "group": "İnvestor"}],
        "edges": [{"id": "own", "from": "a", "to": "b", "type": "T"}, {"from": "a", "to": "zz", "id": "a||zz"},
-                 {"from": "x", "to": "a", "type": "T", "id": "x|T|a", "value": 1}],
+                 {"from": "x", "to": "a", "type": "T", "id": "x|T|a", "value": 1},
+                 {"from": "a", "to": "b", "type": None, "id": "a|None|b"}],
        "legend": [], "layout": "physics"}
 
 

@@ -363,8 +363,9 @@ def wire(view: dict) -> dict:
         if k != "id" and v in index:
             return index[v]                      # a node's position
         e = edges[i]
-        if k == "id" and v == f"{e.get('from')}|{e.get('type', '')}|{e.get('to')}":
-            return None                          # from|type|to
+        if k == "id" and all(isinstance(e.get(x, ""), str) for x in ("from", "type", "to")) \
+                and v == f"{e.get('from')}|{e.get('type', '')}|{e.get('to')}":
+            return None                          # from|type|to (all text: read alike in JS)
         return v
 
     out = {k: v for k, v in view.items() if k not in ("nodes", "edges")}
