@@ -80,23 +80,15 @@ class SessionStore:
         self.max_sessions = max_sessions
         self.ttl = ttl_seconds
         self._items: OrderedDict[str, Session] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()   # get = find, else add: one lock around both
 
     def get(self, id: str | None = None) -> Session:
         """The session ``id`` (created when new or expired); a new id when None."""
-        now = time.monotonic()
         with self._lock:
-            if id is not None:
-                s = self._items.get(id)
-                if s is not None and now - s.touched <= self.ttl:
-                    self._items.move_to_end(id)
-                    s.touched = now
-                    return s
-            s = Session(id if id else None)
-            self._items[s.id] = s
-            self._items.move_to_end(s.id)
-            while len(self._items) > self.max_sessions:
-                self._items.popitem(last=False)
+            s = self.find(id)
+            if s is None:
+                s = Session(id if id else None)
+                self.add(s)
             return s
 
     def find(self, id: str | None):
