@@ -77,3 +77,67 @@ def test_louvain_finds_planted_communities():
 def test_an_empty_network_has_no_communities():
     got = analyse([])
     assert got["comms"] == [] and got["investors"] == 0 and got["centrality"] == []
+
+
+def _meta(res) -> dict:
+    return {k: v for k, v in res.meta.items() if k != "took_ms"}
+
+
+def _write_deals(path, rows) -> None:
+    head = "date,company,round,amount,investors,lead_investors,segment,province,city\n"
+    path.write_text(head + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_a_write_that_leaves_the_network_as_it_was_keeps_its_communities(dev_store, dev_workspace, tmp_path):
+    """The analysis is kept on the network's content: a new store version whose co-investment
+    network is unchanged (a round with one investor) reuses it; a new co-investment pair makes a new
+    one, equal to the analysis computed from nothing."""
+    from kg.loading import load_deals
+    from kg.queries.network import forget_analyses
+
+    forget_analyses()
+    first = run(dev_store, "coinvest_network")
+    kept = graph_index(dev_store)._memo.get(("analysis", ("all", 1)))
+    assert kept is not None
+    v = dev_store.version
+
+    one = tmp_path / "one.csv"
+    _write_deals(one, [("2020-05-01", "独投测试科技", "A轮", "0.5亿元", "深创投", "深创投", "平台", "北京", "北京")])
+    assert load_deals(dev_store, one, dev_workspace).exit_code == 0
+    assert dev_store.version != v
+    again = run(dev_store, "coinvest_network")
+    ix = graph_index(dev_store)
+    assert ix._memo.get(("analysis", ("all", 1))) is kept  # no Louvain: the same network
+    assert _meta(again) == _meta(first) and again.rows == first.rows
+
+    pair = tmp_path / "pair.csv"
+    _write_deals(pair, [("2020-06-01", "合投测试科技", "B轮", "1亿元", "深创投、某新基金", "深创投", "平台", "北京", "北京")])
+    assert load_deals(dev_store, pair, dev_workspace).exit_code == 0
+    changed = run(dev_store, "coinvest_network")
+    now = graph_index(dev_store)._memo.get(("analysis", ("all", 1)))
+    assert now is not kept and changed.value == first.value + 1
+    assert any("某新基金" in (r["a"], r["b"]) for r in changed.rows) or changed.value > len(changed.rows)
+    forget_analyses()
+    from_nothing = run(dev_store, "coinvest_network")
+    assert _meta(from_nothing) == _meta(changed) and from_nothing.rows == changed.rows
+
+
+def test_an_investor_renamed_is_a_new_network(dev_store_ro):
+    """Names are part of the content (they order the communities and are shown): the same edges
+    over an index whose investor has another name give another analysis."""
+    import dataclasses
+
+    from kg.queries.network import forget_analyses
+
+    ix = graph_index(dev_store_ro)
+    row, col, w = _projection(ix, None)
+    forget_analyses()
+    a = _analysis_arrays(ix, row, col, w)
+    assert _analysis_arrays(ix, row, col, w) is a
+    k = int(row[0])
+    renamed = list(ix.inv_names)
+    renamed[k] += "（改名）"
+    other = dataclasses.replace(ix, inv_names=renamed, _memo={})
+    b = _analysis_arrays(other, row, col, w)
+    assert b is not a and ix.inv_names[k] + "（改名）" in b["names"].values()
+    assert _analysis_arrays(ix, row, col, w) is a

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 import scipy.sparse as sp
@@ -21,7 +21,7 @@ from kg.queries.base import ROWS_CAP, Graph, NamedQuery, Param, as_int, register
 from kg.queries.common import round_info
 from kg.queries.filters import filter_params
 
-__all__ = ["analyse", "co_investors", "coinvest_network", "pairs_embedded", "region_clusters"]
+__all__ = ["analyse", "co_investors", "coinvest_network", "forget_analyses", "pairs_embedded", "region_clusters"]
 
 SEED = 42
 
@@ -184,13 +184,65 @@ def _analyse(edges: tuple) -> dict:
 
 def _analysis_arrays(ix, lo, hi, w) -> dict:
     """:func:`analyse` of the embedded projection's (lo, hi, weight) investor positions: the same
-    graph, nodes in id order and edges sorted, so both backends find the same communities."""
+    graph, nodes in id order and edges sorted, so both backends find the same communities.
+
+    Kept on the network's content (its edges and weights, and the ids and names of the investors
+    they index), not on the store version: a write that leaves the co-investment network as it was
+    (companies, policies, news, rounds with one investor) reuses the communities found before, and
+    only a changed network runs Louvain again. The answer is a function of that content alone, so
+    nothing stale is kept."""
+    h = hashlib.blake2b(ix.memo("investor_digest", lambda: _investor_digest(ix)), digest_size=20)
+    for part in (lo, hi, w):
+        part = np.ascontiguousarray(part)
+        h.update(f"{part.dtype.str}{len(part)}|".encode())
+        h.update(part.tobytes())
+    return _kept_analysis(h.digest(), lambda: _analysis_of(ix, lo, hi, w))
+
+
+def _investor_digest(ix) -> bytes:
+    """A digest of the index's investors (ids and names, in position order)."""
+    h = hashlib.blake2b(digest_size=20)
+    for texts in (ix.inv_ids, ix.inv_names):  # each text's length too: no two lists hash alike by joining
+        texts = [str(x) for x in texts]
+        h.update(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)).tobytes())
+        h.update("".join(texts).encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+def _analysis_of(ix, lo, hi, w) -> dict:
     rank, ids, names = ix.memo("investor_id_rank", lambda: _id_rank(ix))
     nodes = np.unique(np.concatenate([lo, hi])) if len(w) else np.zeros(0, dtype=np.int64)
     nodes = nodes[np.argsort(rank[nodes], kind="stable")]
     pos = np.full(len(ids), -1, dtype=np.int64)
     pos[nodes] = np.arange(len(nodes))
     return _analysis_core(ids[nodes].tolist(), names[nodes].tolist(), pos[lo], pos[hi], np.asarray(w, dtype=np.int64))
+
+
+_ANALYSES: OrderedDict = OrderedDict()  # content key -> analysis: the last few, process-wide
+_ANALYSES_KEPT = 8
+_ANALYSES_LOCK = threading.Lock()
+
+
+def _kept_analysis(key, build) -> dict:
+    """``build()`` unless an analysis of the same network content is kept (then that one). Two
+    requests of one store version already wait for each other (:func:`_memo_once`)."""
+    with _ANALYSES_LOCK:
+        if key in _ANALYSES:
+            _ANALYSES.move_to_end(key)
+            return _ANALYSES[key]
+    value = build()
+    with _ANALYSES_LOCK:
+        _ANALYSES[key] = value
+        while len(_ANALYSES) > _ANALYSES_KEPT:
+            _ANALYSES.popitem(last=False)
+    return value
+
+
+def forget_analyses() -> None:
+    """Drop every kept analysis (both backends' caches): the next network runs Louvain again."""
+    with _ANALYSES_LOCK:
+        _ANALYSES.clear()
+    _analyse.cache_clear()
 
 
 _RNG_LOCK = threading.Lock()
