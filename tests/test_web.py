@@ -375,12 +375,12 @@ def test_export_posted_view_needs_csrf(client):
     assert ".." not in cd and "/" not in cd.split(";")[1]
 
 
-def test_safe_filename():
-    from web.export import safe_filename
+def test_upload_name():
+    from web.importer import upload_name
 
-    assert safe_filename("a/b\\c:d*e?f\"g<h>i|j\r\n.csv") == "a_b_c_d_e_f_g_h_i_j_.csv"
-    assert safe_filename("") == "iikg-export"
-    assert len(safe_filename("长" * 300 + ".xlsx")) == 100 and safe_filename("长" * 300 + ".xlsx").endswith(".xlsx")
+    assert upload_name("a/b\\c:d*e?f\"g<h>i|j\r\n.csv") == "a_b_c_d_e_f_g_h_i_j_.csv"
+    assert upload_name("") == "upload.csv"
+    assert len(upload_name("长" * 300 + ".xlsx")) == 100 and upload_name("长" * 300 + ".xlsx").endswith(".xlsx")
 
 
 # ------------------------------------------------------------------ import

@@ -11,8 +11,6 @@ could break a header or a path removed.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, request
@@ -25,27 +23,6 @@ from web.data import request_params, run_query
 bp = Blueprint("export", __name__)
 
 MAX_POSTED_NODES = 5000
-
-
-def safe_filename(name: str, default: str = "iikg-export") -> str:
-    """An uploaded file's name made safe to keep (web.importer's; downloads are named by
-    :func:`kg.exports.safe_filename`): no path, no control or header-breaking characters, at most 100 characters.
-
-    >>> safe_filename('../../etc/passwd\\r\\n"x".csv')
-    'etc_passwd_x_.csv'
-    >>> safe_filename('深创投 投资组合.xlsx')
-    '深创投 投资组合.xlsx'
-    """
-    s = unicodedata.normalize("NFC", str(name or ""))
-    s = "".join(ch if unicodedata.category(ch)[0] != "C" else "_" for ch in s)
-    s = re.sub(r'[\\/:*?"<>|;%]+', "_", s)
-    s = re.sub(r"_+", "_", s).strip(" ._")
-    if not s:
-        return default
-    if len(s) > 100:
-        stem, dot, ext = s.rpartition(".")
-        s = (stem[: 100 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 8 else s[:100]
-    return s
 
 
 def attachment(data: bytes | str, mimetype: str, filename: str) -> Response:

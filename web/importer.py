@@ -17,12 +17,12 @@ import contextlib
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from flask import Blueprint, abort, jsonify, render_template, request, send_from_directory, url_for
 
 from kg.errors import InputError, KGError
-from web.export import safe_filename
 from web.i18n import error_text, get_lang, message, messages, t
 from web.state import get_state, get_store
 
@@ -36,11 +36,34 @@ def _workspace() -> Path:
     return Path(get_state().config.workspace)
 
 
+def upload_name(name: str, default: str = "upload.csv") -> str:
+    """The name an uploaded file is known by (in its load's record, its rejects file and the
+    answer): the user's own name, kept as close as is safe (spaces and brackets stay), with no path,
+    no control or header-breaking characters, at most 100 characters. Files this product writes for
+    download are named by the other rule, :func:`kg.exports.safe_filename`.
+
+    >>> upload_name('../../etc/passwd\\r\\n"x".csv')
+    'etc_passwd_x_.csv'
+    >>> upload_name('深创投 投资组合.xlsx')
+    '深创投 投资组合.xlsx'
+    """
+    s = unicodedata.normalize("NFC", str(name or ""))
+    s = "".join(ch if unicodedata.category(ch)[0] != "C" else "_" for ch in s)
+    s = re.sub(r'[\\/:*?"<>|;%]+', "_", s)
+    s = re.sub(r"_+", "_", s).strip(" ._")
+    if not s:
+        return default
+    if len(s) > 100:
+        stem, dot, ext = s.rpartition(".")
+        s = (stem[: 100 - len(ext) - 1] + "." + ext) if dot and len(ext) <= 8 else s[:100]
+    return s
+
+
 def import_upload() -> dict:
     f = request.files.get("file")
     if f is None or not f.filename:
         raise InputError(t("no_file"))
-    name = safe_filename(os.path.basename(f.filename.replace("\\", "/")), "upload.csv")
+    name = upload_name(os.path.basename(f.filename.replace("\\", "/")))
     stem, ext = os.path.splitext(name)
     if len(stem.encode("utf-8")) > 120:  # the rejects file is named after it: stay far below 255 bytes
         stem = stem.encode("utf-8")[:120].decode("utf-8", "ignore")
