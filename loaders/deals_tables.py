@@ -233,9 +233,10 @@ class _Entries:
                 raise AssertionError(f"{name} is not given for every call")
 
 
-def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, key_cols: tuple[str, ...]):
+def _fold(e: _Entries, names: list[pa.Array] | None, ops: list[dict], src: pa.Array, key_cols: tuple[str, ...]):
     """One row per key: the key columns, the props merged by Batch's rules, ``sources``; and the
-    key codes of each row (per key column)."""
+    key codes of each row (per key column). ``names`` None: the table without its key columns
+    (the caller makes them from the codes later)."""
     seq = e.seq[0] if len(e.seq) == 1 else np.concatenate(e.seq)
     # calls already in order (one add in row order: companies, rounds): no sort, no reordering
     order = None if len(seq) < 2 or bool((seq[1:] >= seq[:-1]).all()) else np.argsort(seq, kind="stable")
@@ -245,7 +246,7 @@ def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, ke
         a = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return a if order is None else a[order]
 
-    nk = len(names)
+    nk = len(key_cols)
     codes = [ordered([k[j] for k in e.keys]) for j in range(nk)]
     rows = ordered(e.rows)
     op = ordered(e.ops)
@@ -256,7 +257,7 @@ def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, ke
     keys, first = _first_order(combined)
     nkeys = len(first)
     cols: dict[str, pa.Array] = {}
-    for j, col in enumerate(key_cols):
+    for j, col in enumerate(key_cols if names is not None else ()):
         cols[col] = names[j].take(pa.array(codes[j][first]))
     # props given per call: the last one that is not null
     for name, parts in e.row_props.items():
@@ -286,7 +287,7 @@ def _fold(e: _Entries, names: list[pa.Array], ops: list[dict], src: pa.Array, ke
         cols[name] = _values([None if i < 0 else ops[op[i]][name] for i in last.tolist()])
     cols["sources"] = _sources(keys, rows, nkeys, src)
     cols = {k: v for k, v in cols.items() if v.null_count < len(v) or k in key_cols}
-    return pa.table(cols), [c[first] for c in codes]
+    return (pa.table(cols) if cols else None), [c[first] for c in codes]
 
 
 class _Names:
@@ -317,7 +318,7 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     ``dates``/``amounts``/``rounds``/``investor_names``/``places``: the values of the codes in ``r``
     (a date string or None; an Amount or None; ``(RoundType, label)``; a list of canonical names; the
     compiled ``add_company`` calls of a (segment, province, city)). ``investor_op(name)`` gives the
-    compiled ``add_investor`` call of a name."""
+    compiled ``add_investor`` call of a name. ``r``'s rows are read once and dropped from it."""
     r.flush()
     n = len(r)
     if n == 0:
@@ -330,6 +331,10 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     ac = r.column("amount")
     rc = r.column("round")
     pcode = r.column("place")
+    company_col = r.column("company")
+    ic = r.column("investors")
+    lc = r.column("leads")
+    r.blocks = []  # read: the rows' blocks are not held while the tables are built
     base = row * _ROW_SLOTS
     nodes: dict[str, _Entries] = {}
     rels: dict[str, _Entries] = {}
@@ -352,6 +357,7 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     out_nodes: dict[str, pa.Table] = {}
     out_rels: dict[str, pa.Table] = {}
     row_of: dict[str, np.ndarray] = {}   # label -> the row of each key code in its node table
+    rel_codes: dict[str, tuple] = {}     # type -> the key codes of its rows' ends, when not all are node rows
     end_rows: dict[str, tuple] = {}      # type -> (start label, start rows, end label, end rows)
 
     def fold_ready() -> None:
@@ -361,20 +367,23 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
             if e is not None and e.seq:
                 ids_ = space(label).array()
                 out_nodes[label], (kc,) = _fold(e, [ids_], node_ops[label], src, ("id",))
-                row_of[label] = np.full(len(ids_), -1, np.int64)
-                row_of[label][kc] = np.arange(len(kc), dtype=np.int64)
+                row_of[label] = np.full(len(ids_), -1, np.int32)  # (int32: half the memory of the ends' rows)
+                row_of[label][kc] = np.arange(len(kc), dtype=np.int32)
             nodes[label] = None
         for type_, e in rels.items():
             if e is not None and e.seq:
                 s_label, e_label = _REL_ENDS[type_]
-                out_rels[type_], (sc, ec) = _fold(e, [space(s_label).array(), space(e_label).array()],
-                                                  rel_ops[type_], src, ("_start", "_end"))
+                # the ends' ids are made at the end (ends_as_ids): not held while the next sections are built
+                out_rels[type_], (sc, ec) = _fold(e, None, rel_ops[type_], src, ("_start", "_end"))
                 end_rows[type_] = (s_label, row_of[s_label][sc], e_label, row_of[e_label][ec])
+                if not ((end_rows[type_][1] >= 0).all() and (end_rows[type_][3] >= 0).all()):
+                    rel_codes[type_] = (sc, ec)  # an end that is no row of the batch's nodes: ids from the codes
             rels[type_] = None
         pa.default_memory_pool().release_unused()  # the freed calls' pages, before the next section's
 
     # ---- companies
-    comp = r.column("company").dictionary_encode()
+    comp = company_col.dictionary_encode()
+    del company_col
     ccodes = comp.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     # node_id("company", name) is "company:" + norm_key(name); the round's key starts with norm_key
     nks = _keys(comp.dictionary, norm_key)
@@ -500,8 +509,6 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
         within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
         return rows_, flat[starts + within], within, lens
 
-    ic = r.column("investors")
-    lc = r.column("leads")
     fi, oi = names_codes(investor_names[0])
     fl, ol = names_codes(investor_names[1])
     iid_of = np.asarray(name_iid or [0], np.int64)
@@ -538,14 +545,40 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
     _REL_ENDS.setdefault("INVESTED_IN", ("Investor", "Round"))
 
     del loop_rows, loop_names, loop_seq, loop_iids, lead, l_rows, l_names, l_pos, i_rows, i_names, i_pos
+    # nothing of the rows but the calls (and the sources) is held while the last section is folded
+    del (inv_nodes, l_lens, lead_seq, in_inv, extra, n_inv_row, loop_start, ex_rows, e_rank, fi, oi, fl, ol, iid_of,
+         op_of, base, dc, ac, rc, pcode, ic, lc, cid, ccodes, rid, comp, cids, cid_of, nk_of, renc, year_arr)
+    row = None  # (read by expand)
     fold_ready()
+    src = None  # each table has its own sources (read by fold_ready)
+
+    def ends_as_ids(type_: str) -> pa.Table:
+        """The relationship table with its ``_start`` and ``_end`` ids first: each the id of its
+        node's row (the node table's ids are its key codes' names in row order)."""
+        s_label, e_label = _REL_ENDS[type_]
+        if type_ in rel_codes:
+            sc, ec = rel_codes.pop(type_)
+            cols = [space(s_label).array().take(pa.array(sc)), space(e_label).array().take(pa.array(ec))]
+        else:
+            _, srows, _, erows = end_rows[type_]
+            cols = [_one_chunk(out_nodes[s_label].column("id")).take(pa.array(srows)),
+                    _one_chunk(out_nodes[e_label].column("id")).take(pa.array(erows))]
+        t = out_rels[type_]
+        return pa.Table.from_arrays(cols + ([] if t is None else t.columns),
+                                    names=["_start", "_end"] + ([] if t is None else t.column_names))
+
     batch = TableBatch({k: out_nodes[k] for k in nodes if k in out_nodes},
-                       {k: out_rels[k] for k in rels if k in out_rels})
+                       {k: ends_as_ids(k) for k in rels if k in out_rels})
     if all((v[1] >= 0).all() and (v[3] >= 0).all() for v in end_rows.values()):
         # where each relationship's ends are among the batch's node tables (the store's plan
         # then need not look the ids up again); read only while the tables are the batch
         batch.end_rows = end_rows
     return batch
+
+
+def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
+    """The column as one array (its one chunk as it is: combine_chunks would copy it)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 def _label_of(nid: str, plan) -> str:

@@ -19,7 +19,10 @@ def test_lookup_few_matches_lookup_many():
     queries = [pa.array([f"k{i}" for i in rng.integers(0, 700, n)] + [None]) for n in (3, 17, 40)]
     queries.append(pa.chunked_array([pa.array(["k1", "zz"]), pa.array(["k2"])]))
     many, _ = W.lookup_many(keys, queries)
-    few = W._lookup_few(keys, queries)
+    few = W._lookup_few([keys], queries)
+    parts = W._lookup_few([keys.slice(0, 1500), keys.slice(1500, 1000), keys.slice(2500)], queries)
+    for a, b in zip(parts, many):  # keys in several arrays: a key's first place over them all
+        assert a.tolist() == b.tolist()
     assert len(few) == len(many)
     for a, b in zip(few, many):
         assert a.tolist() == b.tolist()

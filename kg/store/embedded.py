@@ -135,8 +135,33 @@ def _ends_in_batch(batch: TableBatch, where: list, rel_items: list) -> list | No
         hit = end_rows.get(type_)
         if hit is None or hit[0] not in offset or hit[2] not in offset or len(hit[1]) != D.num_rows:
             return None
-        out.extend([offset[hit[0]] + hit[1], offset[hit[2]] + hit[3]])
+        dtype = np.int32 if at < 2 ** 31 else np.int64  # (the loader's rows are int32: half the memory)
+        out.extend([np.add(hit[1], offset[hit[0]], dtype=dtype), np.add(hit[3], offset[hit[2]], dtype=dtype)])
     return out
+
+
+def _apart_by_prefix(where: list) -> bool:
+    """Whether the ids of different labels of a batch (each label's ids are its table's keys, no
+    two alike) have different prefixes (the text up to the first ``:``: ``company:``, ``city:``):
+    then no id is under two labels, with no hash of them all."""
+    seen: set[str] = set()
+    for ids, _, _ in where:
+        if not len(ids):
+            continue
+        first = ids[0].as_py()
+        p = first[:first.find(":") + 1]
+        if p and pc.all(pc.starts_with(ids, p)).as_py():
+            mine = {p}
+        elif len(ids) <= 100_000:  # a label with ids of several kinds (Region: city:, province:, …)
+            mine = {x[:x.find(":") + 1] for x in ids.to_pylist()}
+            if "" in mine:
+                return False
+        else:
+            return False
+        if seen & mine:
+            return False
+        seen |= mine
+    return True
 
 
 def _hint(where: list) -> tuple | None:
@@ -186,7 +211,8 @@ def _upsert(T: pa.Table | None, D: pa.Table, pos: np.ndarray, list_props) -> tup
     found = pos >= 0
     new = D.filter(pa.array(~found)) if found.any() else D
     if not found.any():
-        return new, np.full(new.num_rows, -1, np.int64), new.num_rows, 0
+        # every row new: positions -1 as a read-only view (no array of 5M -1s at a 1M-deal load)
+        return new, np.broadcast_to(np.int64(-1), (new.num_rows,)), new.num_rows, 0
     fidx = np.flatnonzero(found)
     N = D.take(pa.array(fidx))
     O = T.take(pa.array(pos[fidx]))
@@ -575,8 +601,11 @@ class EmbeddedStore:
         known_ends: dict[str, tuple] = {}  # type -> where its delta's ends are among the hint's ids
         if hint is not None and rel_items:
             found = _ends_in_batch(batch, where, rel_items)
+            if getattr(batch, "consumable", False) is True:
+                batch.end_rows = None  # read: not held while the batch is written
             if found is not None:  # the loader says where each end is among its node tables
-                distinct = len(hint[0].unique())  # (pc.count_distinct is 4x slower on strings)
+                # (pc.count_distinct is 4x slower on strings; unique holds a copy of the 1M load's 1.9M ids)
+                distinct = len(hint[0]) if _apart_by_prefix(where) else len(hint[0].unique())
             else:
                 # every end of every type found among the batch's nodes with one hash (not a set per type)
                 found, distinct = W.lookup_many(hint[0], [D.column(k) for _, D in rel_items
@@ -634,6 +663,8 @@ class EmbeddedStore:
             if created:
                 stats["relationships"][type_] = stats["relationships"].get(type_, 0) + created
             out_rels[type_] = (delta, dpos)
+        if hint is not None and not W.small_hint(hint):
+            hint = (None, *hint[1:])  # too many ids to be hashed by the write: not held while it runs
         return c, out_nodes, out_rels, stats, hint, known_ends
 
     def _write_tables(self, planned, record, progress) -> dict:
@@ -648,8 +679,7 @@ class EmbeddedStore:
             positions |= {("rels", k): p for k, (d, p) in out_rels.items() if d.num_rows}
             self._tables = W.write_version(self.workspace, self._tables, delta_nodes=delta_nodes,
                                            delta_rels=delta_rels, stats=new_stats, imports=imports,
-                                           positions=positions, hint=hint,
-                                           known_ends={k: v for k, v in known_ends.items() if k in delta_rels})
+                                           positions=positions, hint=hint, known_ends=known_ends)
             self._stats = new_stats
             if self._graph is not None:
                 self._patch_graph({k: list(zip(d.column("id").to_pylist(), W.decode_rows(d)))

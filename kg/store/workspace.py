@@ -378,6 +378,11 @@ _SLICE_MAX = 5000  # replaced rows up to which a fold slices the table instead o
 _HINT_MAX = 200_000  # a hint (the nodes a write just placed) is hashed when it is at most this long
 
 
+def small_hint(hint) -> bool:
+    """Whether the hint's ids are worth hashing (a larger hint may come without its ids: None)."""
+    return hint is not None and hint[0] is not None and len(hint[0]) <= _HINT_MAX
+
+
 def _locate(ids: pa.ChunkedArray | pa.Array, nodes: dict[str, pa.Table], hint=None) -> tuple[pa.Array, pa.Array]:
     """(label, position) of each id in the node tables; raises when one is in none. ``hint``:
     ``(ids, labels, label code per id, position per id)`` of nodes whose place is known (a small
@@ -388,7 +393,7 @@ def _locate(ids: pa.ChunkedArray | pa.Array, nodes: dict[str, pa.Table], hint=No
     pos = np.full(n, -1, dtype=np.int64)
     names = list(nodes)
     todo = np.arange(n)
-    if hint is not None and len(hint[0]) <= _HINT_MAX:
+    if small_hint(hint):
         h_ids, h_names, h_label, h_pos = hint
         hit = pc.index_in(ids, value_set=h_ids).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         found = hit >= 0
@@ -442,15 +447,21 @@ def lookup_many(keys: pa.Array, queries: list) -> tuple[list[np.ndarray], int]:
     return out, distinct
 
 
-def _lookup_few(keys: pa.Array, queries: list) -> list[np.ndarray]:
-    """:func:`lookup_many`'s positions for a few values among many keys: the values are hashed
-    and the keys probed (the keys are not put in a hash table of their own)."""
+def _lookup_few(keys: list, queries: list) -> list[np.ndarray]:
+    """:func:`lookup_many`'s positions for a few values among many keys (``keys``: arrays of them,
+    one after the other): the values are hashed and each array of keys probed (the keys are
+    neither put in a hash table of their own nor copied into one array)."""
     q = [x.combine_chunks() if isinstance(x, pa.ChunkedArray) else x for x in queries]
     uq = pa.concat_arrays([x.cast(pa.string()) for x in q]).unique() if q else pa.array([], pa.string())
-    hit = pc.index_in(keys.cast(pa.string()), value_set=uq).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    at = np.flatnonzero(hit >= 0)
     first = np.full(len(uq) + 1, -1, np.int64)   # the last slot: a null value
-    first[hit[at][::-1]] = at[::-1]
+    off = 0
+    for part in keys:
+        hit = pc.index_in(part.cast(pa.string()), value_set=uq).fill_null(-1).to_numpy(zero_copy_only=False)
+        at = np.flatnonzero(hit >= 0)
+        h = hit[at].astype(np.int64)
+        fresh = first[h] < 0  # (a key found in an earlier array comes first)
+        first[h[fresh][::-1]] = at[fresh][::-1] + off
+        off += len(part)
     out = [first[pc.index_in(x.cast(pa.string()), value_set=uq).fill_null(len(uq)).to_numpy(zero_copy_only=False)
                  .astype(np.int64)] for x in q]
     return out
@@ -462,11 +473,15 @@ def _locate_all(arrays: list, nodes: dict[str, pa.Table]) -> list[tuple[pa.Array
     parts = [nodes[n].column("id") for n in names]
     sizes = np.array([len(x) for x in parts], np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)]) if len(parts) else np.zeros(1, np.int64)
-    # one copy of the ids (combine_chunks would copy each table's first)
-    allids = pa.concat_arrays([c for x in parts for c in x.chunks]) if parts else pa.array([], pa.string())
+    chunks = [c for x in parts for c in x.chunks]
+    if sum(len(a) for a in arrays) * 8 < int(sizes.sum()):
+        found = _lookup_few(chunks, arrays)  # (the ids as they are: no copy of 1.9M ids at a 1M-deal load)
+    else:
+        # one copy of the ids (combine_chunks would copy each table's first)
+        found = lookup_many(pa.concat_arrays(chunks) if chunks else pa.array([], pa.string()), arrays)[0]
+    del chunks
     out = []
-    few = sum(len(a) for a in arrays) * 8 < len(allids)
-    for ids, g in zip(arrays, _lookup_few(allids, arrays) if few else lookup_many(allids, arrays)[0]):
+    for ids, g in zip(arrays, found):
         if (g < 0).any():
             ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
             raise WorkspaceError(f"relationship end {ids[int(np.flatnonzero(g < 0)[0])].as_py()!r} is no node")
@@ -480,7 +495,7 @@ def _locate_all(arrays: list, nodes: dict[str, pa.Table]) -> list[tuple[pa.Array
 def _ends_at_once(rels: dict[str, pa.Table], nodes: dict[str, pa.Table], hint=None) -> dict | None:
     """The located ends of every relationship table to write, when they are not found through a
     small ``hint``: ``{type: ((start label, position), (end label, position))}``."""
-    if hint is not None and len(hint[0]) <= _HINT_MAX:
+    if small_hint(hint):
         return None
     names = [k for k, t in rels.items() if t.num_rows]
     if not names:
@@ -509,8 +524,9 @@ def _known_ends(known: dict, hint, nodes: dict[str, pa.Table]) -> dict:
 def _compact_ends(rels: dict[str, pa.Table], nodes: dict[str, pa.Table], base: dict[str, pa.Table],
                   delta: dict[str, pa.Table], known: dict, positions: dict) -> dict:
     """The located ends of every whole relationship table a compaction writes. A table that is its
-    new rows appended to the ones before (or only new rows) takes the delta's ends from ``known``;
-    only the others (and the rows before) are looked up, all with one hash of the node ids."""
+    new rows appended to the ones before (or only new rows) takes the delta's ends from ``known``
+    (taken out of it); only the others (and the rows before) are looked up, all with one hash of
+    the node ids."""
     use, todo, cols = {}, [], []
     for k, t in rels.items():
         if not t.num_rows:
@@ -531,7 +547,7 @@ def _compact_ends(rels: dict[str, pa.Table], nodes: dict[str, pa.Table], base: d
     out, at = {}, 0
     for k in rels:
         if k in use:
-            (ks, kst), (ke, ket) = known[k]
+            (ks, kst), (ke, ket) = known.pop(k)  # (its arrays are not held beside their copies)
             if use[k]:
                 (bs, bsp), (be, bep) = found[at], found[at + 1]
                 at += 2
@@ -882,8 +898,9 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
     table as one file), then replace the manifest atomically. Returns the new version in memory.
     The caller holds the workspace's writer lock.
 
-    ``known_ends``: ``{type: (start, end)}``, each the index among ``hint``'s ids of every end of
-    that type's delta rows (all new), as the plan found them: those ends are not looked up again."""
+    ``known_ends``: ``{type: (start, end)}``, each the index among ``hint``'s nodes of every end of
+    that type's delta rows (all new), as the plan found them: those ends are not looked up again
+    (the dict is emptied once read: a 1M-deal load's ends are not held twice while it is written)."""
     workspace = Path(workspace)
     folder = workspace / STORE_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -911,7 +928,9 @@ def write_version(workspace: Path, current: Tables, *, delta_nodes: dict[str, pa
         compact = (replace_all or not old_files or len(versions) > 8
                    or sum(e["rows"] for e in deltas) + new_rows > max(base // 4, 20_000))
     files = []
-    known = _known_ends(known_ends or {}, hint, nodes)
+    known = _known_ends({k: v for k, v in (known_ends or {}).items() if k in delta_rels}, hint, nodes)
+    if known_ends:
+        known_ends.clear()
     if compact:
         ends = _compact_ends(rels, nodes, current.rels, delta_rels, known, positions or {})
         jobs = [(kind, name, t, None) for kind, tables in (("nodes", nodes), ("rels", rels))
