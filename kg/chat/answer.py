@@ -149,6 +149,45 @@ def _scope(params: dict, lang: str) -> str:
     return ("（" + "，".join(parts) + "）") if lang == "zh" else " (" + ", ".join(parts) + ")"
 
 
+CENTRAL_SHOWN = 10  # investors a centrality answer names when the question gives no number
+
+
+def _central_answer(res, mode: dict, sc: str, lang: str) -> tuple[list, object, str, list]:
+    """The co-investment network's most central investors (PageRank) or those with the most
+    co-investment partners (degree; ties by shared rounds): entities, value, text and the table
+    (every investor of the network, in that order)."""
+    zh = lang == "zh"
+    meta = res.meta or {}
+    by = "degree" if mode.get("central") == "degree" else "pagerank"
+    cent = [{"investor": c["investor"], "degree": c["degree"], "weighted_degree": c["weighted_degree"],
+             "pagerank": c["pagerank"], "investor_id": c["investor_id"]} for c in meta.get("centrality") or []]
+    if by == "degree":  # the query's order is PageRank's (ties by name, id): re-rank by partners
+        cent.sort(key=lambda c: (-c["degree"], -c["weighted_degree"], c["investor"], c["investor_id"]))
+    k = mode.get("k")
+    picked = _top_ties(cent, by) if mode.get("singular") else cent[:k or CENTRAL_SHOWN]
+    entities = [c["investor"] for c in picked]
+    value = picked[0][by] if mode.get("singular") and picked else len(entities)
+    n_inv = int(meta.get("investors") or len(cent))
+    n_pairs = int(res.value) if isinstance(res.value, int) and not isinstance(res.value, bool) else len(res.rows)
+    if not picked:
+        return entities, 0, ("没有符合条件的合投关系。" if zh else f"No co-investment matches{sc}."), cent
+    if by == "degree":
+        shown = _join([f"{c['investor']}（{c['degree']:,}家合投伙伴，合投{c['weighted_degree']:,}次）" if zh else
+                       f"{c['investor']} ({c['degree']:,} partners, {c['weighted_degree']:,} co-investments)"
+                       for c in picked], lang, len(picked))
+        text = (f"合投伙伴最多的投资机构{sc}：{shown}。（合投网络共{n_inv:,}家机构、{n_pairs:,}对合投关系）" if zh else
+                f"Investors with the most co-investment partners{sc}: {shown}. (The network has {n_inv:,} investors "
+                f"and {n_pairs:,} pairs.)")
+    else:
+        shown = _join([f"{c['investor']}（PageRank {c['pagerank']:.4f}，{c['degree']:,}家合投伙伴）" if zh else
+                       f"{c['investor']} (PageRank {c['pagerank']:.4f}, {c['degree']:,} partners)"
+                       for c in picked], lang, len(picked))
+        text = (f"合投网络{sc}中处于中心的投资机构（按PageRank；共{n_inv:,}家机构、{n_pairs:,}对合投关系）：{shown}。" if zh else
+                f"The most central investors of the co-investment network{sc}, by PageRank ({n_inv:,} investors, "
+                f"{n_pairs:,} pairs): {shown}.")
+    return entities, value, text, cent
+
+
 def _top_ties(rows: list[dict], key: str) -> list[dict]:
     if not rows:
         return []
@@ -341,9 +380,12 @@ def compose(p: Parse, res, store=None) -> dict:
             text = (f"{sc.strip('（）')}按{what}排名的公司：{_join([fmt(r) for r in picked], lang)}。" if zh else
                     f"Companies{sc} by {what}: {_join([fmt(r) for r in picked], lang)}.")
         else:
-            text = (f"{sc.strip('（）') or '全部'}获得融资的公司有{len(entities)}家：{_join(entities, lang)}。" if entities
+            # the query lists at most its cap of companies: the count is every company that matched
+            n = value if isinstance(value, int) and not isinstance(value, bool) and value > len(entities) and \
+                not (k or singular) else len(entities)
+            text = (f"{sc.strip('（）') or '全部'}获得融资的公司有{n}家：{_join(entities, lang)}。" if entities
                 else f"没有符合条件（{sc.strip('（）')}）的公司。") if zh else \
-                (f"{len(entities)} compan{'y' if len(entities) == 1 else 'ies'} raised money{sc}: {_join(entities, lang)}."
+                (f"{n} compan{'y' if n == 1 else 'ies'} raised money{sc}: {_join(entities, lang)}."
                  if entities else f"No company matches{sc}.")
     elif intent in ("region_summary", "segment_summary"):
         col = "region" if intent == "region_summary" else "segment"
@@ -452,6 +494,8 @@ def compose(p: Parse, res, store=None) -> dict:
                 "没有符合条件的上市公司。") if zh else \
             (f"{len(entities)} compan{'y' if len(entities) == 1 else 'ies'} listed{sc}: {_join(entities, lang)}."
              if entities else "No listing matches.")
+    elif intent == "coinvest_network" and mode.get("central"):
+        entities, value, text, rows = _central_answer(res, mode, sc, lang)
     elif intent == "coinvest_network":
         weights: dict[str, int] = {}
         for r in rows:
@@ -460,8 +504,11 @@ def compose(p: Parse, res, store=None) -> dict:
         entities = [n for n, _ in sorted(weights.items(), key=lambda x: (-x[1], x[0]))]
         pairs = _join([f"{r['a']}–{r['b']}（{r['weight']}）" if zh else f"{r['a']}–{r['b']} ({r['weight']})"
                        for r in rows[:8]], lang, 8)
-        text = (f"合投网络{sc}：{len(entities)}家机构、{len(rows)}对合投关系；最紧密的：{pairs}。" if zh else
-                f"Co-investment network{sc}: {len(entities)} investors, {len(rows)} pairs; strongest: {pairs}.")
+        # the whole network's counts (the rows are its heaviest pairs only: 1,000 of 52,535 at 100k deals)
+        n_inv = int((res.meta or {}).get("investors") or len(entities))
+        n_pairs = int(value) if isinstance(value, int) and not isinstance(value, bool) else len(rows)
+        text = (f"合投网络{sc}：{n_inv:,}家机构、{n_pairs:,}对合投关系；最紧密的：{pairs}。" if zh else
+                f"Co-investment network{sc}: {n_inv:,} investors, {n_pairs:,} pairs; strongest: {pairs}.")
     elif intent == "region_clusters":
         entities = _uniq(x for r in rows for x in (r.get("investors") or []))
         detail = _join(["、".join(r.get("investors") or []) if zh else ", ".join(r.get("investors") or [])
@@ -499,16 +546,63 @@ def compose(p: Parse, res, store=None) -> dict:
             text = (f"找到：{_join(entities, lang)}。" if entities else "没有找到匹配的名称。") if zh else \
                 (f"Found: {_join(entities, lang)}." if entities else "Nothing matches.")
         else:
-            subject = _subject_name(p)
-            text = (f"与{subject}相关的：{_join(entities, lang)}。" if entities else f"图中没有与{subject}相关的节点。") \
-                if zh else (f"Connected to {subject}: {_join(entities, lang)}." if entities else
-                            f"Nothing connected to {subject} in the graph.")
+            entities, text = _overview(res, p, rows, entities, lang)
     else:  # an intent without a composer of its own: say what the query returned
         entities = []
         text = (f"查询{intent}返回{len(rows)}行。" if zh else f"{intent} returned {len(rows)} row(s).")
     if not zh:
         text = english_names(text)
     return {"text": text, "entities": [str(e) for e in entities if e is not None], "value": value, "rows": rows}
+
+
+def _overview(res, p: Parse, rows: list[dict], names: list[str], lang: str) -> tuple[list[str], str]:
+    """What lies around an investor or a company (its rounds, companies, co-investors; its segment,
+    places, investors), read from the nodes within its hops, nearest first. When the query kept only
+    the nearest nodes, the counts are said as at least, with how many there are."""
+    zh = lang == "zh"
+    subject = _subject_name(p)
+    label = ((res.meta or {}).get("resolved") or {}).get("entity", {}).get("label")
+    omitted = int((res.meta or {}).get("omitted") or 0)
+    by: dict[str, list[str]] = {}
+    for r in rows:
+        if r.get("name"):
+            by.setdefault(r.get("label"), []).append(r["name"])
+    at_least = ("至少" if zh else "at least ") if omitted else ""
+    rounds = len(by.get("Round", []))
+    cos, invs = _uniq(by.get("Company", [])), _uniq(by.get("Investor", []))
+    parts: list[str] = []
+    if label == "Investor" and rounds:
+        parts.append(f"参与{at_least}{rounds:,}轮融资" if zh else f"{at_least}{rounds:,} rounds")
+        if cos:
+            parts.append(f"投资{at_least}{len(cos):,}家公司：{_join(cos, lang)}" if zh else
+                         f"{at_least}{len(cos):,} companies: {_join(cos, lang)}")
+        if invs:
+            parts.append(f"与{at_least}{len(invs):,}家机构合投：{_join(invs, lang)}" if zh else
+                         f"co-invested with {at_least}{len(invs):,} investors: {_join(invs, lang)}")
+        entities = cos + invs
+    elif label == "Company" and (rounds or by.get("Segment") or by.get("Region")):
+        if rounds:
+            parts.append(f"融资{at_least}{rounds:,}轮" if zh else f"{at_least}{rounds:,} rounds")
+        for lab, zh_word, en_word in (("Segment", "领域", "segment"), ("Region", "所在地", "located in"),
+                                      ("Investor", "投资方", "investors")):
+            xs = _uniq(by.get(lab, []))
+            if xs:
+                parts.append(f"{zh_word}：{_join(xs, lang)}" if zh else f"{en_word}: {_join(xs, lang)}")
+        entities = _uniq(by.get("Segment", []) + by.get("Region", []) + invs)
+    else:
+        entities = names
+        if entities:
+            parts.append(f"相关的：{_join(entities, lang)}" if zh else f"connected: {_join(entities, lang)}")
+        elif rows:
+            parts.append(f"相关的{len(rows):,}个节点都是融资轮次" if zh else f"the {len(rows):,} nearest nodes are all rounds")
+    if not parts:
+        return [], (f"图中没有与{subject}相关的节点。" if zh else f"Nothing connected to {subject} in the graph.")
+    text = (f"{subject}：" + "；".join(parts) + "。") if zh else (f"{subject}: " + "; ".join(parts) + ".")
+    if omitted:
+        hops = int(p.params.get("hops") or 1)
+        text += (f"（{hops}步内共{res.value:,}个节点，只读了最近的{len(rows):,}个）" if zh else
+                 f" ({res.value:,} nodes within {hops} hops; the nearest {len(rows):,} read.)")
+    return entities, text
 
 
 def _subject_name(p: Parse) -> str:
@@ -809,6 +903,33 @@ _PARAM_OF = {"year": ("year", "date_from", "date_to"), "date_from": ("date_from"
              "investor": ("investor", "a", "b", "entity")}
 
 
+# what a filter the co-investment network cannot take is called when the answer says it left it out
+_NOT_APPLIED = {"lead_only": ("只算领投", "lead rounds only"), "not_lead": ("只算跟投", "follow-on only"),
+                "max_amount": ("金额上限", "the amount cap"), "disclosed": ("是否披露金额", "disclosed or not"),
+                "currency": ("币种", "the currency"), "company": ("公司", "the company"), "investor": ("机构", "the investor")}
+
+
+def _central_params(store, p, f) -> None:
+    """The network query's parameters for a centrality question: the frame's filters the network
+    takes (a stage range, 近三年, thresholds as read), the rest named as not applied (``f.ignored``)."""
+    from kg.queries.base import REGISTRY
+
+    takes = {prm.name for prm in REGISTRY["coinvest_network"].params} - {"k"}
+    params = {k: v for k, v in (p.params or {}).items() if k in takes}  # with what a follow-up keeps
+    time = {"year", "date_from", "date_to"}
+    if time & set(f.filters):
+        params = {k: v for k, v in params.items() if k not in time}  # this turn's own time words
+    for key, value in f.filters.items():
+        if value is None or value == "" or value == []:
+            continue
+        if key in takes:  # a region or segment by its name, as the named queries' own parse gives it
+            params[key] = _display_name(store, value) if key in ("region", "segment") and isinstance(value, str) else value
+        else:
+            word = _NOT_APPLIED.get(key, (key, key))[0 if f.language == "zh" else 1]
+            f.ignored = list(dict.fromkeys([*f.ignored, word]))
+    p.params = params
+
+
 def _named_drops(f, p) -> bool:
     """Would the named query leave out a constraint the frame read (去年 → a year, 早期 → rounds)?"""
     if not p.query or p.intent in NAMED_ONLY or p.intent == "unknown":
@@ -988,6 +1109,12 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
                        "That reads like a follow-up, but there is no earlier question. Please ask it in full.")
         out["text"] += " " + _unknown_text(store, lang).split("。" if lang == "zh" else ". ", 1)[-1]
         return out
+    central = p.intent == "coinvest_network" and bool(p.mode.get("central"))
+    if central and not followup:
+        specific = False  # the network's centralities answer it, under the frame's filters
+        _central_params(store, p, frame)
+    elif frame.central_words:  # 最核心, most partners: only the network's centralities understand these
+        frame.ignored = list(dict.fromkeys([*frame.ignored, *frame.central_words]))
     named_followup = previous is not None and p.followup and not followup and not specific
     together = len(frame.filters.get("investor") or []) > 1 and not frame.setop and frame.measure != "list"
     several = len(frame.other.get("regions") or []) > 1 and not frame.groups_in and not frame.compare

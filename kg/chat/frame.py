@@ -94,6 +94,8 @@ class Frame:
     absent: list = field(default_factory=list)    # names the ontology knows that have no deals in the graph
     clear: list = field(default_factory=list)     # filters a follow-up lifts (time, round, region, segment, lead_only)
     relative: str | None = None      # 今年 / last year / 近三年 as written: read against the newest deal, and said
+    central: str | None = None       # the co-investment network's centre asked: degree | pagerank
+    central_words: list = field(default_factory=list)  # its words as written (not understood by any other answer)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -374,6 +376,11 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
     t_investors = r.find(T["investors"])
     r.find(T["deals"])
     r.find(V["named"])
+    for kind in ("degree", "pagerank"):  # 合投伙伴最多, 最核心的机构: the network's centralities answer it
+        spans = r.find(V["centrality"][kind])
+        if spans and f.central is None:
+            f.central = kind
+        f.central_words += [w for _, _, w in spans]
     before_fill = list(r.used)
     for s0, e0, _ in r.find(V["filler"]):
         if e0 - s0 == 1 and _CJK.match(sk[s0]) and not before_fill[s0] and sk[s0] not in _FUNCTION_CHARS:
@@ -907,6 +914,7 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
     out = copy.deepcopy(prev)
     out.language = cur.language
     out.ignored, out.unknown, out.unsupported = cur.ignored, cur.unknown, cur.unsupported
+    out.central, out.central_words = cur.central or prev.central, cur.central_words  # the words are this turn's
     fl, nf = out.filters, cur.filters
     if prev.measure in ("companies", "investors", "deals") and not prev.group_by and V["which_ones"].search(text):
         # 都是哪几家 / which ones? / 其中哪些在北京 after a count: the list of what was counted

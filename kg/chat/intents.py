@@ -60,7 +60,8 @@ WHO_RAISED = _R(r"谁.{0,8}(?:拿到|获得|完成|融到|融了|获投)|\bwho\s
 DEAL_NOUN = _R(r"起|笔|轮|次|融资事件|交易|案例|\bdeals?\b|\brounds?\b|\btransactions?\b|\bfinancings?\b|"
                r"\binvestments?\b|\btimes\b|\bevents?\b|\bfundraisings?\b")
 RANK = _R(r"最多|最活跃|最频繁|最积极|最大|最高|最热|最多的|排名|排行|前\s*\d|前[一二两三四五六七八九十]|领先|出手最|"
-          r"\bmost\b|\btop\b|\blargest\b|\bbiggest\b|\bhighest\b|\bleading\b|\bbusiest\b|\brank|\bmost\s+active")
+          r"\bmost\b|\btop\b|\blargest\b|\bbiggest\b|\bhighest\b|\bleading\b|\bbusiest\b|\brank|\bmost\s+active|"
+          r"\bbest[- ]connected\b")
 SINGULAR = _R(r"哪家|哪个|哪位|哪一家|哪一个|哪一位|是谁|谁(?:是|最)|\bwhich\s+(?:investor|firm|fund|vc|institution|company|"
               r"startup|province|city|region|area|segment|sector|field|industry|one)\b(?!s)|\bwho\s+(?:is|was|has|had|did|"
               r"made|invested|backed|led|co-?invest)|\bwhat\s+(?:is|was)\s+the\s+(?:largest|biggest|most)")
@@ -160,7 +161,7 @@ def _regions(p: Parse) -> list[Mention]:
 
 
 PLURAL_ZH = _R(r"哪些|有哪些|都有|各|排名|排行|列出|分别|前|几家|几个|名单|列表|依次")
-SINGULAR_EN = _R(r"\b(?:most|top|largest|biggest|busiest|leading|highest|single)\s+(?:[a-z-]+\s+){0,2}?(?:investor|company|firm|"
+SINGULAR_EN = _R(r"\b(?:most|top|largest|biggest|busiest|leading|highest|single|best[- ]connected)\s+(?:[a-z-]+\s+){0,2}?(?:investor|company|firm|"
                  r"fund|province|city|region|segment|sector|startup|vc|deal|round|co-?investor|partner|area|field)\b(?!s)")
 
 
@@ -172,6 +173,18 @@ def _want_k(p: Parse, sk: str) -> tuple[int | None, bool]:
         _has(SINGULAR, sk) or (p.language == "zh" and not _has(PLURAL_ZH, sk)) or
         (p.language == "en" and _has(SINGULAR_EN, sk)))
     return (1 if singular else k), singular
+
+
+OVERVIEW_NODES = 1000  # nodes an investor's or company's overview reads (nearest first)
+
+
+def _central(sk: str) -> str | None:
+    """Which centrality of the co-investment network the question asks for (degree, pagerank), if any
+    (the words are ``ontology/chat.yaml``'s ``centrality``)."""
+    from kg.chat.frame import vocab
+
+    words = vocab()["centrality"]
+    return next((kind for kind in ("degree", "pagerank") if words[kind].search(sk)), None)
 
 
 # --------------------------------------------------------------------------------------- classify
@@ -202,6 +215,12 @@ def classify(p: Parse) -> tuple[str, dict] | None:
     if (_has(LISTING, sk) or p.slots.get("board")) and not invs and not _has(INVESTED_BY, sk) \
             and not (cos and (_has(HISTORY, sk) or money)):
         return "listings", mode
+
+    # the co-investment network's centre (最核心的机构, the most co-investment partners): investors, the market
+    central = _central(sk)
+    if central and not invs and not cos and (_has(INVESTOR_NOUN, sk) or _has(CO, sk) or _has(NETWORK, sk) or
+                                             not _has(COMPANY_NOUN, sk)):
+        return "coinvest_network", {**mode, "central": central}
 
     # two investors (or an investor and a company): common portfolio, a pair's co-investments, a path
     if len(invs) >= 2 and not cos and _has(COMPARE, sk) and not _has(COMMON, sk):
@@ -405,6 +424,8 @@ def _mode_params(intent: str, p: Parse, mode: dict) -> dict:
     elif intent == "neighborhood":
         ents = _labels(p, "Investor", "Company")
         out["hops"] = 2 if ents and not mode.get("want") else 1
+        if out["hops"] == 2:  # an overview: its companies and co-investors lie behind every round
+            out["limit"] = OVERVIEW_NODES
     elif intent == "region_summary":
         out["level"] = p.slots.get("region_level") or "province"
     elif intent == "timeline":

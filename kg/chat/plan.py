@@ -259,12 +259,14 @@ def _grouped(store, f: Frame, q: _Run, out: dict) -> None:
     out["by"] = by
     out["total"] = total if not (f.co_investors or f.groups_in or f.having) else len(rows)
     out["shown"] = len(rows)
+    # a list cut at LIST_CAP rows counts every row that matched (its total), not the ones it carries
+    listed = max(out["total"], len(rows)) if not (f.k or f.top_ties) else len(rows)
     if f.measure in ("deals", "companies", "investors") and not f.k and not f.top_ties and f.group_by in ("company", "investor"):
-        out["value"] = len(rows)
+        out["value"] = listed
     elif len(rows) == 1 and by in rows[0]:
         out["value"] = rows[0][by]
     else:
-        out["value"] = len(rows)
+        out["value"] = listed
 
 
 def _alternatives(store, f: Frame, q: _Run, out: dict) -> None:
@@ -776,7 +778,9 @@ def compose(store, f: Frame, out: dict, money) -> str:
                   f" ({r.get('date') or 'undated'}, {money(r.get('amount'), 'en')})") for r in rows[:20]]
         more = len(rows) - 20
         body = ("；" if zh else "; ").join(items) + ((f" 等 {len(rows)} 轮" if zh else f" and {more} more") if more > 0 else "")
-        return f"{line}：共 {len(rows)} 起：{body}。" if zh else f"{line}: {len(rows)} in all: {body}."
+        n_all = max(int(out.get("total") or 0), len(rows)) if not (f.k or f.top_ties) else len(rows)
+        cut = (f"（列出 {len(rows)} 起）" if zh else f" ({len(rows)} listed)") if n_all > len(rows) else ""
+        return f"{line}：共 {n_all} 起{cut}：{body}。" if zh else f"{line}: {n_all} in all{cut}: {body}."
     if f.group_by or f.setop or f.repeat:
         if not ents:
             return f"{line}：没有找到符合条件的结果。" if zh else f"{line}: nothing matches."
