@@ -171,20 +171,21 @@ def _central_answer(res, mode: dict, sc: str, lang: str) -> tuple[list, object, 
     n_pairs = int(res.value) if isinstance(res.value, int) and not isinstance(res.value, bool) else len(res.rows)
     if not picked:
         return entities, 0, ("没有符合条件的合投关系。" if zh else f"No co-investment matches{sc}."), cent
+    def item(c: dict) -> str:
+        if by == "degree":
+            return (f"{c['investor']}（{c['degree']:,}家合投伙伴，合投{c['weighted_degree']:,}次）" if zh else
+                    f"{c['investor']} ({c['degree']:,} partners, {c['weighted_degree']:,} co-investments)")
+        return (f"{c['investor']}（PageRank {c['pagerank']:.4f}，{c['degree']:,}家合投伙伴）" if zh else
+                f"{c['investor']} (PageRank {c['pagerank']:.4f}, {c['degree']:,} partners)")
+
+    shown = _join([item(c) for c in picked], lang, len(picked))
+    size = (f"共{n_inv:,}家机构、{n_pairs:,}对合投关系" if zh else f"{n_inv:,} investors, {n_pairs:,} pairs")
     if by == "degree":
-        shown = _join([f"{c['investor']}（{c['degree']:,}家合投伙伴，合投{c['weighted_degree']:,}次）" if zh else
-                       f"{c['investor']} ({c['degree']:,} partners, {c['weighted_degree']:,} co-investments)"
-                       for c in picked], lang, len(picked))
-        text = (f"合投伙伴最多的投资机构{sc}：{shown}。（合投网络共{n_inv:,}家机构、{n_pairs:,}对合投关系）" if zh else
-                f"Investors with the most co-investment partners{sc}: {shown}. (The network has {n_inv:,} investors "
-                f"and {n_pairs:,} pairs.)")
+        text = (f"合投伙伴最多的投资机构{sc}：{shown}。（合投网络{size}）" if zh else
+                f"Investors with the most co-investment partners{sc}: {shown}. (The network: {size}.)")
     else:
-        shown = _join([f"{c['investor']}（PageRank {c['pagerank']:.4f}，{c['degree']:,}家合投伙伴）" if zh else
-                       f"{c['investor']} (PageRank {c['pagerank']:.4f}, {c['degree']:,} partners)"
-                       for c in picked], lang, len(picked))
-        text = (f"合投网络{sc}中处于中心的投资机构（按PageRank；共{n_inv:,}家机构、{n_pairs:,}对合投关系）：{shown}。" if zh else
-                f"The most central investors of the co-investment network{sc}, by PageRank ({n_inv:,} investors, "
-                f"{n_pairs:,} pairs): {shown}.")
+        text = (f"合投网络{sc}中处于中心的投资机构（按PageRank；{size}）：{shown}。" if zh else
+                f"The most central investors of the co-investment network{sc}, by PageRank ({size}): {shown}.")
     return entities, value, text, cent
 
 
