@@ -259,7 +259,15 @@ class _Memo:
         self.amount = _Field(lambda k: parse_amount(_raw(k[0]), k[1] or None), "amount")
         self.currencies: dict[str, bool] = {}
         self.round = _Field(parse_round)
-        self.names = _Field(lambda k: [onto.investor_name(n) for n in split_names(_raw(k))])
+        canonical: dict[str, str] = {}  # onto.investor_name of each name met (a few thousand names, ~1M uses)
+
+        def investor_name(name: str) -> str:
+            hit = canonical.get(name)
+            if hit is None:
+                hit = canonical[name] = onto.investor_name(name)
+            return hit
+
+        self.names = _Field(lambda k: [investor_name(n) for n in split_names(_raw(k))])
         self.place = _Field(self._place)
         self.investors: dict = {}
 

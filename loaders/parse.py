@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -246,13 +247,21 @@ def parse_round(text):
 _SPLIT = re.compile(r"[、，,；;|\n]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _name_part(part: str) -> str | None:
+    """One part of an investor list, cleaned; None when nothing is left or it says undisclosed.
+    (Kept per part: a large file names the same few thousand investors in ~300k distinct lists.)"""
+    name = clean_name(part)
+    return name if name and name.lower() not in UNDISCLOSED else None
+
+
 def split_names(text) -> list[str]:
     """Split an investor list on 、，,；; or | and clean each name; duplicates removed, order kept."""
     if text is None or (isinstance(text, float) and text != text):
         return []
     out: list[str] = []
     for part in _SPLIT.split(str(text)):
-        name = clean_name(part)
-        if name and name.lower() not in UNDISCLOSED and name not in out:
+        name = _name_part(part)
+        if name is not None and name not in out:
             out.append(name)
     return out
