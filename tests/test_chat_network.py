@@ -97,3 +97,14 @@ def test_the_network_answer_counts_the_whole_network(demo_100k):
                                  f"{res.value:,} pairs")):
         a = answer(store, q)
         assert a["intent"] == "coinvest_network" and investors in a["text"] and pairs in a["text"], a["text"]
+
+
+@pytest.mark.parametrize("first,then", [("2019年最活跃的投资机构是哪家？", "它的合投伙伴有多少家？"),
+                                        ("Which investor was most active in 2019?", "How many co-investors does it have?")])
+def test_a_pronouns_co_investors(dev_store_ro, first, then):
+    """它的合投伙伴有多少家 after naming an investor: its co-investors (was: its companies)."""
+    s = Session()
+    top = answer(dev_store_ro, first, s)["entities"][0]
+    a = answer(dev_store_ro, then, s)
+    direct = run(dev_store_ro, "co_investors", investor=top, year=2019)
+    assert a["intent"] == "co_investors" and a["value"] == direct.value, a["text"][:120]

@@ -1050,6 +1050,9 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
             (pronoun or (frame.seq is not None and not p0.mentions)):
         frame.filters["company"] = frame.subject_company = session.last_company
         frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
+    if frame.co_pending and not frame.co_investors and len(frame.filters.get("investor") or []) == 1:
+        # 它的合投伙伴有多少家: the investor the pronoun stands for, and its co-investors
+        frame.co_investors, frame.group_by, frame.target = True, "investor", "investors"
     # what the graph does not hold, and names it does not know: say so, never answer a smaller question
     if frame.absent and not frame.unknown and not frame.unsupported:
         out = _base(q, lang)

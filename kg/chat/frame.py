@@ -95,6 +95,7 @@ class Frame:
     clear: list = field(default_factory=list)     # filters a follow-up lifts (time, round, region, segment, lead_only)
     relative: str | None = None      # 今年 / last year / 近三年 as written: read against the newest deal, and said
     central: str | None = None       # the co-investment network's centre asked: degree | pagerank
+    co_pending: bool = False         # co-investors asked of an investor this turn does not name (它的合投伙伴)
     central_words: list = field(default_factory=list)  # its words as written (not understood by any other answer)
 
     def as_dict(self) -> dict:
@@ -452,6 +453,7 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         f.measure = "avg"
     elif (mx or mn) and not group:
         f.measure = "max" if mx and not mn else "min"
+    f.co_pending = bool(co) and not investors and want_investors and not want_companies and not both and not minus
     if group:
         f.group_by = group
         f.target = "groups"
@@ -915,6 +917,7 @@ def merge_followup(prev: Frame, cur: Frame, p) -> Frame:
     out.language = cur.language
     out.ignored, out.unknown, out.unsupported = cur.ignored, cur.unknown, cur.unsupported
     out.central, out.central_words = cur.central or prev.central, cur.central_words  # the words are this turn's
+    out.co_pending = cur.co_pending
     fl, nf = out.filters, cur.filters
     if prev.measure in ("companies", "investors", "deals") and not prev.group_by and V["which_ones"].search(text):
         # 都是哪几家 / which ones? / 其中哪些在北京 after a count: the list of what was counted
