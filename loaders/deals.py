@@ -21,7 +21,7 @@ import yaml
 from kg.errors import InputError
 from kg.model import Batch
 from loaders.parse import FieldError, parse_amount, parse_date, parse_round, split_names
-from loaders.deals_tables import Rows, build_tables, factorize, plain_names
+from loaders.deals_tables import FlatNames, Rows, build_tables, factorize, plain_names
 from loaders.tabular import RowProblem, open_tables
 from ontology import clean_name, node_id, norm_key
 from ontology import load as load_ontology
@@ -267,7 +267,9 @@ class _Memo:
                 hit = canonical[name] = onto.investor_name(name)
             return hit
 
+        self.investor_name = investor_name
         self.names = _Field(lambda k: [investor_name(n) for n in split_names(_raw(k))])
+        self.names_flat: FlatNames | None = None  # the names of a file read as columns (names_column)
         self.place = _Field(self._place)
         self.investors: dict = {}
 
@@ -406,8 +408,11 @@ def _column_rows(columns, memo: _Memo, good: Rows, rejects: list, prefix: int, t
                               None))
     ok = np.flatnonzero(~bad)
     rc = coded(i_round, lambda v: memo.round(_cell(v)))
-    ic = coded(i_investors, lambda v: memo.names(_key(v)))
-    lc = coded(i_leads, lambda v: memo.names(_key(v)))
+    if i_investors < width and i_leads < width and not memo.names.values and memo.names_flat is None:
+        ic, lc = _names_column(columns.column(i_investors), columns.column(i_leads), memo)
+    else:
+        ic = coded(i_investors, lambda v: memo.names(_key(v)))
+        lc = coded(i_leads, lambda v: memo.names(_key(v)))
     s_cells, s_code = cells(i_segment)
     p_cells, p_code = cells(i_province)
     y_cells, y_code = cells(i_city)
@@ -418,6 +423,43 @@ def _column_rows(columns, memo: _Memo, good: Rows, rejects: list, prefix: int, t
                    company=pa.array(clean, pa.string()).take(pa.array(ncode[ok])),
                    date=dc[ok], amount=ac[ok], round=rc[ok], investors=ic[ok], leads=lc[ok], place=pl[ok])
     return n, len(ok)
+
+
+def _names_column(investors, leads, memo: _Memo):
+    """The codes per row of the investor and lead cells (numbered as ``memo.names`` numbers them:
+    the investors' distinct cells in the order met, then the leads' new ones), with every cell's
+    names vectorised into ``memo.names_flat`` instead of a list per distinct cell."""
+    import numpy as np
+    import pyarrow as pa
+
+    from loaders.parse import split_names_column
+
+    ei, el = investors.dictionary_encode(), leads.dictionary_encode()
+    both = pa.concat_arrays([ei.dictionary, el.dictionary]).dictionary_encode()
+    at = both.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    ic = at[:len(ei.dictionary)][ei.indices.to_numpy(zero_copy_only=False)]
+    lc = at[len(ei.dictionary):][el.indices.to_numpy(zero_copy_only=False)]
+    cells = both.dictionary
+    cell, code, names = split_names_column(cells)
+    # each cell's names as investor_name gives them (two spellings of one investor: one name twice)
+    canon_of: dict[str, int] = {}
+    canon = np.array([canon_of.setdefault(memo.investor_name(n), len(canon_of)) for n in names] or [0],
+                     np.int64)[code]
+    # the investors cell's list has each investor once (dict.fromkeys of the names, in order)
+    if len(canon):
+        _, first = np.unique(cell * (len(canon_of) + 1) + canon, return_index=True)
+        first.sort()
+    else:
+        first = np.zeros(0, np.int64)
+    ncells = len(cells)
+
+    def offsets(c: np.ndarray) -> np.ndarray:
+        out = np.zeros(ncells + 1, np.int64)
+        np.cumsum(np.bincount(c, minlength=ncells), out=out[1:])
+        return out
+
+    memo.names_flat = FlatNames(canon[first], offsets(cell[first]), canon, offsets(cell), list(canon_of))
+    return ic, lc
 
 
 def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progress=None) -> DealsResult:
@@ -535,9 +577,12 @@ def parse_deals(path: str | Path, mapping: dict[str, str] | None = None, progres
                 progress(1024)
     if progress and loaded % 1024:
         progress(loaded % 1024)
-    inv_lists = [list(dict.fromkeys(v)) for v in f_names.values]
+    if memo.names_flat is not None:
+        names = memo.names_flat  # (no row was read one by one: memo.names is empty)
+    else:
+        names = ([list(dict.fromkeys(v)) for v in f_names.values], f_names.values)
     batch = build_tables(good, dates=f_date.values, amounts=f_amount.values, rounds=f_round.values,
-                         investor_names=(inv_lists, f_names.values), places=f_place.values,
+                         investor_names=names, places=f_place.values,
                          investor_op=memo.investor, onto=onto, round_kind=round_kind, norm_key=norm_key,
                          node_id=node_id)
     del good

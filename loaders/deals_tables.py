@@ -20,13 +20,15 @@ row by row on the dev files and the demo.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from kg.model import TableBatch
 
-__all__ = ["Rows", "build_tables", "factorize", "plain_names"]
+__all__ = ["FlatNames", "Rows", "build_tables", "factorize", "plain_names"]
 
 # Names made only of CJK unified ideographs (U+4E00-U+9FFF, none with a compatibility mapping),
 # ASCII letters and digits: NFKC leaves them as they are, no space or bracket to tidy, so
@@ -50,6 +52,18 @@ def _keys(names: pa.Array, norm_key) -> pa.Array:
             out[i] = norm_key(names[i].as_py())
         keys = pa.array(out, pa.string())
     return keys
+
+class FlatNames(NamedTuple):
+    """The names of every distinct investors/leads cell (cell code ``c``: entries ``offsets[c]`` to
+    ``offsets[c + 1]``) as codes into ``names``: ``inv`` each name once per cell, ``raw`` as
+    written (what ``investor_names``' two lists of lists say, without a list per cell)."""
+
+    inv: np.ndarray
+    inv_offsets: np.ndarray
+    raw: np.ndarray
+    raw_offsets: np.ndarray
+    names: list
+
 
 _ROW_SLOTS = 4096      # seq = row * _ROW_SLOTS + position of the call within the row
 _INV_POS = 64          # investor calls come after the company's, the round's and RAISED
@@ -500,6 +514,19 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
             offs.append(len(flat))
         return np.asarray(flat, np.int64), np.asarray(offs, np.int64)
 
+    def names_flat(f: FlatNames):
+        """:func:`names_codes` of both lists at once: the names numbered in order of first use
+        over the investors' lists, then the leads' (as names_codes numbers them)."""
+        keys, first = factorize(np.concatenate([f.inv, f.raw]))
+        allc = np.concatenate([f.inv, f.raw])[first]
+        for c in allc.tolist():
+            nm = f.names[c]
+            name_code[nm] = len(name_iid)
+            _, label, nid, with_src, props, _key = investor_op(nm)
+            name_iid.append(inv_space.code(nid))
+            name_op.append(op_index(node_ops, "Investor", props))
+        return keys[:len(f.inv)], f.inv_offsets, keys[len(f.inv):], f.raw_offsets
+
     def expand(cell_codes: np.ndarray, flat: np.ndarray, offs: np.ndarray):
         """(row, name code, position within the row's list) of every name of every row."""
         lens = (offs[1:] - offs[:-1])[cell_codes]
@@ -509,8 +536,11 @@ def build_tables(r: Rows, *, dates: list, amounts: list, rounds: list, investor_
         within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lens) - lens, lens)
         return rows_, flat[starts + within], within, lens
 
-    fi, oi = names_codes(investor_names[0])
-    fl, ol = names_codes(investor_names[1])
+    if isinstance(investor_names, FlatNames):
+        fi, oi, fl, ol = names_flat(investor_names)
+    else:
+        fi, oi = names_codes(investor_names[0])
+        fl, ol = names_codes(investor_names[1])
     iid_of = np.asarray(name_iid or [0], np.int64)
     op_of = np.asarray(name_op or [0], np.int64)
     l_rows, l_names, l_pos, l_lens = expand(lc, fl, ol)

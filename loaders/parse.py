@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from ontology import clean_name, load as load_ontology
 
-__all__ = ["FieldError", "Amount", "parse_amount", "parse_date", "parse_round", "split_names",
+__all__ = ["split_names_column", "FieldError", "Amount", "parse_amount", "parse_date", "parse_round", "split_names",
            "chinese_number", "UNDISCLOSED"]
 
 
@@ -253,6 +253,33 @@ def _name_part(part: str) -> str | None:
     (Kept per part: a large file names the same few thousand investors in ~300k distinct lists.)"""
     name = clean_name(part)
     return name if name and name.lower() not in UNDISCLOSED else None
+
+
+def split_names_column(cells):
+    """:func:`split_names` of each of ``cells`` (a pyarrow string array without nulls) as arrays:
+    ``(cell, code, names)``, the cell of each name and its code into ``names``, cell by cell in
+    order with each cell's names in order (what split_names gives each cell). The split and the
+    duplicates are vectorised; each distinct part is cleaned once (``_name_part``)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    parts = pc.split_pattern_regex(cells, _SPLIT.pattern)
+    cell = pc.list_parent_indices(parts).to_numpy(zero_copy_only=False).astype(np.int64)
+    enc = pc.list_flatten(parts).dictionary_encode()
+    names: dict[str, int] = {}
+    lut = np.full(len(enc.dictionary) + 1, -1, np.int64)
+    for i, part in enumerate(enc.dictionary.to_pylist()):
+        name = _name_part(part)
+        if name is not None:
+            lut[i] = names.setdefault(name, len(names))
+    code = lut[enc.indices.to_numpy(zero_copy_only=False)]
+    keep = code >= 0
+    cell, code = cell[keep], code[keep]
+    if len(code):  # a name again in its cell: only its first place counts
+        _, first = np.unique(cell * (len(names) + 1) + code, return_index=True)
+        first.sort()
+        cell, code = cell[first], code[first]
+    return cell, code, list(names)
 
 
 def split_names(text) -> list[str]:
