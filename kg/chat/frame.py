@@ -651,6 +651,7 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
     never_led = f.setop == "minus" and f.other.get("lead_only")  # backed but never led: both words used
     if not never_led and ((minus and not f.setop and not fl.get("not_lead")) or (not_lead and not fl.get("not_lead"))):
         f.ignored.extend(w for _, _, w in _spans(V["setop"]["minus"], sk) + _spans(V["not_lead"], sk))
+    f.ignored.extend(w for _, _, w in _spans(V["exclusive"], sk))  # 只做早期: not "did early rounds"
     for s, e, chunk in r.residue():
         if not chunk.strip() or re.fullmatch(r"[\W\d_]+", chunk):
             continue
@@ -861,9 +862,15 @@ def _below(p, f: Frame, r: _Reader) -> None:
 
 
 def _share_part(f: Frame) -> None:
-    """The part of a share: a stage or round, disclosure, leads, a region or a segment (the first of
-    these that the question names), against the same question without it."""
+    """The part of a share: an amount threshold (both ends of a range), a stage or round, disclosure,
+    leads, a region or a segment (the first of these that the question names), against the same
+    question without it."""
     fl = f.filters
+    amount = {k: fl.pop(k) for k in ("min_amount", "max_amount", "min_inclusive", "max_inclusive") if k in fl}
+    if "min_amount" in amount or "max_amount" in amount:  # 超过1亿元的交易占比: of all deals, those above
+        f.share_part = amount
+        return
+    fl.update(amount)
     for key in ("round", "disclosed", "lead_only", "region", "segment", "investor"):
         if key in fl:
             if key == "region" and f.subject_investor is None and "year" not in fl and len(fl) == 1:

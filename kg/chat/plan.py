@@ -564,13 +564,7 @@ def interpretation(store, f: Frame) -> str:
                 lab = _round_labels().get(r)
                 labs.append((lab[0] if zh else lab[1]) if lab else r)
         parts.append("/".join(labs))
-    if fl.get("min_amount"):
-        incl = fl.get("min_inclusive")
-        parts.append(((">=" if incl else ">") if not zh else ("不低于" if incl else "超过")) + _money(fl["min_amount"], f.language))
-    if fl.get("max_amount"):
-        hi_incl = fl.get("max_inclusive")
-        parts.append(((("<=" if hi_incl else "<") if not zh else ("不高于" if hi_incl else "低于")) +
-                      _money(fl["max_amount"], f.language)))
+    parts += _amount_words(fl, f.language)
     if fl.get("currency"):
         parts.append(f"以{ {'USD': '美元', 'CNY': '人民币'}.get(fl['currency'], fl['currency'])}计价" if zh else
                      f"in {fl['currency']}")
@@ -579,7 +573,10 @@ def interpretation(store, f: Frame) -> str:
     elif fl.get("disclosed") is False:
         parts.append("未披露金额" if zh else "undisclosed amounts")
     what = _what(f, store)
-    if f.measure == "share" and f.share_part:
+    if f.measure == "share" and f.share_part and _amount_words(f.share_part, f.language):
+        what = (f"{'、'.join(_amount_words(f.share_part, 'zh'))}的占比（%）" if zh else
+                f"share of {', '.join(_amount_words(f.share_part, 'en'))} (%)")
+    elif f.measure == "share" and f.share_part:
         key, val = next(iter(f.share_part.items()))
         part = {"round": lambda v: "/".join(_GROUP_WORDS.get(x, (_round_labels().get(x, (x, x))))[0 if zh else 1]
                                             for x in v),
@@ -590,6 +587,18 @@ def interpretation(store, f: Frame) -> str:
                 "investor": lambda v: ("、" if zh else ", ").join(_display(store, i, f.language) for i in v)}[key](val)
         what = (f"{part}的占比（%）" if zh else f"share of {part} (%)")
     return " · ".join(parts + [what]) if parts else what
+
+
+def _amount_words(fl: dict, lang: str) -> list[str]:
+    """An amount threshold in words: 超过1.00亿元 / > CNY 100.0m, both ends of a range."""
+    zh, out = lang == "zh", []
+    if fl.get("min_amount"):
+        incl = fl.get("min_inclusive")
+        out.append(((">=" if incl else ">") if not zh else ("不低于" if incl else "超过")) + _money(fl["min_amount"], lang))
+    if fl.get("max_amount"):
+        incl = fl.get("max_inclusive")
+        out.append(((("<=" if incl else "<") if not zh else ("不高于" if incl else "低于")) + _money(fl["max_amount"], lang)))
+    return out
 
 
 def _what(f: Frame, store=None) -> str:

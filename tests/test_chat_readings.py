@@ -1,0 +1,36 @@
+"""Readings that used to answer a smaller question with confidence: an amount threshold as the part
+of a share (it was applied to the whole too: 100%), rounds ranked by money ("raised the most rounds"),
+and "only" as all that an investor does (只做早期: answered as "did early rounds", nothing said).
+Expected values come from the deals query, not from the answer."""
+from __future__ import annotations
+
+import pytest
+
+from kg.chat import answer
+from kg.queries import run
+
+
+@pytest.mark.parametrize("q,kw", [("融资金额超过1亿元的交易占比是多少？", {"min_amount": 100_000_000}),
+                                  ("What share of deals were above 100 million yuan?", {"min_amount": 100_000_000}),
+                                  ("5000万元以下的融资占多少比例？", {"max_amount": 50_000_000})])
+def test_an_amount_threshold_is_the_part_of_a_share(dev_store_ro, q, kw):
+    part = run(dev_store_ro, "deals", **kw).rows[0]["deals"]
+    whole = run(dev_store_ro, "deals").rows[0]["deals"]
+    a = answer(dev_store_ro, q)
+    assert a["intent"] == "share" and 0 < part < whole
+    assert a["value"] == pytest.approx(100 * part / whole, abs=1e-3), a["text"]
+
+
+@pytest.mark.parametrize("q", ["Which company raised the most rounds?", "哪家公司融资轮次最多？"])
+def test_the_most_rounds_ranks_by_rounds(dev_store_ro, q):
+    rows = run(dev_store_ro, "deals", group_by="company", measure="deals", k=1000).rows
+    top = max(r["deals"] for r in rows)
+    a = answer(dev_store_ro, q)
+    assert sorted(a["entities"]) == sorted(r["key"] for r in rows if r["deals"] == top), a["text"][:120]
+
+
+@pytest.mark.parametrize("q,word", [("哪些机构只做早期投资？", "只做"), ("Which investors only invest in seed rounds?", "only invest"),
+                                    ("Which investors invest exclusively in Beijing?", "exclusively")])
+def test_only_as_all_they_do_is_said_as_not_understood(dev_store_ro, q, word):
+    a = answer(dev_store_ro, q)
+    assert a["partial"] and word in a["ignored"], (a["ignored"], a["text"][:100])
