@@ -34,3 +34,22 @@ def test_the_most_rounds_ranks_by_rounds(dev_store_ro, q):
 def test_only_as_all_they_do_is_said_as_not_understood(dev_store_ro, q, word):
     a = answer(dev_store_ro, q)
     assert a["partial"] and word in a["ignored"], (a["ignored"], a["text"][:100])
+
+
+@pytest.mark.parametrize("q,group,k,year", [("列出2019年融资金额前十的公司", "company", 10, 2019),
+                                            ("2019年融资额前五的投资机构", "investor", 5, 2019),
+                                            ("Top 3 companies by amount raised in 2020", "company", 3, 2020)])
+def test_a_number_of_companies_or_investors_is_a_ranking(dev_store_ro, q, group, k, year):
+    """前十的公司 by amount: the ten companies, all of a tie at the tenth place (was: the year's total)."""
+    a = answer(dev_store_ro, q)
+    rows = run(dev_store_ro, "deals", group_by=group, measure="amount", year=year, k=k, ties=True).rows
+    assert a["entities"] == [r["key"] for r in rows] and len(rows) >= k, a["text"][:120]
+
+
+@pytest.mark.parametrize("q,group", [("How many deals did the average investor do?", "investor"),
+                                     ("How many rounds does the average company raise?", "company")])
+def test_the_average_investor_is_a_count_per_group(dev_store_ro, q, group):
+    rows = run(dev_store_ro, "deals", group_by=group, measure="deals", k=100_000).rows
+    a = answer(dev_store_ro, q)
+    assert a["value"] == pytest.approx(round(sum(r["deals"] for r in rows) / len(rows), 2), abs=0.01), a["text"]
+    assert "companys" not in a["text"]

@@ -414,7 +414,8 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         f.groups_in = [m.id for m in regions]
         fl.pop("region", None)
         f.other.pop("regions", None)
-    ranked = bool(desc or asc)
+    # a number of companies or investors asked for is a ranking (融资金额前十的公司, top 10 investors by amount)
+    ranked = bool(desc or asc) or (f.k is not None and bool(t_companies or t_investors))
     if asc and (not desc or asc[0][0] > desc[0][0]):
         f.order = "asc"
     want_investors = bool(t_investors)
@@ -669,7 +670,9 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
 
 
 _PER = re.compile(r"平均每(?:一|个|家|位)?\s*(月|年|公司|企业|家|机构|城市|省份?|轮|笔|起)|每(?:个)?(月|年|轮|笔)(?:平均|平均下来)|"
-                  r"\b(?:per|each|a)\s+(month|year|company|startup|investor|firm|city|province|round|deal)\b", re.IGNORECASE)
+                  r"\b(?:per|each|a)\s+(month|year|company|startup|investor|firm|city|province|round|deal)\b|"
+                  r"\b(?:the\s+)?(?:average|typical)\s+(month|year|company|startup|investor|firm|city|province)\b",
+                  re.IGNORECASE)
 _PER_DIM = {"月": "month", "年": "year", "公司": "company", "企业": "company", "家": "company", "机构": "investor",
             "城市": "city", "省": "province", "省份": "province", "month": "month", "year": "year", "company": "company",
             "startup": "company", "investor": "investor", "firm": "investor", "city": "city", "province": "province",

@@ -748,7 +748,8 @@ def compose(store, f: Frame, out: dict, money) -> str:
         if zh:
             return (f"{line}：平均每{per[0]} {v:g} {unit[0]}（共 {out['part']} {unit[0]}，"
                     f"{out['whole']} {'个月' if f.group_by == 'month' else '年' if f.group_by == 'year' else per[0]}）。")
-        return f"{line}: {v:g} {unit[1]} per {per[1]} on average ({out['part']} over {out['whole']} {per[1]}s)."
+        plural = per[1][:-1] + "ies" if per[1].endswith("y") else per[1] + "s"  # company -> companies
+        return f"{line}: {v:g} {unit[1]} per {per[1]} on average ({out['part']} over {out['whole']} {plural})."
     if f.measure == "share":
         if v is None:
             return f"{line}：没有可计算的融资。" if zh else f"{line}: no deals to compute a share from."
