@@ -121,27 +121,23 @@ class Rows:
 # ---------------------------------------------------------------------------------------------- helpers
 def factorize(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(key per entry, numbered in order of first appearance; index of each key's first entry).
-    Sort-based: numpy's ``unique`` hashes int arrays, several times slower here."""
+    Hashed by pandas' factorize (5-10x a sort here; numpy's ``unique`` sorts, or hashes slower):
+    a key's first entry is where the keys so far reach a new high (keys come numbered in order)."""
+    import pandas as pd
+
     n = len(codes)
     if not n:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.argsort(codes, kind="stable")
-    srt = codes[order]
+    keys = pd.factorize(codes, sort=False)[0].astype(np.int64, copy=False)
+    top = np.maximum.accumulate(keys)
     new = np.empty(n, bool)
     new[0] = True
-    np.not_equal(srt[1:], srt[:-1], out=new[1:])
-    group = np.cumsum(new) - 1                 # group of each sorted entry (groups in value order)
-    first = order[new]                         # first entry of each group (stable sort: the smallest index)
-    rank_order = np.argsort(first, kind="stable")
-    rank = np.empty(len(first), np.int64)
-    rank[rank_order] = np.arange(len(first))
-    keys = np.empty(n, np.int64)
-    keys[order] = rank[group]
-    return keys, first[rank_order]
+    np.greater(top[1:], top[:-1], out=new[1:])
+    return keys, np.flatnonzero(new)
 
 
 def _first_order(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`factorize`, without its sorts when the codes are already numbered in order of first
+    """:func:`factorize`, with no hash when the codes are already numbered in order of first
     appearance (a company's or a round's code over the rows: dictionary indices)."""
     n = len(codes)
     if n:
@@ -178,6 +174,12 @@ def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return bs[i] == a
 
 
+def _stable_order(k: np.ndarray, nkeys: int) -> np.ndarray:
+    """``np.argsort(k, kind="stable")`` of keys below ``nkeys``; as 16-bit keys when they fit
+    (numpy then sorts by radix: an investor's 2.6M calls at 1M deals in a tenth of the time)."""
+    return np.argsort(k.astype(np.uint16) if nkeys <= 1 << 16 else k, kind="stable")
+
+
 def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> pa.Array:
     """Each key's distinct sources in call order (null for a key without one); ``rows`` -1: none."""
     sel = rows >= 0
@@ -188,7 +190,7 @@ def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> p
     if len(k) and (r[1:] >= r[:-1]).all():
         # calls in row order (the usual case): within a key, sorted stably, a repeated source is
         # next to its first, and the first ones are in call order
-        order = np.argsort(k, kind="stable")
+        order = _stable_order(k, nkeys)
         k, r = k[order], r[order]
         keep = np.ones(len(k), bool)
         keep[1:] = (k[1:] != k[:-1]) | (r[1:] != r[:-1])
@@ -203,7 +205,7 @@ def _sources(keys: np.ndarray, rows: np.ndarray, nkeys: int, src: pa.Array) -> p
         _, first = factorize(pair)
         first.sort()
         k, r = k[first], r[first]
-    order = np.argsort(k, kind="stable")
+    order = _stable_order(k, nkeys)
     counts = np.bincount(k, minlength=nkeys)
     offsets = np.zeros(nkeys + 1, np.int64)
     np.cumsum(counts, out=offsets[1:])
