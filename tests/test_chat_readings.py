@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from kg.chat import answer
+from kg.chat import Session, answer
+from kg.chat.answer import english_names
 from kg.queries import run
 
 
@@ -53,3 +54,29 @@ def test_the_average_investor_is_a_count_per_group(dev_store_ro, q, group):
     a = answer(dev_store_ro, q)
     assert a["value"] == pytest.approx(round(sum(r["deals"] for r in rows) / len(rows), 2), abs=0.01), a["text"]
     assert "companys" not in a["text"]
+
+
+def _round_investors(store, round_id: str, lead_only: bool = False) -> list[str]:
+    """The investors of one round, from the graph's INVESTED_IN (not from the chat)."""
+    return sorted(store.entity(other)["name"] for _, other, _, props in store.neighbours(round_id, "INVESTED_IN", "in")
+                  if props.get("lead") or not lead_only)
+
+
+@pytest.mark.parametrize("turns", [["2019年最大的一笔融资是哪家公司？", "投资方有哪些？"],
+                                   ["2019年最大的一笔融资是哪家公司？", "它的投资方有哪些？"],
+                                   ["Which was the smallest disclosed round in 2020?", "Who invested in it?"]])
+def test_the_investors_of_the_round_just_named(dev_store_ro, turns):
+    """Was: every investor of the year."""
+    s = Session()
+    first = answer(dev_store_ro, turns[0], s)
+    expect = _round_investors(dev_store_ro, first["rows"][0]["key_id"])
+    then = answer(dev_store_ro, turns[1], s)
+    assert sorted(then["entities"]) == expect and 0 < len(expect) < 10, then["text"][:150]
+
+
+def test_a_compound_question_about_the_largest_round(dev_store_ro):
+    a = answer(dev_store_ro, "What was the largest round in 2019 and who led it?")
+    rid = answer(dev_store_ro, "What was the largest round in 2019?")["rows"][0]["key_id"]
+    leads = _round_investors(dev_store_ro, rid, lead_only=True)
+    second = a["text"].split("\n", 1)[1]  # the answer of "who led it"
+    assert leads and all(english_names(n) in second for n in leads) and f"{len(leads)} in all" in second, (leads, a["text"])

@@ -1050,6 +1050,10 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
             (pronoun or (frame.seq is not None and not p0.mentions)):
         frame.filters["company"] = frame.subject_company = session.last_company
         frame.ignored = [w for w in frame.ignored if not vocab()["pronoun"]["company"].fullmatch(w)]
+    if session is not None and session.last_round and _asks_round_investors(own_frame) and \
+            (followup or not own_frame.filters):
+        frame = _about_round(frame, own_frame, session.last_round)  # the round just named: its investors
+        followup = True
     if frame.co_pending and not frame.co_investors and len(frame.filters.get("investor") or []) == 1:
         # 它的合投伙伴有多少家: the investor the pronoun stands for, and its co-investors
         frame.co_investors, frame.group_by, frame.target = True, "investor", "investors"
@@ -1252,7 +1256,33 @@ def _answer_frame(store, q: str, frame, session) -> dict:
         rows = res.get("rows") or []
         session.last_single = (frame.group_by, rows[0]["key_id"]) if frame.group_by in _FILTER_OF_GROUP and \
             len(rows) == 1 and rows[0].get("key_id") is not None else None
+        one = rows[0] if len(rows) == 1 else {}
+        session.last_round = {"company": one["company_id"], "date": str(one["date"]), "type": one.get("type")} \
+            if str(one.get("key_id") or "").startswith("round:") and one.get("company_id") and one.get("date") else None
     return out
+
+
+def _asks_round_investors(own) -> bool:
+    """Does a turn with no subject of its own ask who invested (投资方有哪些, who led it, 几家机构)?"""
+    fl = own.filters
+    return (own.target == "investors" or own.ask == "investors" or own.group_by == "investor") and \
+        not fl.get("investor") and not fl.get("company") and not own.k and not own.top_ties and \
+        own.measure in ("list", "investors") and not own.setop and not own.co_investors
+
+
+def _about_round(frame, own, rnd: dict):
+    """``frame`` turned to the investors of the one round the last answer named (its company, date
+    and type): 2019年最大的一笔融资是哪家公司？投资方有哪些？"""
+    f = copy.deepcopy(frame)
+    f.filters = {"company": rnd["company"], "date_from": rnd["date"], "date_to": rnd["date"]}
+    if rnd.get("type"):
+        f.filters["round"] = [rnd["type"]]
+    if own.filters.get("lead_only"):
+        f.filters["lead_only"] = True
+    f.subject_company = rnd["company"]
+    f.group_by, f.target, f.measure = "investor", "investors", "investors" if own.measure == "investors" else "list"
+    f.k, f.top_ties, f.plural_rank, f.rank_by, f.seq, f.ask, f.order = None, False, False, "deals", None, None, "desc"
+    return f
 
 
 from kg.chat.plan import LIST_CAP as ROW_LIMIT  # noqa: E402 - one cap for the plan and the answer

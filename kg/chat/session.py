@@ -33,6 +33,7 @@ class Session:
         self.engine = None        # which of the two answered last: "frame" or "named"
         self.last_company = None  # the company a pronoun (它, its) refers to
         self.last_single = None   # (grouping, key id) of a ranking that answered with one group: "its" then
+        self.last_round = None    # the one round the last answer named (the largest of 2019): "its investors" then
         self.turns = 0
         self.touched = time.monotonic()
         self.lock = threading.RLock()
@@ -45,6 +46,7 @@ class Session:
             if ok and parse.intent not in (None, "unknown"):
                 self.last = copy.deepcopy(parse)
                 self.engine = "named"
+                self.last_round = None
                 company = (parse.params or {}).get("company")
                 if company:
                     self.last_company = company
@@ -61,7 +63,7 @@ class Session:
 
     def reset(self) -> None:
         with self.lock:
-            self.last = self.frame = self.engine = self.last_company = self.last_single = None
+            self.last = self.frame = self.engine = self.last_company = self.last_single = self.last_round = None
             self.touched = time.monotonic()
 
     def __repr__(self) -> str:
