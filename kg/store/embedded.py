@@ -140,25 +140,28 @@ def _ends_in_batch(batch: TableBatch, where: list, rel_items: list) -> list | No
     return out
 
 
+def _id_prefixes(ids) -> set[str] | None:
+    """The prefixes (the text up to the first ``:``: ``company:``, ``city:``) of a label's ids; None
+    when an id has none, or there are many ids of several kinds (not worth reading them all)."""
+    if not len(ids):
+        return set()
+    first = ids[0].as_py()
+    p = first[:first.find(":") + 1]
+    if p and pc.all(pc.starts_with(ids, p)).as_py():
+        return {p}
+    if len(ids) > 100_000:
+        return None
+    mine = {x[:x.find(":") + 1] for x in ids.to_pylist()}  # a label with ids of several kinds (Region)
+    return None if "" in mine else mine
+
+
 def _apart_by_prefix(where: list) -> bool:
     """Whether the ids of different labels of a batch (each label's ids are its table's keys, no
-    two alike) have different prefixes (the text up to the first ``:``: ``company:``, ``city:``):
-    then no id is under two labels, with no hash of them all."""
+    two alike) have different prefixes: then no id is under two labels, with no hash of them all."""
     seen: set[str] = set()
     for ids, _, _ in where:
-        if not len(ids):
-            continue
-        first = ids[0].as_py()
-        p = first[:first.find(":") + 1]
-        if p and pc.all(pc.starts_with(ids, p)).as_py():
-            mine = {p}
-        elif len(ids) <= 100_000:  # a label with ids of several kinds (Region: city:, province:, …)
-            mine = {x[:x.find(":") + 1] for x in ids.to_pylist()}
-            if "" in mine:
-                return False
-        else:
-            return False
-        if seen & mine:
+        mine = _id_prefixes(ids)
+        if mine is None or seen & mine:
             return False
         seen |= mine
     return True
@@ -565,6 +568,7 @@ class EmbeddedStore:
         c = {"nodes_created": 0, "nodes_updated": 0, "rels_created": 0, "rels_updated": 0}
         stats = self.stats()
         out_nodes, out_rels, where, created_ids, created_at = {}, {}, [], [], []
+        stored_prefixes: dict[str, set | None] = {}  # label -> its stored ids' prefixes (_id_prefixes)
         known = _node_positions(batch.node_tables, cur_nodes)
         if known is False:
             return None  # a node of this id under another label: the row-by-row rules
@@ -577,8 +581,16 @@ class EmbeddedStore:
             else:
                 pos = _positions(D.column("id"), T.column("id")) if T is not None else np.full(D.num_rows, -1)
             new = pos < 0
+            mine = _id_prefixes(D.column("id")) if known is None else None
             for other, OT in cur_nodes.items() if known is None else ():
-                if other != label and OT.num_rows and new.any() and _any_in(D.column("id"), OT.column("id"), new):
+                if other == label or not OT.num_rows or not new.any():
+                    continue
+                if mine is not None and other not in stored_prefixes:
+                    stored_prefixes[other] = _id_prefixes(OT.column("id"))
+                theirs = stored_prefixes.get(other)
+                if theirs is not None and not mine & theirs:
+                    continue  # no id of this label can be one of theirs (a 1M load: no hash of 1M ids per label)
+                if _any_in(D.column("id"), OT.column("id"), new):
                     return None  # a node of this id under another label: the row-by-row rules
             planned = _upsert(T, D, pos, LIST_PROPS)
             if planned is None:
