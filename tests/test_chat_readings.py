@@ -80,3 +80,18 @@ def test_a_compound_question_about_the_largest_round(dev_store_ro):
     leads = _round_investors(dev_store_ro, rid, lead_only=True)
     second = a["text"].split("\n", 1)[1]  # the answer of "who led it"
     assert leads and all(english_names(n) in second for n in leads) and f"{len(leads)} in all" in second, (leads, a["text"])
+
+
+@pytest.mark.parametrize("q,a_,b_", [("北京和上海哪个城市的公司更多？", "北京", "上海"),
+                                     ("Which province has more companies, Guangdong or Jiangsu?", "广东", "江苏"),
+                                     ("哪个省份的企业最多？", None, None)])
+def test_more_companies_counts_companies(dev_store_ro, q, a_, b_):
+    """公司更多 / more companies: companies, not deals."""
+    rows = {r["key"]: r["companies"] for r in run(dev_store_ro, "deals", group_by="province", measure="companies", k=100).rows}
+    a = answer(dev_store_ro, q)
+    if a_ is None:
+        top = max(rows.values())
+        assert a["entities"] == [k for k, v in rows.items() if v == top] and f"{top}" in a["text"], a["text"]
+    else:
+        assert f"{rows[a_]}" in a["text"] and f"{rows[b_]}" in a["text"] and ("公司数" in a["text"] or "companies" in a["text"])
+        assert a["entities"] == [a_ if rows[a_] >= rows[b_] else b_] or rows[a_] == rows[b_], a["text"]

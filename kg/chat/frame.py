@@ -835,8 +835,9 @@ def _compare(p, f: Frame, investors, regions, segments, money: bool = False) -> 
         f.yesno = False  # "Did X invest more in A or B?" asks which, not whether
     if f.yesno and re.search(r"更少|少于|\bfewer\b|\bless\b", p.text, re.IGNORECASE):
         f.order = "asc"  # 是否比…少: whether the first named is below the second
-    if f.measure == "list":
-        f.measure = "amount" if money else "deals"
+    if f.measure == "list":  # 哪个城市的公司更多 / more companies: companies; 投资方更多: investors; else deals or money
+        f.measure = "companies" if vocab()["rank_by_companies"].search(text) else \
+            "investors" if vocab()["rank_by_investors"].search(text) else "amount" if money else "deals"
     f.rank_by = f.measure if f.measure in ("deals", "companies", "investors", "amount", "avg", "median") else "deals"
 
 

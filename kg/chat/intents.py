@@ -121,6 +121,7 @@ _ELLIPSIS = _R(r"^(?:那么|那|如果是|如果换成|如果|换成|改成|换�
                r"[\s?？!！.,，。、:：ⒾⒸⓇⓈⓎⒷⒶⓀ])+$")
 SEARCH = _R(r"搜索|查找|查询|找一下|\bsearch\b|\bfind\b|\blook\s*up\b")
 BY_COMPANIES = _R(r"家数|公司数|企业数|投资企业数|投资公司数|投的公司最多|投资的公司最多|投资的企业最多|覆盖.*(?:公司|企业)|"
+                  r"(?:公司|企业)(?:的)?(?:数量|数目)?(?:最多|更多|多一些|较多|最少|更少)|(?:more|fewer|fewest)\s+(?:companies|startups)|"
                   r"most\s+(?:companies|startups)|number\s+of\s+(?:companies|startups)|companies\s+backed")
 FOLLOW_MARK = _R(r"^(?:那|那么|那如果|如果是|如果换成|换成|改成|换为|要是|再看|再问|还有|and\b|what\s+about\b|how\s+about\b|"
                  r"same\s+(?:for|question)|now\b|only\b|just\b|also\b|then\b|ok\b)|呢\s*[?？]?\s*$|\binstead\b|^只看|^仅看|^只要")
