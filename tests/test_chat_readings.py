@@ -95,3 +95,22 @@ def test_more_companies_counts_companies(dev_store_ro, q, a_, b_):
     else:
         assert f"{rows[a_]}" in a["text"] and f"{rows[b_]}" in a["text"] and ("公司数" in a["text"] or "companies" in a["text"])
         assert a["entities"] == [a_ if rows[a_] >= rows[b_] else b_] or rows[a_] == rows[b_], a["text"]
+
+
+@pytest.mark.parametrize("q,n", [("哪些公司只融过一轮？", 1), ("Which companies raised exactly two rounds?", 2),
+                                 ("Which companies have had only one round?", 1)])
+def test_companies_with_exactly_n_rounds(dev_store_ro, q, n):
+    """只融过一轮 / exactly two rounds: a threshold on each company (was: every company, nothing said)."""
+    rows = run(dev_store_ro, "deals", group_by="company", measure="deals", k=100_000).rows
+    a = answer(dev_store_ro, q)
+    assert sorted(a["entities"]) == sorted(r["key"] for r in rows if r["deals"] == n) and not a["partial"], a["text"][:100]
+
+
+def test_only_one_round_of_one_company_is_a_yes_or_no(dev_store_ro):
+    """墨弦互联只有一轮融资吗 was answered 是 with its five rounds."""
+    rows = run(dev_store_ro, "deals", group_by="company", measure="deals", k=100_000).rows
+    one = next(r["key"] for r in rows if r["deals"] == 1)
+    many = next(r["key"] for r in rows if r["deals"] > 1)
+    assert answer(dev_store_ro, f"{one}只有一轮融资吗？")["value"] == 1
+    assert answer(dev_store_ro, f"{many}只有一轮融资吗？")["value"] == 0
+    assert answer(dev_store_ro, f"Did {many} raise only one round?")["value"] == 0

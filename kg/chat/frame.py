@@ -392,6 +392,8 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
     if companies:
         fl["company"] = companies[0].id
         f.subject_company = companies[0].id
+        if f.having and f.having[0] == "deals" and not f.group_by:
+            f.group_by = "company"  # 墨弦互联只有一轮融资吗: its own count against the threshold
     if segments:
         fl["segment"] = segments[0].id
     if len(regions) == 1:
@@ -754,7 +756,7 @@ def _between(p, f: Frame, r: _Reader) -> bool:
 _HAVING_N = (r"(\d{1,4}|[一二两三四五六七八九十]{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
              r"(起|笔|轮|次|(?:家|个|位)?\s*(?:投资方|投资人|投资机构|机构|资方)|家|个|deals?|rounds?|financings?|companies|"
              r"(?:distinct\s+|different\s+|unique\s+)?(?:investors?|backers?)|times)")
-_EXACTLY = r"(?:只有|仅有|仅|只|恰好|正好|刚好|\bonly\b|\bexactly\b|\bjust\b)\s*(?:by\s+)?"
+_EXACTLY = r"(?:只有|仅有|仅|只|恰好|正好|刚好|\bonly\b|\bexactly\b|\bjust\b)\s*(?:by\s+|融过|融了|融|获得过|获得了|拿过|拿到过|\braised\s+|\bhad\s+)?"
 
 
 def _having_unit(unit: str) -> str:
@@ -778,8 +780,6 @@ def _having(p, f: Frame, r: _Reader) -> None:
             if n is None:
                 continue
             what = _having_unit(m.group(2))
-            if op == "==" and what != "investors":
-                continue  # 只有一轮 / only one round: a company's history, not a threshold on groups
             f.having = (what, op, n)
             r.take(m.start(), m.end())
             return
