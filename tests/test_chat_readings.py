@@ -114,3 +114,19 @@ def test_only_one_round_of_one_company_is_a_yes_or_no(dev_store_ro):
     assert answer(dev_store_ro, f"{one}只有一轮融资吗？")["value"] == 1
     assert answer(dev_store_ro, f"{many}只有一轮融资吗？")["value"] == 0
     assert answer(dev_store_ro, f"Did {many} raise only one round?")["value"] == 0
+
+
+@pytest.mark.parametrize("q,k", [("List the 5 largest rounds of 2020", 5), ("2020年最大的五笔融资", 5)])
+def test_the_largest_rounds_rank_by_amount(dev_store_ro, q, k):
+    """Each round is one deal: its size ranks it (was: any k rounds, 'k in all')."""
+    amounts = sorted((r["amount"] for r in run(dev_store_ro, "deals", group_by="round", year=2020, k=100_000).rows
+                      if r.get("amount") is not None), reverse=True)
+    a = answer(dev_store_ro, q)
+    assert [r["amount"] for r in a["rows"]] == amounts[:k], a["text"][:150]
+    total = run(dev_store_ro, "deals", year=2020).rows[0]["deals"]
+    assert f"{total}" in a["text"] and (f"列出 {k} 起" in a["text"] or f"({k} listed)" in a["text"])
+
+
+def test_each_investors_first_investment_is_said_as_not_understood(dev_store_ro):
+    a = answer(dev_store_ro, "Which investors made their first investment in 2019?")
+    assert a["partial"] and any("first investment" in w for w in a["ignored"]), a["ignored"]

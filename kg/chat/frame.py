@@ -514,6 +514,8 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
                                                         sk, re.I))
     if f.measure in ("amount",) and f.group_by and not ranked and f.target != "groups":
         f.rank_by = "amount"
+    if f.group_by == "round" and f.rank_by == "deals" and ranked:
+        f.rank_by = "amount"  # the largest rounds: each round is one deal, so its size ranks it
     # ---- a count averaged per group: 2019年每个月平均多少起融资, 平均每家公司融资几轮, deals per month
     per = _PER.search(sk)
     if avg and (count or count_unit) and not amount and (per or dims):
@@ -529,6 +531,8 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
     if first_deal and f.seq is None and f.group_by in (None, "company", "round"):
         f.group_by, f.order, f.k, f.measure = "round", "date", 1, "list"
         f.top_ties = f.plural_rank = False
+    elif first_deal:  # each investor's own first investment: not a question the deals query answers
+        f.ignored.append(first_deal.group(0))
     # ---- a threshold on each round, company or investor (exactly 4 investors, more than 8 investors)
     if f.having and f.having[0] == "investors" and f.group_by in (None, "investor"):
         # companies (or rounds) with n investors: the investors are what is counted, not what is listed

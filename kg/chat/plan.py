@@ -788,8 +788,10 @@ def compose(store, f: Frame, out: dict, money) -> str:
                   f" ({r.get('date') or 'undated'}, {money(r.get('amount'), 'en')})") for r in rows[:20]]
         more = len(rows) - 20
         body = ("；" if zh else "; ").join(items) + ((f" 等 {len(rows)} 轮" if zh else f" and {more} more") if more > 0 else "")
-        n_all = max(int(out.get("total") or 0), len(rows)) if not (f.k or f.top_ties) else len(rows)
-        cut = (f"（列出 {len(rows)} 起）" if zh else f" ({len(rows)} listed)") if n_all > len(rows) else ""
+        n_all = max(int(out.get("total") or 0), len(rows)) if not f.top_ties else len(rows)
+        first = f.k and f.order == "date"  # the earliest k (第一笔融资): said as the first of all
+        cut = ((f"（列出{'最早的' if first else ''} {len(rows)} 起）" if zh else
+                f" ({'the first ' if first else ''}{len(rows)} listed)") if n_all > len(rows) else "")
         return f"{line}：共 {n_all} 起{cut}：{body}。" if zh else f"{line}: {n_all} in all{cut}: {body}."
     if f.group_by or f.setop or f.repeat:
         if not ents:
