@@ -298,11 +298,13 @@ def _rows_again(path: Path, header_matches):
 
 def _open_csv(path: Path, header_matches, plain: bool = True) -> Table:
     raw = path.read_bytes()
-    if not raw.strip():
+    if not raw or raw.isspace():  # (not raw.strip(): no copy of a large file)
         raise InputError(f"{path}: the file is empty")
     if raw[:4] == b"PK\x03\x04":
         raise InputError(f"{path}: this is an Excel/zip file; name it .xlsx")
     text, enc = decode_text(raw, path)
+    # a UTF-8 file's bytes are its text's: read as they are below, not encoded again
+    utf8 = raw if enc == "utf-8" else raw[3:] if enc == "utf-8-sig" else None
     del raw
     text = text.removeprefix("\ufeff")  # a BOM the decoding left (UTF-16)
     first = _first_line(text)
@@ -315,10 +317,11 @@ def _open_csv(path: Path, header_matches, plain: bool = True) -> Table:
         eol = _EOL.search(text)
         header = [h.strip() for h in (text[:eol.start()] if eol else text).split(delim)]
         total = max(text.count("\n") - 1, 0)
-        columns = _plain_columns(text, eol.end() if eol else len(text), 2, delim, header, header_matches, path)
+        columns = _plain_columns(text, eol.end() if eol else len(text), 2, delim, header, header_matches, path, utf8)
         if columns is not None:
-            del text
+            del text, utf8
             return Table(path, header, _rows_again(path, header_matches), enc, None, total, columns)
+    del utf8
     sio = io.StringIO(text, newline="")
     reader = csv.reader(sio, delimiter=delim)
     try:
@@ -406,15 +409,19 @@ def _is_plain(text: str) -> bool:
 
 
 def _plain_columns(text: str, pos: int, first_line: int, delim: str, header: list[str], header_matches,
-                   path) -> Columns | None:
+                   path, utf8: bytes | None = None) -> Columns | None:
     """:class:`Columns` of the rows of a plain file (:func:`_is_plain`) after ``pos``; None when a
-    row has more or fewer fields than the header (the row reader says what is wrong with it)."""
+    row has more or fewer fields than the header (the row reader says what is wrong with it).
+    ``utf8``: the text's UTF-8 bytes, when at hand (read as they are, not encoded again)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
     width = len(header)
-    body = pa.py_buffer(text[pos:].encode("utf-8"))
+    if utf8 is None:
+        body = pa.py_buffer(text[pos:].encode("utf-8"))
+    else:  # (a str's searches are faster than its bytes': only the body is read from them)
+        body = pa.py_buffer(memoryview(utf8)[len(text[:pos].encode("utf-8")):])
     blank_line = text.find("\n\n", pos) >= 0 or text.find("\n\r\n", pos) >= 0 or text[pos:pos + 1] in ("\n", "\r")
     cols = None if blank_line else _arrow_csv(body, delim, width)
     if cols is not None:
