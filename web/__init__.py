@@ -22,10 +22,15 @@ from flask import Flask, jsonify, render_template, request
 
 from kg.config import Config
 from kg.errors import BackendError, KGError, WorkspaceError
+from web.jsonio import FastJSONProvider
 
 __all__ = ["create_app"]
 
 BLUEPRINTS = ["explore", "chat", "query", "network", "regions", "paths", "report", "export", "importer"]
+
+
+class _App(Flask):
+    json_provider_class = FastJSONProvider  # JSON responses through orjson (web/jsonio.py)
 
 
 def create_app(config: Config | dict | None = None, store=None) -> Flask:
@@ -43,7 +48,7 @@ def create_app(config: Config | dict | None = None, store=None) -> Flask:
     elif config is None:
         config = Config.from_env()
 
-    app = Flask(__name__)
+    app = _App(__name__)
     app.config.update(
         SECRET_KEY=os.environ.get("KG_SECRET_KEY") or secrets.token_hex(32),
         MAX_CONTENT_LENGTH=int(config.max_upload_mb) * 1024 * 1024,
