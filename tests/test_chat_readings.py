@@ -130,3 +130,25 @@ def test_the_largest_rounds_rank_by_amount(dev_store_ro, q, k):
 def test_each_investors_first_investment_is_said_as_not_understood(dev_store_ro):
     a = answer(dev_store_ro, "Which investors made their first investment in 2019?")
     assert a["partial"] and any("first investment" in w for w in a["ignored"]), a["ignored"]
+
+
+def _investors_in(store, segment) -> set[str]:
+    return {r["key"] for r in run(store, "deals", group_by="investor", segment=segment, k=100_000).rows}
+
+
+@pytest.mark.parametrize("q,op", [("Which investors backed companies in both the platform and security segments?", "both"),
+                                  ("哪些机构同时投资了平台和安全领域？", "both"),
+                                  ("投了平台领域但没投安全领域的机构有哪些？", "minus")])
+def test_two_segments_as_sets(dev_store_ro, q, op):
+    """Was: the first segment's investors, the second dropped without a word."""
+    p, s = _investors_in(dev_store_ro, "平台"), _investors_in(dev_store_ro, "安全")
+    expect = p & s if op == "both" else p - s
+    a = answer(dev_store_ro, q)
+    assert set(a["entities"]) == expect and expect and not a["partial"], a["text"][:150]
+
+
+@pytest.mark.parametrize("q", ["How many deals had no disclosed amount?", "2019年有多少起融资金额不详？"])
+def test_no_disclosed_amount_counts_the_undisclosed(dev_store_ro, q):
+    kw = {"year": 2019} if "2019" in q else {}
+    a = answer(dev_store_ro, q)
+    assert a["value"] == run(dev_store_ro, "deals", disclosed=False, **kw).rows[0]["deals"], a["text"]

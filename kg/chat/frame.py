@@ -573,6 +573,9 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         f.target, f.group_by = "companies", "company"
     elif (minus or both) and len(years_named) == 2 and len(investors) < 2 and len(regions) < 2 and not f.compare:
         f.setop = "minus" if minus else "both"  # raised money in both 2018 and 2019 / in 2019 but not in 2020
+    elif (minus or both) and len(segments) >= 2 and len(investors) < 2 and len(regions) < 2 and not f.compare:
+        f.setop = "minus" if minus else "both"  # investors in both the platform and the security segments
+        fl["segment"], f.other = segments[0].id, {"segment": segments[1].id}
     if f.compare:
         f.setop = None
     if not_lead and investors:

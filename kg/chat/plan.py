@@ -417,7 +417,7 @@ def _setop(store, f: Frame, q: _Run, out: dict) -> None:
         o = copy_frame(f)
         o.filters["region"] = f.other["region"]
         others.append(o)
-    for key in ("company", "year", "round"):  # investors of A but never B; in 2019 but not 2020; angel and A
+    for key in ("company", "year", "round", "segment"):  # investors of A but never B; in 2019 but not 2020; angel and A
         if key in f.other:
             o = copy_frame(f)
             o.filters[key] = f.other[key]
@@ -619,7 +619,7 @@ def _what(f: Frame, store=None) -> str:
                4: ("第四轮", "fourth round"), -1: ("最近一轮", "latest round")}.get(f.seq, (f"第{f.seq}轮", f"round {f.seq}"))
         return nth[i]
     if f.setop:
-        other = f.other.get("investor") or [f.other[k] for k in ("region", "company") if f.other.get(k)]
+        other = f.other.get("investor") or [f.other[k] for k in ("region", "company", "segment") if f.other.get(k)]
         names = "、".join(_display(store, o, f.language) for o in other) if zh else \
             ", ".join(_display(store, o, f.language) for o in other)
         if f.other.get("year"):
