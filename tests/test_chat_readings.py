@@ -152,3 +152,12 @@ def test_no_disclosed_amount_counts_the_undisclosed(dev_store_ro, q):
     kw = {"year": 2019} if "2019" in q else {}
     a = answer(dev_store_ro, q)
     assert a["value"] == run(dev_store_ro, "deals", disclosed=False, **kw).rows[0]["deals"], a["text"]
+
+
+@pytest.mark.parametrize("tmpl", ["When did {c} raise its Series A?", "{c}的A轮是什么时候？"])
+def test_when_a_company_raised_a_round_type(dev_store_ro, tmpl):
+    """Was: '1 deals' (a count where a date was asked)."""
+    rows = run(dev_store_ro, "deals", group_by="round", round=["a"], k=100_000).rows
+    r = next(x for x in rows if x.get("company") and x.get("date"))
+    a = answer(dev_store_ro, tmpl.format(c=r["company"]))
+    assert str(r["date"]) in a["text"] and not a["partial"], a["text"]

@@ -637,7 +637,7 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         f.interval = sorted(set(seqs), key=lambda x: (x == -1, x))[:2] if len(set(seqs)) >= 2 else []
     # ---- a round of a company's history
     if f.seq is not None:
-        when = re.search(r"哪一?年|which\s+year|what\s+year|\bwhen\b|什么时候|何时", sk, re.IGNORECASE)
+        when = _WHEN.search(sk)
         if when:
             f.ask = "year"
             r.take(when.start(), when.end())
@@ -649,6 +649,12 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
             f.ask = "round"
         f.group_by = None
         f.measure = "list"
+    elif companies and fl.get("round") and not f.group_by and not f.setop and f.measure in ("list", "deals") and \
+            _WHEN.search(sk):
+        # 墨弦互联的A轮是什么时候 / when did it raise its Series A: that round (or those), with its date
+        when = _WHEN.search(sk)
+        r.take(when.start(), when.end())
+        f.group_by, f.target, f.measure, f.order = "round", "deals", "list", "date"
     # ---- share: which filter is the part
     if f.measure == "share":
         _share_part(f)
@@ -763,6 +769,7 @@ def _between(p, f: Frame, r: _Reader) -> bool:
 _HAVING_N = (r"(\d{1,4}|[一二两三四五六七八九十]{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
              r"(起|笔|轮|次|(?:家|个|位)?\s*(?:投资方|投资人|投资机构|机构|资方)|家|个|deals?|rounds?|financings?|companies|"
              r"(?:distinct\s+|different\s+|unique\s+)?(?:investors?|backers?)|times)")
+_WHEN = re.compile(r"哪一?年|哪天|哪一天|什么时候|何时|which\s+year|what\s+year|\bwhen\b|what\s+date", re.IGNORECASE)
 _EXACTLY = r"(?:只有|仅有|仅|只|恰好|正好|刚好|\bonly\b|\bexactly\b|\bjust\b)\s*(?:by\s+|融过|融了|融|获得过|获得了|拿过|拿到过|\braised\s+|\bhad\s+)?"
 
 
