@@ -161,3 +161,12 @@ def test_when_a_company_raised_a_round_type(dev_store_ro, tmpl):
     r = next(x for x in rows if x.get("company") and x.get("date"))
     a = answer(dev_store_ro, tmpl.format(c=r["company"]))
     assert str(r["date"]) in a["text"] and not a["partial"], a["text"]
+
+
+@pytest.mark.parametrize("q", ["A轮融资中平均有几家投资方参与？", "On average, how many investors join a Series A round?"])
+def test_investors_per_round_on_average(dev_store_ro, q):
+    """Was: the average amount of a Series A round."""
+    rows = run(dev_store_ro, "deals", group_by="round", measure="investors", round=["a"], k=100_000).rows
+    a = answer(dev_store_ro, q)
+    expect = sum(r["investors"] or 0 for r in rows) / len(rows)
+    assert a["value"] == pytest.approx(round(expect, 2), abs=0.01) and not a["partial"], a["text"]

@@ -518,10 +518,12 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         f.rank_by = "amount"  # the largest rounds: each round is one deal, so its size ranks it
     # ---- a count averaged per group: 2019年每个月平均多少起融资, 平均每家公司融资几轮, deals per month
     per = _PER.search(sk)
-    if avg and (count or count_unit) and not amount and (per or dims):
+    # 平均有几家投资方 (no 每…): the investors of a round, averaged over the rounds
+    per_round = avg and count_unit == "investors" and not amount and not per and not dims
+    if avg and (count or count_unit) and not amount and (per or dims or per_round):
         noun = next((x for x in (per.groups() if per else ()) if x), None)
         dim = _PER_DIM.get(noun.lower(), None) if noun else None
-        dim = dim or (dims[0][0] if dims else None)
+        dim = dim or (dims[0][0] if dims else None) or ("round" if per_round else None)
         if dim:
             f.measure, f.group_by, f.target = "per_group", dim, "groups"
             f.rank_by = count_unit if count_unit in ("deals", "companies", "investors") else "deals"
