@@ -170,3 +170,12 @@ def test_investors_per_round_on_average(dev_store_ro, q):
     a = answer(dev_store_ro, q)
     expect = sum(r["investors"] or 0 for r in rows) / len(rows)
     assert a["value"] == pytest.approx(round(expect, 2), abs=0.01) and not a["partial"], a["text"]
+
+
+@pytest.mark.parametrize("q,word", [("How much did 深创投 invest in 2019?", "each investor's own share"),
+                                    ("深创投2019年投了多少钱？", "各机构各自的出资额")])
+def test_an_investors_amount_says_it_is_the_rounds_sizes(dev_store_ro, q, word):
+    """The graph records round sizes, not an investor's share: the sum is said to be the rounds'."""
+    a = answer(dev_store_ro, q)
+    assert a["intent"] == "amount_total" and word in a["text"], a["text"]
+    assert a["value"] == run(dev_store_ro, "deals", investor="深创投", year=2019).rows[0]["amount"]

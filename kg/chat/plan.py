@@ -823,9 +823,13 @@ def compose(store, f: Frame, out: dict, money) -> str:
         disc = stats.get("disclosed", 0)
         deals = stats.get("deals", 0)
         who = f"（{names(ents)}）" if ents and zh else (f" ({names(ents)})" if ents else "")
+        # an investor's "amount" is the size of the rounds it joined: the graph has no investor's own share
+        share = ("这是它参与的融资轮次的金额，图中没有各机构各自的出资额；" if zh else
+                 "; these are the sizes of the rounds it joined: the graph does not record each investor's own share") \
+            if f.filters.get("investor") and f.measure == "amount" else ""
         if zh:
-            return f"{line}：{money(v, 'zh')}{who}（{deals} 起中 {disc} 起披露金额）。"
-        return f"{line}: {money(v, 'en')}{who} ({disc} of {deals} deals disclosed an amount)."
+            return f"{line}：{money(v, 'zh')}{who}（{share}{deals} 起中 {disc} 起披露金额）。"
+        return f"{line}: {money(v, 'en')}{who} ({disc} of {deals} deals disclosed an amount{share})."
     unit = {"deals": ("起融资", "deals"), "companies": ("家公司", "companies"), "investors": ("家投资机构", "investors")}
     u = unit.get(f.measure, unit["deals"])
     return f"{line}：{v} {u[0]}。" if zh else f"{line}: {v} {u[1]}."
