@@ -108,3 +108,20 @@ def test_a_pronouns_co_investors(dev_store_ro, first, then):
     a = answer(dev_store_ro, then, s)
     direct = run(dev_store_ro, "co_investors", investor=top, year=2019)
     assert a["intent"] == "co_investors" and a["value"] == direct.value, a["text"][:120]
+
+
+@pytest.mark.parametrize("q", ["合投网络中有几个社群？", "How many communities does the co-investment network have?"])
+def test_how_many_communities(dev_store_ro, q):
+    """Was: '398 deals' (a count of deals where communities were asked)."""
+    res = run(dev_store_ro, "coinvest_network")
+    a = answer(dev_store_ro, q)
+    assert a["intent"] == "coinvest_network" and a["value"] == len(res.meta["communities"]) and not a["partial"], a["text"]
+
+
+@pytest.mark.parametrize("q", ["深创投属于哪个合投社群？", "Which community is 深创投 in?"])
+def test_the_community_of_an_investor(dev_store_ro, q):
+    """Was: its co-investors (zh) or its overview (en)."""
+    res = run(dev_store_ro, "coinvest_network")
+    mine = next(c for c in res.meta["communities"] if "深创投" in c["members"])
+    a = answer(dev_store_ro, q)
+    assert a["value"] == mine["community"] + 1 and sorted(a["entities"]) == sorted(mine["members"]), a["text"][:120]

@@ -189,6 +189,40 @@ def _central_answer(res, mode: dict, sc: str, lang: str) -> tuple[list, object, 
     return entities, value, text, cent
 
 
+COMMUNITIES_SHOWN = 5  # communities an answer describes (the table has every one)
+
+
+def _communities_answer(res, mode: dict, sc: str, lang: str) -> tuple[list, object, str, list]:
+    """The co-investment network's communities (seeded Louvain, largest first, numbered from 1 as
+    the network page numbers them): how many and the largest, or the one an investor is in."""
+    zh = lang == "zh"
+    meta = res.meta or {}
+    comms = meta.get("communities") or []
+    n_inv = int(meta.get("investors") or 0)
+    rows = [{"community": c["community"] + 1, "size": c["size"], "members": list(c["members"])} for c in comms]
+    member = mode.get("member")
+    if member:
+        me = next((c for c in meta.get("centrality") or [] if c.get("investor_id") == member), None)
+        if me is None:
+            text = ("它在合投网络" + sc + "中没有合投关系，不属于任何社群。" if zh else
+                    f"It has no co-investment in the network{sc}, so it is in no community.")
+            return [], None, text, rows
+        c = rows[me["community"]]
+        text = (f"{me['investor']}在合投网络{sc}的第{c['community']}个社群（共{c['size']:,}家机构，按Louvain社群发现）："
+                f"{_join(c['members'], lang)}。" if zh else
+                f"{me['investor']} is in community #{c['community']} of the co-investment network{sc} ({c['size']:,} "
+                f"investors, Louvain): {_join(c['members'], lang)}.")
+        return c["members"], c["community"], text, [c]
+    if not rows:
+        return [], 0, ("合投网络" + sc + "中没有合投关系。" if zh else f"No co-investment in the network{sc}."), rows
+    shown = [(f"第{c['community']}个（{c['size']:,}家：{_join(c['members'], lang, 5)}）" if zh else
+              f"#{c['community']} ({c['size']:,}: {_join(c['members'], lang, 5)})") for c in rows[:COMMUNITIES_SHOWN]]
+    text = (f"合投网络{sc}共{n_inv:,}家机构，分为{len(rows):,}个社群（Louvain社群发现）；最大的：" + "；".join(shown) + "。"
+            if zh else f"The co-investment network{sc} ({n_inv:,} investors) has {len(rows):,} communities (Louvain); "
+            f"the largest: " + "; ".join(shown) + ".")
+    return [m for c in rows[:COMMUNITIES_SHOWN] for m in c["members"]], len(rows), text, rows
+
+
 def _top_ties(rows: list[dict], key: str) -> list[dict]:
     if not rows:
         return []
@@ -497,6 +531,8 @@ def compose(p: Parse, res, store=None) -> dict:
              if entities else "No listing matches.")
     elif intent == "coinvest_network" and mode.get("central"):
         entities, value, text, rows = _central_answer(res, mode, sc, lang)
+    elif intent == "coinvest_network" and mode.get("communities"):
+        entities, value, text, rows = _communities_answer(res, mode, sc, lang)
     elif intent == "coinvest_network":
         weights: dict[str, int] = {}
         for r in rows:
@@ -921,8 +957,8 @@ def _central_params(store, p, f) -> None:
     if time & set(f.filters):
         params = {k: v for k, v in params.items() if k not in time}  # this turn's own time words
     for key, value in f.filters.items():
-        if value is None or value == "" or value == []:
-            continue
+        if value is None or value == "" or value == [] or (key == "investor" and p.mode.get("member")):
+            continue  # (the investor whose community is asked is not a filter of the network)
         if key in takes:  # a region or segment by its name, as the named queries' own parse gives it
             params[key] = _display_name(store, value) if key in ("region", "segment") and isinstance(value, str) else value
         else:
@@ -1117,7 +1153,7 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
                        "That reads like a follow-up, but there is no earlier question. Please ask it in full.")
         out["text"] += " " + _unknown_text(store, lang).split("。" if lang == "zh" else ". ", 1)[-1]
         return out
-    central = p.intent == "coinvest_network" and bool(p.mode.get("central"))
+    central = p.intent == "coinvest_network" and bool(p.mode.get("central") or p.mode.get("communities"))
     if central and not followup:
         specific = False  # the network's centralities answer it, under the frame's filters
         _central_params(store, p, frame)

@@ -109,7 +109,8 @@ ONE_DEAL = _R(r"一笔|哪笔|哪一笔|单笔|最大的融资(?:是|$)|最大(?
               r"financing|investment|funding\s+round)\b(?!s)|\bbiggest\s+deal\b(?!s)")
 STAGE = _R(r"阶段分布|轮次分布|阶段|早期|后期|成熟度|\bstages?\b|\bmaturity\b")
 LARGEST = _R(r"最大|金额最高|金额最多|规模最大|最高|最多钱|\blargest\b|\bbiggest\b|\bhighest\b|\blargest\b|\bmega\b")
-CLUSTER = _R(r"集群|聚集|抱团|圈子|社群|社区|派系|\bclusters?\b|\bcommunit(?:y|ies)\b|\bcliques?\b|\bgroups?\s+of\s+investors")
+CLUSTER = _R(r"集群|聚集|抱团|圈子|社群|社区|派系|合投群|投资群|小团体|\bclusters?\b|\bcommunit(?:y|ies)\b|\bcliques?\b|"
+             r"\bgroups?\s+of\s+investors|\binvestor\s+groups?\b")
 NETWORK = _R(r"网络|网状|关系图|图谱|network|graph")
 OVERVIEW = _R(r"介绍|概况|简介|是什么|是谁|关于|信息|详情|画像|\btell\s+me\s+about\b|\bwho\s+is\b|\bwhat\s+is\b|\boverview\b|"
               r"\bprofile\b|\bneighbo|\bdetails?\b|\binfo\b|\bshow\s+me\b")
@@ -217,6 +218,11 @@ def classify(p: Parse) -> tuple[str, dict] | None:
             and not (cos and (_has(HISTORY, sk) or money)):
         return "listings", mode
 
+    # the co-investment network's communities (合投网络有几个社群, which community is X in): no region named
+    # (a region's clusters are region_clusters)
+    if _has(CLUSTER, sk) and not regs and not cos and (_has(NETWORK, sk) or _has(CO, sk) or invs or
+                                                        _has(INVESTOR_NOUN, sk)):
+        return "coinvest_network", {**mode, "communities": True, "member": invs[0].id if invs else None}
     # the co-investment network's centre (最核心的机构, the most co-investment partners): investors, the market
     central = _central(sk)
     if central and not invs and not cos and (_has(INVESTOR_NOUN, sk) or _has(CO, sk) or _has(NETWORK, sk) or
