@@ -181,10 +181,9 @@ def test_an_investors_amount_says_it_is_the_rounds_sizes(dev_store_ro, q, word):
     assert a["value"] == run(dev_store_ro, "deals", investor="深创投", year=2019).rows[0]["amount"]
 
 
-@pytest.mark.parametrize("q,group", [("高瓴资本最常投什么阶段？", "type"), ("红杉资本（中国）在什么城市投得最多？", "city")])
+@pytest.mark.parametrize("q,group", [("深创投最常投什么阶段？", "type"), ("深创投在什么城市投得最多？", "city")])
 def test_what_kind_is_a_grouping(dev_store_ro, q, group):
     """什么阶段 / 什么城市 group as 哪个阶段 / 哪个城市 do (什么阶段 was 'not understood', answered by company)."""
-    inv = "高瓴资本" if "高瓴" in q else "红杉资本（中国）"
-    rows = run(dev_store_ro, "deals", group_by=group, investor=inv, k=1, ties=True).rows
+    rows = run(dev_store_ro, "deals", group_by=group, investor="深创投", k=1, ties=True).rows
     a = answer(dev_store_ro, q)
-    assert not a["partial"] and a["value"] == rows[0]["deals"], a["text"]
+    assert not a["partial"] and len(a["entities"]) == len(rows) and f"（{rows[0]['deals']}起）" in a["text"], a["text"]
