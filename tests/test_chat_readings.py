@@ -187,3 +187,13 @@ def test_what_kind_is_a_grouping(dev_store_ro, q, group):
     rows = run(dev_store_ro, "deals", group_by=group, investor="深创投", k=1, ties=True).rows
     a = answer(dev_store_ro, q)
     assert not a["partial"] and len(a["entities"]) == len(rows) and f"（{rows[0]['deals']}起）" in a["text"], a["text"]
+
+
+def test_a_place_of_the_investors_is_said_as_not_understood(dev_store_ro):
+    """北京的投资机构在上海投了哪些公司 was 北京或上海's companies, said as understood: where an investor
+    is is not in the graph; the answer is Shanghai's companies with 北京 not understood."""
+    a = answer(dev_store_ro, "北京的投资机构在上海投了哪些公司？")
+    shanghai = {r["key"] for r in run(dev_store_ro, "deals", group_by="company", region="上海", k=100_000).rows}
+    assert a["partial"] and "北京" in a["ignored"] and set(a["entities"]) == shanghai, a["text"][:120]
+    both = answer(dev_store_ro, "北京和上海哪个融资多？")  # two places of companies: still compared
+    assert not both["partial"] and both["value"] == 2

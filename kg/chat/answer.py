@@ -1136,7 +1136,7 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
         return out
     previous = session.last if session is not None and session.engine == "named" else None
     p, unresolved = understand(store, p0.text, previous)
-    specific = _frame_specific(frame, p.intent) or _named_drops(frame, p)
+    specific = _frame_specific(frame, p.intent) or _named_drops(frame, p) or frame.investor_place
     within = bool(vocab()["within"].search(p0.skeleton or p0.text))
     if not followup and session is not None and session.frame is not None and (p.followup or within) and \
             (specific or within):

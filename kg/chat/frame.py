@@ -96,6 +96,7 @@ class Frame:
     relative: str | None = None      # 今年 / last year / 近三年 as written: read against the newest deal, and said
     central: str | None = None       # the co-investment network's centre asked: degree | pagerank
     co_pending: bool = False         # co-investors asked of an investor this turn does not name (它的合投伙伴)
+    investor_place: bool = False     # a place named as the investors' (北京的投资机构…在上海): said as not understood
     central_words: list = field(default_factory=list)  # its words as written (not understood by any other answer)
 
     def as_dict(self) -> dict:
@@ -240,6 +241,12 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
     investors = [m for m in p.mentions if m.label == "Investor"]
     companies = [m for m in p.mentions if m.label == "Company"]
     regions = [m for m in p.mentions if m.label == "Region"]
+    if len(regions) >= 2:  # 北京的投资机构在上海投了…: where investors are is not in the graph (only where companies are)
+        for m in [m for m in regions if _INVESTOR_PLACE.match(p.text[m.end:m.end + 12]) or
+                  _INVESTOR_PLACE_BEFORE.search(p.text[max(0, m.start - 24):m.start])]:
+            regions.remove(m)
+            f.ignored.append(p.text[m.start:m.end])
+            f.investor_place = True
     segments = [m for m in p.mentions if m.label == "Segment"]
     f.absent = [m.name for m in p.mentions if m.label in ("Investor", "Company") and not m.in_graph]
     fl = f.filters
@@ -771,6 +778,10 @@ def _between(p, f: Frame, r: _Reader) -> bool:
 _HAVING_N = (r"(\d{1,4}|[一二两三四五六七八九十]{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
              r"(起|笔|轮|次|(?:家|个|位)?\s*(?:投资方|投资人|投资机构|机构|资方)|家|个|deals?|rounds?|financings?|companies|"
              r"(?:distinct\s+|different\s+|unique\s+)?(?:investors?|backers?)|times)")
+_INVESTOR_PLACE = re.compile(r"\s*(?:的|地区的|本地的|当地的)?\s*(?:投资机构|投资方|投资人|机构|基金|创投|资方)|"
+                             r"[- ]?based\s+(?:investors?|firms?|funds?|vcs?)\b|\s+(?:investors?|firms?|funds?|vcs?)\b", re.IGNORECASE)
+_INVESTOR_PLACE_BEFORE = re.compile(r"\b(?:investors?|firms?|funds?|vcs?)\s+(?:from|based\s+in|headquartered\s+in)\s+$",
+                                    re.IGNORECASE)
 _WHEN = re.compile(r"哪一?年|哪天|哪一天|什么时候|何时|which\s+year|what\s+year|\bwhen\b|what\s+date", re.IGNORECASE)
 _EXACTLY = r"(?:只有|仅有|仅|只|恰好|正好|刚好|\bonly\b|\bexactly\b|\bjust\b)\s*(?:by\s+|融过|融了|融|获得过|获得了|拿过|拿到过|\braised\s+|\bhad\s+)?"
 
