@@ -197,3 +197,26 @@ def test_a_place_of_the_investors_is_said_as_not_understood(dev_store_ro):
     assert a["partial"] and "北京" in a["ignored"] and set(a["entities"]) == shanghai, a["text"][:120]
     both = answer(dev_store_ro, "北京和上海哪个融资多？")  # two places of companies: still compared
     assert not both["partial"] and both["value"] == 2
+
+
+def test_follow_ups_keep_the_last_answers_deals(dev_store_ro):
+    """Top 3 only kept 2020 and the leads; 按城市分组 after a named answer regroups its deals (it was the
+    whole market's cities); 平均每起多少 after an amount is the average amount (it was '1 deal per deal')."""
+    s = Session()
+    answer(dev_store_ro, "Which investors were most active in 2019?", s)
+    answer(dev_store_ro, "What about only lead rounds?", s)
+    top3 = answer(dev_store_ro, "Top 3 only", s)
+    leads = run(dev_store_ro, "deals", group_by="investor", year=2019, lead_only=True, k=3, ties=True).rows
+    assert top3["entities"] == [r["key"] for r in leads], top3["text"][:120]
+
+    s = Session()
+    answer(dev_store_ro, "深创投投过哪些平台领域的公司？", s)
+    cities = answer(dev_store_ro, "按城市分组", s)
+    expect = run(dev_store_ro, "deals", group_by="city", investor="深创投", segment="平台", k=1000).rows
+    assert sorted(cities["entities"]) == sorted(r["key"] for r in expect) and not cities["partial"], cities["text"]
+
+    s = Session()
+    answer(dev_store_ro, "平台领域2019年有多少起融资？", s)
+    answer(dev_store_ro, "金额呢？", s)
+    avg = answer(dev_store_ro, "平均每起多少？", s)
+    assert avg["value"] == pytest.approx(run(dev_store_ro, "deals", year=2019, segment="平台").rows[0]["avg"], rel=1e-6)

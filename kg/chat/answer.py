@@ -1050,9 +1050,11 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
                         company_context=bool(session is not None and session.last_company))
     own_group = frame.group_by  # the question's own grouping, before a follow-up inherits one
     own_frame = frame
-    prev_frame = session.frame if session is not None and (session.engine == "frame" or continued) else None
+    regroup = session is not None and session.frame is not None and not p0.mentions and \
+        bool(vocab()["regroup"].search(p0.skeleton or p0.text))  # 按城市分组 after any answer: its deals, regrouped
+    prev_frame = session.frame if session is not None and (session.engine == "frame" or continued or regroup) else None
     own_subject = any(m.label in ("Investor", "Company") for m in p0.mentions)
-    followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame) or
+    followup = prev_frame is not None and (is_followup(p0, frame) or is_bare_measure(p0, frame) or regroup or
                                            (continued and not own_subject))
     if not followup and session is not None and session.frame is not None and session.engine == "named" and \
             is_bare_measure(p0, frame) and not frame.unknown:
@@ -1061,6 +1063,9 @@ def _answer(store, q: str, session, continued: bool = False) -> dict:
         prev_frame, followup = session.frame, True  # 都是哪几家 after 一共几家 (whichever engine counted)
     if followup:
         frame = merge_followup(prev_frame, frame, p0)
+        if regroup and own_frame.group_by:  # the last answer's deals, grouped and ranked this turn's way
+            for k in ("group_by", "target", "measure", "k", "top_ties", "plural_rank", "rank_by", "order"):
+                setattr(frame, k, getattr(own_frame, k))
     sk0 = p0.skeleton or p0.text
     kinds = {kind for kind, rx in vocab()["pronoun"].items() if rx.search(sk0)}  # 它 / there / that segment
     pronoun = "company" in kinds

@@ -531,7 +531,12 @@ def build_frame(p, store=None, reference_year: int | None = None, company_contex
         noun = next((x for x in (per.groups() if per else ()) if x), None)
         dim = _PER_DIM.get(noun.lower(), None) if noun else None
         dim = dim or (dims[0][0] if dims else None) or ("round" if per_round else None)
-        if dim:
+        if dim == "round" and count_unit not in ("investors", "companies"):
+            # 平均每起多少 / how much per deal: deals per deal is always one, so it asks the average amount
+            f.measure, f.group_by, f.target, f.k, f.top_ties = "avg", None, "deals", None, False
+            if per:
+                r.take(per.start(), per.end())
+        elif dim:
             f.measure, f.group_by, f.target = "per_group", dim, "groups"
             f.rank_by = count_unit if count_unit in ("deals", "companies", "investors") else "deals"
             f.top_ties, f.plural_rank, f.k = False, False, None
